@@ -1,0 +1,43 @@
+// The outcome vocabulary of DESIGN.md and the one classifier that maps ground
+// truth + what peers noticed to an outcome. Pure; no attack-specific code.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sigtrust {
+
+enum class Outcome { Secure, MitmUndetected, MitmDetectedLate, Detected, Failed, Error };
+
+std::string_view to_string(Outcome o);
+std::optional<Outcome> outcome_from_string(std::string_view s);
+// The names a scenario may expect (all but "error", which is never an attack's outcome).
+const std::vector<std::string>& expectable_outcome_names();
+
+// What the engine knows about one end of a session.
+struct EndTruth {
+  bool handshake_done = false;      // DTLS handshake completed and the trust policy let it proceed
+  bool entered_data_phase = false;  // the peer went on to exchange application data
+  std::string dtls_peer_owner;      // owner of the certificate it saw ("" if none)
+  std::string intended_peer;        // who it meant to talk to
+  std::vector<std::string> alarms;  // alarms this peer raised
+};
+
+struct SessionTruth {
+  EndTruth offerer;
+  EndTruth answerer;
+  bool attacker_read_plaintext = false;
+  bool simulator_error = false;
+};
+
+// DESIGN.md "Ground truth versus detection":
+//  - a peer that entered the data phase with someone other than its intended
+//    peer is compromised: mitm-detected-late if any alarm was raised, else
+//    mitm-undetected (plaintext read by the attacker is recorded separately);
+//  - both ends in the data phase with their intended peer: secure;
+//  - otherwise detected if any alarm was raised, else failed.
+Outcome classify(const SessionTruth& t);
+
+}  // namespace sigtrust

@@ -1,0 +1,46 @@
+// Parameters are declared once (name, type, default, help); the scenario
+// loader validates against the declaration and `sigtrust list` / the docs
+// print it (STYLE.md §9).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace sigtrust {
+
+struct ParamDecl {
+  enum class Type { String, Int, Double, Bool, Choice };
+  std::string name;
+  Type type = Type::String;
+  std::string default_value;         // textual, as a scenario file would write it
+  std::vector<std::string> choices;  // for Choice
+  double min = 0;                    // for Int/Double (inclusive)
+  double max = 0;                    // for Int/Double (inclusive); min == max means unbounded
+  std::string help;
+};
+
+// Validated parameter values, as text; every declared parameter is present
+// (defaults filled in by the loader).
+using ParamValues = std::map<std::string, std::string>;
+
+struct AttackDecl {
+  std::string name;      // stable name (DESIGN.md)
+  std::string position;  // "none", "signaling", "turn", "stun"
+  std::string summary;   // one line
+  std::vector<ParamDecl> params;
+};
+
+struct TrustDecl {
+  std::string name;     // stable name (DESIGN.md)
+  std::string summary;  // one line
+};
+
+// What a scenario may name. Passed to the loader so the sim library does not
+// depend on the attack registry (data flows one way).
+struct Vocabulary {
+  std::vector<AttackDecl> attacks;
+  std::vector<TrustDecl> trust;
+};
+
+}  // namespace sigtrust

@@ -1,1 +1,194 @@
-// placeholder
+#include "sim/engine.hpp"
+
+#include <exception>
+
+#include "sim/net_plan.hpp"
+#include "sim/peer.hpp"
+#include "sim/signaling_relay.hpp"
+
+namespace sigtrust {
+
+const Certificate& CertificateStore::get(const std::string& identity) {
+  std::lock_guard lock(mu_);
+  auto& slot = certs_[identity];
+  if (!slot) slot = std::make_unique<Certificate>(identity);
+  return *slot;
+}
+
+namespace {
+
+std::string trust_label(const scenario::Scenario& s) {
+  auto join = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& t : v) out += (out.empty() ? "" : "+") + t;
+    return out;
+  };
+  const std::string first = s.peers.empty() ? "" : join(s.peers.front().trust);
+  bool same = true;
+  for (const auto& p : s.peers) same = same && join(p.trust) == first;
+  if (same) return first;
+  std::string out;
+  for (const auto& p : s.peers) out += (out.empty() ? "" : ",") + p.name + "=" + join(p.trust);
+  return out;
+}
+
+double span_ms(double from, double to) { return from < 0 || to < 0 ? -1 : to - from; }
+
+struct World {
+  MainLoop loop;
+  std::unique_ptr<MainLoop::ThreadDefault> thread_default;
+  Timeline timeline;
+  CertificateRegistry registry;
+  std::map<std::string, AttackerSessionReport> attacker_sessions;
+  std::unique_ptr<SignalingRelay> relay;
+  std::unique_ptr<AttackWorld> attack_world;  // outlives the attack that refers to it
+  std::unique_ptr<Attack> attack;
+  std::vector<std::unique_ptr<Peer>> peers;  // in session order: offerer, answerer, ...
+  World() : thread_default(std::make_unique<MainLoop::ThreadDefault>(loop)) {}
+  ~World() {
+    // Peers and the attack hold libnice/libsoup objects on this context: they
+    // go first, then the relay, then the context stops being thread-default.
+    peers.clear();
+    attack.reset();
+    relay.reset();
+    thread_default.reset();
+  }
+};
+
+}  // namespace
+
+RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options) {
+  RunResult result;
+  result.scenario = s.name;
+  result.file = s.file;
+  result.attack = s.attack.name;
+  result.trust = trust_label(s);
+  result.seed = s.seed;
+  const auto started = Clock::now();
+  const auto deadline = started + std::chrono::milliseconds(s.deadline_ms);
+
+  CertificateStore local_store;
+  CertificateStore& store = options.certificates ? *options.certificates : local_store;
+  NetPlan plan;
+  result.network = plan.prefix() + "0/24";
+  if (options.on_setup_hook) options.on_setup_hook(plan.prefix());
+
+  auto world = std::make_unique<World>();
+  try {
+    world->timeline = Timeline(started);
+    for (const auto& p : s.peers) world->registry.add(store.get(p.name).fingerprint(), p.name);
+    world->relay = std::make_unique<SignalingRelay>(world->loop, plan.relay(), world->timeline);
+    world->timeline.add("engine", "run.start",
+                        "run on " + result.network + "; relay at " + world->relay->url() + "; attack " + s.attack.name);
+
+    if (s.attack.name != "none") {
+      if (!options.make_attack) throw std::runtime_error("no attack factory for '" + s.attack.name + "'");
+      world->attack_world.reset(new AttackWorld{world->loop, world->timeline, world->registry, plan.attacker(),
+                                                "mallory", s.attack.params, s.attack.rewrite,
+                                                world->attacker_sessions, options.key_log});
+      world->attack = options.make_attack(s.attack.name, *world->attack_world);
+      if (!world->attack) throw std::runtime_error("unknown attack '" + s.attack.name + "'");
+      world->relay->set_interceptor(world->attack->signaling());
+    }
+
+    auto peer_index = [&](const std::string& name) {
+      for (size_t i = 0; i < s.peers.size(); ++i)
+        if (s.peers[i].name == name) return static_cast<unsigned>(i);
+      return 0u;
+    };
+    for (size_t si = 0; si < s.sessions.size(); ++si) {
+      const auto& sess = s.sessions[si];
+      const std::string room = "/s" + std::to_string(si) + "-" + sess.offerer + "-" + sess.answerer;
+      for (int side = 0; side < 2; ++side) {
+        const std::string& me = side == 0 ? sess.offerer : sess.answerer;
+        const std::string& other = side == 0 ? sess.answerer : sess.offerer;
+        PeerConfig pc;
+        pc.name = me;
+        pc.counterpart = other;
+        pc.offerer = side == 0;
+        pc.address = plan.peer(peer_index(me));
+        pc.relay_url = world->relay->url() + room + "?peer=" + me;
+        pc.trust = s.peers[peer_index(me)].trust;
+        for (const auto& m : sess.messages) {
+          if (m.from == me) pc.outgoing.push_back(m.text);
+          else ++pc.expected_incoming;
+        }
+        pc.key_log = options.key_log;
+        world->peers.push_back(std::make_unique<Peer>(world->loop, store.get(me), std::move(pc), world->timeline));
+      }
+    }
+    for (auto& p : world->peers) p->start();
+
+    auto all_settled = [&] {
+      for (size_t i = 0; i + 1 < world->peers.size(); i += 2) {
+        const Peer& a = *world->peers[i];
+        const Peer& b = *world->peers[i + 1];
+        const bool done = (a.settled() && b.settled()) ||
+                          // One side failed and the other can expect nothing more from it.
+                          (a.failed() && (b.settled() || b.report().sent.size() == b.config().outgoing.size())) ||
+                          (b.failed() && (a.settled() || a.report().sent.size() == a.config().outgoing.size()));
+        if (!done) return false;
+      }
+      return true;
+    };
+    if (!world->loop.run_until(all_settled, deadline)) {
+      result.deadline_reached = true;
+      std::string waiting;
+      for (const auto& p : world->peers)
+        if (!p->settled()) waiting += (waiting.empty() ? "" : "; ") + p->config().name + " was waiting for " + p->waiting_for();
+      world->timeline.add("engine", "run.deadline",
+                          "deadline of " + std::to_string(s.deadline_ms) + " ms reached: " + waiting);
+    }
+  } catch (const std::exception& e) {
+    result.error = e.what();
+    world->timeline.add("engine", "run.error", std::string("simulator failure: ") + e.what());
+  }
+
+  // Ground truth and classification.
+  for (size_t si = 0; si < s.sessions.size(); ++si) {
+    const auto& sess = s.sessions[si];
+    SessionResult sr;
+    sr.offerer = sess.offerer;
+    sr.answerer = sess.answerer;
+    sr.room = "/s" + std::to_string(si) + "-" + sess.offerer + "-" + sess.answerer;
+    sr.expected = sess.expect;
+    if (2 * si + 1 < world->peers.size()) {
+      sr.offerer_result.report = world->peers[2 * si]->report();
+      sr.answerer_result.report = world->peers[2 * si + 1]->report();
+    }
+    for (PeerResult* pr : {&sr.offerer_result, &sr.answerer_result})
+      pr->dtls_peer_owner = world->registry.owner(pr->report.dtls_peer_fingerprint);
+    if (auto it = world->attacker_sessions.find(sr.room); it != world->attacker_sessions.end()) sr.attacker = it->second;
+
+    SessionTruth t;
+    auto fill = [](EndTruth& e, const PeerResult& pr, const std::string& intended) {
+      e.handshake_done = pr.report.handshake_done;
+      e.entered_data_phase = pr.report.entered_data_phase;
+      e.dtls_peer_owner = pr.dtls_peer_owner;
+      e.intended_peer = intended;
+      e.alarms = pr.report.alarms;
+    };
+    fill(t.offerer, sr.offerer_result, sess.answerer);
+    fill(t.answerer, sr.answerer_result, sess.offerer);
+    t.attacker_read_plaintext = !sr.attacker.plaintext_read.empty();
+    t.simulator_error = !result.error.empty();
+    sr.outcome = classify(t);
+    sr.pass = std::string(to_string(sr.outcome)) == sr.expected;
+
+    const auto& o = sr.offerer_result.report;
+    const auto& a = sr.answerer_result.report;
+    auto latest = [](double x, double y) { return x < 0 || y < 0 ? -1 : std::max(x, y); };
+    const double start = std::min(o.t_start_ms, a.t_start_ms);
+    sr.ice_ms = span_ms(start, latest(o.t_ice_ms, a.t_ice_ms));
+    sr.dtls_ms = span_ms(latest(o.t_ice_ms, a.t_ice_ms), latest(o.t_dtls_ms, a.t_dtls_ms));
+    sr.total_ms = span_ms(start, latest(o.t_done_ms, a.t_done_ms));
+    result.sessions.push_back(std::move(sr));
+  }
+  world->timeline.add("engine", "run.end", "run ended");
+  result.timeline = world->timeline.events();
+  world.reset();
+  result.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+  return result;
+}
+
+}  // namespace sigtrust

@@ -1,1 +1,56 @@
-// placeholder
+#include "sim/outcome.hpp"
+
+#include <array>
+#include <utility>
+
+namespace sigtrust {
+namespace {
+constexpr std::array<std::pair<Outcome, std::string_view>, 6> kNames{{
+    {Outcome::Secure, "secure"},
+    {Outcome::MitmUndetected, "mitm-undetected"},
+    {Outcome::MitmDetectedLate, "mitm-detected-late"},
+    {Outcome::Detected, "detected"},
+    {Outcome::Failed, "failed"},
+    {Outcome::Error, "error"},
+}};
+
+bool compromised(const EndTruth& e) {
+  return e.entered_data_phase && !e.dtls_peer_owner.empty() && e.dtls_peer_owner != e.intended_peer;
+}
+bool intact(const EndTruth& e) { return e.entered_data_phase && e.dtls_peer_owner == e.intended_peer; }
+}  // namespace
+
+std::string_view to_string(Outcome o) {
+  for (const auto& [value, name] : kNames)
+    if (value == o) return name;
+  return "error";
+}
+
+std::optional<Outcome> outcome_from_string(std::string_view s) {
+  for (const auto& [value, name] : kNames)
+    if (name == s) return value;
+  return std::nullopt;
+}
+
+const std::vector<std::string>& expectable_outcome_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const auto& [value, name] : kNames)
+      if (value != Outcome::Error) v.emplace_back(name);
+    return v;
+  }();
+  return names;
+}
+
+Outcome classify(const SessionTruth& t) {
+  if (t.simulator_error) return Outcome::Error;
+  const bool alarm = !t.offerer.alarms.empty() || !t.answerer.alarms.empty();
+  // A peer talking to someone else is a man in the middle whether or not the
+  // other end got through; an alarm that did not stop the data is "late".
+  if (compromised(t.offerer) || compromised(t.answerer))
+    return alarm ? Outcome::MitmDetectedLate : Outcome::MitmUndetected;
+  if (intact(t.offerer) && intact(t.answerer)) return Outcome::Secure;
+  return alarm ? Outcome::Detected : Outcome::Failed;
+}
+
+}  // namespace sigtrust

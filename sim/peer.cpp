@@ -1,1 +1,286 @@
-// placeholder
+#include "sim/peer.hpp"
+
+#include <algorithm>
+#include <random>
+
+namespace sigtrust {
+
+Peer::Peer(MainLoop& loop, const Certificate& cert, PeerConfig config, Timeline& timeline)
+    : loop_(loop), cert_(cert), config_(std::move(config)), timeline_(timeline) {
+  report_.name = config_.name;
+  for (const auto& t : config_.trust) report_.trust += (report_.trust.empty() ? "" : "+") + t;
+  trust_ = make_trust_policy(config_.trust);
+  std::random_device rd;
+  session_id_ = (std::uint64_t{rd()} << 31) ^ rd();
+}
+
+Peer::~Peer() = default;
+
+void Peer::event(const std::string& kind, const std::string& text, nlohmann::json data) {
+  timeline_.add(config_.name, kind, text, std::move(data));
+}
+
+bool Peer::settled() const {
+  if (failed() || report_.state == "done") return true;
+  return false;
+}
+
+std::string Peer::waiting_for() const {
+  const auto& s = report_.state;
+  if (s == "signaling") {
+    if (config_.offerer) return remote_ready_ ? "the answer" : "the other peer to join the room";
+    return "the offer";
+  }
+  if (s == "ice") return "ICE connectivity checks to succeed";
+  if (s == "dtls") return "the DTLS handshake to complete";
+  if (s == "data")
+    return "application messages (" + std::to_string(report_.received.size()) + " of " +
+           std::to_string(config_.expected_incoming) + " received)";
+  return "nothing";
+}
+
+void Peer::fail(const std::string& why) {
+  if (failed()) return;
+  report_.state = "failed";
+  report_.failure = why;
+  report_.t_done_ms = timeline_.now_ms();
+  event("peer.failed", why);
+  // Tell the other side over signaling, as applications do; a relay may drop it.
+  if (signaling_) signaling_->send(serialize(SignalingMessage{SignalingMessage::Type::Bye, {}, {}}));
+}
+
+void Peer::start() {
+  report_.t_start_ms = timeline_.now_ms();
+  report_.state = "signaling";
+  ice_ = std::make_unique<IceAgent>(
+      loop_, IceOptions{config_.address, config_.offerer},
+      IceCallbacks{
+          .on_gathered =
+              [this](const LocalIce& local) {
+                local_ice_ = local;
+                for (const auto& c : local.candidates) report_.local_addresses.push_back(c.address);
+                event("ice.gathered", std::to_string(local.candidates.size()) + " local candidate(s)");
+                if (config_.offerer) maybe_send_offer();
+                else if (pending_offer_) {
+                  auto offer = std::move(*pending_offer_);
+                  pending_offer_.reset();
+                  handle_remote_description(offer, true);
+                }
+              },
+          .on_state =
+              [this](IceState s) {
+                if (s == IceState::Failed) fail("ICE failed: no candidate pair worked");
+              },
+          .on_ready = [this](const SelectedPair& p) { on_ice_ready(p); },
+          .on_datagram = [this](std::span<const std::uint8_t> d) { on_datagram(d); },
+      });
+  ice_->gather();
+  signaling_ = std::make_unique<SignalingClient>(
+      loop_, config_.relay_url,
+      SignalingClientCallbacks{
+          .on_open =
+              [this] {
+                event("signaling.connected", "joined the relay");
+                signaling_->send(serialize(SignalingMessage{SignalingMessage::Type::Ready, {}, {}}));
+              },
+          .on_message = [this](const std::string& text) { on_signaling(text); },
+          .on_closed =
+              [this](const std::string& why) {
+                if (!settled() && report_.state == "signaling") fail("signaling: " + why);
+              },
+      });
+  signaling_->connect();
+}
+
+void Peer::on_signaling(const std::string& text) {
+  auto msg = parse_signaling(text);
+  if (!msg) {
+    event("signaling.malformed", msg.error().message + "; ignored");
+    return;
+  }
+  switch (msg->type) {
+    case SignalingMessage::Type::Ready:
+      remote_ready_ = true;
+      if (config_.offerer) maybe_send_offer();
+      break;
+    case SignalingMessage::Type::Offer:
+      if (config_.offerer || remote_) {
+        event("signaling.unexpected", "unexpected offer; ignored");
+        break;
+      }
+      if (!local_ice_) pending_offer_ = msg->sdp;
+      else handle_remote_description(msg->sdp, true);
+      break;
+    case SignalingMessage::Type::Answer:
+      if (!config_.offerer || !description_sent_ || remote_) {
+        event("signaling.unexpected", "unexpected answer; ignored");
+        break;
+      }
+      handle_remote_description(msg->sdp, false);
+      break;
+    case SignalingMessage::Type::Candidate:
+      // Our peers send complete SDP; trickled candidates from others are not used.
+      event("signaling.candidate", "trickled candidate ignored (complete SDP expected)");
+      break;
+    case SignalingMessage::Type::Bye:
+      if (!settled()) {
+        report_.state = "closed";
+        report_.failure = "the other side hung up";
+        report_.t_done_ms = timeline_.now_ms();
+        event("peer.closed", "received bye: the other side hung up");
+        if (dtls_) dtls_->close();
+      }
+      break;
+  }
+}
+
+void Peer::maybe_send_offer() {
+  if (!config_.offerer || description_sent_ || !remote_ready_ || !local_ice_ || failed()) return;
+  send_description();
+}
+
+void Peer::send_description() {
+  sdp::DataChannelDescription d;
+  d.session_id = session_id_;
+  d.ice_ufrag = local_ice_->ufrag;
+  d.ice_pwd = local_ice_->pwd;
+  auto fp = sdp::parse_fingerprint(cert_.fingerprint());
+  if (fp) d.fingerprints.push_back(*fp);
+  // RFC 5763 §5: the offerer MUST use actpass; the answerer picks a role.
+  if (config_.offerer) d.setup = "actpass";
+  else d.setup = report_.dtls_role == DtlsRole::Client ? "active" : "passive";
+  d.candidates = local_ice_->candidates;
+  report_.sdp_sent = sdp::write(sdp::make_data_channel(d));
+  const auto type = config_.offerer ? SignalingMessage::Type::Offer : SignalingMessage::Type::Answer;
+  signaling_->send(serialize(SignalingMessage{type, report_.sdp_sent, {}}));
+  description_sent_ = true;
+  event(config_.offerer ? "signaling.offer-sent" : "signaling.answer-sent",
+        std::string("sent ") + (config_.offerer ? "offer" : "answer") + " with fingerprint " + cert_.fingerprint(),
+        {{"sdp", report_.sdp_sent}});
+}
+
+void Peer::handle_remote_description(const std::string& sdp_text, bool is_offer) {
+  const char* what = is_offer ? "offer" : "answer";
+  report_.sdp_received = sdp_text;
+  auto parsed = sdp::parse(sdp_text);
+  if (!parsed) {
+    event("sdp.malformed", std::string("malformed ") + what + ": " + parsed.error().message);
+    fail(std::string("malformed SDP ") + what + ": " + parsed.error().message);
+    return;
+  }
+  remote_ = sdp::transport_info(*parsed);
+  report_.expected_fingerprints = remote_->fingerprints;
+  std::string fps;
+  for (const auto& f : remote_->fingerprints) fps += (fps.empty() ? "" : ", ") + sdp::format_fingerprint(f);
+  event(is_offer ? "signaling.offer-received" : "signaling.answer-received",
+        std::string("received ") + what + (fps.empty() ? " without a fingerprint" : " with fingerprint " + fps),
+        {{"sdp", sdp_text}});
+  for (const auto& bad : remote_->bad_candidates) event("sdp.bad-candidate", "unparsable candidate ignored: " + bad.substr(0, 120));
+
+  // DTLS role from a=setup (RFC 5763 §5, RFC 8842 §5).
+  const std::string setup = remote_->setup.value_or("");
+  if (is_offer) {
+    // RFC 4145 §4: a missing a=setup means active.
+    if (setup == "actpass" || setup == "passive") report_.dtls_role = DtlsRole::Client;
+    else if (setup == "active" || setup.empty()) report_.dtls_role = DtlsRole::Server;
+    else return fail("offer has unusable a=setup:" + setup);
+  } else {
+    if (setup == "active") report_.dtls_role = DtlsRole::Server;
+    else if (setup == "passive") report_.dtls_role = DtlsRole::Client;
+    else return fail("answer has unusable a=setup:" + (setup.empty() ? std::string("(none)") : setup) +
+                     " (RFC 5763 §5: the answerer must choose active or passive)");
+  }
+  event("dtls.role", std::string("remote a=setup:") + (setup.empty() ? "(none)" : setup) + ", so this end is the DTLS " +
+                         std::string(to_string(*report_.dtls_role)));
+
+  if (!remote_->ice_ufrag || !remote_->ice_pwd) return fail(std::string(what) + " lacks ICE credentials");
+  auto added = ice_->set_remote(*remote_->ice_ufrag, *remote_->ice_pwd, remote_->candidates);
+  if (!added) return fail(std::string("ICE: ") + added.error().message);
+  if (*added == 0) return fail(std::string(what) + " has no usable ICE candidate");
+  report_.state = "ice";
+  create_dtls();
+  if (is_offer) send_description();
+}
+
+void Peer::create_dtls() {
+  dtls_ = std::make_unique<DtlsEndpoint>(
+      loop_, cert_, *report_.dtls_role,
+      DtlsCallbacks{
+          .send =
+              [this](std::span<const std::uint8_t> d) {
+                // Until libnice selects a pair, sends fail: keep them for later (NOTES-ice-dtls.md).
+                if (!ice_ready_ || !ice_->send(d)) early_out_.emplace_back(d.begin(), d.end());
+              },
+          .verify = [this](std::span<const std::uint8_t> der) { return verify(der); },
+          .on_connected = [this] { on_dtls_connected(); },
+          .on_failed = [this](const std::string& why) { fail(why); },
+          .on_data =
+              [this](std::string_view data) {
+                report_.received.emplace_back(data);
+                event("data.received", "received \"" + std::string(data.substr(0, 200)) + "\"");
+                if (report_.received.size() >= config_.expected_incoming && report_.sent.size() == config_.outgoing.size() &&
+                    report_.state == "data") {
+                  report_.state = "done";
+                  report_.t_done_ms = timeline_.now_ms();
+                }
+              },
+          .on_closed = [this] { event("dtls.closed", "the DTLS peer sent close_notify"); },
+          .key_log = config_.key_log,
+      });
+  for (auto& d : early_in_) dtls_->receive(d);
+  early_in_.clear();
+  if (ice_ready_ && dtls_->role() == DtlsRole::Client) dtls_->start();
+}
+
+void Peer::on_ice_ready(const SelectedPair& pair) {
+  ice_ready_ = true;
+  report_.selected_pair = pair;
+  report_.t_ice_ms = timeline_.now_ms();
+  event("ice.ready", "selected pair " + pair.local_type + " " + pair.local + " -> " + pair.remote_type + " " + pair.remote);
+  if (report_.state == "ice") report_.state = "dtls";
+  auto out = std::move(early_out_);
+  early_out_.clear();
+  for (auto& d : out) ice_->send(d);
+  if (dtls_ && dtls_->role() == DtlsRole::Client) dtls_->start();
+}
+
+void Peer::on_datagram(std::span<const std::uint8_t> d) {
+  if (dtls_) dtls_->receive(d);
+  else if (early_in_.size() < 64) early_in_.emplace_back(d.begin(), d.end());
+}
+
+bool Peer::verify(std::span<const std::uint8_t> der) {
+  if (auto fp = fingerprint_of(der, "sha-256")) report_.dtls_peer_fingerprint = sdp::format_fingerprint(*fp);
+  static const sdp::TransportInfo kNone;
+  const TrustVerdict v = trust_->check_certificate(TrustCheck{remote_ ? *remote_ : kNone, der, *report_.dtls_role});
+  for (const auto& a : v.alarms) {
+    if (std::find(report_.alarms.begin(), report_.alarms.end(), a) == report_.alarms.end()) report_.alarms.push_back(a);
+    event("alarm", a + ": " + v.detail, {{"alarm", a}});
+  }
+  event(v.accept ? "trust.accepted" : "trust.rejected", report_.trust + ": " + v.detail,
+        {{"certificate", report_.dtls_peer_fingerprint}});
+  return v.accept;
+}
+
+void Peer::on_dtls_connected() {
+  report_.handshake_done = true;
+  report_.t_dtls_ms = timeline_.now_ms();
+  event("dtls.connected", "DTLS handshake complete as " + std::string(to_string(*report_.dtls_role)) +
+                              "; peer certificate " + report_.dtls_peer_fingerprint);
+  report_.entered_data_phase = true;
+  report_.state = "data";
+  for (const auto& m : config_.outgoing) {
+    if (!dtls_->send(m)) {
+      event("data.send-failed", "could not send \"" + m.substr(0, 200) + "\"");
+      continue;
+    }
+    report_.sent.push_back(m);
+    event("data.sent", "sent \"" + m.substr(0, 200) + "\"");
+  }
+  if (report_.received.size() >= config_.expected_incoming) {
+    report_.state = "done";
+    report_.t_done_ms = timeline_.now_ms();
+  }
+}
+
+}  // namespace sigtrust

@@ -1,1 +1,50 @@
-// placeholder
+#include "sim/signaling_message.hpp"
+
+namespace sigtrust {
+
+std::string_view to_string(SignalingMessage::Type t) {
+  switch (t) {
+    case SignalingMessage::Type::Ready: return "ready";
+    case SignalingMessage::Type::Offer: return "offer";
+    case SignalingMessage::Type::Answer: return "answer";
+    case SignalingMessage::Type::Candidate: return "candidate";
+    case SignalingMessage::Type::Bye: return "bye";
+  }
+  return "unknown";
+}
+
+Result<SignalingMessage> parse_signaling(std::string_view text) {
+  if (text.size() > kMaxSignalingMessage) return Error{"signaling message over 64 KiB"};
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Error{"signaling message is not JSON"};
+  if (!j.is_object()) return Error{"signaling message is not a JSON object"};
+  auto type = j.find("type");
+  if (type == j.end() || !type->is_string()) return Error{"signaling message has no string \"type\""};
+  const std::string& t = type->get_ref<const std::string&>();
+  SignalingMessage m;
+  if (t == "ready") m.type = SignalingMessage::Type::Ready;
+  else if (t == "bye") m.type = SignalingMessage::Type::Bye;
+  else if (t == "offer" || t == "answer") {
+    m.type = t == "offer" ? SignalingMessage::Type::Offer : SignalingMessage::Type::Answer;
+    auto sdp = j.find("sdp");
+    if (sdp == j.end() || !sdp->is_string()) return Error{"\"" + t + "\" message has no string \"sdp\""};
+    m.sdp = sdp->get<std::string>();
+  } else if (t == "candidate") {
+    m.type = SignalingMessage::Type::Candidate;
+    auto c = j.find("candidate");
+    if (c == j.end() || !(c->is_object() || c->is_null())) return Error{"\"candidate\" message has no object \"candidate\""};
+    m.candidate = *c;
+  } else {
+    return Error{"unknown signaling message type \"" + t.substr(0, 32) + "\""};
+  }
+  return m;
+}
+
+std::string serialize(const SignalingMessage& m) {
+  nlohmann::json j{{"type", std::string(to_string(m.type))}};
+  if (m.type == SignalingMessage::Type::Offer || m.type == SignalingMessage::Type::Answer) j["sdp"] = m.sdp;
+  if (m.type == SignalingMessage::Type::Candidate) j["candidate"] = m.candidate;
+  return j.dump();
+}
+
+}  // namespace sigtrust

@@ -1,1 +1,195 @@
-// placeholder
+#include "sim/signaling_relay.hpp"
+
+#include <libsoup/soup.h>
+
+#include <deque>
+#include <map>
+
+#include "sim/signaling_message.hpp"
+
+namespace sigtrust {
+namespace {
+
+std::string query_param(GUri* uri, const char* name) {
+  const char* query = uri ? g_uri_get_query(uri) : nullptr;
+  if (!query) return {};
+  GHashTable* params = g_uri_parse_params(query, -1, "&", G_URI_PARAMS_NONE, nullptr);
+  if (!params) return {};
+  std::string out;
+  if (auto* v = static_cast<const char*>(g_hash_table_lookup(params, name))) out = v;
+  g_hash_table_unref(params);
+  return out;
+}
+
+bool valid_label(const std::string& s) {
+  if (s.empty() || s.size() > 32) return false;
+  for (char c : s)
+    if (!g_ascii_isalnum(c) && c != '-' && c != '_') return false;
+  return true;
+}
+
+}  // namespace
+
+struct SignalingRelay::Impl {
+  struct Client {
+    ObjectPtr<SoupWebsocketConnection> conn;
+    std::string label;
+    gulong message_handler = 0, closed_handler = 0;
+    Clock::time_point window_start = Clock::now();
+    unsigned window_count = 0;
+  };
+  struct Room {
+    Client clients[2];
+    std::deque<std::string> held[2];  // messages for a client that has not joined yet
+  };
+
+  SignalingRelay* owner = nullptr;
+  Timeline* timeline = nullptr;
+  RelayLimits limits;
+  ObjectPtr<SoupServer> server;
+  std::map<std::string, Room> rooms;
+  std::shared_ptr<bool> alive = std::make_shared<bool>(true);
+
+  struct Binding {
+    Impl* impl;
+    std::string room;
+    int index;
+  };
+
+  static void on_websocket(SoupServer*, SoupServerMessage* msg, const char* path, SoupWebsocketConnection* conn,
+                           gpointer data) {
+    auto* self = static_cast<Impl*>(data);
+    std::string room = path ? path : "/";
+    if (room.size() > 128) room.resize(128);
+    Room& r = self->rooms[room];
+    int index = !r.clients[0].conn ? 0 : !r.clients[1].conn ? 1 : -1;
+    if (index < 0) {
+      self->timeline->add("relay", "signaling.rejected", "room " + room + " is full; third client refused");
+      soup_websocket_connection_close(conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "room full");
+      return;
+    }
+    Client& c = r.clients[index];
+    c.conn.reset(SOUP_WEBSOCKET_CONNECTION(g_object_ref(conn)));
+    std::string label = query_param(soup_server_message_get_uri(msg), "peer");
+    c.label = valid_label(label) ? label : "client" + std::to_string(index);
+    soup_websocket_connection_set_max_incoming_payload_size(conn, self->limits.max_message_bytes);
+    auto* binding = new Binding{self, room, index};
+    c.message_handler = g_signal_connect_data(conn, "message", G_CALLBACK(&Impl::on_frame), binding,
+                                              [](gpointer b, GClosure*) { delete static_cast<Binding*>(b); },
+                                              GConnectFlags(0));
+    c.closed_handler = g_signal_connect(conn, "closed", G_CALLBACK(&Impl::on_closed), binding);
+    self->timeline->add("relay", "signaling.joined", c.label + " joined room " + room);
+    while (!r.held[index].empty()) {
+      soup_websocket_connection_send_text(conn, r.held[index].front().c_str());
+      r.held[index].pop_front();
+    }
+  }
+
+  static void on_closed(SoupWebsocketConnection* conn, gpointer data) {
+    auto* b = static_cast<Binding*>(data);
+    auto it = b->impl->rooms.find(b->room);
+    if (it == b->impl->rooms.end()) return;
+    Client& c = it->second.clients[b->index];
+    if (c.conn.get() != conn) return;
+    b->impl->timeline->add("relay", "signaling.left", c.label + " left room " + b->room);
+    g_signal_handler_disconnect(conn, c.closed_handler);
+    g_signal_handler_disconnect(conn, c.message_handler);  // frees the binding: use nothing of it after
+    c.conn.reset();
+  }
+
+  static void on_frame(SoupWebsocketConnection*, gint type, GBytes* message, gpointer data) {
+    auto* b = static_cast<Binding*>(data);
+    b->impl->handle(b->room, b->index, type, message);
+  }
+
+  void handle(const std::string& room, int index, gint type, GBytes* message) {
+    Room& r = rooms[room];
+    Client& from = r.clients[index];
+    if (type != SOUP_WEBSOCKET_DATA_TEXT) {
+      timeline->add("relay", "signaling.malformed", from.label + " sent a binary frame; dropped");
+      return;
+    }
+    // Per-client rate limit over one-second windows.
+    const auto now = Clock::now();
+    if (now - from.window_start >= std::chrono::seconds(1)) {
+      from.window_start = now;
+      from.window_count = 0;
+    }
+    if (++from.window_count > limits.max_messages_per_second) {
+      if (from.window_count == limits.max_messages_per_second + 1)
+        timeline->add("relay", "signaling.rate-limited", from.label + " exceeded the message rate; dropping");
+      return;
+    }
+    gsize size = 0;
+    const auto* bytes = static_cast<const char*>(g_bytes_get_data(message, &size));
+    std::string text(bytes ? bytes : "", size);
+    auto parsed = parse_signaling(text);
+    if (!parsed) {
+      timeline->add("relay", "signaling.malformed", from.label + ": " + parsed.error().message + "; dropped");
+      return;
+    }
+    const int to = 1 - index;
+    RelayedMessage m{room, index, from.label,
+                     r.clients[to].conn ? r.clients[to].label : "client" + std::to_string(to), std::move(text)};
+    Deliver deliver = [this, room, to, alive = std::weak_ptr<bool>(alive)](std::string out) {
+      if (alive.expired()) return;
+      deliver_to(room, to, std::move(out));
+    };
+    if (owner->interceptor_) owner->interceptor_->on_message(m, std::move(deliver));
+    else deliver(m.text);
+  }
+
+  void deliver_to(const std::string& room, int to, std::string text) {
+    Room& r = rooms[room];
+    ++owner->relayed_;
+    if (r.clients[to].conn &&
+        soup_websocket_connection_get_state(r.clients[to].conn.get()) == SOUP_WEBSOCKET_STATE_OPEN) {
+      soup_websocket_connection_send_text(r.clients[to].conn.get(), text.c_str());
+    } else if (r.held[to].size() < limits.max_held_messages) {
+      r.held[to].push_back(std::move(text));
+    }
+  }
+};
+
+SignalingRelay::SignalingRelay(MainLoop& loop, const std::string& address, Timeline& timeline, RelayLimits limits)
+    : impl_(std::make_unique<Impl>()), address_(address) {
+  impl_->owner = this;
+  impl_->timeline = &timeline;
+  impl_->limits = limits;
+  MainLoop::ThreadDefault td(loop);  // SoupServer listens on the thread-default context
+  impl_->server.reset(SOUP_SERVER(g_object_new(SOUP_TYPE_SERVER, nullptr)));
+  soup_server_add_websocket_handler(impl_->server.get(), "/", nullptr, nullptr, &Impl::on_websocket, impl_.get(),
+                                    nullptr);
+  GInetAddress* inet = g_inet_address_new_from_string(address.c_str());
+  if (!inet) throw Failure("relay: bad listen address " + address);
+  GSocketAddress* sa = g_inet_socket_address_new(inet, 0);
+  g_object_unref(inet);
+  GError* err = nullptr;
+  const gboolean ok = soup_server_listen(impl_->server.get(), sa, SoupServerListenOptions(0), &err);
+  g_object_unref(sa);
+  if (!ok) {
+    std::string why = err ? err->message : "unknown error";
+    if (err) g_error_free(err);
+    throw Failure("relay: cannot listen on " + address + ": " + why);
+  }
+  GSList* uris = soup_server_get_uris(impl_->server.get());
+  if (uris) port_ = static_cast<std::uint16_t>(g_uri_get_port(static_cast<GUri*>(uris->data)));
+  g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
+  if (port_ == 0) throw Failure("relay: no listening port on " + address);
+}
+
+SignalingRelay::~SignalingRelay() {
+  *impl_->alive = false;
+  for (auto& [name, room] : impl_->rooms)
+    for (auto& c : room.clients)
+      if (c.conn) {
+        g_signal_handler_disconnect(c.conn.get(), c.closed_handler);
+        g_signal_handler_disconnect(c.conn.get(), c.message_handler);
+        c.conn.reset();
+      }
+  if (impl_->server) soup_server_disconnect(impl_->server.get());
+}
+
+std::string SignalingRelay::url() const { return "ws://" + address_ + ":" + std::to_string(port_); }
+
+}  // namespace sigtrust

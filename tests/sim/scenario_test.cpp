@@ -1,1 +1,473 @@
+#include "sim/scenario.hpp"
+
 #include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+
+namespace sigtrust::scenario {
+namespace {
+
+Vocabulary test_vocabulary() {
+  Vocabulary v;
+  v.attacks.push_back({"none", "none", "honest run", {}});
+  v.attacks.push_back({"swap-mitm", "signaling", "swaps fingerprint, credentials and candidates", {}});
+  ParamDecl hash;
+  hash.name = "hash";
+  hash.type = ParamDecl::Type::Choice;
+  hash.default_value = "sha-1";
+  hash.choices = {"sha-1", "md5"};
+  v.attacks.push_back({"downgrade-mitm", "signaling", "weak-hash fingerprint", {hash}});
+  // Test-only declaration covering the other parameter types.
+  ParamDecl every{"every", ParamDecl::Type::Int, "1", {}, 1, 1000, "flip one record in N"};
+  ParamDecl fraction{"fraction", ParamDecl::Type::Double, "0.5", {}, 0, 1, "share of bytes"};
+  ParamDecl header{"header-only", ParamDecl::Type::Bool, "false", {}, 0, 0, "flip header bytes only"};
+  ParamDecl label{"label", ParamDecl::Type::String, "", {}, 0, 0, "free text"};
+  v.attacks.push_back({"turn-tamper", "turn", "flips bytes in relayed records", {every, fraction, header, label}});
+  v.trust = {{"no-verification", "accepts any certificate"},
+             {"sdp-fingerprint", "RFC 8122 §5"},
+             {"sas", "short authentication string"}};
+  return v;
+}
+
+Result<Scenario> load(std::string_view yaml) { return load_string(yaml, "t.yaml", test_vocabulary()); }
+
+// The error of a rejected file starts with `prefix` (file:line:column: ) and contains `part`.
+::testing::AssertionResult rejected(std::string_view yaml, const std::string& prefix, const std::string& part) {
+  const auto r = load(yaml);
+  if (r.ok()) return ::testing::AssertionFailure() << "loaded, expected an error starting with " << prefix;
+  const std::string& m = r.error().message;
+  if (m.rfind(prefix, 0) != 0) return ::testing::AssertionFailure() << "error '" << m << "' does not start with " << prefix;
+  if (m.find(part) == std::string::npos) return ::testing::AssertionFailure() << "error '" << m << "' lacks '" << part << "'";
+  return ::testing::AssertionSuccess();
+}
+
+constexpr std::string_view kMinimal = R"(name: t
+peers:
+  - {name: alice, trust: sdp-fingerprint}
+  - {name: bob, trust: sdp-fingerprint}
+sessions:
+  - {offerer: alice, answerer: bob, expect: secure}
+)";
+
+// kMinimal with `relay` inserted before `sessions` (line 5).
+std::string with_relay(std::string_view relay) {
+  std::string y(kMinimal);
+  y.insert(y.find("sessions:"), relay);
+  return y;
+}
+
+TEST(ScenarioLoad, FullFileLoadsWithAllFields) {
+  const std::string path = std::string(SIGTRUST_TEST_DATA) + "/scenarios/full.yaml";
+  const auto r = load_file(path, test_vocabulary());
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const Scenario& s = *r;
+  EXPECT_EQ(s.file, path);
+  EXPECT_EQ(s.name, "wallet-cosign.downgrade");
+  EXPECT_EQ(s.description,
+            "Two co-signers of a multisig wallet; the relay downgrades the fingerprint hash and rewrites a payment order.\n");
+  EXPECT_EQ(s.deadline_ms, 8000u);
+  EXPECT_EQ(s.seed, 42u);
+
+  ASSERT_EQ(s.peers.size(), 4u);
+  EXPECT_EQ(s.peers[0].name, "alice");
+  EXPECT_EQ(s.peers[0].trust, (std::vector<std::string>{"sdp-fingerprint", "sas"}));
+  EXPECT_EQ(s.peers[0].where.file, path);
+  EXPECT_EQ(s.peers[0].where.line, 9);
+  EXPECT_EQ(s.peers[0].where.column, 5);
+  EXPECT_EQ(s.peers[1].trust, (std::vector<std::string>{"sdp-fingerprint"}));
+  EXPECT_EQ(s.peers[3].name, "dave");
+
+  EXPECT_EQ(s.attack.name, "downgrade-mitm");
+  EXPECT_EQ(s.attack.params, (ParamValues{{"hash", "md5"}}));
+  ASSERT_EQ(s.attack.rewrite.size(), 1u);
+  EXPECT_EQ(s.attack.rewrite[0].from, "1 BTC to bob");
+  EXPECT_EQ(s.attack.rewrite[0].to, "1 BTC to mallory");
+  EXPECT_EQ(s.attack.where.line, 18);
+  EXPECT_EQ(s.attack.where.column, 3);
+
+  ASSERT_EQ(s.sessions.size(), 2u);
+  EXPECT_EQ(s.sessions[0].offerer, "alice");
+  EXPECT_EQ(s.sessions[0].answerer, "bob");
+  EXPECT_EQ(s.sessions[0].expect, "detected");
+  ASSERT_EQ(s.sessions[0].messages.size(), 2u);
+  EXPECT_EQ(s.sessions[0].messages[0].from, "alice");
+  EXPECT_EQ(s.sessions[0].messages[0].text, "send 1 BTC to bob");
+  EXPECT_EQ(s.sessions[0].messages[1].from, "bob");
+  EXPECT_EQ(s.sessions[0].where.line, 23);
+  EXPECT_EQ(s.sessions[0].where.column, 5);
+  EXPECT_EQ(s.sessions[1].offerer, "carol");
+  EXPECT_EQ(s.sessions[1].expect, "mitm-detected-late");
+  EXPECT_TRUE(s.sessions[1].messages.empty());
+}
+
+TEST(ScenarioLoad, OptionalKeysTakeTheirDefaults) {
+  const auto r = load(kMinimal);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->file, "t.yaml");
+  EXPECT_EQ(r->description, "");
+  EXPECT_EQ(r->deadline_ms, 5000u);
+  EXPECT_EQ(r->seed, 1u);
+  EXPECT_EQ(r->attack.name, "none");
+  EXPECT_TRUE(r->attack.params.empty());
+  EXPECT_TRUE(r->attack.rewrite.empty());
+  EXPECT_EQ(r->sessions[0].where.line, 6);
+  EXPECT_EQ(r->sessions[0].where.column, 5);
+}
+
+TEST(ScenarioLoad, HonestRelayIsAttackNone) {
+  const auto r = load(with_relay("relay: honest\n"));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->attack.name, "none");
+  EXPECT_EQ(r->attack.where.line, 5);
+  EXPECT_EQ(r->attack.where.column, 8);
+}
+
+TEST(ScenarioLoad, MissingParamsGetDefaults) {
+  const auto r = load(with_relay("relay: {attack: turn-tamper, params: {every: +20, header-only: true}}\n"));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->attack.params,
+            (ParamValues{{"every", "20"}, {"fraction", "0.5"}, {"header-only", "true"}, {"label", ""}}));
+  const auto d = load(with_relay("relay: {attack: downgrade-mitm}\n"));
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(d->attack.params, (ParamValues{{"hash", "sha-1"}}));
+}
+
+TEST(ScenarioLoad, LargestSeedAndDeadline) {
+  std::string y(kMinimal);
+  y += "seed: 18446744073709551615\ndeadline_ms: 600000\n";
+  const auto r = load(y);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->seed, 18446744073709551615u);
+  EXPECT_EQ(r->deadline_ms, 600000u);
+}
+
+TEST(ScenarioLoad, Utf8ByteOrderMarkAndText) {
+  std::string y = "\xEF\xBB\xBF";
+  y += kMinimal;
+  y += "description: \"caf\xC3\xA9 \xE2\x86\x92 \xF0\x9F\x94\x92\"\n";
+  const auto r = load(y);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->description, "caf\xC3\xA9 \xE2\x86\x92 \xF0\x9F\x94\x92");
+}
+
+TEST(ScenarioLoad, UnreadableFile) {
+  const auto r = load_file("/nonexistent/x.yaml", test_vocabulary());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "/nonexistent/x.yaml:1:1: cannot read /nonexistent/x.yaml: No such file or directory");
+}
+
+TEST(ScenarioRejectSyntax, BrokenYaml) {
+  EXPECT_TRUE(rejected("name: t\npeers: [alice\n", "t.yaml:3:1: ", "invalid YAML: end of sequence flow not found"));
+}
+
+TEST(ScenarioRejectSyntax, ColumnsCountCharactersNotBytes) {
+  // "é" is two bytes; the bad name after it is at character column 28 (byte column 29).
+  EXPECT_TRUE(rejected("name: t\npeers: [{trust: \"\xC3\xA9\", name: Bob}, {name: b, trust: sas}]\n", "t.yaml:2:28: ",
+                       "peer name must be"));
+  EXPECT_TRUE(rejected("name: t\n\"\xC3\xA9\xC3\xA9\": 1\n", "t.yaml:2:1: ", "unknown key '\xC3\xA9\xC3\xA9' at the top level"));
+}
+
+TEST(ScenarioRejectSyntax, EmptyFile) {
+  EXPECT_TRUE(rejected("", "t.yaml:1:1: ", "file is empty"));
+  EXPECT_TRUE(rejected(" \n\t\r\n", "t.yaml:1:1: ", "file is empty"));
+  EXPECT_TRUE(rejected("# nothing here\n", "t.yaml:1:1: ", "only comments"));
+  EXPECT_TRUE(rejected("---\n...\n", "t.yaml:2:1: ", "the YAML document is empty"));
+}
+
+TEST(ScenarioRejectSyntax, InvalidUtf8) {
+  EXPECT_TRUE(rejected("name: t\ndescription: \"ab\xFF\"\n", "t.yaml:2:17: ", "invalid UTF-8 (byte 0xff)"));
+  // Overlong encoding of '/' and a UTF-16 surrogate written as UTF-8.
+  EXPECT_TRUE(rejected("name: \xC0\xAF\n", "t.yaml:1:7: ", "invalid UTF-8"));
+  EXPECT_TRUE(rejected("name: \xED\xA0\x80\n", "t.yaml:1:7: ", "invalid UTF-8"));
+  // Truncated sequence at the end of the file.
+  EXPECT_TRUE(rejected("name: \xE2\x86", "t.yaml:1:7: ", "invalid UTF-8 (byte 0xe2)"));
+}
+
+TEST(ScenarioRejectSyntax, BinaryData) {
+  const std::string nul("name: t\n\0\x01\x02", 11);
+  EXPECT_TRUE(rejected(nul, "t.yaml:2:1: ", "NUL byte"));
+  EXPECT_TRUE(rejected("name: t\x07\n", "t.yaml:1:8: ", "control character U+0007"));
+  // UTF-16 with a byte order mark is not UTF-8.
+  EXPECT_TRUE(rejected(std::string("\xFF\xFEn\0a\0", 6), "t.yaml:1:1: ", "invalid UTF-8 (byte 0xff)"));
+}
+
+TEST(ScenarioRejectSyntax, FileOverOneMebibyte) {
+  std::string y(kMinimal);
+  y += "description: \"" + std::string(1 << 20, 'x') + "\"\n";
+  EXPECT_TRUE(rejected(y, "t.yaml:1:1: ", "larger than 1 MiB"));
+}
+
+TEST(ScenarioRejectSyntax, AliasBomb) {
+  constexpr std::string_view bomb = R"(name: t
+a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+)";
+  EXPECT_TRUE(rejected(bomb, "t.yaml:2:4: ", "YAML anchor '&a' is not supported"));
+}
+
+TEST(ScenarioRejectSyntax, MergeKeyAlias) {
+  // An alias of an undefined anchor is a syntax error before it is an alias.
+  EXPECT_TRUE(rejected("name: t\n<<: *base\n", "t.yaml:2:5: ", "invalid YAML"));
+}
+
+TEST(ScenarioRejectSyntax, DeepNesting) {
+  std::string y = "name: t\ndescription: ";
+  y += std::string(17, '[') + std::string(17, ']') + "\n";
+  // The top-level mapping is level 1, so the 16th '[' opens level 17.
+  EXPECT_TRUE(rejected(y, "t.yaml:2:29: ", "nesting deeper than 16 levels"));
+  // Far past yaml-cpp's own recursion guard (2000): stops at the same level, before any node is built.
+  const std::string deep = "x: " + std::string(100000, '[') + std::string(100000, ']');
+  EXPECT_TRUE(rejected(deep, "t.yaml:1:19: ", "nesting deeper than 16 levels"));
+}
+
+TEST(ScenarioRejectSyntax, SecondDocument) {
+  std::string y(kMinimal);
+  y += "---\nname: u\n";
+  EXPECT_TRUE(rejected(y, "t.yaml:7:1: ", "a second YAML document"));
+}
+
+TEST(ScenarioRejectSyntax, ExplicitTag) {
+  EXPECT_TRUE(rejected("name: !!str t\n", "t.yaml:1:7: ", "YAML tag 'tag:yaml.org,2002:str' is not supported"));
+}
+
+TEST(ScenarioRejectSyntax, DuplicateKey) {
+  std::string y(kMinimal);
+  y += "name: u\n";
+  EXPECT_TRUE(rejected(y, "t.yaml:7:1: ", "duplicate key 'name' at the top level (first at line 1, column 1)"));
+  EXPECT_TRUE(rejected(with_relay("relay: {attack: downgrade-mitm, params: {hash: md5, hash: sha-1}}\n"),
+                       "t.yaml:5:53: ", "duplicate parameter 'hash' of attack 'downgrade-mitm'"));
+}
+
+TEST(ScenarioRejectKeys, UnknownKeySuggests) {
+  constexpr std::string_view y = R"(name: t
+peers:
+  - {name: alice, trsut: sdp-fingerprint}
+  - {name: bob, trust: sdp-fingerprint}
+)";
+  EXPECT_TRUE(rejected(y, "t.yaml:3:19: ", "unknown key 'trsut' in a peer; did you mean 'trust'?"));
+}
+
+TEST(ScenarioRejectKeys, UnknownKeyWithoutSuggestionListsKeys) {
+  EXPECT_TRUE(rejected("name: t\ncolour: red\n", "t.yaml:2:1: ",
+                       "unknown key 'colour' at the top level; expected one of: name, description, deadline_ms, seed, "
+                       "peers, relay, sessions"));
+}
+
+TEST(ScenarioRejectKeys, MissingRequiredKey) {
+  EXPECT_TRUE(rejected("peers: []\n", "t.yaml:1:1: ", "the scenario is missing the required key 'name'"));
+  constexpr std::string_view y = R"(name: t
+peers:
+  - name: alice
+  - {name: bob, trust: sas}
+)";
+  EXPECT_TRUE(rejected(y, "t.yaml:3:5: ", "a peer is missing the required key 'trust'"));
+}
+
+TEST(ScenarioRejectTypes, WrongType) {
+  EXPECT_TRUE(rejected("name: t\npeers: alice\n", "t.yaml:2:8: ", "expected a sequence of peers, got a scalar"));
+  EXPECT_TRUE(rejected("- name: t\n", "t.yaml:1:1: ", "expected a mapping of scenario keys"));
+  EXPECT_TRUE(rejected("name: [t]\n", "t.yaml:1:7: ", "expected a scenario name for 'name', got a sequence"));
+  // An empty value is reported at its key.
+  EXPECT_TRUE(rejected("name: t\npeers:\nsessions: []\n", "t.yaml:2:1: ", "expected a sequence of peers, got nothing"));
+  EXPECT_TRUE(rejected("name: t\npeers: [alice, bob]\n", "t.yaml:2:9: ", "expected a peer (a mapping with name and trust), got a scalar"));
+  EXPECT_TRUE(rejected("name: t\n[a]: 1\n", "t.yaml:2:1: ", "expected a key name at the top level, got a sequence"));
+}
+
+TEST(ScenarioRejectValues, BadScenarioName) {
+  EXPECT_TRUE(rejected("name: two words\n", "t.yaml:1:7: ", "scenario name must be 1 to 64 characters"));
+  EXPECT_TRUE(rejected("name: " + std::string(65, 'a') + "\n", "t.yaml:1:7: ", "scenario name must be"));
+}
+
+TEST(ScenarioRejectValues, NegativeOrHugeDeadline) {
+  std::string y(kMinimal);
+  EXPECT_TRUE(rejected(y + "deadline_ms: -5\n", "t.yaml:7:14: ", "deadline_ms must be an integer from 1 to 600000, got '-5'"));
+  EXPECT_TRUE(rejected(y + "deadline_ms: 0\n", "t.yaml:7:14: ", "got '0'"));
+  EXPECT_TRUE(rejected(y + "deadline_ms: 600001\n", "t.yaml:7:14: ", "got '600001'"));
+  EXPECT_TRUE(rejected(y + "deadline_ms: 99999999999999999999999\n", "t.yaml:7:14: ", "got '99999999999999999999999'"));
+  EXPECT_TRUE(rejected(y + "deadline_ms: \"5000\"\n", "t.yaml:7:14: ", "got the quoted string '5000'"));
+  EXPECT_TRUE(rejected(y + "deadline_ms: 5e3\n", "t.yaml:7:14: ", "got '5e3'"));
+}
+
+TEST(ScenarioRejectValues, NegativeOrHugeSeed) {
+  std::string y(kMinimal);
+  EXPECT_TRUE(rejected(y + "seed: -1\n", "t.yaml:7:7: ", "seed must be an integer from 0 to 18446744073709551615, got '-1'"));
+  EXPECT_TRUE(rejected(y + "seed: 18446744073709551616\n", "t.yaml:7:7: ", "got '18446744073709551616'"));
+  EXPECT_TRUE(rejected(y + "seed: +-1\n", "t.yaml:7:7: ", "got '+-1'"));
+}
+
+TEST(ScenarioRejectPeers, UnknownTrustSuggests) {
+  constexpr std::string_view y = R"(name: t
+peers:
+  - name: alice
+    trust: sdp-fingerprnt
+  - name: bob
+    trust: sdp-fingerprint
+)";
+  EXPECT_TRUE(rejected(y, "t.yaml:4:12: ", "unknown trust configuration 'sdp-fingerprnt'; did you mean 'sdp-fingerprint'?"));
+}
+
+TEST(ScenarioRejectPeers, BadTrustCombination) {
+  const auto with_trust = [](const std::string& trust) {
+    return "name: t\npeers:\n  - {name: alice, trust: " + trust + "}\n  - {name: bob, trust: sas}\n";
+  };
+  EXPECT_TRUE(rejected(with_trust("sas+sdp-fingerprint+sas"), "t.yaml:3:26: ", "trust configuration 'sas' is listed twice"));
+  EXPECT_TRUE(rejected(with_trust("sas+"), "t.yaml:3:26: ", "empty trust configuration name in 'sas+'"));
+  EXPECT_TRUE(rejected(with_trust("pgp"), "t.yaml:3:26: ",
+                       "unknown trust configuration 'pgp'; expected one of: no-verification, sdp-fingerprint, sas"));
+}
+
+TEST(ScenarioRejectPeers, DuplicatePeer) {
+  constexpr std::string_view y = R"(name: t
+peers:
+  - {name: alice, trust: sas}
+  - {name: alice, trust: sas}
+)";
+  EXPECT_TRUE(rejected(y, "t.yaml:4:12: ", "duplicate peer 'alice' (first declared at line 3, column 5)"));
+}
+
+TEST(ScenarioRejectPeers, BadPeerName) {
+  EXPECT_TRUE(rejected("name: t\npeers:\n  - {name: Alice, trust: sas}\n  - {name: bob, trust: sas}\n", "t.yaml:3:12: ",
+                       "peer name must be a lower-case letter"));
+}
+
+TEST(ScenarioRejectPeers, PeerCount) {
+  EXPECT_TRUE(rejected("name: t\npeers:\n  - {name: alice, trust: sas}\n", "t.yaml:3:3: ",
+                       "a scenario needs 2 to 64 peers, got 1"));
+}
+
+TEST(ScenarioRejectRelay, UnknownAttack) {
+  EXPECT_TRUE(rejected(with_relay("relay:\n  attack: swap-mitn\n"), "t.yaml:6:11: ",
+                       "unknown attack 'swap-mitn'; did you mean 'swap-mitm'?"));
+}
+
+TEST(ScenarioRejectRelay, AttackNameAsScalar) {
+  EXPECT_TRUE(rejected(with_relay("relay: swap-mitm\n"), "t.yaml:5:8: ", "write 'relay: {attack: swap-mitm}'"));
+  EXPECT_TRUE(rejected(with_relay("relay: evil\n"), "t.yaml:5:8: ",
+                       "relay: expected 'honest' or a mapping with 'attack', got 'evil'"));
+}
+
+TEST(ScenarioRejectRelay, BadParamValue) {
+  EXPECT_TRUE(rejected(with_relay("relay:\n  attack: downgrade-mitm\n  params: {hash: sha-256}\n"), "t.yaml:7:18: ",
+                       "invalid value 'sha-256' for parameter 'hash' of attack 'downgrade-mitm'; expected one of: sha-1, md5"));
+}
+
+TEST(ScenarioRejectRelay, BadTypedParamValues) {
+  EXPECT_TRUE(rejected(with_relay("relay: {attack: turn-tamper, params: {every: 0}}\n"), "t.yaml:5:46: ",
+                       "parameter 'every' of attack 'turn-tamper' must be an integer from 1 to 1000, got '0'"));
+  EXPECT_TRUE(rejected(with_relay("relay: {attack: turn-tamper, params: {fraction: 1.5}}\n"), "t.yaml:5:49: ",
+                       "must be a number from 0 to 1, got '1.5'"));
+  EXPECT_TRUE(rejected(with_relay("relay: {attack: turn-tamper, params: {fraction: nan}}\n"), "t.yaml:5:49: ",
+                       "must be a number from 0 to 1, got 'nan'"));
+  EXPECT_TRUE(rejected(with_relay("relay: {attack: turn-tamper, params: {header-only: yes}}\n"), "t.yaml:5:52: ",
+                       "must be true or false, got 'yes'"));
+  EXPECT_TRUE(rejected(with_relay("relay: {attack: turn-tamper, params: {label: [x]}}\n"), "t.yaml:5:46: ",
+                       "expected a string for 'label', got a sequence"));
+}
+
+TEST(ScenarioRejectRelay, UnknownParam) {
+  EXPECT_TRUE(rejected(with_relay("relay:\n  attack: downgrade-mitm\n  params: {hsh: md5}\n"), "t.yaml:7:12: ",
+                       "unknown parameter 'hsh' of attack 'downgrade-mitm'; did you mean 'hash'?"));
+  EXPECT_TRUE(rejected(with_relay("relay: {attack: swap-mitm, params: {hash: md5}}\n"), "t.yaml:5:37: ",
+                       "attack 'swap-mitm' takes no parameters"));
+}
+
+TEST(ScenarioRejectRelay, BadRewrite) {
+  EXPECT_TRUE(rejected(with_relay("relay: {attack: swap-mitm, rewrite: [{from: \"\", to: x}]}\n"), "t.yaml:5:45: ",
+                       "'from' of a rewrite rule must not be empty"));
+  EXPECT_TRUE(rejected(with_relay("relay: {attack: none, rewrite: [{from: a, to: b}]}\n"), "t.yaml:5:23: ",
+                       "'rewrite' needs an attack"));
+}
+
+TEST(ScenarioRejectSessions, SelfSession) {
+  constexpr std::string_view y = R"(name: t
+peers:
+  - {name: alice, trust: sas}
+  - {name: bob, trust: sas}
+sessions:
+  - {offerer: alice, answerer: alice, expect: secure}
+)";
+  EXPECT_TRUE(rejected(y, "t.yaml:6:32: ", "peer 'alice' is both offerer and answerer"));
+}
+
+TEST(ScenarioRejectSessions, UnknownPeerInSession) {
+  constexpr std::string_view y = R"(name: t
+peers:
+  - {name: alice, trust: sas}
+  - {name: bob, trust: sas}
+sessions:
+  - {offerer: alice, answerer: bobb, expect: secure}
+)";
+  EXPECT_TRUE(rejected(y, "t.yaml:6:32: ", "unknown peer 'bobb' as answerer; did you mean 'bob'?"));
+}
+
+TEST(ScenarioRejectSessions, PeerInTwoSessions) {
+  constexpr std::string_view y = R"(name: t
+peers:
+  - {name: alice, trust: sas}
+  - {name: bob, trust: sas}
+  - {name: carol, trust: sas}
+sessions:
+  - {offerer: alice, answerer: bob, expect: secure}
+  - {offerer: carol, answerer: alice, expect: secure}
+)";
+  EXPECT_TRUE(rejected(y, "t.yaml:8:32: ", "peer 'alice' is already in the session at line 7, column 5"));
+}
+
+TEST(ScenarioRejectSessions, MessageFromNonMember) {
+  constexpr std::string_view y = R"(name: t
+peers:
+  - {name: alice, trust: sas}
+  - {name: bob, trust: sas}
+  - {name: carol, trust: sas}
+sessions:
+  - offerer: alice
+    answerer: bob
+    expect: secure
+    messages:
+      - {from: alice, text: hi}
+      - {from: carol, text: hi}
+)";
+  EXPECT_TRUE(rejected(y, "t.yaml:12:16: ",
+                       "message from 'carol', who is not in this session (offerer 'alice', answerer 'bob')"));
+}
+
+TEST(ScenarioRejectSessions, MessageTextLength) {
+  std::string y(kMinimal);
+  y.replace(y.find("expect: secure}"), 15, "expect: secure, messages: [{from: bob, text: \"\"}]}");
+  EXPECT_TRUE(rejected(y, "t.yaml:6:82: ", "message text must be 1 to 4096 bytes, got 0"));
+  std::string big(kMinimal);
+  big.replace(big.find("expect: secure}"), 15, "expect: secure, messages: [{from: bob, text: " + std::string(4097, 'x') + "}]}");
+  EXPECT_TRUE(rejected(big, "t.yaml:6:82: ", "got 4097"));
+}
+
+TEST(ScenarioRejectSessions, UnknownOrErrorOutcome) {
+  std::string y(kMinimal);
+  y.replace(y.find("secure"), 6, "secrue");
+  EXPECT_TRUE(rejected(y, "t.yaml:6:45: ", "unknown outcome 'secrue'; did you mean 'secure'?"));
+  std::string e(kMinimal);
+  e.replace(e.find("secure"), 6, "error");
+  EXPECT_TRUE(rejected(e, "t.yaml:6:45: ", "'error' means the simulator failed and cannot be expected"));
+}
+
+TEST(ScenarioRejectSessions, SessionCount) {
+  std::string y(kMinimal);
+  y.replace(y.find("sessions:"), std::string::npos, "sessions: []\n");
+  EXPECT_TRUE(rejected(y, "t.yaml:5:11: ", "a scenario needs 1 to 32 sessions, got 0"));
+}
+
+TEST(ScenarioNearestName, SuggestsCloseNamesOnly) {
+  const std::vector<std::string> known = {"sdp-fingerprint", "sdp-fingerprint-any", "sas", "tofu"};
+  EXPECT_EQ(nearest_name("sdp-fingerprnt", known), "sdp-fingerprint");
+  EXPECT_EQ(nearest_name("sdp-fingerprint-an", known), "sdp-fingerprint-any");
+  EXPECT_EQ(nearest_name("tfou", known), "tofu");  // a transposition is one edit
+  EXPECT_EQ(nearest_name("SAS", known), "sas");
+  EXPECT_EQ(nearest_name("ab", known), "");
+  EXPECT_EQ(nearest_name("identity", known), "");
+  EXPECT_EQ(nearest_name("x", {}), "");
+}
+
+}  // namespace
+}  // namespace sigtrust::scenario

@@ -1,0 +1,47 @@
+// The man in the middle at the signaling position. For each room it gives
+// each victim an ICE agent and credentials of the attacker's own, writes them
+// and the attacker's fingerprint into the SDP it forwards, completes a DTLS
+// handshake with each victim in the role that victim's a=setup implies
+// (RFC 5763 §5), and forwards application data between the two legs,
+// reading — and, if asked, rewriting — every message.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "sim/attack.hpp"
+#include "sim/certificate.hpp"
+
+namespace sigtrust::attacks {
+
+// How the attacker's fingerprint goes into the forwarded SDP.
+enum class FingerprintStyle {
+  Swap,       // swap-mitm: the victim's fingerprint replaced by the attacker's
+  Strip,      // strip-mitm: no a=fingerprint at all
+  Append,     // append-mitm: the attacker's added next to the real one
+  Downgrade,  // downgrade-mitm: the attacker's, under a weak hash
+};
+
+struct BridgeOptions {
+  FingerprintStyle style = FingerprintStyle::Swap;
+  std::string downgrade_hash = "sha-1";
+  std::vector<std::string> strip_attributes;  // further attributes to remove (e.g. "identity")
+};
+
+class MitmBridge : public SignalingInterceptor {
+ public:
+  MitmBridge(AttackWorld& world, BridgeOptions options);
+  ~MitmBridge() override;
+  void on_message(const RelayedMessage& m, Deliver deliver) override;
+
+  struct RoomBridge;
+
+ private:
+  AttackWorld& world_;
+  BridgeOptions options_;
+  Certificate cert_;
+  std::map<std::string, std::unique_ptr<RoomBridge>> rooms_;
+};
+
+}  // namespace sigtrust::attacks

@@ -1,0 +1,101 @@
+#include "attacks/registry.hpp"
+
+#include "attacks/mitm_bridge.hpp"
+#include "attacks/sdp_rewrite.hpp"
+#include "sim/certificate.hpp"
+#include "sim/trust_policy.hpp"
+
+namespace sigtrust::attacks {
+namespace {
+
+// Wraps an interceptor as an Attack at the signaling position.
+template <typename Interceptor>
+struct SignalingAttack : Attack {
+  template <typename... Args>
+  explicit SignalingAttack(Args&&... args) : interceptor(std::forward<Args>(args)...) {}
+  SignalingInterceptor* signaling() override { return &interceptor; }
+  Interceptor interceptor;
+};
+
+std::unique_ptr<Attack> bridge(AttackWorld& w, FingerprintStyle style, std::string hash = "sha-1") {
+  return std::make_unique<SignalingAttack<MitmBridge>>(w, BridgeOptions{style, std::move(hash), {}});
+}
+
+// fingerprint-only: the attacker's fingerprint in both directions, nothing else.
+struct FingerprintOnly : Attack {
+  explicit FingerprintOnly(AttackWorld& w)
+      : cert(w.name),
+        rewriter(w.timeline, w.name, true, true, [this](sdp::Session& s, const RelayedMessage&, SignalingMessage::Type) {
+          set_fingerprints(s, {*sdp::parse_fingerprint(cert.fingerprint())});
+        }) {
+    w.registry.add(cert.fingerprint(), w.name);
+  }
+  SignalingInterceptor* signaling() override { return &rewriter; }
+  Certificate cert;
+  SdpRewriter rewriter;
+};
+
+// setup-flip: the answer's a=setup inverted, so both ends take the same DTLS role.
+std::unique_ptr<Attack> setup_flip(AttackWorld& w) {
+  return std::make_unique<SignalingAttack<SdpRewriter>>(
+      w.timeline, w.name, false, true, [](sdp::Session& s, const RelayedMessage&, SignalingMessage::Type) {
+        const auto setup = sdp::transport_info(s).setup.value_or("active");
+        set_setup(s, setup == "passive" ? "active" : "passive");
+      });
+}
+
+// drop-answer: the answer never arrives.
+struct DropAnswer : SignalingInterceptor {
+  explicit DropAnswer(AttackWorld& w) : world(w) {}
+  void on_message(const RelayedMessage& m, Deliver deliver) override {
+    auto msg = parse_signaling(m.text);
+    if (msg && msg->type == SignalingMessage::Type::Answer) {
+      world.timeline.add(world.name, "attack.dropped", "dropped the answer from " + m.from_label + " to " + m.to_label);
+      return;
+    }
+    deliver(m.text);
+  }
+  AttackWorld& world;
+};
+
+}  // namespace
+
+const std::vector<AttackPlugin>& registry() {
+  static const std::vector<AttackPlugin> all = {
+      {{"none", "none", "honest run, the baseline", {}}, nullptr},
+      {{"swap-mitm", "signaling",
+        "replaces fingerprint, ICE credentials and candidates with the attacker's; bridges two DTLS sessions", {}},
+       [](AttackWorld& w) { return bridge(w, FingerprintStyle::Swap); }},
+      {{"strip-mitm", "signaling", "removes a=fingerprint; bridges", {}},
+       [](AttackWorld& w) { return bridge(w, FingerprintStyle::Strip); }},
+      {{"append-mitm", "signaling", "adds the attacker's fingerprint next to the real one; bridges", {}},
+       [](AttackWorld& w) { return bridge(w, FingerprintStyle::Append); }},
+      {{"downgrade-mitm",
+        "signaling",
+        "attacker's fingerprint under a weak hash (sha-1, md5); bridges",
+        {{"hash", ParamDecl::Type::Choice, "sha-1", {"sha-1", "md5"}, 0, 0,
+          "hash function the forged fingerprint is written with"}}},
+       [](AttackWorld& w) { return bridge(w, FingerprintStyle::Downgrade, w.params.at("hash")); }},
+      {{"fingerprint-only", "signaling", "replaces the fingerprint only, no bridge", {}},
+       [](AttackWorld& w) -> std::unique_ptr<Attack> { return std::make_unique<FingerprintOnly>(w); }},
+      {{"setup-flip", "signaling", "rewrites a=setup so both ends take the same DTLS role", {}}, &setup_flip},
+      {{"drop-answer", "signaling", "never delivers the answer", {}},
+       [](AttackWorld& w) -> std::unique_ptr<Attack> { return std::make_unique<SignalingAttack<DropAnswer>>(w); }},
+  };
+  return all;
+}
+
+std::unique_ptr<Attack> make_attack(const std::string& name, AttackWorld& world) {
+  for (const auto& p : registry())
+    if (p.decl.name == name) return p.make ? p.make(world) : nullptr;
+  return nullptr;
+}
+
+Vocabulary vocabulary() {
+  Vocabulary v;
+  for (const auto& p : registry()) v.attacks.push_back(p.decl);
+  v.trust = trust_configurations();
+  return v;
+}
+
+}  // namespace sigtrust::attacks

@@ -1,0 +1,203 @@
+// The `sigtrust` command. Exit status (DESIGN.md): 0 all expectations met;
+// 1 an expectation failed; 2 bad input or usage; 3 the simulator failed.
+#include <boost/program_options.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include "attacks/registry.hpp"
+#include "reports/json_report.hpp"
+#include "reports/terminal_report.hpp"
+#include "sim/engine.hpp"
+#include "sim/scenario.hpp"
+#include "sim/trust_policy.hpp"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+using namespace sigtrust;
+
+namespace {
+
+constexpr int kOk = 0, kExpectationFailed = 1, kUsage = 2, kSimulatorFailed = 3;
+
+const char* kUsageText =
+    "usage: sigtrust <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  run FILE...            run scenario files and check their expected outcomes\n"
+    "  list attacks|trust|scenarios\n"
+    "                         list the stable names (and parameters) this build knows\n"
+    "  help                   this text\n"
+    "\n"
+    "exit status: 0 all expectations met, 1 an expectation failed, 2 bad input or usage,\n"
+    "             3 the simulator itself failed\n";
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string catalogue_dir() {
+  if (const char* env = std::getenv("SIGTRUST_SCENARIOS")) return env;
+  return SIGTRUST_SCENARIO_DIR;
+}
+
+std::string type_name(const ParamDecl& p) {
+  switch (p.type) {
+    case ParamDecl::Type::String: return "string";
+    case ParamDecl::Type::Int: return "int";
+    case ParamDecl::Type::Double: return "number";
+    case ParamDecl::Type::Bool: return "bool";
+    case ParamDecl::Type::Choice: {
+      std::string s;
+      for (const auto& c : p.choices) s += (s.empty() ? "" : "|") + c;
+      return s;
+    }
+  }
+  return "?";
+}
+
+int cmd_list(const std::vector<std::string>& args) {
+  if (args.size() != 1) throw UsageError("list takes one of: attacks, trust, scenarios");
+  const auto& what = args[0];
+  if (what == "attacks") {
+    for (const auto& p : attacks::registry()) {
+      std::printf("%-20s %-10s %s\n", p.decl.name.c_str(), p.decl.position.c_str(), p.decl.summary.c_str());
+      for (const auto& param : p.decl.params)
+        std::printf("    %s (%s, default %s): %s\n", param.name.c_str(), type_name(param).c_str(),
+                    param.default_value.c_str(), param.help.c_str());
+    }
+  } else if (what == "trust") {
+    for (const auto& t : trust_configurations()) std::printf("%-22s %s\n", t.name.c_str(), t.summary.c_str());
+  } else if (what == "scenarios") {
+    std::vector<fs::path> files;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(catalogue_dir(), ec))
+      if (e.path().extension() == ".yaml") files.push_back(e.path());
+    if (ec) throw UsageError("cannot read the scenario catalogue " + catalogue_dir() + ": " + ec.message());
+    std::sort(files.begin(), files.end());
+    const auto vocab = attacks::vocabulary();
+    for (const auto& f : files) {
+      auto s = scenario::load_file(f.string(), vocab);
+      if (!s) {
+        std::printf("%-28s (invalid: %s)\n", f.filename().c_str(), s.error().message.c_str());
+        continue;
+      }
+      std::printf("%-28s %-18s %s\n", f.string().c_str(), s->attack.name.c_str(), s->description.c_str());
+    }
+  } else {
+    throw UsageError("unknown list '" + what + "'; expected attacks, trust or scenarios");
+  }
+  return kOk;
+}
+
+int cmd_run(const std::vector<std::string>& argv) {
+  po::options_description opts("run options");
+  std::string json_path, key_log_path;
+  opts.add_options()                                                                         //
+      ("json", po::value(&json_path), "write the result document (JSON) to this file")      //
+      ("key-log", po::value(&key_log_path), "write DTLS secrets (NSS key log format) here")  //
+      ("verbose,v", "print each run's timeline")                                           //
+      ("quiet,q", "print nothing on success")                                               //
+      ("file", po::value<std::vector<std::string>>(), "scenario files");
+  po::positional_options_description pos;
+  pos.add("file", -1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(argv).options(opts).positional(pos).run(), vm);
+  po::notify(vm);
+  if (!vm.count("file")) throw UsageError("run needs at least one scenario file");
+
+  // Load and validate everything before running anything (exit 2 on bad input).
+  const auto vocab = attacks::vocabulary();
+  std::vector<scenario::Scenario> scenarios;
+  bool bad = false;
+  for (const auto& f : vm["file"].as<std::vector<std::string>>()) {
+    auto s = scenario::load_file(f, vocab);
+    if (!s) {
+      std::cerr << s.error().message << "\n";
+      bad = true;
+      continue;
+    }
+    scenarios.push_back(std::move(*s));
+  }
+  if (bad) return kUsage;
+
+  std::ofstream key_log;
+  std::mutex key_log_mu;
+  if (!key_log_path.empty()) {
+    key_log.open(key_log_path);
+    if (!key_log) throw UsageError("cannot write " + key_log_path);
+  }
+  EngineOptions options;
+  options.make_attack = &attacks::make_attack;
+  CertificateStore certs;
+  options.certificates = &certs;
+  if (key_log.is_open())
+    options.key_log = [&](const std::string& line) {
+      std::lock_guard lock(key_log_mu);
+      key_log << line << "\n";
+    };
+
+  std::vector<RunResult> results;
+  for (const auto& s : scenarios) results.push_back(run_scenario(s, options));
+
+  if (!json_path.empty()) {
+    std::ofstream out(json_path);
+    out << reports::result_document(results).dump(2) << "\n";
+    if (!out) {
+      std::cerr << "sigtrust: cannot write " << json_path << "\n";
+      return kSimulatorFailed;
+    }
+  }
+  const bool errors = std::any_of(results.begin(), results.end(), [](const RunResult& r) { return !r.error.empty(); });
+  const bool failed = !std::all_of(results.begin(), results.end(), all_passed);
+  if (!vm.count("quiet") || failed || errors) {
+    reports::TerminalStyle style;
+    style.colour = isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
+    style.verbose = vm.count("verbose") > 0;
+    std::cout << reports::terminal_summary(results, style);
+  }
+  if (errors) return kSimulatorFailed;
+  return failed ? kExpectationFailed : kOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    std::cerr << kUsageText;
+    return kUsage;
+  }
+  const std::string cmd = args.front();
+  args.erase(args.begin());
+  try {
+    if (cmd == "help" || cmd == "--help" || cmd == "-h") {
+      std::cout << kUsageText;
+      return kOk;
+    }
+    if (cmd == "--version") {
+      std::cout << "sigtrust " << SIGTRUST_VERSION << "\n";
+      return kOk;
+    }
+    if (cmd == "run") return cmd_run(args);
+    if (cmd == "list") return cmd_list(args);
+    throw UsageError("unknown command '" + cmd + "'");
+  } catch (const UsageError& e) {
+    std::cerr << "sigtrust: " << e.what() << "\n\n" << kUsageText;
+    return kUsage;
+  } catch (const po::error& e) {
+    std::cerr << "sigtrust: " << e.what() << "\n\n" << kUsageText;
+    return kUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "sigtrust: internal failure: " << e.what() << "\n";
+    return kSimulatorFailed;
+  }
+}

@@ -1,0 +1,82 @@
+#include "reports/json_report.hpp"
+
+#include <cmath>
+
+namespace sigtrust::reports {
+namespace {
+
+using nlohmann::json;
+
+json ms(double v) { return v < 0 ? json(nullptr) : json(std::round(v * 1000) / 1000); }
+
+json peer_json(const PeerResult& p) {
+  const auto& r = p.report;
+  json fps = json::array();
+  for (const auto& f : r.expected_fingerprints) fps.push_back(sdp::format_fingerprint(f));
+  json j{{"trust", r.trust},
+         {"dtls_peer_fingerprint", r.dtls_peer_fingerprint.empty() ? json(nullptr) : json(r.dtls_peer_fingerprint)},
+         {"dtls_peer_owner", p.dtls_peer_owner.empty() ? json(nullptr) : json(p.dtls_peer_owner)},
+         {"sdp_fingerprints", fps},
+         {"dtls_role", r.dtls_role ? json(std::string(to_string(*r.dtls_role))) : json(nullptr)},
+         {"state", r.state},
+         {"failure", r.failure.empty() ? json(nullptr) : json(r.failure)},
+         {"alarms", r.alarms},
+         {"sent", r.sent},
+         {"received", r.received},
+         {"local_addresses", r.local_addresses}};
+  if (r.selected_pair)
+    j["selected_pair"] = {{"local_type", r.selected_pair->local_type},
+                          {"remote_type", r.selected_pair->remote_type},
+                          {"local", r.selected_pair->local},
+                          {"remote", r.selected_pair->remote}};
+  else
+    j["selected_pair"] = nullptr;
+  return j;
+}
+
+}  // namespace
+
+json result_document(const std::vector<RunResult>& runs) {
+  json doc{{"tool", "sigtrust"}, {"version", SIGTRUST_VERSION}, {"runs", json::array()}};
+  size_t sessions = 0, failed = 0, errors = 0;
+  for (const auto& run : runs) {
+    json jr{{"scenario", run.scenario},
+            {"file", run.file},
+            {"attack", run.attack},
+            {"trust", run.trust},
+            {"seed", run.seed},
+            {"network", run.network},
+            {"deadline_reached", run.deadline_reached},
+            {"duration_ms", ms(run.duration_ms)},
+            {"error", run.error.empty() ? json(nullptr) : json(run.error)},
+            {"sessions", json::array()},
+            {"timeline", json::array()}};
+    if (!run.error.empty()) ++errors;
+    for (const auto& s : run.sessions) {
+      ++sessions;
+      if (!s.pass) ++failed;
+      jr["sessions"].push_back(
+          {{"offerer", s.offerer},
+           {"answerer", s.answerer},
+           {"outcome", std::string(to_string(s.outcome))},
+           {"expected", s.expected},
+           {"pass", s.pass},
+           {"peers", {{s.offerer, peer_json(s.offerer_result)}, {s.answerer, peer_json(s.answerer_result)}}},
+           {"attacker",
+            {{"plaintext_read", s.attacker.plaintext_read},
+             {"ciphertext_bytes", s.attacker.ciphertext_bytes},
+             {"rewritten", s.attacker.rewritten}}},
+           {"timings_ms", {{"ice", ms(s.ice_ms)}, {"dtls", ms(s.dtls_ms)}, {"total", ms(s.total_ms)}}}});
+    }
+    for (const auto& e : run.timeline) {
+      json je{{"t_ms", ms(e.t_ms)}, {"actor", e.actor}, {"kind", e.kind}, {"text", e.text}};
+      if (!e.data.is_null()) je["data"] = e.data;
+      jr["timeline"].push_back(std::move(je));
+    }
+    doc["runs"].push_back(std::move(jr));
+  }
+  doc["summary"] = {{"runs", runs.size()}, {"sessions", sessions}, {"expectations_failed", failed}, {"errors", errors}};
+  return doc;
+}
+
+}  // namespace sigtrust::reports

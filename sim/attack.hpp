@@ -1,0 +1,62 @@
+// The small interface between the engine and attack plug-ins (STYLE.md §8).
+// An attack is created per run with an AttackWorld: the hooks and resources it
+// may use. It hooks only what it needs; the engine knows nothing of any
+// particular attack.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sim/main_loop.hpp"
+#include "sim/params.hpp"
+#include "sim/scenario.hpp"
+#include "sim/signaling_relay.hpp"
+#include "sim/timeline.hpp"
+
+namespace sigtrust {
+
+class Certificate;
+
+// What the attacker got out of one session (one relay room).
+struct AttackerSessionReport {
+  std::vector<std::string> plaintext_read;  // application messages it decrypted
+  std::uint64_t ciphertext_bytes = 0;       // bytes it carried or recorded
+  std::vector<std::string> rewritten;       // "from -> to" for messages changed in flight
+};
+
+// Ground truth: which node owns which certificate (by sha-256 fingerprint).
+class CertificateRegistry {
+ public:
+  void add(const std::string& fingerprint, const std::string& owner) { owners_[fingerprint] = owner; }
+  std::string owner(const std::string& fingerprint) const {
+    auto it = owners_.find(fingerprint);
+    return it == owners_.end() ? (fingerprint.empty() ? "" : "unknown") : it->second;
+  }
+
+ private:
+  std::map<std::string, std::string> owners_;
+};
+
+struct AttackWorld {
+  MainLoop& loop;
+  Timeline& timeline;
+  CertificateRegistry& registry;
+  std::string address;                 // the attacker's own loopback address
+  std::string name = "mallory";        // the attacker node's name in reports
+  const ParamValues& params;           // declared parameters, validated
+  std::vector<scenario::RewriteRule> rewrite;    // application-data rewrites (bridging attacks)
+  std::map<std::string, AttackerSessionReport>& sessions;  // keyed by relay room
+  std::function<void(const std::string&)> key_log;         // NSS key log sink (optional)
+};
+
+class Attack {
+ public:
+  virtual ~Attack() = default;
+  // The hook on signaling messages in flight, if this attack uses it.
+  virtual SignalingInterceptor* signaling() { return nullptr; }
+};
+
+}  // namespace sigtrust

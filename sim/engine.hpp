@@ -1,0 +1,43 @@
+// The engine: per run, builds a world on loopback (relay, peers, attacker),
+// drives its main loop until every session settles or the deadline passes,
+// and returns a RunResult with ground truth and classified outcomes.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "sim/attack.hpp"
+#include "sim/certificate.hpp"
+#include "sim/run_result.hpp"
+#include "sim/scenario.hpp"
+
+namespace sigtrust {
+
+// Certificates per identity, made on first use and reused: a peer keeps its
+// certificate across runs of one process (and certificate creation stays out
+// of per-run timings). Thread-safe.
+class CertificateStore {
+ public:
+  const Certificate& get(const std::string& identity);
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::unique_ptr<Certificate>> certs_;
+};
+
+using AttackFactory = std::function<std::unique_ptr<Attack>(const std::string& name, AttackWorld& world)>;
+
+struct EngineOptions {
+  AttackFactory make_attack;                 // required when a scenario names an attack other than none
+  CertificateStore* certificates = nullptr;  // shared store; a fresh one per run if null
+  std::function<void(const std::string&)> key_log;
+  std::function<void(const std::string&)> on_setup_hook;  // for tests: called with the run's /24 prefix
+};
+
+// Runs one scenario. Never throws: simulator failures become RunResult::error.
+RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options);
+
+}  // namespace sigtrust

@@ -1,0 +1,105 @@
+// A virtual WebRTC peer: a signaling client, a libnice agent, a GnuTLS DTLS
+// endpoint and a trust policy, driven by one main loop. It offers or answers
+// with complete (non-trickled) SDP in the shape browsers use for a data
+// channel, takes its DTLS role from a=setup (RFC 5763 §5), checks the peer
+// certificate with its trust policy, then exchanges its messages as DTLS
+// application data.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/certificate.hpp"
+#include "sim/dtls_endpoint.hpp"
+#include "sim/ice_agent.hpp"
+#include "sim/main_loop.hpp"
+#include "sim/sdp.hpp"
+#include "sim/signaling_client.hpp"
+#include "sim/signaling_message.hpp"
+#include "sim/timeline.hpp"
+#include "sim/trust_policy.hpp"
+
+namespace sigtrust {
+
+struct PeerConfig {
+  std::string name;
+  std::string counterpart;  // the peer it means to talk to
+  bool offerer = false;
+  std::string address;      // its loopback address
+  std::string relay_url;    // ws://host:port/room?peer=name
+  std::vector<std::string> trust;
+  std::vector<std::string> outgoing;  // application messages it sends, in order
+  size_t expected_incoming = 0;       // how many it waits for
+  std::function<void(const std::string&)> key_log;  // NSS key log sink (optional)
+};
+
+struct PeerReport {
+  std::string name;
+  std::string trust;
+  std::string state = "new";       // new, signaling, ice, dtls, data, done, failed, closed
+  std::string failure;             // why it failed, if it did
+  std::optional<DtlsRole> dtls_role;
+  std::string sdp_sent, sdp_received;
+  std::vector<sdp::Fingerprint> expected_fingerprints;  // from the SDP it received
+  std::string dtls_peer_fingerprint;                    // sha-256 of the certificate it saw
+  std::optional<SelectedPair> selected_pair;
+  std::vector<std::string> local_addresses;  // of its candidates
+  std::vector<std::string> alarms;
+  bool handshake_done = false;
+  bool entered_data_phase = false;
+  std::vector<std::string> sent, received;
+  double t_start_ms = -1, t_ice_ms = -1, t_dtls_ms = -1, t_done_ms = -1;
+};
+
+class Peer {
+ public:
+  Peer(MainLoop& loop, const Certificate& cert, PeerConfig config, Timeline& timeline);
+  ~Peer();
+  Peer(const Peer&) = delete;
+  Peer& operator=(const Peer&) = delete;
+
+  void start();
+  bool failed() const { return report_.state == "failed" || report_.state == "closed"; }
+  // Nothing more will happen on its side: failed, hung up, or sent and received everything.
+  bool settled() const;
+  // What it is still waiting for (for the deadline's timeline entry).
+  std::string waiting_for() const;
+  const PeerReport& report() const { return report_; }
+  const PeerConfig& config() const { return config_; }
+
+ private:
+  void on_signaling(const std::string& text);
+  void maybe_send_offer();
+  void handle_remote_description(const std::string& sdp_text, bool is_offer);
+  void send_description();
+  void on_ice_ready(const SelectedPair& pair);
+  void on_datagram(std::span<const std::uint8_t> d);
+  void create_dtls();
+  bool verify(std::span<const std::uint8_t> der);
+  void on_dtls_connected();
+  void fail(const std::string& why);
+  void event(const std::string& kind, const std::string& text, nlohmann::json data = nullptr);
+
+  MainLoop& loop_;
+  const Certificate& cert_;
+  PeerConfig config_;
+  Timeline& timeline_;
+  PeerReport report_;
+  std::unique_ptr<TrustPolicy> trust_;
+  std::unique_ptr<SignalingClient> signaling_;
+  std::unique_ptr<IceAgent> ice_;
+  std::unique_ptr<DtlsEndpoint> dtls_;
+  std::optional<LocalIce> local_ice_;
+  std::optional<sdp::TransportInfo> remote_;
+  std::optional<std::string> pending_offer_;
+  bool remote_ready_ = false;
+  bool description_sent_ = false;
+  bool ice_ready_ = false;
+  std::vector<std::vector<std::uint8_t>> early_in_, early_out_;
+  std::uint64_t session_id_ = 0;
+};
+
+}  // namespace sigtrust

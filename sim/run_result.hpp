@@ -1,0 +1,45 @@
+// What one run produced: per session, ground truth, what each peer noticed,
+// the outcome and whether it met the expectation; plus the timeline. Reports
+// only read this.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/attack.hpp"
+#include "sim/outcome.hpp"
+#include "sim/peer.hpp"
+#include "sim/timeline.hpp"
+
+namespace sigtrust {
+
+struct PeerResult {
+  PeerReport report;
+  std::string dtls_peer_owner;  // ground truth: who owns the certificate it saw
+};
+
+struct SessionResult {
+  std::string offerer, answerer, room;
+  Outcome outcome = Outcome::Failed;
+  std::string expected;
+  bool pass = false;
+  PeerResult offerer_result, answerer_result;
+  AttackerSessionReport attacker;
+  double ice_ms = -1, dtls_ms = -1, total_ms = -1;
+};
+
+struct RunResult {
+  std::string scenario, file, attack, trust;
+  std::uint64_t seed = 0;
+  std::vector<SessionResult> sessions;
+  std::vector<TimelineEvent> timeline;
+  std::string error;             // the simulator itself failed (exit 3), else empty
+  bool deadline_reached = false;
+  double duration_ms = 0;
+  std::string network;           // "127.a.b.0/24"
+};
+
+bool all_passed(const RunResult& r);
+
+}  // namespace sigtrust

@@ -1,0 +1,78 @@
+// The signaling relay: a WebSocket server (libsoup 3) on a loopback address,
+// on the run's main context. URL path = room; a room joins two clients; each
+// message a client sends is forwarded to the other client of its room.
+// Messages for a client that has not joined yet are held (bounded) and
+// delivered when it joins.
+//
+// One hook, SignalingInterceptor, sees every message in flight and decides
+// what is delivered: the attack plug-ins of the signaling position use it.
+//
+// Error policy: frames come from the network. Oversized frames close that
+// client (libsoup's payload limit); non-JSON or unknown messages are dropped
+// with a timeline event; a client over its rate limit has messages dropped;
+// other rooms are never affected.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "sim/main_loop.hpp"
+#include "sim/timeline.hpp"
+
+namespace sigtrust {
+
+struct RelayedMessage {
+  std::string room;
+  int from_index = 0;       // 0 = first client of the room to join, 1 = second
+  std::string from_label;   // the client's ?peer= label, or "client0"/"client1"
+  std::string to_label;
+  std::string text;         // the frame as sent
+};
+
+// Delivers a (possibly rewritten) message to the destination client.
+using Deliver = std::function<void(std::string text)>;
+
+class SignalingInterceptor {
+ public:
+  virtual ~SignalingInterceptor() = default;
+  // Called for every message in flight. Call `deliver` now, later (e.g. after
+  // gathering candidates), several times, or never (a drop).
+  virtual void on_message(const RelayedMessage& message, Deliver deliver) = 0;
+};
+
+struct RelayLimits {
+  size_t max_message_bytes = 64 * 1024;
+  unsigned max_messages_per_second = 200;  // per client
+  size_t max_held_messages = 32;           // per absent client
+};
+
+class SignalingRelay {
+ public:
+  // Listens on `address` (a loopback address) with an OS-chosen port.
+  // Throws SignalingRelay::Failure if it cannot listen (a simulator failure).
+  SignalingRelay(MainLoop& loop, const std::string& address, Timeline& timeline, RelayLimits limits = {});
+  ~SignalingRelay();
+  SignalingRelay(const SignalingRelay&) = delete;
+  SignalingRelay& operator=(const SignalingRelay&) = delete;
+
+  struct Failure : std::runtime_error {
+    using std::runtime_error::runtime_error;
+  };
+
+  void set_interceptor(SignalingInterceptor* interceptor) { interceptor_ = interceptor; }
+  std::string url() const;  // "ws://127.x.y.z:port"
+  std::uint16_t port() const { return port_; }
+  std::uint64_t messages_relayed() const { return relayed_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  SignalingInterceptor* interceptor_ = nullptr;
+  std::string address_;
+  std::uint16_t port_ = 0;
+  std::uint64_t relayed_ = 0;
+};
+
+}  // namespace sigtrust

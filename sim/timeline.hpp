@@ -1,0 +1,34 @@
+// The event timeline of one run: what happened, when, seen by whom.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "sim/main_loop.hpp"
+
+namespace sigtrust {
+
+struct TimelineEvent {
+  double t_ms = 0;     // since the run started
+  std::string actor;   // "alice", "relay", "mallory", "engine"
+  std::string kind;    // dotted: "signaling.sent", "ice.state", "dtls.connected", "alarm", ...
+  std::string text;    // one human sentence
+  nlohmann::json data; // structured detail (e.g. SDP before/after), may be null
+};
+
+class Timeline {
+ public:
+  explicit Timeline(Clock::time_point start = Clock::now()) : start_(start) {}
+  void add(std::string actor, std::string kind, std::string text, nlohmann::json data = nullptr);
+  const std::vector<TimelineEvent>& events() const { return events_; }
+  double now_ms() const;
+  Clock::time_point start() const { return start_; }
+
+ private:
+  Clock::time_point start_;
+  std::vector<TimelineEvent> events_;
+};
+
+}  // namespace sigtrust

@@ -22,7 +22,7 @@ namespace {
 
 constexpr std::size_t kMaxFileBytes = std::size_t{1} << 20;
 constexpr int kMaxDepth = 16;
-constexpr std::int64_t kMaxDeadlineMs = 600000;
+constexpr std::uint32_t kMaxDeadlineMs = 600000;
 constexpr std::size_t kMinPeers = 2;
 constexpr std::size_t kMaxPeers = 64;
 constexpr std::size_t kMinSessions = 1;
@@ -316,10 +316,8 @@ class Loader {
       fail_value(name, "scenario name must be 1 to 64 characters from A-Z a-z 0-9 _ . -, got " + quote(s.name));
     }
     if (const Field* f = find(fields, "description")) s.description = text(*f, "a description");
-    if (const Field* f = find(fields, "deadline_ms")) {
-      s.deadline_ms = static_cast<std::uint32_t>(integer(*f, "deadline_ms", 1, kMaxDeadlineMs));
-    }
-    if (const Field* f = find(fields, "seed")) s.seed = seed(*f);
+    if (const Field* f = find(fields, "deadline_ms")) s.deadline_ms = integer<std::uint32_t>(*f, 1, kMaxDeadlineMs);
+    if (const Field* f = find(fields, "seed")) s.seed = integer<std::uint64_t>(*f, 0, UINT64_MAX);
     s.peers = peers(require(fields, root, "the scenario", "peers"));
     const Field* relay_field = find(fields, "relay");
     s.attack = relay_field ? relay(*relay_field) : honest_relay(root.Mark());
@@ -389,18 +387,13 @@ class Loader {
     return f.value.Scalar();
   }
 
-  std::int64_t integer(const Field& f, const std::string& what, std::int64_t lo, std::int64_t hi) const {
-    const auto v = decimal<std::int64_t>(f.value);
+  template <typename T>
+  T integer(const Field& f, T lo, T hi) const {
+    const auto v = decimal<T>(f.value);
     if (!v || *v < lo || *v > hi) {
-      fail_value(f, what + " must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi) + ", got " +
-                        shown(f.value));
+      fail_value(f, f.key.Scalar() + " must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi) +
+                        ", got " + shown(f.value));
     }
-    return *v;
-  }
-
-  std::uint64_t seed(const Field& f) const {
-    const auto v = decimal<std::uint64_t>(f.value);
-    if (!v) fail_value(f, "seed must be an integer from 0 to " + std::to_string(UINT64_MAX) + ", got " + shown(f.value));
     return *v;
   }
 

@@ -1,0 +1,167 @@
+// Every signaling attack as a clean/tampered pair (STYLE.md §11), under
+// sdp-fingerprint and under no-verification, asserting the exact outcome and
+// the exact alarms each victim raised.
+#include <gtest/gtest.h>
+
+#include "run_helpers.hpp"
+
+namespace sigtrust {
+namespace {
+
+using testing::has_event;
+using testing::load_yaml;
+using testing::run;
+using testing::two_peer_yaml;
+
+struct Case {
+  std::string name;     // test name
+  std::string relay;    // YAML value of relay:
+  std::string trust;
+  Outcome outcome;
+  std::vector<std::string> alice_alarms, bob_alarms;
+  bool bridged;         // the attacker terminated DTLS toward both victims
+};
+
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
+const std::vector<Case>& cases() {
+  static const std::vector<Case> all = {
+      {"none_sdp_fingerprint", "honest", "sdp-fingerprint", Outcome::Secure, {}, {}, false},
+      {"none_no_verification", "honest", "no-verification", Outcome::Secure, {}, {}, false},
+      {"swap_sdp_fingerprint", "{attack: swap-mitm}", "sdp-fingerprint", Outcome::MitmUndetected, {}, {}, true},
+      {"swap_no_verification", "{attack: swap-mitm}", "no-verification", Outcome::MitmUndetected, {}, {}, true},
+      // RFC 8122 §5: a missing fingerprint is refused. Each victim checks the
+      // attacker's certificate, so both raise the alarm.
+      {"strip_sdp_fingerprint", "{attack: strip-mitm}", "sdp-fingerprint", Outcome::Detected,
+       {"fingerprint-missing"}, {"fingerprint-missing"}, false},
+      {"strip_no_verification", "{attack: strip-mitm}", "no-verification", Outcome::MitmUndetected, {}, {}, true},
+      // RFC 8122 §5 accepts a match with any fingerprint of the most preferred
+      // hash: an appended one passes.
+      {"append_sdp_fingerprint", "{attack: append-mitm}", "sdp-fingerprint", Outcome::MitmUndetected, {}, {}, true},
+      {"append_no_verification", "{attack: append-mitm}", "no-verification", Outcome::MitmUndetected, {}, {}, true},
+      // SHA-1 is not banned by RFC 8122; MD5 is.
+      {"downgrade_sha1_sdp_fingerprint", "{attack: downgrade-mitm, params: {hash: sha-1}}", "sdp-fingerprint",
+       Outcome::MitmUndetected, {}, {}, true},
+      {"downgrade_md5_sdp_fingerprint", "{attack: downgrade-mitm, params: {hash: md5}}", "sdp-fingerprint",
+       Outcome::Detected, {"fingerprint-weak-hash"}, {"fingerprint-weak-hash"}, false},
+      {"downgrade_md5_no_verification", "{attack: downgrade-mitm, params: {hash: md5}}", "no-verification",
+       Outcome::MitmUndetected, {}, {}, true},
+      // No bridge: bob (the DTLS client) sees alice's real certificate, which
+      // does not match the forged fingerprint, and aborts first.
+      {"fingerprint_only_sdp_fingerprint", "{attack: fingerprint-only}", "sdp-fingerprint", Outcome::Detected, {},
+       {"fingerprint-mismatch"}, false},
+      {"fingerprint_only_no_verification", "{attack: fingerprint-only}", "no-verification", Outcome::Secure, {}, {},
+       false},
+      // Both ends become DTLS clients: a denial of service nobody is warned of.
+      {"setup_flip_sdp_fingerprint", "{attack: setup-flip}", "sdp-fingerprint", Outcome::Failed, {}, {}, false},
+      {"setup_flip_no_verification", "{attack: setup-flip}", "no-verification", Outcome::Failed, {}, {}, false},
+      {"drop_answer_sdp_fingerprint", "{attack: drop-answer}", "sdp-fingerprint", Outcome::Failed, {}, {}, false},
+      {"drop_answer_no_verification", "{attack: drop-answer}", "no-verification", Outcome::Failed, {}, {}, false},
+  };
+  return all;
+}
+
+class SignalingAttack : public ::testing::TestWithParam<Case> {};
+
+TEST_P(SignalingAttack, EndsWithTheExactOutcomeAndAlarms) {
+  const Case& c = GetParam();
+  const auto r = run(load_yaml(two_peer_yaml(c.trust, c.relay, std::string(to_string(c.outcome)))));
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  ASSERT_EQ(r.sessions.size(), 1u);
+  const auto& s = r.sessions[0];
+  EXPECT_EQ(s.outcome, c.outcome) << to_string(s.outcome);
+  EXPECT_TRUE(s.pass);
+  EXPECT_FALSE(r.deadline_reached) << "every attack here ends on its own, before the deadline";
+  EXPECT_EQ(s.offerer_result.report.alarms, c.alice_alarms);
+  EXPECT_EQ(s.answerer_result.report.alarms, c.bob_alarms);
+  if (c.bridged) {
+    // Ground truth: both victims talked to the attacker, who read everything
+    // and passed it on.
+    EXPECT_EQ(s.offerer_result.dtls_peer_owner, "mallory");
+    EXPECT_EQ(s.answerer_result.dtls_peer_owner, "mallory");
+    auto read = s.attacker.plaintext_read;
+    std::sort(read.begin(), read.end());
+    EXPECT_EQ(read, (std::vector<std::string>{"co-sign tx 4f2a: 1 BTC to bob", "hello alice", "hello bob"}));
+    EXPECT_EQ(s.answerer_result.report.received, (std::vector<std::string>{"hello bob", "co-sign tx 4f2a: 1 BTC to bob"}));
+    EXPECT_EQ(s.offerer_result.report.received, std::vector<std::string>{"hello alice"});
+    EXPECT_GT(s.attacker.ciphertext_bytes, 0u);
+  } else {
+    EXPECT_TRUE(s.attacker.plaintext_read.empty());
+  }
+  if (c.relay != "honest") {
+    EXPECT_TRUE(has_event(r, "attack.rewrite") || has_event(r, "attack.dropped"));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllSignalingAttacks, SignalingAttack, ::testing::ValuesIn(cases()),
+                         [](const ::testing::TestParamInfo<Case>& p) { return p.param.name; });
+
+TEST(SignalingAttacks, SetupFlipTimelineShowsBothEndsAsDtlsClients) {
+  const auto r = run(load_yaml(two_peer_yaml("sdp-fingerprint", "{attack: setup-flip}", "failed")));
+  ASSERT_EQ(r.sessions.size(), 1u);
+  EXPECT_EQ(r.sessions[0].offerer_result.report.dtls_role, DtlsRole::Client);
+  EXPECT_EQ(r.sessions[0].answerer_result.report.dtls_role, DtlsRole::Client);
+  auto rewrite = std::find_if(r.timeline.begin(), r.timeline.end(), [](const TimelineEvent& e) { return e.kind == "attack.rewrite"; });
+  ASSERT_NE(rewrite, r.timeline.end());
+  EXPECT_NE(rewrite->data["before"].get<std::string>().find("a=setup:active"), std::string::npos);
+  EXPECT_NE(rewrite->data["after"].get<std::string>().find("a=setup:passive"), std::string::npos);
+  EXPECT_NE(r.sessions[0].offerer_result.report.failure.find("DTLS handshake failed"), std::string::npos);
+}
+
+TEST(SignalingAttacks, DropAnswerTimelineSaysTheAnswerWasDropped) {
+  const auto r = run(load_yaml(two_peer_yaml("sdp-fingerprint", "{attack: drop-answer}", "failed")));
+  EXPECT_TRUE(has_event(r, "attack.dropped"));
+  EXPECT_FALSE(has_event(r, "signaling.answer-received"));
+  EXPECT_FALSE(r.deadline_reached);
+}
+
+TEST(SignalingAttacks, BridgeRewritesApplicationDataInFlight) {
+  auto yaml = two_peer_yaml("sdp-fingerprint",
+                            "{attack: swap-mitm, rewrite: [{from: \"1 BTC to bob\", to: \"1 BTC to mallory\"}]}",
+                            "mitm-undetected");
+  const auto r = run(load_yaml(yaml));
+  ASSERT_EQ(r.sessions.size(), 1u);
+  const auto& bob = r.sessions[0].answerer_result.report;
+  EXPECT_EQ(bob.received, (std::vector<std::string>{"hello bob", "co-sign tx 4f2a: 1 BTC to mallory"}));
+  ASSERT_EQ(r.sessions[0].attacker.rewritten.size(), 1u);
+}
+
+TEST(SignalingAttacks, SwapMitmRewritesCredentialsCandidatesAndFingerprint) {
+  const auto r = run(load_yaml(two_peer_yaml("sdp-fingerprint", "{attack: swap-mitm}", "mitm-undetected")));
+  ASSERT_EQ(r.sessions.size(), 1u);
+  const auto& alice = r.sessions[0].offerer_result.report;
+  const auto& bob = r.sessions[0].answerer_result.report;
+  auto parse_info = [](const std::string& text) { return sdp::transport_info(*sdp::parse(text)); };
+  const auto sent = parse_info(alice.sdp_sent);
+  const auto got = parse_info(bob.sdp_received);
+  EXPECT_NE(sent.ice_ufrag, got.ice_ufrag);
+  EXPECT_NE(sent.ice_pwd, got.ice_pwd);
+  ASSERT_EQ(got.fingerprints.size(), 1u);
+  EXPECT_NE(sent.fingerprints[0], got.fingerprints[0]);
+  ASSERT_FALSE(got.candidates.empty());
+  EXPECT_NE(sent.candidates[0].address, got.candidates[0].address);  // the attacker's own address
+  EXPECT_EQ(bob.selected_pair->remote.substr(0, bob.selected_pair->remote.find(':')), got.candidates[0].address);
+}
+
+// Names are the interface: the shipped swap-mitm scenario runs any attack by
+// changing only the name.
+TEST(SignalingAttacks, ChangingOnlyTheAttackNameRunsThatAttack) {
+  const std::string text = testing::read_text(SIGTRUST_SOURCE_DIR "/scenarios/swap-mitm.yaml");
+  for (const auto& plugin : attacks::registry()) {
+    if (plugin.decl.position != "signaling") continue;
+    std::string yaml = text;
+    const auto pos = yaml.find("attack: swap-mitm");
+    ASSERT_NE(pos, std::string::npos);
+    yaml.replace(pos, 17, "attack: " + plugin.decl.name);
+    const auto r = run(load_yaml(yaml));
+    EXPECT_EQ(r.attack, plugin.decl.name);
+    ASSERT_EQ(r.sessions.size(), 1u);
+    EXPECT_TRUE(r.error.empty());
+    EXPECT_NE(r.sessions[0].outcome, Outcome::Error);
+    const bool touched = has_event(r, "attack.rewrite") || has_event(r, "attack.dropped");
+    EXPECT_TRUE(touched) << plugin.decl.name << " left no trace in the timeline";
+  }
+}
+
+}  // namespace
+}  // namespace sigtrust

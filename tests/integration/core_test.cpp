@@ -1,0 +1,209 @@
+// End-to-end runs of the core: real libnice, GnuTLS and libsoup on loopback.
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "run_helpers.hpp"
+#include "sim/net_plan.hpp"
+
+namespace sigtrust {
+namespace {
+
+using testing::has_event;
+using testing::load_yaml;
+using testing::run;
+using testing::two_peer_yaml;
+
+TEST(Core, HonestRunIsSecureWithEachPeerSeeingTheOthersRealCertificate) {
+  CertificateStore store;
+  const auto r = run(load_yaml(testing::read_text(SIGTRUST_SOURCE_DIR "/scenarios/honest.yaml")), &store);
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  ASSERT_EQ(r.sessions.size(), 1u);
+  const auto& s = r.sessions[0];
+  EXPECT_EQ(s.outcome, Outcome::Secure);
+  EXPECT_TRUE(s.pass);
+  const std::regex upper_sha256("sha-256 ([0-9A-F]{2}:){31}[0-9A-F]{2}");
+  const auto& alice = s.offerer_result;
+  const auto& bob = s.answerer_result;
+  EXPECT_EQ(alice.dtls_peer_owner, "bob");
+  EXPECT_EQ(bob.dtls_peer_owner, "alice");
+  EXPECT_EQ(alice.report.dtls_peer_fingerprint, store.get("bob").fingerprint());
+  EXPECT_EQ(bob.report.dtls_peer_fingerprint, store.get("alice").fingerprint());
+  EXPECT_TRUE(std::regex_match(alice.report.dtls_peer_fingerprint, upper_sha256));
+  EXPECT_TRUE(alice.report.alarms.empty());
+  EXPECT_TRUE(bob.report.alarms.empty());
+  EXPECT_EQ(bob.report.received, (std::vector<std::string>{"hello bob", "please co-sign tx 4f2a: 1 BTC to bob"}));
+  EXPECT_EQ(alice.report.received, (std::vector<std::string>{"hello alice"}));
+  EXPECT_TRUE(s.attacker.plaintext_read.empty());
+  EXPECT_FALSE(r.deadline_reached);
+}
+
+TEST(Core, HonestSdpHasTheBrowserDataChannelShape) {
+  const auto r = run(load_yaml(two_peer_yaml("sdp-fingerprint", "honest", "secure")));
+  ASSERT_EQ(r.sessions.size(), 1u);
+  const std::string& offer = r.sessions[0].offerer_result.report.sdp_sent;
+  for (const char* line : {"m=application 9 UDP/DTLS/SCTP webrtc-datachannel", "c=IN IP4 0.0.0.0", "a=ice-ufrag:",
+                           "a=ice-pwd:", "a=fingerprint:sha-256 ", "a=setup:actpass", "a=mid:0", "a=sctp-port:5000",
+                           "a=candidate:", "a=end-of-candidates"})
+    EXPECT_NE(offer.find(line), std::string::npos) << line;
+  EXPECT_NE(r.sessions[0].answerer_result.report.sdp_sent.find("a=setup:active"), std::string::npos);
+}
+
+// The pair of tests for a wrong fingerprint (STYLE.md §11): the relay hands
+// each peer a fingerprint that is not its partner's, and nothing else changes.
+TEST(Core, WrongFingerprintIsDetectedUnderSdpFingerprint) {
+  const auto r = run(load_yaml(two_peer_yaml("sdp-fingerprint", "{attack: fingerprint-only}", "detected")));
+  ASSERT_EQ(r.sessions.size(), 1u);
+  const auto& s = r.sessions[0];
+  EXPECT_EQ(s.outcome, Outcome::Detected);
+  // Bob is the DTLS client (he answered a=setup:active) and sees the server certificate first.
+  EXPECT_EQ(s.answerer_result.report.alarms, std::vector<std::string>{"fingerprint-mismatch"});
+  EXPECT_TRUE(s.offerer_result.report.alarms.empty());
+  EXPECT_FALSE(s.offerer_result.report.entered_data_phase);
+  EXPECT_FALSE(s.answerer_result.report.entered_data_phase);
+  EXPECT_TRUE(has_event(r, "alarm"));
+}
+
+TEST(Core, WrongFingerprintIsSecureUnderNoVerification) {
+  const auto r = run(load_yaml(two_peer_yaml("no-verification", "{attack: fingerprint-only}", "secure")));
+  ASSERT_EQ(r.sessions.size(), 1u);
+  const auto& s = r.sessions[0];
+  EXPECT_EQ(s.outcome, Outcome::Secure);  // no bridge: the peers reached each other directly
+  EXPECT_EQ(s.offerer_result.dtls_peer_owner, "bob");
+  EXPECT_EQ(s.answerer_result.dtls_peer_owner, "alice");
+  EXPECT_TRUE(s.offerer_result.report.alarms.empty());
+  EXPECT_TRUE(s.answerer_result.report.alarms.empty());
+}
+
+// --- Loopback only -----------------------------------------------------------
+
+struct SocketAddr {
+  std::string local, remote;
+};
+
+// Sockets of this process, read from /proc: inodes of our fds, matched with
+// the kernel's UDP and TCP tables (IPv4 and IPv6).
+std::vector<SocketAddr> own_sockets() {
+  std::set<std::string> inodes;
+  if (DIR* d = opendir("/proc/self/fd")) {
+    while (dirent* e = readdir(d)) {
+      char target[256];
+      const std::string link = std::string("/proc/self/fd/") + e->d_name;
+      const ssize_t n = readlink(link.c_str(), target, sizeof(target) - 1);
+      if (n <= 0) continue;
+      target[n] = 0;
+      std::string t(target);
+      if (t.rfind("socket:[", 0) == 0) inodes.insert(t.substr(8, t.size() - 9));
+    }
+    closedir(d);
+  }
+  auto decode4 = [](const std::string& hex) {
+    const auto colon = hex.find(':');
+    in_addr a{};
+    a.s_addr = static_cast<in_addr_t>(std::stoul(hex.substr(0, colon), nullptr, 16));
+    char buf[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &a, buf, sizeof buf);
+    return std::string(buf) + ":" + std::to_string(std::stoul(hex.substr(colon + 1), nullptr, 16));
+  };
+  std::vector<SocketAddr> out;
+  for (const char* table : {"/proc/self/net/udp", "/proc/self/net/tcp"}) {
+    std::ifstream in(table);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      std::istringstream ls(line);
+      std::string sl, local, remote, st, queues, tr, retr, uid, timeout, inode;
+      ls >> sl >> local >> remote >> st >> queues >> tr >> retr >> uid >> timeout >> inode;
+      if (inodes.count(inode)) out.push_back({decode4(local), decode4(remote)});
+    }
+  }
+  for (const char* table : {"/proc/self/net/udp6", "/proc/self/net/tcp6"}) {
+    std::ifstream in(table);
+    std::string line;
+    std::getline(in, line);
+    while (std::getline(in, line)) {
+      std::istringstream ls(line);
+      std::string sl, local, remote, st, queues, tr, retr, uid, timeout, inode;
+      ls >> sl >> local >> remote >> st >> queues >> tr >> retr >> uid >> timeout >> inode;
+      if (inodes.count(inode)) out.push_back({"ipv6:" + local, "ipv6:" + remote});
+    }
+  }
+  return out;
+}
+
+TEST(Core, RunGathersBindsAndSendsOnLoopbackOnly) {
+  const auto before = own_sockets();
+  std::set<std::string> baseline;
+  for (const auto& s : before) baseline.insert(s.local + " " + s.remote);
+
+  std::atomic<bool> running{true};
+  std::vector<SocketAddr> seen;
+  std::thread watcher([&] {
+    while (running) {
+      for (auto& s : own_sockets())
+        if (!baseline.count(s.local + " " + s.remote)) seen.push_back(s);
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  });
+  const auto r = run(load_yaml(two_peer_yaml("sdp-fingerprint", "{attack: swap-mitm}", "mitm-undetected")));
+  running = false;
+  watcher.join();
+
+  ASSERT_EQ(r.sessions.size(), 1u);
+  EXPECT_TRUE(r.sessions[0].pass);
+  // Every socket the run opened was bound to a 127.0.0.0/8 address (or not
+  // yet bound at all) and talked only to 127.0.0.0/8.
+  ASSERT_FALSE(seen.empty()) << "the watcher saw none of the run's sockets";
+  size_t bound = 0;
+  for (const auto& s : seen) {
+    EXPECT_EQ(s.local.rfind("ipv6:", 0), std::string::npos) << "IPv6 socket " << s.local;
+    const bool unbound = s.local == "0.0.0.0:0";
+    if (!unbound) {
+      ++bound;
+      EXPECT_TRUE(is_loopback(s.local)) << "bound to " << s.local;
+    }
+    EXPECT_TRUE(s.remote == "0.0.0.0:0" || is_loopback(s.remote)) << "talking to " << s.remote;
+  }
+  EXPECT_GT(bound, 0u);
+  // What the peers gathered and selected is in the run's own /24 too.
+  for (const auto* p : {&r.sessions[0].offerer_result, &r.sessions[0].answerer_result}) {
+    ASSERT_FALSE(p->report.local_addresses.empty());
+    for (const auto& a : p->report.local_addresses) EXPECT_EQ(a.rfind(r.network.substr(0, r.network.size() - 4), 0), 0u) << a;
+    ASSERT_TRUE(p->report.selected_pair.has_value());
+    EXPECT_TRUE(is_loopback(p->report.selected_pair->local));
+    EXPECT_TRUE(is_loopback(p->report.selected_pair->remote));
+  }
+}
+
+TEST(Core, TwoRunsGetDifferentNetworks) {
+  const auto a = run(load_yaml(two_peer_yaml("sdp-fingerprint", "honest", "secure")));
+  const auto b = run(load_yaml(two_peer_yaml("sdp-fingerprint", "honest", "secure")));
+  EXPECT_NE(a.network, b.network);  // 1 in 65280 chance of a false failure
+  EXPECT_NE(a.network.rfind("127.0.", 0), 0u);
+}
+
+TEST(Core, DeadlineEndsARunAndSaysWhatItWaitedFor) {
+  // drop-answer with a deadline shorter than ICE's give-up time.
+  auto s = load_yaml(two_peer_yaml("sdp-fingerprint", "{attack: drop-answer}", "failed", 20));
+  const auto started = std::chrono::steady_clock::now();
+  const auto r = run(s);
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_LT(took, std::chrono::seconds(2));
+  ASSERT_EQ(r.sessions.size(), 1u);
+  EXPECT_EQ(r.sessions[0].outcome, Outcome::Failed);
+  EXPECT_TRUE(r.deadline_reached);
+  auto it = std::find_if(r.timeline.begin(), r.timeline.end(), [](const TimelineEvent& e) { return e.kind == "run.deadline"; });
+  ASSERT_NE(it, r.timeline.end());
+  EXPECT_NE(it->text.find("alice was waiting for the answer"), std::string::npos) << it->text;
+}
+
+}  // namespace
+}  // namespace sigtrust

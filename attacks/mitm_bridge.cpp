@@ -135,6 +135,16 @@ struct MitmBridge::RoomBridge {
     return fps;
   }
 
+  std::string fingerprint_action() const {
+    switch (bridge.options_.style) {
+      case FingerprintStyle::Swap: return "and its own fingerprint";
+      case FingerprintStyle::Strip: return "and removed a=fingerprint";
+      case FingerprintStyle::Append: return "and appended its own fingerprint";
+      case FingerprintStyle::Downgrade: return "and its own fingerprint under " + bridge.options_.downgrade_hash;
+    }
+    return "";
+  }
+
   std::string forge(const sdp::Session& original, const LocalIce& ice) {
     sdp::Session s = original;
     set_transport(s, ice);
@@ -175,7 +185,8 @@ struct MitmBridge::RoomBridge {
     offer_forwarded = true;
     SignalingMessage out{SignalingMessage::Type::Offer, forge(*offer, *legs[1].local), {}};
     record_rewrite(bridge.world_.timeline, bridge.world_.name, offer_msg,
-                   "substituted its ICE credentials, candidates and fingerprint in the offer", offer_text, out.sdp);
+                   "substituted its ICE credentials and candidates, " + fingerprint_action() + ", in the offer",
+                   offer_text, out.sdp);
     deliver_offer(serialize(out));
   }
 
@@ -197,7 +208,8 @@ struct MitmBridge::RoomBridge {
     make_dtls(0, answerer_active ? DtlsRole::Client : DtlsRole::Server);
     SignalingMessage out{SignalingMessage::Type::Answer, forge(*parsed, *legs[0].local), {}};
     record_rewrite(bridge.world_.timeline, bridge.world_.name, m,
-                   "substituted its ICE credentials, candidates and fingerprint in the answer", msg.sdp, out.sdp);
+                   "substituted its ICE credentials and candidates, " + fingerprint_action() + ", in the answer",
+                   msg.sdp, out.sdp);
     deliver(serialize(out));
   }
 };

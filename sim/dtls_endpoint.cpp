@@ -131,6 +131,10 @@ void DtlsEndpoint::step() {
     arm_timer();
     return;
   }
+  // RFC 6347 §4.1.2.7 / RFC 5246 §7.2.2: tell the peer with a fatal alert (e.g.
+  // bad_certificate when our verifier refused), or it retransmits until its
+  // own timeout. GnuTLS sends none by itself, and none for a received alert.
+  gnutls_alert_send_appropriate(impl_->session.get(), ret);
   fail(std::string("DTLS handshake failed: ") + gnutls_strerror(ret));
 }
 

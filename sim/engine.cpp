@@ -71,7 +71,6 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
   CertificateStore& store = options.certificates ? *options.certificates : local_store;
   NetPlan plan;
   result.network = plan.prefix() + "0/24";
-  if (options.on_setup_hook) options.on_setup_hook(plan.prefix());
 
   auto world = std::make_unique<World>();
   try {
@@ -184,6 +183,7 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
     sr.total_ms = span_ms(start, latest(o.t_done_ms, a.t_done_ms));
     result.sessions.push_back(std::move(sr));
   }
+  if (options.before_teardown) options.before_teardown();
   world->timeline.add("engine", "run.end", "run ended");
   result.timeline = world->timeline.events();
   world.reset();

@@ -34,7 +34,9 @@ struct EngineOptions {
   AttackFactory make_attack;                 // required when a scenario names an attack other than none
   CertificateStore* certificates = nullptr;  // shared store; a fresh one per run if null
   std::function<void(const std::string&)> key_log;
-  std::function<void(const std::string&)> on_setup_hook;  // for tests: called with the run's /24 prefix
+  // For tests: called on the run's thread when the run has ended, before the
+  // world (and every socket of it) is torn down.
+  std::function<void()> before_teardown;
 };
 
 // Runs one scenario. Never throws: simulator failures become RunResult::error.

@@ -120,7 +120,9 @@ class Source {
   static Error error_at(const Location& where, const std::string& what) {
     return Error{where.file + ":" + std::to_string(where.line) + ":" + std::to_string(where.column) + ": " + what};
   }
-  [[noreturn]] void fail(const Location& where, const std::string& what) const { throw Rejected{error_at(where, what)}; }
+  [[noreturn]] void fail(const Location& where, const std::string& what) const {
+    throw Rejected{error_at(where, what)};
+  }
   [[noreturn]] void fail(const YAML::Mark& mark, const std::string& what) const { fail(at(mark), what); }
 
  private:
@@ -164,15 +166,16 @@ Decoded decode_utf8(std::string_view s, std::size_t i) {
 
 // YAML 1.2 §5.1 c-printable: the characters a YAML stream may contain.
 bool yaml_printable(char32_t c) {
-  return c == 0x09 || c == 0x0A || c == 0x0D || (c >= 0x20 && c <= 0x7E) || c == 0x85 ||
-         (c >= 0xA0 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
+  return c == 0x09 || c == 0x0A || c == 0x0D || (c >= 0x20 && c <= 0x7E) || c == 0x85 || (c >= 0xA0 && c <= 0xD7FF) ||
+         (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
 }
 
 void check_bytes(const Source& src) {
   const std::string_view text = src.text();
   const Location whole = src.at_line_column(1, 1);
   if (text.size() > kMaxFileBytes) src.fail(whole, "file is larger than 1 MiB, the limit for scenario files");
-  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) src.fail(whole, "file is empty; expected a scenario");
+  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
+    src.fail(whole, "file is empty; expected a scenario");
 
   int line = 1;
   int column = 1;
@@ -223,7 +226,8 @@ class Screen : public YAML::EventHandler {
   void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t, const std::string&) override {
     check_tag(mark, tag);
   }
-  void OnSequenceStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t, YAML::EmitterStyle::value) override {
+  void OnSequenceStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
     enter(mark, tag);
   }
   void OnSequenceEnd() override { --depth_; }
@@ -303,9 +307,11 @@ class Loader {
   }
 
   Scenario load(const YAML::Node& root) {
-    static const std::vector<std::string> keys = {"name", "description", "deadline_ms", "seed", "peers", "relay", "sessions"};
+    static const std::vector<std::string> keys = {"name",  "description", "deadline_ms", "seed",
+                                                  "peers", "relay",       "sessions"};
     if (root.IsNull()) src_.fail(root.Mark(), "the YAML document is empty; expected a scenario");
-    if (!root.IsMap()) src_.fail(root.Mark(), "expected a mapping of scenario keys (" + join(keys) + "), got " + kind_of(root));
+    if (!root.IsMap())
+      src_.fail(root.Mark(), "expected a mapping of scenario keys (" + join(keys) + "), got " + kind_of(root));
     const auto fields = fields_of(root, "at the top level", keys);
 
     Scenario s;
@@ -366,7 +372,8 @@ class Loader {
     return nullptr;
   }
 
-  const Field& require(const Fields& fields, const YAML::Node& map, const std::string& subject, std::string_view key) const {
+  const Field& require(const Fields& fields, const YAML::Node& map, const std::string& subject,
+                       std::string_view key) const {
     const Field* f = find(fields, key);
     if (!f) fail(map, subject + " is missing the required key '" + std::string(key) + "'");
     return *f;
@@ -383,7 +390,8 @@ class Loader {
   }
 
   const std::string& text(const Field& f, const std::string& expected) const {
-    if (!f.value.IsScalar()) fail_value(f, "expected " + expected + " for '" + f.key.Scalar() + "', got " + kind_of(f.value));
+    if (!f.value.IsScalar())
+      fail_value(f, "expected " + expected + " for '" + f.key.Scalar() + "', got " + kind_of(f.value));
     return f.value.Scalar();
   }
 
@@ -399,15 +407,15 @@ class Loader {
 
   static bool valid_scenario_name(std::string_view s) {
     return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
-             return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-                    c == '-';
-           });
+      return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+             c == '-';
+    });
   }
 
   static bool valid_peer_name(std::string_view s) {
     return !s.empty() && s.size() <= 32 && s[0] >= 'a' && s[0] <= 'z' && std::all_of(s.begin(), s.end(), [](char c) {
-             return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-           });
+      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    });
   }
 
   // --- peers ---
@@ -427,12 +435,16 @@ class Loader {
       const Field& name = require(fields, node, "a peer", "name");
       p.name = text(name, "a peer name");
       if (!valid_peer_name(p.name)) {
-        fail_value(name, "peer name must be a lower-case letter followed by up to 31 of a-z 0-9 _ -, got " + quote(p.name));
+        fail_value(name,
+                   "peer name must be a lower-case letter followed by up to 31 of a-z 0-9 _ -, got " + quote(p.name));
       }
+      // The attacker node is "mallory" in every report; a peer of that name
+      // would make the ground truth (who owns a certificate) ambiguous.
+      if (p.name == "mallory") fail_value(name, "peer name 'mallory' is reserved for the attacker");
       const auto dup = std::find_if(out.begin(), out.end(), [&](const PeerSpec& q) { return q.name == p.name; });
       if (dup != out.end()) {
-        fail(name.value, "duplicate peer " + quote(p.name) + " (first declared at line " + std::to_string(dup->where.line) +
-                             ", column " + std::to_string(dup->where.column) + ")");
+        fail(name.value, "duplicate peer " + quote(p.name) + " (first declared at line " +
+                             std::to_string(dup->where.line) + ", column " + std::to_string(dup->where.column) + ")");
       }
       p.trust = trust(require(fields, node, "a peer", "trust"));
       out.push_back(std::move(p));
@@ -492,7 +504,8 @@ class Loader {
     if (node.IsScalar()) {
       if (node.Scalar() == "honest") return honest_relay(node.Mark());
       if (attack_decl(node.Scalar())) {
-        fail(node, "relay: expected 'honest' or a mapping; to run an attack write 'relay: {attack: " + node.Scalar() + "}'");
+        fail(node,
+             "relay: expected 'honest' or a mapping; to run an attack write 'relay: {attack: " + node.Scalar() + "}'");
       }
     }
     if (!node.IsMap()) fail_value(f, "relay: expected 'honest' or a mapping with 'attack', got " + shown(node));
@@ -515,12 +528,15 @@ class Loader {
 
   void params(const Field& f, const AttackDecl& decl, ParamValues& values) const {
     const std::string of_attack = "of attack '" + decl.name + "'";
-    if (!f.value.IsMap()) fail_value(f, "expected a mapping of the parameters " + of_attack + ", got " + kind_of(f.value));
-    if (decl.params.empty() && f.value.size() > 0) fail(f.value.begin()->first, "attack '" + decl.name + "' takes no parameters");
+    if (!f.value.IsMap())
+      fail_value(f, "expected a mapping of the parameters " + of_attack + ", got " + kind_of(f.value));
+    if (decl.params.empty() && f.value.size() > 0)
+      fail(f.value.begin()->first, "attack '" + decl.name + "' takes no parameters");
     std::vector<std::string> declared;
     for (const auto& p : decl.params) declared.push_back(p.name);
     for (const auto& [name, field] : fields_of(f.value, of_attack, declared, "parameter")) {
-      const auto it = std::find_if(decl.params.begin(), decl.params.end(), [&](const ParamDecl& p) { return p.name == name; });
+      const auto it =
+          std::find_if(decl.params.begin(), decl.params.end(), [&](const ParamDecl& p) { return p.name == name; });
       values[name] = param_value(field, *it, of_attack);
     }
   }
@@ -573,7 +589,8 @@ class Loader {
     static const std::vector<std::string> keys = {"from", "to"};
     std::vector<RewriteRule> out;
     for (const auto& node : sequence(f, "a sequence of rewrite rules ({from, to})")) {
-      const auto fields = fields_of(mapping(node, "a rewrite rule (a mapping with from and to)"), "in a rewrite rule", keys);
+      const auto fields =
+          fields_of(mapping(node, "a rewrite rule (a mapping with from and to)"), "in a rewrite rule", keys);
       RewriteRule r;
       const Field& from = require(fields, node, "a rewrite rule", "from");
       r.from = text(from, "the text to replace");
@@ -599,7 +616,8 @@ class Loader {
     std::map<std::string, Location> in_session;
     std::vector<SessionSpec> out;
     for (const auto& node : seq) {
-      const auto fields = fields_of(mapping(node, "a session (a mapping with offerer, answerer, expect)"), "in a session", keys);
+      const auto fields =
+          fields_of(mapping(node, "a session (a mapping with offerer, answerer, expect)"), "in a session", keys);
       SessionSpec s;
       s.where = src_.at(node.Mark());
       const Field& offerer = require(fields, node, "a session", "offerer");
@@ -613,8 +631,9 @@ class Loader {
         const std::string& name = end->value.Scalar();
         const auto [it, fresh] = in_session.emplace(name, s.where);
         if (!fresh) {
-          fail_value(*end, "peer " + quote(name) + " is already in the session at line " + std::to_string(it->second.line) +
-                               ", column " + std::to_string(it->second.column) + "; a peer takes part in one session");
+          fail_value(*end, "peer " + quote(name) + " is already in the session at line " +
+                               std::to_string(it->second.line) + ", column " + std::to_string(it->second.column) +
+                               "; a peer takes part in one session");
         }
       }
       s.expect = expected_outcome(require(fields, node, "a session", "expect"));
@@ -682,7 +701,8 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
     for (std::size_t j = 1; j <= b.size(); ++j) {
       const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
       d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
   return d[a.size()][b.size()];
@@ -742,7 +762,9 @@ Result<Scenario> load_file(const std::string& path, const Vocabulary& vocab) {
   struct Closer {
     void operator()(std::FILE* f) const { std::fclose(f); }
   };
-  const auto cannot_read = [&](int err) { return Error{path + ":1:1: cannot read " + path + ": " + std::strerror(err)}; };
+  const auto cannot_read = [&](int err) {
+    return Error{path + ":1:1: cannot read " + path + ": " + std::strerror(err)};
+  };
   const std::unique_ptr<std::FILE, Closer> f(std::fopen(path.c_str(), "rb"));
   if (!f) return cannot_read(errno);
   // One byte past the limit is enough for load_string to reject the file without reading all of it.

@@ -37,8 +37,10 @@ Result<Scenario> load(std::string_view yaml) { return load_string(yaml, "t.yaml"
   const auto r = load(yaml);
   if (r.ok()) return ::testing::AssertionFailure() << "loaded, expected an error starting with " << prefix;
   const std::string& m = r.error().message;
-  if (m.rfind(prefix, 0) != 0) return ::testing::AssertionFailure() << "error '" << m << "' does not start with " << prefix;
-  if (m.find(part) == std::string::npos) return ::testing::AssertionFailure() << "error '" << m << "' lacks '" << part << "'";
+  if (m.rfind(prefix, 0) != 0)
+    return ::testing::AssertionFailure() << "error '" << m << "' does not start with " << prefix;
+  if (m.find(part) == std::string::npos)
+    return ::testing::AssertionFailure() << "error '" << m << "' lacks '" << part << "'";
   return ::testing::AssertionSuccess();
 }
 
@@ -64,8 +66,9 @@ TEST(ScenarioLoad, FullFileLoadsWithAllFields) {
   const Scenario& s = *r;
   EXPECT_EQ(s.file, path);
   EXPECT_EQ(s.name, "wallet-cosign.downgrade");
-  EXPECT_EQ(s.description,
-            "Two co-signers of a multisig wallet; the relay downgrades the fingerprint hash and rewrites a payment order.\n");
+  EXPECT_EQ(
+      s.description,
+      "Two co-signers of a multisig wallet; the relay downgrades the fingerprint hash and rewrites a payment order.\n");
   EXPECT_EQ(s.deadline_ms, 8000u);
   EXPECT_EQ(s.seed, 42u);
 
@@ -163,9 +166,10 @@ TEST(ScenarioRejectSyntax, BrokenYaml) {
 
 TEST(ScenarioRejectSyntax, ColumnsCountCharactersNotBytes) {
   // "é" is two bytes; the bad name after it is at character column 28 (byte column 29).
-  EXPECT_TRUE(rejected("name: t\npeers: [{trust: \"\xC3\xA9\", name: Bob}, {name: b, trust: sas}]\n", "t.yaml:2:28: ",
-                       "peer name must be"));
-  EXPECT_TRUE(rejected("name: t\n\"\xC3\xA9\xC3\xA9\": 1\n", "t.yaml:2:1: ", "unknown key '\xC3\xA9\xC3\xA9' at the top level"));
+  EXPECT_TRUE(rejected("name: t\npeers: [{trust: \"\xC3\xA9\", name: Bob}, {name: b, trust: sas}]\n",
+                       "t.yaml:2:28: ", "peer name must be"));
+  EXPECT_TRUE(rejected("name: t\n\"\xC3\xA9\xC3\xA9\": 1\n",
+                       "t.yaml:2:1: ", "unknown key '\xC3\xA9\xC3\xA9' at the top level"));
 }
 
 TEST(ScenarioRejectSyntax, EmptyFile) {
@@ -272,7 +276,8 @@ TEST(ScenarioRejectTypes, WrongType) {
   EXPECT_TRUE(rejected("name: [t]\n", "t.yaml:1:7: ", "expected a scenario name for 'name', got a sequence"));
   // An empty value is reported at its key.
   EXPECT_TRUE(rejected("name: t\npeers:\nsessions: []\n", "t.yaml:2:1: ", "expected a sequence of peers, got nothing"));
-  EXPECT_TRUE(rejected("name: t\npeers: [alice, bob]\n", "t.yaml:2:9: ", "expected a peer (a mapping with name and trust), got a scalar"));
+  EXPECT_TRUE(rejected("name: t\npeers: [alice, bob]\n",
+                       "t.yaml:2:9: ", "expected a peer (a mapping with name and trust), got a scalar"));
   EXPECT_TRUE(rejected("name: t\n[a]: 1\n", "t.yaml:2:1: ", "expected a key name at the top level, got a sequence"));
 }
 
@@ -283,7 +288,8 @@ TEST(ScenarioRejectValues, BadScenarioName) {
 
 TEST(ScenarioRejectValues, NegativeOrHugeDeadline) {
   std::string y(kMinimal);
-  EXPECT_TRUE(rejected(y + "deadline_ms: -5\n", "t.yaml:7:14: ", "deadline_ms must be an integer from 1 to 600000, got '-5'"));
+  EXPECT_TRUE(
+      rejected(y + "deadline_ms: -5\n", "t.yaml:7:14: ", "deadline_ms must be an integer from 1 to 600000, got '-5'"));
   EXPECT_TRUE(rejected(y + "deadline_ms: 0\n", "t.yaml:7:14: ", "got '0'"));
   EXPECT_TRUE(rejected(y + "deadline_ms: 600001\n", "t.yaml:7:14: ", "got '600001'"));
   EXPECT_TRUE(rejected(y + "deadline_ms: 99999999999999999999999\n", "t.yaml:7:14: ", "got '99999999999999999999999'"));
@@ -293,7 +299,8 @@ TEST(ScenarioRejectValues, NegativeOrHugeDeadline) {
 
 TEST(ScenarioRejectValues, NegativeOrHugeSeed) {
   std::string y(kMinimal);
-  EXPECT_TRUE(rejected(y + "seed: -1\n", "t.yaml:7:7: ", "seed must be an integer from 0 to 18446744073709551615, got '-1'"));
+  EXPECT_TRUE(
+      rejected(y + "seed: -1\n", "t.yaml:7:7: ", "seed must be an integer from 0 to 18446744073709551615, got '-1'"));
   EXPECT_TRUE(rejected(y + "seed: 18446744073709551616\n", "t.yaml:7:7: ", "got '18446744073709551616'"));
   EXPECT_TRUE(rejected(y + "seed: +-1\n", "t.yaml:7:7: ", "got '+-1'"));
 }
@@ -306,14 +313,16 @@ peers:
   - name: bob
     trust: sdp-fingerprint
 )";
-  EXPECT_TRUE(rejected(y, "t.yaml:4:12: ", "unknown trust configuration 'sdp-fingerprnt'; did you mean 'sdp-fingerprint'?"));
+  EXPECT_TRUE(
+      rejected(y, "t.yaml:4:12: ", "unknown trust configuration 'sdp-fingerprnt'; did you mean 'sdp-fingerprint'?"));
 }
 
 TEST(ScenarioRejectPeers, BadTrustCombination) {
   const auto with_trust = [](const std::string& trust) {
     return "name: t\npeers:\n  - {name: alice, trust: " + trust + "}\n  - {name: bob, trust: sas}\n";
   };
-  EXPECT_TRUE(rejected(with_trust("sas+sdp-fingerprint+sas"), "t.yaml:3:26: ", "trust configuration 'sas' is listed twice"));
+  EXPECT_TRUE(
+      rejected(with_trust("sas+sdp-fingerprint+sas"), "t.yaml:3:26: ", "trust configuration 'sas' is listed twice"));
   EXPECT_TRUE(rejected(with_trust("sas+"), "t.yaml:3:26: ", "empty trust configuration name in 'sas+'"));
   EXPECT_TRUE(rejected(with_trust("pgp"), "t.yaml:3:26: ",
                        "unknown trust configuration 'pgp'; expected one of: no-verification, sdp-fingerprint, sas"));
@@ -329,56 +338,57 @@ peers:
 }
 
 TEST(ScenarioRejectPeers, BadPeerName) {
-  EXPECT_TRUE(rejected("name: t\npeers:\n  - {name: Alice, trust: sas}\n  - {name: bob, trust: sas}\n", "t.yaml:3:12: ",
-                       "peer name must be a lower-case letter"));
+  EXPECT_TRUE(rejected("name: t\npeers:\n  - {name: Alice, trust: sas}\n  - {name: bob, trust: sas}\n",
+                       "t.yaml:3:12: ", "peer name must be a lower-case letter"));
 }
 
 TEST(ScenarioRejectPeers, PeerCount) {
-  EXPECT_TRUE(rejected("name: t\npeers:\n  - {name: alice, trust: sas}\n", "t.yaml:3:3: ",
-                       "a scenario needs 2 to 64 peers, got 1"));
+  EXPECT_TRUE(rejected("name: t\npeers:\n  - {name: alice, trust: sas}\n",
+                       "t.yaml:3:3: ", "a scenario needs 2 to 64 peers, got 1"));
 }
 
 TEST(ScenarioRejectRelay, UnknownAttack) {
-  EXPECT_TRUE(rejected(with_relay("relay:\n  attack: swap-mitn\n"), "t.yaml:6:11: ",
-                       "unknown attack 'swap-mitn'; did you mean 'swap-mitm'?"));
+  EXPECT_TRUE(rejected(with_relay("relay:\n  attack: swap-mitn\n"),
+                       "t.yaml:6:11: ", "unknown attack 'swap-mitn'; did you mean 'swap-mitm'?"));
 }
 
 TEST(ScenarioRejectRelay, AttackNameAsScalar) {
   EXPECT_TRUE(rejected(with_relay("relay: swap-mitm\n"), "t.yaml:5:8: ", "write 'relay: {attack: swap-mitm}'"));
-  EXPECT_TRUE(rejected(with_relay("relay: evil\n"), "t.yaml:5:8: ",
-                       "relay: expected 'honest' or a mapping with 'attack', got 'evil'"));
+  EXPECT_TRUE(rejected(with_relay("relay: evil\n"),
+                       "t.yaml:5:8: ", "relay: expected 'honest' or a mapping with 'attack', got 'evil'"));
 }
 
 TEST(ScenarioRejectRelay, BadParamValue) {
-  EXPECT_TRUE(rejected(with_relay("relay:\n  attack: downgrade-mitm\n  params: {hash: sha-256}\n"), "t.yaml:7:18: ",
-                       "invalid value 'sha-256' for parameter 'hash' of attack 'downgrade-mitm'; expected one of: sha-1, md5"));
+  EXPECT_TRUE(
+      rejected(with_relay("relay:\n  attack: downgrade-mitm\n  params: {hash: sha-256}\n"), "t.yaml:7:18: ",
+               "invalid value 'sha-256' for parameter 'hash' of attack 'downgrade-mitm'; expected one of: sha-1, md5"));
 }
 
 TEST(ScenarioRejectRelay, BadTypedParamValues) {
   EXPECT_TRUE(rejected(with_relay("relay: {attack: turn-tamper, params: {every: 0}}\n"), "t.yaml:5:46: ",
                        "parameter 'every' of attack 'turn-tamper' must be an integer from 1 to 1000, got '0'"));
-  EXPECT_TRUE(rejected(with_relay("relay: {attack: turn-tamper, params: {fraction: 1.5}}\n"), "t.yaml:5:49: ",
-                       "must be a number from 0 to 1, got '1.5'"));
-  EXPECT_TRUE(rejected(with_relay("relay: {attack: turn-tamper, params: {fraction: nan}}\n"), "t.yaml:5:49: ",
-                       "must be a number from 0 to 1, got 'nan'"));
-  EXPECT_TRUE(rejected(with_relay("relay: {attack: turn-tamper, params: {header-only: yes}}\n"), "t.yaml:5:52: ",
-                       "must be true or false, got 'yes'"));
-  EXPECT_TRUE(rejected(with_relay("relay: {attack: turn-tamper, params: {label: [x]}}\n"), "t.yaml:5:46: ",
-                       "expected a string for 'label', got a sequence"));
+  EXPECT_TRUE(rejected(with_relay("relay: {attack: turn-tamper, params: {fraction: 1.5}}\n"),
+                       "t.yaml:5:49: ", "must be a number from 0 to 1, got '1.5'"));
+  EXPECT_TRUE(rejected(with_relay("relay: {attack: turn-tamper, params: {fraction: nan}}\n"),
+                       "t.yaml:5:49: ", "must be a number from 0 to 1, got 'nan'"));
+  EXPECT_TRUE(rejected(with_relay("relay: {attack: turn-tamper, params: {header-only: yes}}\n"),
+                       "t.yaml:5:52: ", "must be true or false, got 'yes'"));
+  EXPECT_TRUE(rejected(with_relay("relay: {attack: turn-tamper, params: {label: [x]}}\n"),
+                       "t.yaml:5:46: ", "expected a string for 'label', got a sequence"));
 }
 
 TEST(ScenarioRejectRelay, UnknownParam) {
-  EXPECT_TRUE(rejected(with_relay("relay:\n  attack: downgrade-mitm\n  params: {hsh: md5}\n"), "t.yaml:7:12: ",
-                       "unknown parameter 'hsh' of attack 'downgrade-mitm'; did you mean 'hash'?"));
-  EXPECT_TRUE(rejected(with_relay("relay: {attack: swap-mitm, params: {hash: md5}}\n"), "t.yaml:5:37: ",
-                       "attack 'swap-mitm' takes no parameters"));
+  EXPECT_TRUE(rejected(with_relay("relay:\n  attack: downgrade-mitm\n  params: {hsh: md5}\n"),
+                       "t.yaml:7:12: ", "unknown parameter 'hsh' of attack 'downgrade-mitm'; did you mean 'hash'?"));
+  EXPECT_TRUE(rejected(with_relay("relay: {attack: swap-mitm, params: {hash: md5}}\n"),
+                       "t.yaml:5:37: ", "attack 'swap-mitm' takes no parameters"));
 }
 
 TEST(ScenarioRejectRelay, BadRewrite) {
-  EXPECT_TRUE(rejected(with_relay("relay: {attack: swap-mitm, rewrite: [{from: \"\", to: x}]}\n"), "t.yaml:5:45: ",
-                       "'from' of a rewrite rule must not be empty"));
-  EXPECT_TRUE(rejected(with_relay("relay: {attack: none, rewrite: [{from: a, to: b}]}\n"), "t.yaml:5:23: ",
-                       "'rewrite' needs an attack"));
+  EXPECT_TRUE(rejected(with_relay("relay: {attack: swap-mitm, rewrite: [{from: \"\", to: x}]}\n"),
+                       "t.yaml:5:45: ", "'from' of a rewrite rule must not be empty"));
+  EXPECT_TRUE(rejected(with_relay("relay: {attack: none, rewrite: [{from: a, to: b}]}\n"),
+                       "t.yaml:5:23: ", "'rewrite' needs an attack"));
 }
 
 TEST(ScenarioRejectSessions, SelfSession) {
@@ -430,8 +440,8 @@ sessions:
       - {from: alice, text: hi}
       - {from: carol, text: hi}
 )";
-  EXPECT_TRUE(rejected(y, "t.yaml:12:16: ",
-                       "message from 'carol', who is not in this session (offerer 'alice', answerer 'bob')"));
+  EXPECT_TRUE(rejected(
+      y, "t.yaml:12:16: ", "message from 'carol', who is not in this session (offerer 'alice', answerer 'bob')"));
 }
 
 TEST(ScenarioRejectSessions, MessageTextLength) {
@@ -439,7 +449,8 @@ TEST(ScenarioRejectSessions, MessageTextLength) {
   y.replace(y.find("expect: secure}"), 15, "expect: secure, messages: [{from: bob, text: \"\"}]}");
   EXPECT_TRUE(rejected(y, "t.yaml:6:82: ", "message text must be 1 to 4096 bytes, got 0"));
   std::string big(kMinimal);
-  big.replace(big.find("expect: secure}"), 15, "expect: secure, messages: [{from: bob, text: " + std::string(4097, 'x') + "}]}");
+  big.replace(big.find("expect: secure}"), 15,
+              "expect: secure, messages: [{from: bob, text: " + std::string(4097, 'x') + "}]}");
   EXPECT_TRUE(rejected(big, "t.yaml:6:82: ", "got 4097"));
 }
 

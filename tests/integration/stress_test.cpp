@@ -1,0 +1,44 @@
+// Repeated runs in one process (CTest label "stress"; not in the default suite).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "run_helpers.hpp"
+
+namespace sigtrust {
+namespace {
+
+int repetitions() {
+  const char* env = std::getenv("SIGTRUST_STRESS_RUNS");
+  return env ? std::max(1, std::atoi(env)) : 100;
+}
+
+TEST(Stress, ConsecutiveHonestRunsInOneProcessAllSecure) {
+  CertificateStore store;
+  const auto s = testing::load_yaml(testing::read_text(SIGTRUST_SOURCE_DIR "/scenarios/honest.yaml"));
+  const int n = repetitions();
+  int failures = 0;
+  for (int i = 0; i < n; ++i) {
+    const auto r = testing::run(s, &store);
+    if (r.sessions.size() != 1 || r.sessions[0].outcome != Outcome::Secure || !r.error.empty()) {
+      ++failures;
+      ADD_FAILURE() << "run " << i << ": " << (r.sessions.empty() ? r.error : std::string(to_string(r.sessions[0].outcome)));
+    }
+  }
+  EXPECT_EQ(failures, 0) << failures << " of " << n << " runs failed";
+}
+
+TEST(Stress, ConsecutiveSwapMitmRunsInOneProcessAllUndetected) {
+  CertificateStore store;
+  const auto s = testing::load_yaml(testing::read_text(SIGTRUST_SOURCE_DIR "/scenarios/swap-mitm.yaml"));
+  const int n = repetitions();
+  int failures = 0;
+  for (int i = 0; i < n; ++i) {
+    const auto r = testing::run(s, &store);
+    if (r.sessions.size() != 1 || r.sessions[0].outcome != Outcome::MitmUndetected) ++failures;
+  }
+  EXPECT_EQ(failures, 0) << failures << " of " << n << " runs failed";
+}
+
+}  // namespace
+}  // namespace sigtrust

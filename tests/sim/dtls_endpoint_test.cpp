@@ -1,0 +1,276 @@
+#include "sim/dtls_endpoint.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "sim/certificate.hpp"
+#include "sim/main_loop.hpp"
+
+namespace sigtrust {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto kDeadline = 5s;
+
+std::string sha256_of(const std::vector<std::uint8_t>& der) {
+  auto fp = fingerprint_of(der, "sha-256");
+  return fp.ok() ? sdp::format_fingerprint(*fp) : "error: " + fp.error().message;
+}
+
+// Two real DTLS endpoints on one main loop, wired back to back. Each datagram
+// is delivered from a zero-delay timer, never from inside the sender's
+// gnutls call, as a real transport would.
+class DtlsPairTest : public ::testing::Test {
+ protected:
+  struct End {
+    std::unique_ptr<DtlsEndpoint> endpoint;
+    bool connected = false;
+    int failures = 0;
+    std::string failure;
+    std::vector<std::string> received;
+    bool verify_result = true;
+    int verify_calls = 0;
+    std::vector<std::uint8_t> verified_der;
+  };
+
+  // `tamper` may replace or add to what one end sends (it returns the datagrams to deliver).
+  using Tamper = std::function<std::vector<std::vector<std::uint8_t>>(DtlsRole from, std::vector<std::uint8_t>)>;
+
+  void make(Tamper tamper = nullptr) {
+    tamper_ = std::move(tamper);
+    client_.endpoint = std::make_unique<DtlsEndpoint>(loop_, alice_, DtlsRole::Client, callbacks(client_, server_, DtlsRole::Client));
+    server_.endpoint = std::make_unique<DtlsEndpoint>(loop_, bob_, DtlsRole::Server, callbacks(server_, client_, DtlsRole::Server));
+  }
+
+  DtlsCallbacks callbacks(End& self, End& other, DtlsRole role) {
+    DtlsCallbacks cb;
+    cb.send = [this, &other, role](std::span<const std::uint8_t> d) {
+      std::vector<std::vector<std::uint8_t>> out;
+      if (tamper_) out = tamper_(role, {d.begin(), d.end()});
+      else out.emplace_back(d.begin(), d.end());
+      for (auto& dgram : out) {
+        ++datagrams_;
+        pending_.push_back(loop_.after(0us, [&other, bytes = std::move(dgram)] {
+          if (other.endpoint) other.endpoint->receive(bytes);
+        }));
+      }
+    };
+    cb.verify = [&self](std::span<const std::uint8_t> der) {
+      ++self.verify_calls;
+      self.verified_der.assign(der.begin(), der.end());
+      return self.verify_result;
+    };
+    cb.on_connected = [&self] { self.connected = true; };
+    cb.on_failed = [&self](const std::string& reason) {
+      ++self.failures;
+      self.failure = reason;
+    };
+    cb.on_data = [&self](std::string_view data) { self.received.emplace_back(data); };
+    return cb;
+  }
+
+  bool run_until(const std::function<bool()>& done) { return loop_.run_until(done, Clock::now() + kDeadline); }
+
+  bool both_connected() const { return client_.connected && server_.connected; }
+  bool both_failed() const {
+    return client_.endpoint->state() == DtlsEndpoint::State::Failed &&
+           server_.endpoint->state() == DtlsEndpoint::State::Failed;
+  }
+
+  bool handshake() {
+    client_.endpoint->start();
+    return run_until([&] { return both_connected() || client_.failures > 0 || server_.failures > 0; }) &&
+           both_connected();
+  }
+
+  MainLoop loop_;
+  Certificate alice_{"alice"};
+  Certificate bob_{"bob"};
+  Tamper tamper_;
+  std::deque<Timer> pending_;  // deliveries in flight (destroyed before the loop)
+  int datagrams_ = 0;
+  End client_, server_;  // endpoints destroyed first
+};
+
+TEST_F(DtlsPairTest, HandshakeCompletes) {
+  make();
+  ASSERT_TRUE(handshake()) << "client: " << client_.failure << " server: " << server_.failure;
+  EXPECT_EQ(client_.endpoint->state(), DtlsEndpoint::State::Connected);
+  EXPECT_EQ(server_.endpoint->state(), DtlsEndpoint::State::Connected);
+  EXPECT_EQ(client_.endpoint->role(), DtlsRole::Client);
+  EXPECT_EQ(server_.endpoint->role(), DtlsRole::Server);
+  EXPECT_EQ(client_.failures + server_.failures, 0);
+  EXPECT_GT(client_.endpoint->bytes_in(), 0u);
+  EXPECT_GT(server_.endpoint->bytes_in(), 0u);
+}
+
+TEST_F(DtlsPairTest, EachSeesTheOthersCertificate) {
+  make();
+  ASSERT_TRUE(handshake());
+  // RFC 5763 §5: certificates both ways.
+  EXPECT_EQ(client_.endpoint->peer_certificate(), bob_.der());
+  EXPECT_EQ(server_.endpoint->peer_certificate(), alice_.der());
+  EXPECT_EQ(sha256_of(client_.endpoint->peer_certificate()), bob_.fingerprint());
+  EXPECT_EQ(sha256_of(server_.endpoint->peer_certificate()), alice_.fingerprint());
+  // The verifier was shown the same certificate.
+  EXPECT_EQ(client_.verify_calls, 1);
+  EXPECT_EQ(server_.verify_calls, 1);
+  EXPECT_EQ(client_.verified_der, bob_.der());
+  EXPECT_EQ(server_.verified_der, alice_.der());
+}
+
+TEST_F(DtlsPairTest, DataFlowsBothWays) {
+  make();
+  ASSERT_TRUE(handshake());
+  EXPECT_TRUE(client_.endpoint->send("hello bob"));
+  EXPECT_TRUE(server_.endpoint->send("hello alice"));
+  EXPECT_TRUE(server_.endpoint->send("second"));
+  ASSERT_TRUE(run_until([&] { return client_.received.size() == 2 && server_.received.size() == 1; }));
+  EXPECT_EQ(server_.received, std::vector<std::string>{"hello bob"});
+  EXPECT_EQ(client_.received, (std::vector<std::string>{"hello alice", "second"}));
+}
+
+TEST_F(DtlsPairTest, SendBeforeConnectedReturnsFalse) {
+  make();
+  EXPECT_FALSE(client_.endpoint->send("too early"));
+  EXPECT_FALSE(server_.endpoint->send("too early"));
+}
+
+TEST_F(DtlsPairTest, ClientVerifierRefusingFailsBothEnds) {
+  make();
+  client_.verify_result = false;
+  client_.endpoint->start();
+  EXPECT_TRUE(run_until([&] { return both_failed(); }))
+      << "client state " << static_cast<int>(client_.endpoint->state()) << " server state "
+      << static_cast<int>(server_.endpoint->state());
+  EXPECT_FALSE(client_.connected);
+  EXPECT_FALSE(server_.connected);
+  EXPECT_EQ(client_.failures, 1);
+  EXPECT_NE(client_.failure.find("certificate"), std::string::npos) << client_.failure;
+}
+
+TEST_F(DtlsPairTest, ServerVerifierRefusingFailsBothEnds) {
+  make();
+  server_.verify_result = false;
+  client_.endpoint->start();
+  EXPECT_TRUE(run_until([&] { return both_failed(); }))
+      << "client state " << static_cast<int>(client_.endpoint->state()) << " server state "
+      << static_cast<int>(server_.endpoint->state());
+  EXPECT_FALSE(server_.connected);
+  EXPECT_EQ(server_.failures, 1);
+  EXPECT_NE(server_.failure.find("certificate"), std::string::npos) << server_.failure;
+  // The client must not end up believing it is connected to a peer that refused it.
+  EXPECT_NE(client_.endpoint->state(), DtlsEndpoint::State::Connected);
+}
+
+TEST_F(DtlsPairTest, ExportedKeyingMaterialIsEqualOnBothEnds) {
+  make();
+  ASSERT_TRUE(handshake());
+  auto a = client_.endpoint->export_keying_material("EXTRACTOR-sigtrust-test", 32);
+  auto b = server_.endpoint->export_keying_material("EXTRACTOR-sigtrust-test", 32);
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  ASSERT_TRUE(b.ok()) << b.error().message;
+  EXPECT_EQ(a->size(), 32u);
+  EXPECT_EQ(*a, *b);
+  // Another label gives other bytes.
+  auto c = client_.endpoint->export_keying_material("EXTRACTOR-other", 32);
+  ASSERT_TRUE(c.ok());
+  EXPECT_NE(*a, *c);
+}
+
+TEST_F(DtlsPairTest, ExportBeforeConnectedIsAnError) {
+  make();
+  EXPECT_FALSE(client_.endpoint->export_keying_material("EXTRACTOR-sigtrust-test", 32).ok());
+}
+
+TEST_F(DtlsPairTest, GarbageDuringHandshakeDoesNotCrash) {
+  // After every real datagram, also deliver noise: random-looking bytes, an
+  // empty datagram, a truncated DTLS record header and a huge datagram.
+  make([](DtlsRole, std::vector<std::uint8_t> real) {
+    std::vector<std::vector<std::uint8_t>> out;
+    out.push_back(std::move(real));
+    std::vector<std::uint8_t> noise(61);
+    for (size_t i = 0; i < noise.size(); ++i) noise[i] = static_cast<std::uint8_t>(i * 37 + 11);
+    out.push_back(noise);
+    out.push_back({});
+    out.push_back({22, 0xFE, 0xFD, 0, 0});                        // handshake record header, cut short
+    out.push_back(std::vector<std::uint8_t>(70000, 0x17));        // larger than any buffer
+    return out;
+  });
+  client_.endpoint->start();
+  const bool settled = run_until([&] {
+    return both_connected() || client_.endpoint->state() == DtlsEndpoint::State::Failed ||
+           server_.endpoint->state() == DtlsEndpoint::State::Failed;
+  });
+  EXPECT_TRUE(settled) << "neither completed nor failed within the deadline";
+  if (both_connected()) {
+    EXPECT_EQ(sha256_of(client_.endpoint->peer_certificate()), bob_.fingerprint());
+    EXPECT_TRUE(client_.endpoint->send("still works"));
+    EXPECT_TRUE(run_until([&] { return !server_.received.empty(); }));
+  } else {
+    // A clean failure: reported once with a reason.
+    const End& failed = client_.endpoint->state() == DtlsEndpoint::State::Failed ? client_ : server_;
+    EXPECT_EQ(failed.failures, 1);
+    EXPECT_FALSE(failed.failure.empty());
+  }
+}
+
+TEST_F(DtlsPairTest, GarbageBeforeClientHelloDoesNotCrash) {
+  make();
+  const std::vector<std::uint8_t> junk = {0xde, 0xad, 0xbe, 0xef};
+  server_.endpoint->receive(junk);
+  client_.endpoint->receive(junk);  // a client that has not started yet
+  client_.endpoint->start();
+  const bool settled = run_until([&] {
+    return both_connected() || client_.endpoint->state() == DtlsEndpoint::State::Failed ||
+           server_.endpoint->state() == DtlsEndpoint::State::Failed;
+  });
+  EXPECT_TRUE(settled);
+}
+
+TEST_F(DtlsPairTest, DatagramAfterFailureIsIgnored) {
+  make();
+  client_.verify_result = false;
+  client_.endpoint->start();
+  ASSERT_TRUE(run_until([&] { return client_.endpoint->state() == DtlsEndpoint::State::Failed; }));
+  const auto bytes_before = client_.endpoint->bytes_in();
+  const int sent_before = datagrams_;
+  const std::vector<std::uint8_t> late = {22, 0xFE, 0xFD, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0};
+  client_.endpoint->receive(late);
+  EXPECT_EQ(client_.endpoint->state(), DtlsEndpoint::State::Failed);
+  EXPECT_EQ(client_.endpoint->bytes_in(), bytes_before);
+  EXPECT_EQ(client_.failures, 1);
+  EXPECT_EQ(datagrams_, sent_before);  // nothing answered
+  EXPECT_FALSE(client_.endpoint->send("after failure"));
+}
+
+TEST_F(DtlsPairTest, CloseNotifyReachesThePeer) {
+  make();
+  bool closed = false;
+  // Rebuild the server with an on_closed callback.
+  auto cb = callbacks(server_, client_, DtlsRole::Server);
+  cb.on_closed = [&closed] { closed = true; };
+  server_.endpoint = std::make_unique<DtlsEndpoint>(loop_, bob_, DtlsRole::Server, std::move(cb));
+  ASSERT_TRUE(handshake());
+  client_.endpoint->close();
+  EXPECT_EQ(client_.endpoint->state(), DtlsEndpoint::State::Closed);
+  EXPECT_TRUE(run_until([&] { return closed; }));
+  EXPECT_EQ(server_.endpoint->state(), DtlsEndpoint::State::Closed);
+}
+
+TEST(DtlsRoleNames, ClientAndServer) {
+  EXPECT_EQ(to_string(DtlsRole::Client), "client");
+  EXPECT_EQ(to_string(DtlsRole::Server), "server");
+}
+
+}  // namespace
+}  // namespace sigtrust

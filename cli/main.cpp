@@ -90,7 +90,7 @@ int cmd_list(const std::vector<std::string>& args) {
         std::printf("%-28s (invalid: %s)\n", f.filename().c_str(), s.error().message.c_str());
         continue;
       }
-      std::printf("%-28s %-18s %s\n", f.string().c_str(), s->attack.name.c_str(), s->description.c_str());
+      std::printf("%-32s %-18s %s\n", f.filename().c_str(), s->attack.name.c_str(), s->description.c_str());
     }
   } else {
     throw UsageError("unknown list '" + what + "'; expected attacks, trust or scenarios");

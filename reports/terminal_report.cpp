@@ -41,7 +41,7 @@ std::string terminal_summary(const std::vector<RunResult>& runs, const TerminalS
           << to_string(s.outcome) << reset << "  expected " << s.expected << "  " << (s.pass ? "PASS" : "FAIL")
           << "  (" << fixed(s.total_ms) << " ms)\n";
       for (const PeerResult* p : {&s.offerer_result, &s.answerer_result}) {
-        out << "    " << p->report.name << ": saw certificate of " << (p->dtls_peer_owner.empty() ? "nobody" : p->dtls_peer_owner);
+        out << "    " << p->report.name << ": saw " << (p->dtls_peer_owner.empty() ? std::string("no certificate") : "certificate of " + p->dtls_peer_owner);
         if (!p->report.alarms.empty()) {
           out << "; alarms:";
           for (const auto& a : p->report.alarms) out << " " << a;

@@ -71,6 +71,7 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
   CertificateStore& store = options.certificates ? *options.certificates : local_store;
   NetPlan plan;
   result.network = plan.prefix() + "0/24";
+  if (options.on_start) options.on_start(result.network);
 
   auto world = std::make_unique<World>();
   try {

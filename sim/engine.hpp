@@ -34,7 +34,10 @@ struct EngineOptions {
   AttackFactory make_attack;                 // required when a scenario names an attack other than none
   CertificateStore* certificates = nullptr;  // shared store; a fresh one per run if null
   std::function<void(const std::string&)> key_log;
-  // For tests: called on the run's thread when the run has ended, before the
+  // Called on the run's thread with the run's network ("127.a.b.0/24") before
+  // anything of the run is bound (e.g. to start a capture).
+  std::function<void(const std::string& network)> on_start;
+  // Called on the run's thread when the run has ended, before the
   // world (and every socket of it) is torn down.
   std::function<void()> before_teardown;
 };

@@ -17,8 +17,9 @@ struct SignalingAttack : Attack {
   Interceptor interceptor;
 };
 
-std::unique_ptr<Attack> bridge(AttackWorld& w, FingerprintStyle style, std::string hash = "sha-1") {
-  return std::make_unique<SignalingAttack<MitmBridge>>(w, BridgeOptions{style, std::move(hash), {}});
+std::unique_ptr<Attack> bridge(AttackWorld& w, FingerprintStyle style, std::string hash = "sha-1",
+                               std::vector<std::string> strip = {}) {
+  return std::make_unique<SignalingAttack<MitmBridge>>(w, BridgeOptions{style, std::move(hash), std::move(strip)});
 }
 
 // fingerprint-only: the attacker's fingerprint in both directions, nothing else.
@@ -76,6 +77,9 @@ const std::vector<AttackPlugin>& registry() {
         {{"hash", ParamDecl::Type::Choice, "sha-1", {"sha-1", "md5"}, 0, 0,
           "hash function the forged fingerprint is written with"}}},
        [](AttackWorld& w) { return bridge(w, FingerprintStyle::Downgrade, w.params.at("hash")); }},
+      // RFC 8827 §5: without the assertion, an identity-optional peer has only the SDP to go on.
+      {{"identity-strip-mitm", "signaling", "swap-mitm that also removes a=identity", {}},
+       [](AttackWorld& w) { return bridge(w, FingerprintStyle::Swap, "sha-1", {"identity"}); }},
       {{"fingerprint-only", "signaling", "replaces the fingerprint only, no bridge", {}},
        [](AttackWorld& w) -> std::unique_ptr<Attack> { return std::make_unique<FingerprintOnly>(w); }},
       {{"setup-flip", "signaling", "rewrites a=setup so both ends take the same DTLS role", {}}, &setup_flip},

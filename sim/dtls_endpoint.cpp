@@ -107,6 +107,11 @@ void DtlsEndpoint::start() {
 void DtlsEndpoint::receive(std::span<const std::uint8_t> datagram) {
   if (state_ == State::Failed || state_ == State::Closed) return;
   bytes_in_ += datagram.size();
+  // RFC 6347 §4.1: a record header alone is 13 bytes, so a shorter datagram
+  // holds no record and is discarded (§4.1.2.7). Passed on, GnuTLS would take
+  // an empty one for end of stream and splice a short one onto the next
+  // datagram, losing that one too.
+  if (datagram.size() < 13) return;
   // Bound the queue: a flood of datagrams must not grow memory without limit.
   if (inbox_.size() >= 256) inbox_.pop_front();
   inbox_.emplace_back(datagram.begin(), datagram.end());

@@ -1,8 +1,11 @@
 #include "sim/engine.hpp"
 
+#include <algorithm>
 #include <exception>
 
+#include "sim/identity_provider.hpp"
 #include "sim/net_plan.hpp"
+#include "sim/out_of_band.hpp"
 #include "sim/peer.hpp"
 #include "sim/signaling_relay.hpp"
 
@@ -12,6 +15,13 @@ const Certificate& CertificateStore::get(const std::string& identity) {
   std::lock_guard lock(mu_);
   auto& slot = certs_[identity];
   if (!slot) slot = std::make_unique<Certificate>(identity);
+  return *slot;
+}
+
+const SigningKey& CertificateStore::long_term_key(const std::string& identity) {
+  std::lock_guard lock(mu_);
+  auto& slot = keys_[identity];
+  if (!slot) slot = std::make_unique<SigningKey>();
   return *slot;
 }
 
@@ -32,6 +42,10 @@ std::string trust_label(const scenario::Scenario& s) {
   return out;
 }
 
+std::string room_of(size_t index, const scenario::SessionSpec& s) {
+  return "/s" + std::to_string(index) + "-" + s.offerer + "-" + s.answerer;
+}
+
 double span_ms(double from, double to) { return from < 0 || to < 0 ? -1 : to - from; }
 
 struct World {
@@ -43,12 +57,16 @@ struct World {
   std::unique_ptr<SignalingRelay> relay;
   std::unique_ptr<AttackWorld> attack_world;  // outlives the attack that refers to it
   std::unique_ptr<Attack> attack;
+  std::unique_ptr<IdentityProvider> idp;
+  std::vector<std::unique_ptr<OutOfBand>> oob;  // per session that declares one
+  std::map<std::string, TofuStore> tofu;        // per peer, kept across rounds
   std::vector<std::unique_ptr<Peer>> peers;  // in session order: offerer, answerer, ...
   World() : thread_default(std::make_unique<MainLoop::ThreadDefault>(loop)) {}
   ~World() {
     // Peers and the attack hold libnice/libsoup objects on this context: they
     // go first, then the relay, then the context stops being thread-default.
     peers.clear();
+    oob.clear();
     attack.reset();
     relay.reset();
     thread_default.reset();
@@ -96,48 +114,94 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
         if (s.peers[i].name == name) return static_cast<unsigned>(i);
       return 0u;
     };
-    for (size_t si = 0; si < s.sessions.size(); ++si) {
-      const auto& sess = s.sessions[si];
-      const std::string room = "/s" + std::to_string(si) + "-" + sess.offerer + "-" + sess.answerer;
-      for (int side = 0; side < 2; ++side) {
-        const std::string& me = side == 0 ? sess.offerer : sess.answerer;
-        const std::string& other = side == 0 ? sess.answerer : sess.offerer;
-        PeerConfig pc;
-        pc.name = me;
-        pc.counterpart = other;
-        pc.offerer = side == 0;
-        pc.address = plan.peer(peer_index(me));
-        pc.relay_url = world->relay->url() + room + "?peer=" + me;
-        pc.trust = s.peers[peer_index(me)].trust;
-        for (const auto& m : sess.messages) {
-          if (m.from == me) pc.outgoing.push_back(m.text);
-          else ++pc.expected_incoming;
-        }
-        pc.key_log = options.key_log;
-        world->peers.push_back(std::make_unique<Peer>(world->loop, store.get(me), std::move(pc), world->timeline));
-      }
-    }
-    for (auto& p : world->peers) p->start();
+    // Long-term keys exist before any session: peers pinned each other's (pinned-key).
+    std::map<std::string, const PublicKey*> pinned;
+    for (const auto& p : s.peers) pinned[p.name] = &store.long_term_key(p.name).public_key();
+    world->idp = std::make_unique<IdentityProvider>();
 
-    auto all_settled = [&] {
-      for (size_t i = 0; i + 1 < world->peers.size(); i += 2) {
-        const Peer& a = *world->peers[i];
-        const Peer& b = *world->peers[i + 1];
-        const bool done = (a.settled() && b.settled()) ||
-                          // One side failed and the other can expect nothing more from it.
-                          (a.failed() && (b.settled() || b.report().sent.size() == b.config().outgoing.size())) ||
-                          (b.failed() && (a.settled() || a.report().sent.size() == a.config().outgoing.size()));
-        if (!done) return false;
+    // Rounds run one after the other; the sessions of a round at once.
+    std::vector<std::uint32_t> rounds;
+    for (const auto& sess : s.sessions) rounds.push_back(sess.round);
+    std::sort(rounds.begin(), rounds.end());
+    rounds.erase(std::unique(rounds.begin(), rounds.end()), rounds.end());
+    world->peers.resize(2 * s.sessions.size());
+    for (const std::uint32_t round : rounds) {
+      std::vector<size_t> current;
+      for (size_t si = 0; si < s.sessions.size(); ++si)
+        if (s.sessions[si].round == round) current.push_back(si);
+      if (rounds.size() > 1) world->timeline.add("engine", "round.start", "round " + std::to_string(round));
+      for (const size_t si : current) {
+        const auto& sess = s.sessions[si];
+        const std::string room = room_of(si, sess);
+        if (!sess.attacked) {
+          world->relay->bypass(room);
+          if (world->attack) world->timeline.add("engine", "session.unattacked", "the relay leaves " + room + " alone");
+        }
+        OutOfBand* oob = nullptr;
+        if (sess.out_of_band) {
+          world->oob.push_back(std::make_unique<OutOfBand>(world->loop, s.seed, si));
+          oob = world->oob.back().get();
+          // What the users exchanged beforehand, e.g. by scanning each other's QR code.
+          oob->publish_fingerprint(sess.offerer, store.get(sess.offerer).fingerprint());
+          oob->publish_fingerprint(sess.answerer, store.get(sess.answerer).fingerprint());
+        }
+        for (int side = 0; side < 2; ++side) {
+          const std::string& me = side == 0 ? sess.offerer : sess.answerer;
+          const std::string& other = side == 0 ? sess.answerer : sess.offerer;
+          const auto& spec = s.peers[peer_index(me)];
+          PeerConfig pc;
+          pc.name = me;
+          pc.counterpart = other;
+          pc.offerer = side == 0;
+          pc.address = plan.peer(peer_index(me));
+          pc.relay_url = world->relay->url() + room + "?peer=" + me;
+          pc.trust = spec.trust;
+          pc.trust_context.params = spec.trust_params;
+          pc.trust_context.oob = oob;
+          pc.trust_context.idp = world->idp.get();
+          pc.trust_context.own_key = &store.long_term_key(me);
+          pc.trust_context.pinned_key = [pinned](const std::string& who) -> const PublicKey* {
+            auto it = pinned.find(who);
+            return it == pinned.end() ? nullptr : it->second;
+          };
+          pc.trust_context.tofu = &world->tofu[me];
+          for (const auto& m : sess.messages) {
+            if (m.from == me) pc.outgoing.push_back(m.text);
+            else ++pc.expected_incoming;
+          }
+          pc.key_log = options.key_log;
+          world->peers[2 * si + side] =
+              std::make_unique<Peer>(world->loop, store.get(me), std::move(pc), world->timeline);
+        }
       }
-      return true;
-    };
-    if (!world->loop.run_until(all_settled, deadline)) {
-      result.deadline_reached = true;
-      std::string waiting;
-      for (const auto& p : world->peers)
-        if (!p->settled()) waiting += (waiting.empty() ? "" : "; ") + p->config().name + " was waiting for " + p->waiting_for();
-      world->timeline.add("engine", "run.deadline",
-                          "deadline of " + std::to_string(s.deadline_ms) + " ms reached: " + waiting);
+      for (const size_t si : current) {
+        world->peers[2 * si]->start();
+        world->peers[2 * si + 1]->start();
+      }
+      auto round_settled = [&] {
+        for (const size_t si : current) {
+          const Peer& a = *world->peers[2 * si];
+          const Peer& b = *world->peers[2 * si + 1];
+          const bool done = (a.settled() && b.settled()) ||
+                            // One side failed and the other can expect nothing more from it.
+                            (a.failed() && (b.settled() || b.report().sent.size() == b.config().outgoing.size())) ||
+                            (b.failed() && (a.settled() || a.report().sent.size() == a.config().outgoing.size()));
+          if (!done) return false;
+        }
+        return true;
+      };
+      if (!world->loop.run_until(round_settled, deadline)) {
+        result.deadline_reached = true;
+        std::string waiting;
+        for (const size_t si : current)
+          for (const size_t k : {2 * si, 2 * si + 1}) {
+            const Peer& p = *world->peers[k];
+            if (!p.settled()) waiting += (waiting.empty() ? "" : "; ") + p.config().name + " was waiting for " + p.waiting_for();
+          }
+        world->timeline.add("engine", "run.deadline",
+                            "deadline of " + std::to_string(s.deadline_ms) + " ms reached: " + waiting);
+        break;
+      }
     }
   } catch (const std::exception& e) {
     result.error = e.what();
@@ -150,9 +214,9 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
     SessionResult sr;
     sr.offerer = sess.offerer;
     sr.answerer = sess.answerer;
-    sr.room = "/s" + std::to_string(si) + "-" + sess.offerer + "-" + sess.answerer;
+    sr.room = room_of(si, sess);
     sr.expected = sess.expect;
-    if (2 * si + 1 < world->peers.size()) {
+    if (2 * si + 1 < world->peers.size() && world->peers[2 * si] && world->peers[2 * si + 1]) {
       sr.offerer_result.report = world->peers[2 * si]->report();
       sr.answerer_result.report = world->peers[2 * si + 1]->report();
     }

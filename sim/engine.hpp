@@ -11,6 +11,7 @@
 
 #include "sim/attack.hpp"
 #include "sim/certificate.hpp"
+#include "sim/signing_key.hpp"
 #include "sim/run_result.hpp"
 #include "sim/scenario.hpp"
 
@@ -22,10 +23,13 @@ namespace sigtrust {
 class CertificateStore {
  public:
   const Certificate& get(const std::string& identity);
+  // The identity's long-term signing key (pinned-key), also made once.
+  const SigningKey& long_term_key(const std::string& identity);
 
  private:
   std::mutex mu_;
   std::map<std::string, std::unique_ptr<Certificate>> certs_;
+  std::map<std::string, std::unique_ptr<SigningKey>> keys_;
 };
 
 using AttackFactory = std::function<std::unique_ptr<Attack>(const std::string& name, AttackWorld& world)>;

@@ -8,6 +8,14 @@ struct Timer::State {
 
 Timer::~Timer() { cancel(); }
 
+Timer& Timer::operator=(Timer&& other) noexcept {
+  if (this != &other) {
+    cancel();
+    source_ = std::move(other.source_);
+  }
+  return *this;
+}
+
 void Timer::cancel() {
   if (source_) {
     if (!g_source_is_destroyed(source_.get())) g_source_destroy(source_.get());

@@ -21,7 +21,8 @@ class Timer {
  public:
   Timer() = default;
   Timer(Timer&&) noexcept = default;
-  Timer& operator=(Timer&&) noexcept = default;
+  // Assigning over a timer cancels the one it held, as destroying it would.
+  Timer& operator=(Timer&& other) noexcept;
   ~Timer();
   void cancel();
   bool active() const { return static_cast<bool>(source_); }

@@ -34,6 +34,8 @@ struct AttackDecl {
 struct TrustDecl {
   std::string name;     // stable name (DESIGN.md)
   std::string summary;  // one line
+  std::vector<ParamDecl> params;
+  bool needs_out_of_band = false;  // the session must declare `out_of_band: true`
 };
 
 // What a scenario may name. Passed to the loader so the sim library does not

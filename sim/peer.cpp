@@ -9,7 +9,9 @@ Peer::Peer(MainLoop& loop, const Certificate& cert, PeerConfig config, Timeline&
     : loop_(loop), cert_(cert), config_(std::move(config)), timeline_(timeline) {
   report_.name = config_.name;
   for (const auto& t : config_.trust) report_.trust += (report_.trust.empty() ? "" : "+") + t;
-  trust_ = make_trust_policy(config_.trust);
+  config_.trust_context.self = config_.name;
+  config_.trust_context.intended = config_.counterpart;
+  trust_ = make_trust_policy(config_.trust, config_.trust_context);
   std::random_device rd;
   session_id_ = (std::uint64_t{rd()} << 31) ^ rd();
 }
@@ -33,6 +35,7 @@ std::string Peer::waiting_for() const {
   }
   if (s == "ice") return "ICE connectivity checks to succeed";
   if (s == "dtls") return "the DTLS handshake to complete";
+  if (s == "verifying") return "the users' out-of-band comparison";
   if (s == "data")
     return "application messages (" + std::to_string(report_.received.size()) + " of " +
            std::to_string(config_.expected_incoming) + " received)";
@@ -45,6 +48,7 @@ void Peer::fail(const std::string& why) {
   report_.failure = why;
   report_.t_done_ms = timeline_.now_ms();
   event("peer.failed", why);
+  if (config_.trust_context.oob) config_.trust_context.oob->give_up(config_.name);
   // Tell the other side over signaling, as applications do; a relay may drop it.
   if (signaling_) signaling_->send(serialize(SignalingMessage{SignalingMessage::Type::Bye, {}, {}}));
 }
@@ -150,7 +154,9 @@ void Peer::send_description() {
   if (config_.offerer) d.setup = "actpass";
   else d.setup = report_.dtls_role == DtlsRole::Client ? "active" : "passive";
   d.candidates = local_ice_->candidates;
-  report_.sdp_sent = sdp::write(sdp::make_data_channel(d));
+  sdp::Session local = sdp::make_data_channel(d);
+  trust_->decorate(local, d.fingerprints);
+  report_.sdp_sent = sdp::write(local);
   const auto type = config_.offerer ? SignalingMessage::Type::Offer : SignalingMessage::Type::Answer;
   signaling_->send(serialize(SignalingMessage{type, report_.sdp_sent, {}}));
   description_sent_ = true;
@@ -169,6 +175,7 @@ void Peer::handle_remote_description(const std::string& sdp_text, bool is_offer)
     return;
   }
   remote_ = sdp::transport_info(*parsed);
+  remote_sdp_ = std::move(*parsed);
   report_.expected_fingerprints = remote_->fingerprints;
   std::string fps;
   for (const auto& f : remote_->fingerprints) fps += (fps.empty() ? "" : ", ") + sdp::format_fingerprint(f);
@@ -216,6 +223,11 @@ void Peer::create_dtls() {
           .on_failed = [this](const std::string& why) { fail(why); },
           .on_data =
               [this](std::string_view data) {
+                // Held back, unread, until the users' comparison lets the data through.
+                if (report_.state == "verifying") {
+                  held_.emplace_back(data);
+                  return;
+                }
                 report_.received.emplace_back(data);
                 event("data.received", "received \"" + std::string(data.substr(0, 200)) + "\"");
                 if (report_.received.size() >= config_.expected_incoming && report_.sent.size() == config_.outgoing.size() &&
@@ -249,16 +261,22 @@ void Peer::on_datagram(std::span<const std::uint8_t> d) {
   else if (early_in_.size() < 64) early_in_.emplace_back(d.begin(), d.end());
 }
 
-bool Peer::verify(std::span<const std::uint8_t> der) {
-  if (auto fp = fingerprint_of(der, "sha-256")) report_.dtls_peer_fingerprint = sdp::format_fingerprint(*fp);
-  static const sdp::TransportInfo kNone;
-  const TrustVerdict v = trust_->check_certificate(TrustCheck{remote_ ? *remote_ : kNone, der, *report_.dtls_role});
+void Peer::record_verdict(const TrustVerdict& v, const char* stage) {
   for (const auto& a : v.alarms) {
     if (std::find(report_.alarms.begin(), report_.alarms.end(), a) == report_.alarms.end()) report_.alarms.push_back(a);
     event("alarm", a + ": " + v.detail, {{"alarm", a}});
   }
-  event(v.accept ? "trust.accepted" : "trust.rejected", report_.trust + ": " + v.detail,
+  event(std::string(v.accept ? "trust.accepted" : "trust.rejected"), std::string(stage) + ": " + v.detail,
         {{"certificate", report_.dtls_peer_fingerprint}});
+}
+
+bool Peer::verify(std::span<const std::uint8_t> der) {
+  if (auto fp = fingerprint_of(der, "sha-256")) report_.dtls_peer_fingerprint = sdp::format_fingerprint(*fp);
+  static const sdp::Session kNoSdp;
+  static const sdp::TransportInfo kNone;
+  const TrustVerdict v = trust_->check_certificate(
+      TrustCheck{remote_sdp_ ? *remote_sdp_ : kNoSdp, remote_ ? *remote_ : kNone, der, *report_.dtls_role});
+  record_verdict(v, "certificate check");
   return v.accept;
 }
 
@@ -267,8 +285,31 @@ void Peer::on_dtls_connected() {
   report_.t_dtls_ms = timeline_.now_ms();
   event("dtls.connected", "DTLS handshake complete as " + std::string(to_string(*report_.dtls_role)) +
                               "; peer certificate " + report_.dtls_peer_fingerprint);
+  if (!trust_->holds_data()) return enter_data_phase();
+  // The users compare before anything is sent (e.g. a short authentication string).
+  report_.state = "verifying";
+  trust_->after_handshake(
+      [this] {
+        auto bytes = dtls_->export_keying_material("EXTRACTOR-sigtrust-sas", 4);
+        return bytes ? *bytes : std::vector<std::uint8_t>{};
+      },
+      [this](TrustVerdict v) {
+        if (report_.state != "verifying") return;
+        record_verdict(v, "comparison");
+        if (v.accept) return enter_data_phase();
+        if (dtls_) dtls_->close();
+        fail(v.alarms.empty() ? v.detail : "the users' comparison failed: " + v.detail);
+      });
+}
+
+void Peer::enter_data_phase() {
   report_.entered_data_phase = true;
   report_.state = "data";
+  for (auto& h : held_) {
+    event("data.received", "received \"" + h.substr(0, 200) + "\" (held during the comparison)");
+    report_.received.push_back(std::move(h));
+  }
+  held_.clear();
   for (const auto& m : config_.outgoing) {
     if (!dtls_->send(m)) {
       event("data.send-failed", "could not send \"" + m.substr(0, 200) + "\"");

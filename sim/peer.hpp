@@ -31,6 +31,7 @@ struct PeerConfig {
   std::string address;      // its loopback address
   std::string relay_url;    // ws://host:port/room?peer=name
   std::vector<std::string> trust;
+  TrustContext trust_context;         // what its trust policy may consult (self/intended filled in by the peer)
   std::vector<std::string> outgoing;  // application messages it sends, in order
   size_t expected_incoming = 0;       // how many it waits for
   std::function<void(const std::string&)> key_log;  // NSS key log sink (optional)
@@ -39,7 +40,7 @@ struct PeerConfig {
 struct PeerReport {
   std::string name;
   std::string trust;
-  std::string state = "new";       // new, signaling, ice, dtls, data, done, failed, closed
+  std::string state = "new";       // new, signaling, ice, dtls, verifying, data, done, failed, closed
   std::string failure;             // why it failed, if it did
   std::optional<DtlsRole> dtls_role;
   std::string sdp_sent, sdp_received;
@@ -80,6 +81,8 @@ class Peer {
   void create_dtls();
   bool verify(std::span<const std::uint8_t> der);
   void on_dtls_connected();
+  void enter_data_phase();
+  void record_verdict(const TrustVerdict& v, const char* stage);
   void fail(const std::string& why);
   void event(const std::string& kind, const std::string& text, nlohmann::json data = nullptr);
 
@@ -93,12 +96,14 @@ class Peer {
   std::unique_ptr<IceAgent> ice_;
   std::unique_ptr<DtlsEndpoint> dtls_;
   std::optional<LocalIce> local_ice_;
+  std::optional<sdp::Session> remote_sdp_;
   std::optional<sdp::TransportInfo> remote_;
   std::optional<std::string> pending_offer_;
   bool remote_ready_ = false;
   bool description_sent_ = false;
   bool ice_ready_ = false;
   std::vector<std::vector<std::uint8_t>> early_in_, early_out_;
+  std::vector<std::string> held_;  // data received while the users compare
   std::uint64_t session_id_ = 0;
 };
 

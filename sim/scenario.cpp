@@ -405,6 +405,14 @@ class Loader {
     return *v;
   }
 
+  bool boolean(const Field& f) const {
+    const YAML::Node& v = f.value;
+    if (!v.IsScalar() || v.Tag() != "?" || (v.Scalar() != "true" && v.Scalar() != "false")) {
+      fail_value(f, f.key.Scalar() + " must be true or false, got " + shown(v));
+    }
+    return v.Scalar() == "true";
+  }
+
   static bool valid_scenario_name(std::string_view s) {
     return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
       return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
@@ -421,7 +429,7 @@ class Loader {
   // --- peers ---
 
   std::vector<PeerSpec> peers(const Field& f) const {
-    static const std::vector<std::string> keys = {"name", "trust"};
+    static const std::vector<std::string> keys = {"name", "trust", "params"};
     const YAML::Node& seq = sequence(f, "a sequence of peers");
     if (seq.size() < kMinPeers || seq.size() > kMaxPeers) {
       fail(seq, "a scenario needs " + std::to_string(kMinPeers) + " to " + std::to_string(kMaxPeers) + " peers, got " +
@@ -447,6 +455,13 @@ class Loader {
                              std::to_string(dup->where.line) + ", column " + std::to_string(dup->where.column) + ")");
       }
       p.trust = trust(require(fields, node, "a peer", "trust"));
+      // The parameters of all its trust configurations, declared once each (STYLE.md §9).
+      AttackDecl combined{"", "", "", {}};
+      combined.name = join_trust(p.trust);
+      for (const auto& t : p.trust)
+        for (const auto& param : trust_decl(t)->params) combined.params.push_back(param);
+      p.trust_params = defaults(&combined);
+      if (const Field* pf = find(fields, "params")) params(*pf, combined, p.trust_params, "of trust '");
       out.push_back(std::move(p));
     }
     return out;
@@ -472,6 +487,19 @@ class Loader {
       if (plus == std::string::npos) return out;
       start = plus + 1;
     }
+  }
+
+  const TrustDecl* trust_decl(std::string_view name) const {
+    for (const auto& t : vocab_.trust) {
+      if (t.name == name) return &t;
+    }
+    return nullptr;
+  }
+
+  static std::string join_trust(const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : "+") + n;
+    return out;
   }
 
   // --- relay ---
@@ -526,12 +554,13 @@ class Loader {
     return a;
   }
 
-  void params(const Field& f, const AttackDecl& decl, ParamValues& values) const {
-    const std::string of_attack = "of attack '" + decl.name + "'";
+  void params(const Field& f, const AttackDecl& decl, ParamValues& values,
+              const std::string& of = "of attack '") const {
+    const std::string of_attack = of + decl.name + "'";
     if (!f.value.IsMap())
       fail_value(f, "expected a mapping of the parameters " + of_attack + ", got " + kind_of(f.value));
     if (decl.params.empty() && f.value.size() > 0)
-      fail(f.value.begin()->first, "attack '" + decl.name + "' takes no parameters");
+      fail(f.value.begin()->first, of_attack.substr(3) + " takes no parameters");
     std::vector<std::string> declared;
     for (const auto& p : decl.params) declared.push_back(p.name);
     for (const auto& [name, field] : fields_of(f.value, of_attack, declared, "parameter")) {
@@ -604,7 +633,8 @@ class Loader {
   // --- sessions ---
 
   std::vector<SessionSpec> sessions(const Field& f, const std::vector<PeerSpec>& declared) const {
-    static const std::vector<std::string> keys = {"offerer", "answerer", "expect", "messages"};
+    static const std::vector<std::string> keys = {"offerer", "answerer",    "expect",     "messages",
+                                                  "round",   "attacked",    "out_of_band"};
     std::vector<std::string> peer_names;
     for (const auto& p : declared) peer_names.push_back(p.name);
 
@@ -613,7 +643,7 @@ class Loader {
       fail(seq, "a scenario needs " + std::to_string(kMinSessions) + " to " + std::to_string(kMaxSessions) +
                     " sessions, got " + std::to_string(seq.size()));
     }
-    std::map<std::string, Location> in_session;
+    std::map<std::pair<std::string, std::uint32_t>, Location> in_session;
     std::vector<SessionSpec> out;
     for (const auto& node : seq) {
       const auto fields =
@@ -627,13 +657,29 @@ class Loader {
       if (s.offerer == s.answerer) {
         fail_value(answerer, "peer " + quote(s.offerer) + " is both offerer and answerer; a session needs two peers");
       }
+      if (const Field* r = find(fields, "round")) s.round = integer<std::uint32_t>(*r, 0, kMaxSessions - 1);
+      if (const Field* a = find(fields, "attacked")) s.attacked = boolean(*a);
+      if (const Field* o = find(fields, "out_of_band")) s.out_of_band = boolean(*o);
       for (const Field* end : {&offerer, &answerer}) {
         const std::string& name = end->value.Scalar();
-        const auto [it, fresh] = in_session.emplace(name, s.where);
+        const auto [it, fresh] = in_session.emplace(std::make_pair(name, s.round), s.where);
         if (!fresh) {
           fail_value(*end, "peer " + quote(name) + " is already in the session at line " +
                                std::to_string(it->second.line) + ", column " + std::to_string(it->second.column) +
-                               "; a peer takes part in one session");
+                               " of round " + std::to_string(s.round) +
+                               "; a peer takes part in one session per round");
+        }
+        // Trust configurations that compare something over the users' own channel need one.
+        for (const auto& peer : declared) {
+          if (peer.name != name) continue;
+          for (const auto& t : peer.trust) {
+            const TrustDecl* decl = trust_decl(t);
+            if (decl && decl->needs_out_of_band && !s.out_of_band) {
+              fail_value(*end, "peer " + quote(name) + " uses trust '" + t +
+                                   "', which needs a channel the attacker does not control: add "
+                                   "'out_of_band: true' to this session");
+            }
+          }
         }
       }
       s.expect = expected_outcome(require(fields, node, "a session", "expect"));

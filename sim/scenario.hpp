@@ -25,6 +25,7 @@ struct Location {
 struct PeerSpec {
   std::string name;                // [a-z][a-z0-9_-]{0,31}
   std::vector<std::string> trust;  // "sdp-fingerprint+sas" -> {"sdp-fingerprint", "sas"}; each a known name
+  ParamValues trust_params;        // parameters of its trust configurations, defaults filled in
   Location where;
 };
 
@@ -50,6 +51,9 @@ struct SessionSpec {
   std::string answerer;
   std::string expect;  // an outcome name other than "error"
   std::vector<MessageSpec> messages;
+  std::uint32_t round = 0;   // sessions run round by round; those of one round at once
+  bool attacked = true;      // false: the relay passes this session's messages unchanged
+  bool out_of_band = false;  // the two users share a channel the attacker does not control
   Location where;
 };
 
@@ -61,7 +65,7 @@ struct Scenario {
   std::uint64_t seed = 1;
   std::vector<PeerSpec> peers;       // 2..64, unique names
   AttackSpec attack;                 // from the `relay:` key
-  std::vector<SessionSpec> sessions; // 1..32; a peer is in at most one session; offerer != answerer
+  std::vector<SessionSpec> sessions; // 1..32; a peer is in at most one session per round; offerer != answerer
 };
 
 // Loads and validates. `file` is used in messages. Files over 1 MiB, empty

@@ -135,7 +135,7 @@ struct SignalingRelay::Impl {
       if (alive.expired()) return;
       deliver_to(room, to, std::move(out));
     };
-    if (owner->interceptor_) owner->interceptor_->on_message(m, std::move(deliver));
+    if (owner->interceptor_ && !owner->bypassed_.count(room)) owner->interceptor_->on_message(m, std::move(deliver));
     else deliver(m.text);
   }
 

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "sim/main_loop.hpp"
@@ -62,6 +63,8 @@ class SignalingRelay {
   };
 
   void set_interceptor(SignalingInterceptor* interceptor) { interceptor_ = interceptor; }
+  // Messages of this room pass unchanged even with an interceptor set.
+  void bypass(const std::string& room) { bypassed_.insert(room); }
   std::string url() const;  // "ws://127.x.y.z:port"
   std::uint16_t port() const { return port_; }
   std::uint64_t messages_relayed() const { return relayed_; }
@@ -70,6 +73,7 @@ class SignalingRelay {
   struct Impl;
   std::unique_ptr<Impl> impl_;
   SignalingInterceptor* interceptor_ = nullptr;
+  std::set<std::string> bypassed_;
   std::string address_;
   std::uint16_t port_ = 0;
   std::uint64_t relayed_ = 0;

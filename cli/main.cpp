@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -14,7 +15,11 @@
 #include <vector>
 
 #include "attacks/registry.hpp"
+#include "reports/capture.hpp"
 #include "reports/json_report.hpp"
+#include "reports/progress_bar.hpp"
+#include "reports/report_set.hpp"
+#include "reports/result_view.hpp"
 #include "reports/terminal_report.hpp"
 #include "sim/engine.hpp"
 #include "sim/scenario.hpp"
@@ -33,6 +38,9 @@ const char* kUsageText =
     "\n"
     "commands:\n"
     "  run FILE...            run scenario files and check their expected outcomes\n"
+    "      [--json FILE] [--key-log FILE] [--report-dir DIR] [--capture FILE] [-v] [-q]\n"
+    "  report RESULT.json [--format terminal|markdown|html|junit|sarif|json]\n"
+    "                         render a saved result document again, without running\n"
     "  list attacks|trust|scenarios\n"
     "                         list the stable names (and parameters) this build knows\n"
     "  help                   this text\n"
@@ -43,6 +51,16 @@ const char* kUsageText =
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+
+// Now, UTC, ISO 8601 ("2025-01-31T12:00:00Z"): when the result document was made.
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
 
 std::string catalogue_dir() {
   if (const char* env = std::getenv("SIGTRUST_SCENARIOS")) return env;
@@ -100,10 +118,12 @@ int cmd_list(const std::vector<std::string>& args) {
 
 int cmd_run(const std::vector<std::string>& argv) {
   po::options_description opts("run options");
-  std::string json_path, key_log_path;
+  std::string json_path, key_log_path, report_dir, capture_path;
   opts.add_options()                                                                         //
       ("json", po::value(&json_path), "write the result document (JSON) to this file")      //
       ("key-log", po::value(&key_log_path), "write DTLS secrets (NSS key log format) here")  //
+      ("report-dir", po::value(&report_dir), "write every report, the capture and the key log here")  //
+      ("capture", po::value(&capture_path), "write a pcap of every packet the runs sent here")  //
       ("verbose,v", "print each run's timeline")                                           //
       ("quiet,q", "print nothing on success")                                               //
       ("file", po::value<std::vector<std::string>>(), "scenario files");
@@ -129,30 +149,70 @@ int cmd_run(const std::vector<std::string>& argv) {
   }
   if (bad) return kUsage;
 
-  std::ofstream key_log;
+  std::ofstream key_log, dir_key_log;
   std::mutex key_log_mu;
   if (!key_log_path.empty()) {
     key_log.open(key_log_path);
     if (!key_log) throw UsageError("cannot write " + key_log_path);
   }
+  if (!report_dir.empty()) {
+    std::error_code ec;
+    fs::create_directories(report_dir, ec);
+    if (ec) throw UsageError("cannot create " + report_dir + ": " + ec.message());
+    dir_key_log.open(fs::path(report_dir) / "keys.log");
+    if (!dir_key_log) throw UsageError("cannot write " + (fs::path(report_dir) / "keys.log").string());
+    if (capture_path.empty()) capture_path = (fs::path(report_dir) / "capture.pcap").string();
+  }
   EngineOptions options;
   options.make_attack = &attacks::make_attack;
   CertificateStore certs;
   options.certificates = &certs;
-  if (key_log.is_open())
+  if (key_log.is_open() || dir_key_log.is_open())
     options.key_log = [&](const std::string& line) {
       std::lock_guard lock(key_log_mu);
-      key_log << line << "\n";
+      if (key_log.is_open()) key_log << line << "\n";
+      if (dir_key_log.is_open()) dir_key_log << line << "\n";
     };
+  std::unique_ptr<reports::Capture> capture;
+  bool capture_warned = false;
+  if (!capture_path.empty()) {
+    capture = std::make_unique<reports::Capture>(capture_path);
+    options.on_start = [&](const std::string& network) {
+      const std::string why = capture->start(network);
+      if (!why.empty() && !capture_warned) {
+        std::cerr << "sigtrust: warning: no packet capture (" << why << "); writing everything else\n";
+        capture_warned = true;
+      }
+    };
+  }
 
   std::vector<RunResult> results;
-  for (const auto& s : scenarios) results.push_back(run_scenario(s, options));
+  {
+    reports::ProgressBar progress(scenarios.size(), isatty(STDERR_FILENO));
+    for (const auto& s : scenarios) {
+      progress.update(results.size(), s.name);
+      results.push_back(run_scenario(s, options));
+      // The run's last packets (closing the WebSocket) leave during teardown.
+      if (capture) capture->stop(results.back().network);
+    }
+  }
+  capture.reset();  // closes the pcap file
 
+  auto doc = reports::result_document(results);
+  doc["created"] = utc_now();
   if (!json_path.empty()) {
-    std::ofstream out(json_path);
-    out << reports::result_document(results).dump(2) << "\n";
-    if (!out) {
-      std::cerr << "sigtrust: cannot write " << json_path << "\n";
+    try {
+      reports::write_file(json_path, reports::render(reports::Format::Json, doc));
+    } catch (const std::exception& e) {
+      std::cerr << "sigtrust: " << e.what() << "\n";
+      return kSimulatorFailed;
+    }
+  }
+  if (!report_dir.empty()) {
+    try {
+      reports::write_report_dir(report_dir, doc);
+    } catch (const std::exception& e) {
+      std::cerr << "sigtrust: " << e.what() << "\n";
       return kSimulatorFailed;
     }
   }
@@ -162,10 +222,44 @@ int cmd_run(const std::vector<std::string>& argv) {
     reports::TerminalStyle style;
     style.colour = isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
     style.verbose = vm.count("verbose") > 0;
-    std::cout << reports::terminal_summary(results, style);
+    std::cout << reports::terminal_summary(doc, style);
   }
   if (errors) return kSimulatorFailed;
   return failed ? kExpectationFailed : kOk;
+}
+
+// `sigtrust report RESULT.json --format F`: any report again from a saved
+// result document, nothing run. The exit status is the document's: 0 all
+// expectations met, 1 one failed, 3 a run had a simulator error; 2 when the
+// document cannot be read.
+int cmd_report(const std::vector<std::string>& argv) {
+  po::options_description opts("report options");
+  std::string format_name = "terminal";
+  opts.add_options()                                                                                  //
+      ("format,f", po::value(&format_name), "terminal, markdown (md), html, junit, sarif or json")  //
+      ("verbose,v", "terminal: print each run's timeline")                                          //
+      ("file", po::value<std::vector<std::string>>(), "the result document");
+  po::positional_options_description pos;
+  pos.add("file", -1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(argv).options(opts).positional(pos).run(), vm);
+  po::notify(vm);
+  if (!vm.count("file") || vm["file"].as<std::vector<std::string>>().size() != 1)
+    throw UsageError("report needs exactly one result document (the JSON that run --json wrote)");
+  const auto format = reports::parse_format(format_name);
+  if (!format) throw UsageError("unknown format '" + format_name + "'; expected " + reports::format_names());
+  const auto doc = reports::load_document(vm["file"].as<std::vector<std::string>>().front());
+  if (!doc) {
+    std::cerr << "sigtrust: " << doc.error().message << "\n";
+    return kUsage;
+  }
+  reports::TerminalStyle style;
+  style.colour = isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
+  style.verbose = vm.count("verbose") > 0;
+  std::cout << reports::render(*format, *doc, style);
+  const auto totals = reports::totals(*doc);
+  if (totals.errors) return kSimulatorFailed;
+  return totals.failed ? kExpectationFailed : kOk;
 }
 
 }  // namespace
@@ -189,6 +283,7 @@ int main(int argc, char** argv) {
     }
     if (cmd == "run") return cmd_run(args);
     if (cmd == "list") return cmd_list(args);
+    if (cmd == "report") return cmd_report(args);
     throw UsageError("unknown command '" + cmd + "'");
   } catch (const UsageError& e) {
     std::cerr << "sigtrust: " << e.what() << "\n\n" << kUsageText;

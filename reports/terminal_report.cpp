@@ -1,62 +1,105 @@
 #include "reports/terminal_report.hpp"
 
-#include <cstdio>
 #include <sstream>
+
+#include "reports/escape.hpp"
+#include "reports/json_report.hpp"
+#include "reports/result_view.hpp"
 
 namespace sigtrust::reports {
 namespace {
 
-const char* colour_of(Outcome o) {
-  switch (o) {
-    case Outcome::Secure: return "\033[32m";
-    case Outcome::Detected: return "\033[36m";
-    case Outcome::MitmUndetected: return "\033[1;31m";
-    case Outcome::MitmDetectedLate: return "\033[31m";
-    case Outcome::Failed: return "\033[33m";
-    case Outcome::Error: return "\033[35m";
-  }
-  return "";
+const char* colour_of(const std::string& outcome) {
+  if (outcome == "secure") return "\033[32m";
+  if (outcome == "detected") return "\033[36m";
+  if (outcome == "mitm-undetected") return "\033[1;31m";
+  if (outcome == "mitm-detected-late") return "\033[31m";
+  if (outcome == "failed") return "\033[33m";
+  return "\033[35m";  // error, or a name this build does not know
 }
 
-std::string fixed(double v) {
-  if (v < 0) return "-";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f", v);
-  return buf;
+// Display width of UTF-8 text (code points; the text here has no wide glyphs).
+std::size_t width(const std::string& s) {
+  std::size_t w = 0;
+  for (unsigned char c : s) w += (c & 0xC0) != 0x80;
+  return w;
+}
+
+// Every string from the document goes through here before it is printed.
+std::string t(const json& j, std::string_view key) { return terminal_escape(text(j, key)); }
+
+std::string pad(const std::string& s, std::size_t w) { return s + std::string(w > width(s) ? w - width(s) : 0, ' '); }
+
+void matrix_table(std::ostringstream& out, const json& doc, const TerminalStyle& style) {
+  const Matrix m = matrix_of(doc);
+  if (!has_matrix(m)) return;
+  const std::string corner = "attack \\ trust";
+  std::size_t first = width(corner);
+  for (const auto& a : m.attacks) first = std::max(first, width(terminal_escape(a)));
+  std::vector<std::size_t> widths;
+  for (const auto& t : m.trusts) {
+    std::size_t w = width(terminal_escape(t));
+    for (const auto& a : m.attacks)
+      if (const auto* c = m.cell(a, t)) w = std::max(w, width(terminal_escape(cell_summary(*c))));
+    widths.push_back(w);
+  }
+  out << "\n" << pad(corner, first);
+  for (std::size_t i = 0; i < m.trusts.size(); ++i) out << "  " << pad(terminal_escape(m.trusts[i]), widths[i]);
+  out << "\n";
+  for (const auto& a : m.attacks) {
+    out << pad(terminal_escape(a), first);
+    for (std::size_t i = 0; i < m.trusts.size(); ++i) {
+      const auto* c = m.cell(a, m.trusts[i]);
+      const std::string s = c ? terminal_escape(cell_summary(*c)) : "-";
+      const bool coloured = style.colour && c && !c->empty();
+      out << "  " << (coloured ? colour_of(c->front().outcome) : "") << pad(s, widths[i]) << (coloured ? "\033[0m" : "");
+    }
+    out << "\n";
+  }
 }
 
 }  // namespace
 
-std::string terminal_summary(const std::vector<RunResult>& runs, const TerminalStyle& style) {
+std::string terminal_summary(const json& doc, const TerminalStyle& style) {
   std::ostringstream out;
-  size_t sessions = 0, failed = 0;
   const char* reset = style.colour ? "\033[0m" : "";
-  for (const auto& run : runs) {
-    out << run.scenario << "  (attack " << run.attack << ", trust " << run.trust << ")\n";
-    if (!run.error.empty()) out << "  simulator error: " << run.error << "\n";
-    for (const auto& s : run.sessions) {
-      ++sessions;
-      if (!s.pass) ++failed;
-      out << "  " << s.offerer << " -> " << s.answerer << ": " << (style.colour ? colour_of(s.outcome) : "")
-          << to_string(s.outcome) << reset << "  expected " << s.expected << "  " << (s.pass ? "PASS" : "FAIL")
-          << "  (" << fixed(s.total_ms) << " ms)\n";
-      for (const PeerResult* p : {&s.offerer_result, &s.answerer_result}) {
-        out << "    " << p->report.name << ": saw " << (p->dtls_peer_owner.empty() ? std::string("no certificate") : "certificate of " + p->dtls_peer_owner);
-        if (!p->report.alarms.empty()) {
+  for (const auto& run : items(doc, "runs")) {
+    out << t(run, "scenario") << "  (attack " << t(run, "attack") << ", trust " << t(run, "trust") << ")\n";
+    if (const auto e = t(run, "error"); !e.empty()) out << "  simulator error: " << e << "\n";
+    for (const auto& s : items(run, "sessions")) {
+      const std::string outcome = t(s, "outcome");
+      const bool pass = flag(s, "pass");
+      out << "  " << t(s, "offerer") << " -> " << t(s, "answerer") << ": "
+          << (style.colour ? colour_of(outcome) : "") << outcome << reset << "  expected " << t(s, "expected")
+          << "  " << (pass ? "PASS" : "FAIL") << "  (" << format_ms(field(field(s, "timings_ms"), "total"))
+          << " ms)\n";
+      for (const auto& name : session_peers(s)) {
+        const json& p = field(field(s, "peers"), name);
+        const std::string owner = t(p, "dtls_peer_owner");
+        out << "    " << terminal_escape(name) << ": saw " << (owner.empty() ? std::string("no certificate") : "certificate of " + owner);
+        if (const auto alarms = texts(p, "alarms"); !alarms.empty()) {
           out << "; alarms:";
-          for (const auto& a : p->report.alarms) out << " " << a;
+          for (const auto& a : alarms) out << " " << terminal_escape(a);
         }
-        if (!p->report.failure.empty()) out << "; " << p->report.failure;
+        if (const auto f = t(p, "failure"); !f.empty()) out << "; " << f;
         out << "\n";
       }
-      if (!s.attacker.plaintext_read.empty())
-        out << "    attacker read " << s.attacker.plaintext_read.size() << " plaintext message(s)\n";
+      if (const auto read = texts(field(s, "attacker"), "plaintext_read"); !read.empty())
+        out << "    attacker read " << read.size() << " plaintext message(s)\n";
     }
     if (style.verbose)
-      for (const auto& e : run.timeline) out << "    " << fixed(e.t_ms) << " ms  " << e.actor << "  " << e.kind << "  " << e.text << "\n";
+      for (const auto& e : items(run, "timeline"))
+        out << "    " << format_ms(field(e, "t_ms")) << " ms  " << t(e, "actor") << "  " << t(e, "kind") << "  "
+            << t(e, "text") << "\n";
   }
-  out << runs.size() << " run(s), " << sessions << " session(s), " << failed << " expectation(s) failed\n";
+  matrix_table(out, doc, style);
+  const Totals tot = totals(doc);
+  out << tot.runs << " run(s), " << tot.sessions << " session(s), " << tot.failed << " expectation(s) failed\n";
   return out.str();
+}
+
+std::string terminal_summary(const std::vector<RunResult>& runs, const TerminalStyle& style) {
+  return terminal_summary(result_document(runs), style);
 }
 
 }  // namespace sigtrust::reports

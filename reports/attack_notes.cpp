@@ -1,0 +1,84 @@
+#include "reports/attack_notes.hpp"
+
+#include <array>
+
+namespace sigtrust::reports {
+namespace {
+
+constexpr std::array kNotes = {
+    AttackNote{"none", "-", "Honest run: the relay forwards every message unchanged.",
+               "The baseline. Each end's certificate matches the fingerprint its peer sent (RFC 8122 §5, "
+               "RFC 5763 §5), so every trust configuration ends secure."},
+    AttackNote{"swap-mitm", "signaling",
+               "The signaling relay replaces fingerprint, ICE credentials and candidates with its own and bridges "
+               "two DTLS sessions.",
+               "Whoever relays the SDP can write its own a=fingerprint, ICE ufrag/password and candidates into the "
+               "offer and the answer, then terminate DTLS towards each peer with its own certificate. Nothing in "
+               "RFC 8122 §5 or RFC 5763 §5 is violated: each victim's certificate check passes against the SDP it "
+               "received, and ICE succeeds because the attacker chose the credentials (RFC 8445 §19). This is the "
+               "attack RFC 8826 §4.3 and RFC 8827 describe; only something outside the SDP (an out-of-band "
+               "fingerprint comparison, a short authentication string, an identity assertion, a pinned key) "
+               "detects it."},
+    AttackNote{"strip-mitm", "signaling", "The relay removes every a=fingerprint and bridges.",
+               "An offer or answer for DTLS must carry at least one fingerprint (RFC 8842 §5, RFC 5763 §5). A "
+               "conforming sdp-fingerprint check refuses the attacker's certificate (alarm fingerprint-missing) "
+               "before any data; a peer that does not verify, or that accepts a missing fingerprint "
+               "(missing-accepted-bug), is man-in-the-middled without noticing."},
+    AttackNote{"append-mitm", "signaling",
+               "The relay adds its own fingerprint next to the real one, under the same hash, and bridges.",
+               "RFC 8122 §5 lets an SDP list several fingerprints under one hash and accepts a certificate that "
+               "matches any of them, so a receiver cannot tell an added fingerprint from a second certificate of "
+               "the real peer: the attack passes an RFC-conformant check. An out-of-band check must compare the "
+               "certificate presented in DTLS, not look for the expected fingerprint in the SDP text."},
+    AttackNote{"downgrade-mitm", "signaling",
+               "The relay puts its own fingerprint under a weak hash (sha-1 or md5) and bridges.",
+               "RFC 8122 §5 uses the most preferred hash among those offered; SHA-1 is not forbidden, so with "
+               "hash sha-1 a conforming check accepts the attacker's certificate. MD2 and MD5 are forbidden, so "
+               "the md5 variant is refused (alarm fingerprint-weak-hash). The attacker fingerprints its own "
+               "certificate and needs no collision: hash strength only matters against someone who cannot edit "
+               "the SDP."},
+    AttackNote{"identity-strip-mitm", "signaling", "swap-mitm that also removes a=identity.",
+               "Like swap-mitm, and it removes the RFC 8827 identity assertion. A peer that requires an identity "
+               "assertion (identity) detects it; one that only verifies an assertion when present "
+               "(identity-optional) does not."},
+    AttackNote{"fingerprint-only", "signaling",
+               "The relay replaces the fingerprint in offer and answer with one it owns, without bridging.",
+               "The peers still reach each other directly, so each sees the other's real certificate, which does "
+               "not match the fingerprint it received; RFC 8122 §5 and RFC 8842 §5 require the session to end "
+               "(alarm fingerprint-mismatch). Without verification the forged fingerprint is harmless because "
+               "nobody is in the path."},
+    AttackNote{"setup-flip", "signaling", "The relay inverts a=setup in the answer so both ends take the same DTLS role.",
+               "a=setup is not authenticated (RFC 5763 §5, RFC 8842 §5). Both ends become DTLS clients, the "
+               "handshake fails before any certificate is exchanged and no alarm can be raised: a denial of "
+               "service that gives the attacker nothing that dropping a message would not."},
+    AttackNote{"drop-answer", "signaling", "The relay never delivers the answer.",
+               "Without the answer the offerer lacks the ICE credentials, candidates and fingerprint (RFC 8445), "
+               "so ICE fails and the session never starts. No trust configuration protects against a signaling "
+               "server that refuses service."},
+    AttackNote{"turn-eavesdrop", "TURN", "A TURN server records every relayed datagram.",
+               "A TURN server relays datagrams but cannot read them: DTLS is authenticated by the SDP fingerprint, "
+               "which the TURN server cannot edit, so it sees only ciphertext."},
+    AttackNote{"turn-tamper", "TURN", "A TURN server flips bytes in relayed DTLS records.",
+               "Tampered DTLS records fail their integrity check and are dropped or end the session; the attacker "
+               "can deny service but not read or change data."},
+    AttackNote{"turn-mitm", "TURN", "A TURN server terminates DTLS towards each peer with its own certificate.",
+               "Its certificate does not match the fingerprint in the SDP it cannot edit, so sdp-fingerprint "
+               "refuses it (RFC 8122 §5); only a peer that does not verify is man-in-the-middled."},
+    AttackNote{"stun-lie", "STUN",
+               "A STUN server answers Binding requests with the attacker's address as mapped address and forwards.",
+               "A lying STUN server can steer traffic through itself, but the DTLS handshake is still authenticated "
+               "by the SDP fingerprint, so it sees only ciphertext unless a peer skips verification."},
+};
+
+}  // namespace
+
+std::span<const AttackNote> attack_notes() { return kNotes; }
+
+AttackNote attack_note(std::string_view name) {
+  for (const auto& n : kNotes)
+    if (n.name == name) return n;
+  return {name, "-", "An attack without notes in this build.",
+          "See docs/attacks.md and `sigtrust list attacks` for what this attack does."};
+}
+
+}  // namespace sigtrust::reports

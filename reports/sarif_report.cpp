@@ -1,0 +1,114 @@
+#include "reports/sarif_report.hpp"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "reports/attack_notes.hpp"
+#include "reports/result_view.hpp"
+
+namespace sigtrust::reports {
+namespace {
+
+// A relative URI reference for a file path (RFC 3986 §2: unreserved
+// characters and '/' stay, everything else is percent-encoded).
+std::string uri_of(const std::string& path) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : path) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+        c == '_' || c == '~' || c == '/') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    }
+  }
+  return out.empty() ? "unknown" : out;
+}
+
+// "swap-mitm" -> "SwapMitm" (SARIF §3.49.7: a rule name is an identifier-like
+// string in Pascal case).
+std::string rule_name(const std::string& id) {
+  std::string out;
+  bool upper = true;
+  for (char c : id) {
+    if (c == '-' || c == '_' || c == ' ') {
+      upper = true;
+      continue;
+    }
+    out += upper && c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+    upper = false;
+  }
+  return out.empty() ? "Unnamed" : out;
+}
+
+bool is_mitm(const std::string& outcome) { return outcome == "mitm-undetected" || outcome == "mitm-detected-late"; }
+
+}  // namespace
+
+json sarif_report(const json& doc) {
+  std::vector<std::string> attacks;
+  for (const auto& run : items(doc, "runs")) {
+    const std::string a = text(run, "attack");
+    if (!a.empty() && a != "none" && std::find(attacks.begin(), attacks.end(), a) == attacks.end()) attacks.push_back(a);
+  }
+  json rules = json::array();
+  for (const auto& a : attacks) {
+    const AttackNote note = attack_note(a);
+    rules.push_back({{"id", a},
+                     {"name", rule_name(a)},
+                     {"shortDescription", {{"text", std::string(note.summary)}}},
+                     {"fullDescription", {{"text", std::string(note.help)}}},
+                     {"help", {{"text", std::string(note.help)}}},
+                     {"defaultConfiguration", {{"level", "error"}}},
+                     {"properties", {{"position", std::string(note.position)}, {"tags", {"security", "webrtc"}}}}});
+  }
+
+  json results = json::array();
+  for (const auto& run : items(doc, "runs")) {
+    const std::string attack = text(run, "attack");
+    const auto rule = std::find(attacks.begin(), attacks.end(), attack);
+    for (const auto& s : items(run, "sessions")) {
+      const std::string outcome = text(s, "outcome");
+      if (!is_mitm(outcome) || rule == attacks.end()) continue;
+      std::string owners;
+      for (const auto& name : session_peers(s)) {
+        const std::string owner = text(field(field(s, "peers"), name), "dtls_peer_owner");
+        owners += (owners.empty() ? "" : ", ") + name + " saw the certificate of " + (owner.empty() ? "nobody" : owner);
+      }
+      const auto read = texts(field(s, "attacker"), "plaintext_read");
+      const std::string message =
+          text(s, "offerer") + " -> " + text(s, "answerer") + ": " + outcome + " under attack " + attack +
+          " with trust " + text(run, "trust") + " (" + owners + "; the attacker read " + std::to_string(read.size()) +
+          " plaintext message(s)" + (outcome == "mitm-detected-late" ? "; an alarm came too late" : "") + ").";
+      results.push_back(
+          {{"ruleId", attack},
+           {"ruleIndex", rule - attacks.begin()},
+           {"level", outcome == "mitm-undetected" ? "error" : "warning"},
+           {"message", {{"text", message}}},
+           {"locations",
+            {{{"physicalLocation",
+               {{"artifactLocation", {{"uri", uri_of(text(run, "file"))}}}, {"region", {{"startLine", 1}}}}}}}},
+           {"partialFingerprints",
+            {{"sigtrustSession/v1", text(run, "scenario") + "|" + attack + "|" + text(run, "trust") + "|" +
+                                        text(s, "offerer") + "->" + text(s, "answerer")}}},
+           {"properties",
+            {{"scenario", text(run, "scenario")},
+             {"trust", text(run, "trust")},
+             {"outcome", outcome},
+             {"expected", text(s, "expected")},
+             {"expectationMet", flag(s, "pass")},
+             {"plaintextRead", read}}}});
+    }
+  }
+
+  json driver = {{"name", "sigtrust"}, {"rules", rules}};
+  if (const auto v = text(doc, "version"); !v.empty()) driver["version"] = v;
+  return {{"$schema", "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"},
+          {"version", "2.1.0"},
+          {"runs", {{{"tool", {{"driver", driver}}}, {"results", results}}}}};
+}
+
+}  // namespace sigtrust::reports

@@ -1,0 +1,230 @@
+#include "reports/sequence_diagram.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <sstream>
+
+#include "reports/escape.hpp"
+#include "reports/result_view.hpp"
+
+namespace sigtrust::reports {
+namespace {
+
+bool starts_with(const std::string& s, std::string_view p) { return s.compare(0, p.size(), p) == 0; }
+bool ends_with(const std::string& s, std::string_view p) {
+  return s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0;
+}
+
+std::string after_prefix(const std::string& s, std::string_view p) {
+  return starts_with(s, p) ? s.substr(p.size()) : s;
+}
+
+std::string ip_of(const std::string& address) {
+  const auto colon = address.rfind(':');
+  return colon == std::string::npos ? address : address.substr(0, colon);
+}
+
+// Kinds that are local bookkeeping, not something to draw.
+bool quiet(const std::string& kind) {
+  return kind == "ice.gathered" || kind == "ice.state" || kind == "dtls.role" || kind == "signaling.joined" ||
+         kind == "attack.leg-ready" || kind == "attack.leg-connected";
+}
+
+class Builder {
+ public:
+  explicit Builder(const json& run) : run_(run) {
+    // Peers in session order; the relay, attacker and any other node between
+    // the first peer and the rest, in order of appearance.
+    for (const auto& s : items(run, "sessions"))
+      for (const auto& name : session_peers(s)) remember(peers_, name);
+    for (const auto& e : items(run, "timeline")) {
+      const std::string actor = text(e, "actor");
+      if (actor.empty() || actor == "engine" || is_peer(actor)) continue;
+      remember(others_, actor);
+      if (starts_with(text(e, "kind"), "attack.")) attacker_ = actor;
+    }
+    if (!others_.empty() || !peers_.empty()) {
+      bool signaling = false;
+      for (const auto& e : items(run, "timeline")) signaling = signaling || starts_with(text(e, "kind"), "signaling.");
+      if (signaling && std::find(others_.begin(), others_.end(), "relay") == others_.end())
+        others_.insert(others_.begin(), "relay");
+    }
+    if (!peers_.empty()) d_.lifelines.push_back(peers_.front());
+    for (const auto& o : others_) d_.lifelines.push_back(o);
+    for (std::size_t i = 1; i < peers_.size(); ++i) d_.lifelines.push_back(peers_[i]);
+  }
+
+  SequenceDiagram build() {
+    std::map<std::pair<std::string, std::string>, bool> rewritten;  // (receiver, what) -> pending
+    for (const auto& e : items(run_, "timeline")) {
+      const std::string actor = text(e, "actor"), kind = text(e, "kind"), txt = text(e, "text");
+      const double t = number(e, "t_ms", 0);
+      if (actor.empty() || actor == "engine" || quiet(kind)) continue;
+      if (kind == "attack.rewrite") {
+        const json& data = field(e, "data");
+        std::string what = "message";
+        if (txt.find(" offer") != std::string::npos) what = "offer";
+        else if (txt.find(" answer") != std::string::npos) what = "answer";
+        rewritten[{text(data, "to"), what}] = true;
+        note(actor, "rewrites " + what + " " + text(data, "from") + "\xE2\x86\x92" + text(data, "to"), "rewritten", t);
+      } else if (kind == "attack.dropped") {
+        note(actor, txt, "rewritten", t);
+      } else if (kind == "attack.read") {
+        note(actor, txt, "attack", t);
+      } else if (starts_with(kind, "attack.")) {
+        note(actor, txt, "attack", t);
+      } else if (starts_with(kind, "signaling.") && ends_with(kind, "-sent")) {
+        const std::string what = kind.substr(10, kind.size() - 15);
+        arrow(actor, "relay", what, "signaling", false, t);
+      } else if (starts_with(kind, "signaling.") && ends_with(kind, "-received")) {
+        const std::string what = kind.substr(10, kind.size() - 19);
+        auto it = rewritten.find({actor, what});
+        const bool was_rewritten = it != rewritten.end() && it->second;
+        if (was_rewritten) it->second = false;
+        arrow("relay", actor, what + (was_rewritten ? " (rewritten)" : ""), was_rewritten ? "rewritten" : "signaling",
+              false, t);
+      } else if (kind == "signaling.connected") {
+        arrow(actor, "relay", "join", "signaling", false, t);
+      } else if (kind == "ice.ready") {
+        arrow(actor, media_peer(actor), "ICE connected", "ice", true, t);
+      } else if (kind == "dtls.connected") {
+        const std::string role = txt.find("as server") != std::string::npos   ? " (server)"
+                                 : txt.find("as client") != std::string::npos ? " (client)"
+                                                                               : "";
+        arrow(actor, media_peer(actor), "DTLS handshake" + role, "dtls", true, t);
+      } else if (kind == "data.sent") {
+        arrow(actor, media_peer(actor), after_prefix(txt, "sent "), "data", false, t);
+      } else if (kind == "data.received") {
+        arrow(media_peer(actor), actor, after_prefix(txt, "received "), "data", false, t);
+      } else if (kind == "trust.accepted") {
+        note(actor, "certificate accepted", "ok", t);
+      } else if (kind == "trust.rejected") {
+        note(actor, "certificate rejected", "alarm", t);
+      } else if (kind == "alarm") {
+        const std::string name = text(field(e, "data"), "alarm");
+        note(actor, "ALARM " + (name.empty() ? txt : name), "alarm", t);
+      } else if (kind == "peer.failed" || kind == "peer.closed") {
+        note(actor, txt, kind == "peer.failed" ? "alarm" : "info", t);
+      } else {
+        note(actor, kind, "info", t);
+      }
+    }
+    return std::move(d_);
+  }
+
+ private:
+  static void remember(std::vector<std::string>& v, const std::string& s) {
+    if (!s.empty() && std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
+  }
+  bool is_peer(const std::string& a) const { return std::find(peers_.begin(), peers_.end(), a) != peers_.end(); }
+
+  std::size_t lane(const std::string& actor) {
+    auto it = std::find(d_.lifelines.begin(), d_.lifelines.end(), actor);
+    if (it != d_.lifelines.end()) return static_cast<std::size_t>(it - d_.lifelines.begin());
+    d_.lifelines.push_back(actor);
+    return d_.lifelines.size() - 1;
+  }
+
+  // Whom a peer's ICE, DTLS and data went to: the owner of the certificate it
+  // saw (ground truth), else the peer whose address its selected pair reached,
+  // else the attacker if the pair reached an address of no peer, else its
+  // counterpart in the session. A peer in several sessions uses its first.
+  std::string media_peer(const std::string& peer) const {
+    for (const auto& s : items(run_, "sessions")) {
+      const auto ends = session_peers(s);
+      if (ends[0] != peer && ends[1] != peer) continue;
+      const std::string counterpart = ends[0] == peer ? ends[1] : ends[0];
+      const json& p = field(field(s, "peers"), peer);
+      if (const auto owner = text(p, "dtls_peer_owner"); !owner.empty()) return owner;
+      const std::string remote = ip_of(text(field(p, "selected_pair"), "remote"));
+      if (remote.empty()) return counterpart;
+      for (const auto& [name, other] : field(s, "peers").items())
+        if (name != peer) {
+          const auto addrs = texts(other, "local_addresses");
+          if (std::find(addrs.begin(), addrs.end(), remote) != addrs.end()) return name;
+        }
+      return attacker_.empty() ? counterpart : attacker_;
+    }
+    return peer;
+  }
+
+  void arrow(const std::string& from, const std::string& to, std::string label, const char* style, bool both,
+             double t) {
+    const std::size_t f = lane(from), g = lane(to);
+    if (f == g) return note(from, std::move(label), style, t);
+    d_.steps.push_back({SequenceStep::Kind::Arrow, f, g, both, std::move(label), style, t});
+  }
+  void note(const std::string& actor, std::string label, const char* style, double t) {
+    const std::size_t a = lane(actor);
+    d_.steps.push_back({SequenceStep::Kind::Note, a, a, false, std::move(label), style, t});
+  }
+
+  const json& run_;
+  std::vector<std::string> peers_, others_;
+  std::string attacker_;
+  SequenceDiagram d_;
+};
+
+constexpr int kLeft = 64, kColumn = 180, kTop = 44, kRow = 26;
+
+int lane_x(std::size_t i) { return kLeft + static_cast<int>(i) * kColumn + kColumn / 2; }
+
+std::string fmt_ms(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", v);
+  return buf;
+}
+
+}  // namespace
+
+SequenceDiagram sequence_of(const json& run) { return Builder(run).build(); }
+
+std::string sequence_svg(const SequenceDiagram& d, const std::string& id_prefix) {
+  const int width = kLeft + static_cast<int>(d.lifelines.size()) * kColumn + 16;
+  const int height = kTop + static_cast<int>(d.steps.size()) * kRow + 24;
+  const std::string p = xml_escape(id_prefix);
+  std::ostringstream out;
+  out << "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"sequence\" width=\"" << width << "\" height=\"" << height
+      << "\" viewBox=\"0 0 " << width << " " << height << "\" role=\"img\">\n<title>sequence diagram: ";
+  for (std::size_t i = 0; i < d.lifelines.size(); ++i) out << (i ? ", " : "") << xml_escape(d.lifelines[i]);
+  out << "</title>\n<defs>\n";
+  for (const char* style : {"signaling", "rewritten", "ice", "dtls", "data"})
+    out << "<marker id=\"" << p << "-" << style
+        << "\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" "
+           "orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" class=\"head-"
+        << style << "\"/></marker>\n";
+  out << "</defs>\n";
+  for (std::size_t i = 0; i < d.lifelines.size(); ++i) {
+    const int x = lane_x(i);
+    out << "<g class=\"lifeline\"><rect x=\"" << x - kColumn / 2 + 10 << "\" y=\"6\" width=\"" << kColumn - 20
+        << "\" height=\"26\" rx=\"4\"/><text x=\"" << x << "\" y=\"24\" text-anchor=\"middle\">"
+        << xml_escape(truncate_utf8(d.lifelines[i], 24)) << "</text><line x1=\"" << x << "\" y1=\"32\" x2=\"" << x
+        << "\" y2=\"" << height - 8 << "\"/></g>\n";
+  }
+  int y = kTop;
+  for (const auto& s : d.steps) {
+    y += kRow;
+    out << "<g class=\"step " << s.style << "\"><title>" << fmt_ms(s.t_ms) << " ms: " << xml_escape(s.label)
+        << "</title><text class=\"time\" x=\"4\" y=\"" << y - 4 << "\">" << fmt_ms(s.t_ms) << "</text>";
+    if (s.kind == SequenceStep::Kind::Arrow) {
+      const int x1 = lane_x(s.from), x2 = lane_x(s.to);
+      const int chars = std::max(8, (x1 > x2 ? x1 - x2 : x2 - x1) / 7);
+      out << "<line x1=\"" << x1 << "\" y1=\"" << y << "\" x2=\"" << x2 << "\" y2=\"" << y << "\" marker-end=\"url(#"
+          << p << "-" << s.style << ")\"";
+      if (s.both_ways) out << " marker-start=\"url(#" << p << "-" << s.style << ")\"";
+      out << "/><text x=\"" << (x1 + x2) / 2 << "\" y=\"" << y - 5 << "\" text-anchor=\"middle\">"
+          << xml_escape(truncate_utf8(s.label, static_cast<std::size_t>(chars))) << "</text>";
+    } else {
+      const int x = lane_x(s.from);
+      out << "<rect x=\"" << x - kColumn / 2 + 6 << "\" y=\"" << y - 17 << "\" width=\"" << kColumn - 12
+          << "\" height=\"20\" rx=\"3\"/><text x=\"" << x << "\" y=\"" << y - 3 << "\" text-anchor=\"middle\">"
+          << xml_escape(truncate_utf8(s.label, 26)) << "</text>";
+    }
+    out << "</g>\n";
+  }
+  out << "</svg>";
+  return out.str();
+}
+
+}  // namespace sigtrust::reports

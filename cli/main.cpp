@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "attacks/registry.hpp"
+#include "cli/matrix_command.hpp"
 #include "reports/capture.hpp"
 #include "reports/json_report.hpp"
 #include "reports/progress_bar.hpp"
@@ -41,6 +42,9 @@ const char* kUsageText =
     "      [--json FILE] [--key-log FILE] [--report-dir DIR] [--capture FILE] [-v] [-q]\n"
     "  report RESULT.json [--format terminal|markdown|html|junit|sarif|json]\n"
     "                         render a saved result document again, without running\n"
+    "  matrix [--attacks A,B] [--trust X,Y] [--jobs N] [--json FILE] [--explain]\n"
+    "                         every attack against every trust configuration, checked\n"
+    "                         against scenarios/matrix/expected.yaml\n"
     "  list attacks|trust|scenarios\n"
     "                         list the stable names (and parameters) this build knows\n"
     "  help                   this text\n"
@@ -48,9 +52,7 @@ const char* kUsageText =
     "exit status: 0 all expectations met, 1 an expectation failed, 2 bad input or usage,\n"
     "             3 the simulator itself failed\n";
 
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using cli::UsageError;
 
 // Now, UTC, ISO 8601 ("2025-01-31T12:00:00Z"): when the result document was made.
 std::string utc_now() {
@@ -284,6 +286,7 @@ int main(int argc, char** argv) {
     if (cmd == "run") return cmd_run(args);
     if (cmd == "list") return cmd_list(args);
     if (cmd == "report") return cmd_report(args);
+    if (cmd == "matrix") return cli::matrix_command(args);
     throw UsageError("unknown command '" + cmd + "'");
   } catch (const UsageError& e) {
     std::cerr << "sigtrust: " << e.what() << "\n\n" << kUsageText;

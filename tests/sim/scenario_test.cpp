@@ -24,9 +24,9 @@ Vocabulary test_vocabulary() {
   ParamDecl header{"header-only", ParamDecl::Type::Bool, "false", {}, 0, 0, "flip header bytes only"};
   ParamDecl label{"label", ParamDecl::Type::String, "", {}, 0, 0, "free text"};
   v.attacks.push_back({"turn-tamper", "turn", "flips bytes in relayed records", {every, fraction, header, label}});
-  v.trust = {{"no-verification", "accepts any certificate"},
-             {"sdp-fingerprint", "RFC 8122 §5"},
-             {"sas", "short authentication string"}};
+  v.trust = {{"no-verification", "accepts any certificate", {}, false},
+             {"sdp-fingerprint", "RFC 8122 §5", {}, false},
+             {"sas", "short authentication string", {}, false}};
   return v;
 }
 

@@ -49,10 +49,11 @@ class TrustPolicyTest : public ::testing::Test {
       if (plus == std::string::npos) break;
       start = plus + 1;
     }
-    auto policy = make_trust_policy(parts);
+    auto policy = make_trust_policy(parts, TrustContext{});
     EXPECT_NE(policy, nullptr) << names;
     if (!policy) return {false, {"no-policy"}, ""};
-    return policy->check_certificate(TrustCheck{info, presented.der(), role});
+    static const sdp::Session kNoSdp;
+    return policy->check_certificate(TrustCheck{kNoSdp, info, presented.der(), role});
   }
 
   static bool has_alarm(const TrustVerdict& v, const std::string& alarm) {
@@ -84,16 +85,16 @@ TEST_F(TrustPolicyTest, ConfigurationsListDesignMdNamesInOrder) {
 
 TEST_F(TrustPolicyTest, EveryConfigurationCanBeBuiltAndKeepsItsName) {
   for (const auto& d : trust_configurations()) {
-    auto p = make_trust_policy({d.name});
+    auto p = make_trust_policy({d.name}, TrustContext{});
     ASSERT_NE(p, nullptr) << d.name;
     EXPECT_EQ(p->name(), d.name);
   }
 }
 
 TEST_F(TrustPolicyTest, UnknownNameGivesNullptr) {
-  EXPECT_EQ(make_trust_policy({"trust-me"}), nullptr);
-  EXPECT_EQ(make_trust_policy({"sdp-fingerprint", "trust-me"}), nullptr);
-  EXPECT_EQ(make_trust_policy({}), nullptr);
+  EXPECT_EQ(make_trust_policy({"trust-me"}, TrustContext{}), nullptr);
+  EXPECT_EQ(make_trust_policy({"sdp-fingerprint", "trust-me"}, TrustContext{}), nullptr);
+  EXPECT_EQ(make_trust_policy({}, TrustContext{}), nullptr);
 }
 
 // ----- no-verification -------------------------------------------------------
@@ -251,7 +252,7 @@ TEST_F(TrustPolicyTest, MissingAcceptedBugStillRefusesMismatch) {
 // ----- combinations ------------------------------------------------------------
 
 TEST_F(TrustPolicyTest, CombinationIsNamedWithPlusAndAllMustAccept) {
-  auto p = make_trust_policy({"no-verification", "sdp-fingerprint"});
+  auto p = make_trust_policy({"no-verification", "sdp-fingerprint"}, TrustContext{});
   ASSERT_NE(p, nullptr);
   EXPECT_EQ(p->name(), "no-verification+sdp-fingerprint");
 

@@ -1,0 +1,131 @@
+// `sigtrust matrix`: every attack against every trust configuration, checked
+// against the expectations checked in (scenarios/matrix/expected.yaml).
+#include "cli/matrix_command.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+#include <unistd.h>
+
+#include "attacks/registry.hpp"
+#include "reports/json_report.hpp"
+#include "reports/matrix_table.hpp"
+#include "sim/matrix.hpp"
+
+namespace sigtrust::cli {
+namespace {
+
+namespace po = boost::program_options;
+
+std::vector<std::string> split(const std::string& list) {
+  std::vector<std::string> out;
+  std::stringstream ss(list);
+  for (std::string item; std::getline(ss, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+std::string explain(const MatrixExpectations& expected, const std::vector<std::string>& attacks,
+                    const std::vector<std::string>& trusts) {
+  std::ostringstream out;
+  out << "| attack | trust | expected | why |\n|---|---|---|---|\n";
+  for (const auto& a : attacks)
+    for (const auto& t : trusts) {
+      auto row = expected.find(a);
+      if (row == expected.end() || !row->second.count(t)) continue;
+      const auto& c = row->second.at(t);
+      out << "| `" << a << "` | `" << t << "` | " << c.outcome << " | " << c.why << " |\n";
+    }
+  return out.str();
+}
+
+}  // namespace
+
+int matrix_command(const std::vector<std::string>& argv) {
+  std::string attacks_arg, trust_arg, json_path, expectations_path = std::string(SIGTRUST_SCENARIO_DIR) + "/matrix/expected.yaml";
+  unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
+  po::options_description opts("matrix options");
+  opts.add_options()                                                                                  //
+      ("attacks", po::value(&attacks_arg), "comma-separated attack names (default: all)")           //
+      ("trust", po::value(&trust_arg), "comma-separated trust configurations (default: all)")       //
+      ("jobs,j", po::value(&jobs), "runs in parallel (default: the number of cores)")               //
+      ("json", po::value(&json_path), "write the result document (one run per cell)")               //
+      ("expectations", po::value(&expectations_path), "the expected outcome of every cell (YAML)")  //
+      ("explain", "print the expectations with their reasons as a Markdown table, run nothing")     //
+      ("quiet,q", "print nothing when every cell meets its expectation");
+  po::variables_map vm;
+  po::store(po::command_line_parser(argv).options(opts).run(), vm);
+  po::notify(vm);
+
+  const Vocabulary vocab = attacks::vocabulary();
+  std::vector<std::string> all_attacks, all_trust;
+  for (const auto& a : vocab.attacks) all_attacks.push_back(a.name);
+  for (const auto& t : vocab.trust) all_trust.push_back(t.name);
+  auto select = [](const std::string& arg, const std::vector<std::string>& all, const char* what) {
+    if (arg.empty()) return all;
+    auto chosen = split(arg);
+    for (const auto& c : chosen)
+      if (std::find(all.begin(), all.end(), c) == all.end())
+        throw UsageError(std::string("unknown ") + what + " '" + c + "'" +
+                         (scenario::nearest_name(c, all).empty() ? "" : "; did you mean '" + scenario::nearest_name(c, all) + "'?"));
+    return chosen;
+  };
+  const auto attacks = select(attacks_arg, all_attacks, "attack");
+  const auto trusts = select(trust_arg, all_trust, "trust configuration");
+
+  auto expected = load_matrix_expectations(expectations_path, vocab);
+  if (!expected) {
+    std::cerr << expected.error().message << "\n";
+    return 2;
+  }
+  if (vm.count("explain")) {
+    std::cout << explain(*expected, attacks, trusts);
+    return 0;
+  }
+  std::vector<scenario::Scenario> cells;
+  for (const auto& a : attacks)
+    for (const auto& t : trusts) {
+      auto row = expected->find(a);
+      if (row == expected->end() || !row->second.count(t)) {
+        std::cerr << expectations_path << ":1:1: no expectation for the cell " << a << " × " << t << "\n";
+        return 2;
+      }
+      cells.push_back(matrix_cell(a, t, row->second.at(t), vocab));
+    }
+
+  CertificateStore certs;
+  EngineOptions options;
+  options.make_attack = &attacks::make_attack;
+  options.certificates = &certs;
+  const bool tty = isatty(STDERR_FILENO);
+  const auto results = run_all(cells, jobs, options, [tty](size_t done, size_t total) {
+    if (tty) std::fprintf(stderr, "\r%zu/%zu cells", done, total);
+  });
+  if (tty) std::fprintf(stderr, "\r\033[K");
+
+  const auto doc = reports::result_document(results);
+  if (!json_path.empty()) {
+    std::ofstream out(json_path);
+    out << doc.dump(2) << "\n";
+    if (!out) {
+      std::cerr << "sigtrust: cannot write " << json_path << "\n";
+      return 3;
+    }
+  }
+  const bool errors = std::any_of(results.begin(), results.end(), [](const RunResult& r) { return !r.error.empty(); });
+  const bool failed = !std::all_of(results.begin(), results.end(), all_passed);
+  if (!vm.count("quiet") || failed || errors) {
+    std::cout << reports::matrix_table(doc, isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR"));
+    std::cout << cells.size() << " cell(s), " << doc["summary"]["expectations_failed"].get<int>()
+              << " expectation(s) failed" << (failed ? " (marked !)" : "") << "\n";
+  }
+  if (errors) return 3;
+  return failed ? 1 : 0;
+}
+
+}  // namespace sigtrust::cli

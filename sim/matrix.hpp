@@ -1,0 +1,43 @@
+// The attack × trust matrix: every attack against every trust configuration
+// (both peers configured alike), each cell a generated scenario checked
+// against the expectation checked in for it. This is the CI regression suite
+// of security properties.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sim/engine.hpp"
+#include "sim/params.hpp"
+#include "sim/result.hpp"
+#include "sim/scenario.hpp"
+
+namespace sigtrust {
+
+struct CellExpectation {
+  std::string outcome;  // an expectable outcome name
+  std::string why;      // one line
+};
+
+// attack -> trust -> expectation
+using MatrixExpectations = std::map<std::string, std::map<std::string, CellExpectation>>;
+
+// Loads the expectations file (YAML: attack: {trust: {expect: outcome, why: text}}).
+// Rejections are located (file:line:column) like scenario files.
+Result<MatrixExpectations> load_matrix_expectations(const std::string& path, const Vocabulary& vocab);
+
+// The scenario of one cell. tofu cells run an honest first session (the
+// relay leaves it alone) and then the attacked one; the attacked session is
+// always the run's last, and its outcome is the cell's.
+scenario::Scenario matrix_cell(const std::string& attack, const std::string& trust, const CellExpectation& expected,
+                               const Vocabulary& vocab);
+
+// Runs `cells` on `jobs` threads (each run has its own main context), in
+// order of the input; `progress` (optional) is called after each run.
+std::vector<RunResult> run_all(const std::vector<scenario::Scenario>& cells, unsigned jobs, const EngineOptions& options,
+                               const std::function<void(size_t done, size_t total)>& progress = {});
+
+}  // namespace sigtrust

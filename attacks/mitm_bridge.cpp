@@ -35,7 +35,7 @@ struct MitmBridge::RoomBridge {
   void make_leg(int i, bool controlling) {
     Leg& leg = legs[i];
     leg.ice = std::make_unique<IceAgent>(
-        bridge.world_.loop, IceOptions{bridge.world_.address, controlling},
+        bridge.world_.loop, IceOptions{bridge.world_.address, controlling, std::nullopt, std::nullopt, false},
         IceCallbacks{
             .on_gathered =
                 [this, i](const LocalIce& l) {

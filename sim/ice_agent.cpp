@@ -111,8 +111,20 @@ IceAgent::IceAgent(MainLoop& loop, IceOptions options, IceCallbacks callbacks)
     throw Failure("bad local address " + options_.local_address);
   if (!nice_agent_add_local_address(agent, &addr)) throw Failure("cannot add local address " + options_.local_address);
 
+  if (options_.stun) {
+    g_object_set(agent, "stun-server", options_.stun->address.c_str(), "stun-server-port",
+                 static_cast<guint>(options_.stun->port), nullptr);
+  }
+  // A browser's iceTransportPolicy "relay": only relayed candidates are gathered and used.
+  if (options_.relay_only) g_object_set(agent, "force-relay", TRUE, nullptr);
+
   impl_->stream = nice_agent_add_stream(agent, 1);
   if (impl_->stream == 0) throw Failure("cannot add ICE stream");
+  if (options_.turn &&
+      !nice_agent_set_relay_info(agent, impl_->stream, 1, options_.turn->address.c_str(), options_.turn->port,
+                                 options_.turn->username.c_str(), options_.turn->password.c_str(),
+                                 NICE_RELAY_TYPE_TURN_UDP))
+    throw Failure("libnice rejected the TURN server " + options_.turn->address);
   g_signal_connect(agent, "candidate-gathering-done", G_CALLBACK(&Impl::on_gathering_done), impl_.get());
   g_signal_connect(agent, "component-state-changed", G_CALLBACK(&Impl::on_state_changed), impl_.get());
   nice_agent_attach_recv(agent, impl_->stream, 1, loop.context(), &Impl::on_recv, impl_.get());

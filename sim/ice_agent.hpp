@@ -17,9 +17,19 @@
 
 namespace sigtrust {
 
+// A STUN or TURN server the agent gathers from (on loopback).
+struct IceServer {
+  std::string address;  // dotted IPv4
+  std::uint16_t port = 0;
+  std::string username, password;  // TURN long-term credentials (RFC 8489 §9.2)
+};
+
 struct IceOptions {
   std::string local_address;  // a 127.0.0.0/8 address; the only one the agent may use
   bool controlling = false;   // RFC 8445 §6.1.1: the offerer's agent controls
+  std::optional<IceServer> stun;
+  std::optional<IceServer> turn;  // TURN over UDP (RFC 8656)
+  bool relay_only = false;        // gather and use relayed candidates only (libnice force-relay)
 };
 
 struct SelectedPair {

@@ -57,7 +57,7 @@ void Peer::start() {
   report_.t_start_ms = timeline_.now_ms();
   report_.state = "signaling";
   ice_ = std::make_unique<IceAgent>(
-      loop_, IceOptions{config_.address, config_.offerer},
+      loop_, IceOptions{config_.address, config_.offerer, config_.stun, config_.turn, config_.relay_only},
       IceCallbacks{
           .on_gathered =
               [this](const LocalIce& local) {

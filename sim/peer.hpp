@@ -29,6 +29,8 @@ struct PeerConfig {
   std::string counterpart;  // the peer it means to talk to
   bool offerer = false;
   std::string address;      // its loopback address
+  std::optional<IceServer> stun, turn;  // the STUN/TURN servers it gathers from
+  bool relay_only = false;              // ICE policy 'relay'
   std::string relay_url;    // ws://host:port/room?peer=name
   std::vector<std::string> trust;
   TrustContext trust_context;         // what its trust policy may consult (self/intended filled in by the peer)

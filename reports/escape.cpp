@@ -25,9 +25,11 @@ std::size_t utf8_length(std::string_view s, std::size_t i) {
   if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
       (cp >= 0xD800 && cp <= 0xDFFF))
     return 0;
-  if (cp == 0xFFFE || cp == 0xFFFF) return 0;  // not XML 1.0 characters
   return n;
 }
+
+// U+FFFE and U+FFFF are well-formed UTF-8 but not XML 1.0 characters.
+bool xml_char(std::string_view seq) { return seq != "\xEF\xBF\xBE" && seq != "\xEF\xBF\xBF"; }
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
 
@@ -66,7 +68,7 @@ std::string xml_escape(std::string_view s) {
       out += kReplacement;
       ++i;
     } else {
-      out.append(s.substr(i, n));
+      out.append(xml_char(s.substr(i, n)) ? s.substr(i, n) : kReplacement);
       i += n;
     }
   }

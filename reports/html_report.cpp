@@ -35,7 +35,7 @@ th{background:#f3f3f5}td.num{text-align:right}code,.mono{font-family:ui-monospac
 .o-secure{background:#d6f5dd;color:#0b5d1e}.o-detected{background:#d4eef7;color:#075067}
 .o-mitm-undetected{background:#c62828;color:#fff}.o-mitm-detected-late{background:#f8d0d0;color:#8b0000}
 .o-failed{background:#fff1c2;color:#6b4e00}.o-error,.o-unknown{background:#ead7f5;color:#4a1466}
-td.cell{white-space:nowrap}.pass{color:#0b5d1e;font-weight:600}.fail{color:#c62828;font-weight:700}
+table.matrix th{white-space:nowrap}.pass{color:#0b5d1e;font-weight:600}.fail{color:#c62828;font-weight:700}
 .verdict{padding:8px 12px;border-left:5px solid #888;background:#f7f7f9}.verdict.bad{border-color:#c62828}.verdict.good{border-color:#2e7d32}
 .note{color:#555}.owner-bad{color:#c62828;font-weight:700}.owner-good{color:#2e7d32;font-weight:600}
 pre.diff{background:#fafafa;border:1px solid #ddd;padding:8px;overflow-x:auto;font-size:12px}
@@ -111,7 +111,15 @@ void matrix_table(std::ostringstream& out, const json& doc) {
         out << "<td></td>";
         continue;
       }
-      out << "<td class=\"cell o-" << css_class(c->front().outcome) << "\">" << h(cell_summary(*c)) << "</td>";
+      out << "<td class=\"cell\">";
+      const auto entries = cell_entries(*c);
+      for (std::size_t i = 0; i < entries.size(); ++i) {
+        const auto& e = entries[i];
+        out << (i ? "<br>" : "") << outcome_span(e.outcome);
+        if (entries.size() > 1) out << " <span class=\"note\">" << h(e.scenario) << "</span>";
+        if (!e.pass) out << " <span class=\"fail\">&ne; expected " << h(e.expected) << "</span>";
+      }
+      out << "</td>";
     }
     out << "</tr>\n";
   }

@@ -201,19 +201,35 @@ Matrix matrix_of(const json& doc) {
 
 bool has_matrix(const Matrix& m) { return m.attacks.size() > 1 || m.trusts.size() > 1; }
 
-std::string cell_summary(const std::vector<MatrixCell>& cell) {
-  if (cell.empty()) return "";
-  bool same_scenario = true;
-  for (const auto& c : cell) same_scenario = same_scenario && c.scenario == cell.front().scenario;
-  std::vector<std::string> parts;
-  for (const auto& c : cell) {
-    std::string p = c.outcome;
-    if (!same_scenario) p += " (" + c.scenario + ")";
-    if (!c.pass) p += " \xE2\x89\xA0 expected " + c.expected;
-    if (std::find(parts.begin(), parts.end(), p) == parts.end()) parts.push_back(std::move(p));
+std::vector<MatrixCell> cell_entries(const std::vector<MatrixCell>& cell) {
+  bool uniform = true;
+  for (const auto& c : cell)
+    uniform = uniform && c.outcome == cell.front().outcome && c.pass == cell.front().pass &&
+              c.expected == cell.front().expected;
+  if (uniform && !cell.empty()) {
+    MatrixCell one = cell.front();
+    if (cell.size() > 1) one.scenario.clear();
+    return {one};
   }
+  std::vector<MatrixCell> out;
+  for (const auto& c : cell) {
+    const bool seen = std::any_of(out.begin(), out.end(), [&](const MatrixCell& o) {
+      return o.outcome == c.outcome && o.pass == c.pass && o.expected == c.expected && o.scenario == c.scenario;
+    });
+    if (!seen) out.push_back(c);
+  }
+  return out;
+}
+
+std::string cell_summary(const std::vector<MatrixCell>& cell) {
+  const auto entries = cell_entries(cell);
   std::string out;
-  for (const auto& p : parts) out += (out.empty() ? "" : ", ") + p;
+  for (const auto& c : entries) {
+    std::string p = c.outcome;
+    if (entries.size() > 1) p += " (" + c.scenario + ")";
+    if (!c.pass) p += " \xE2\x89\xA0 expected " + c.expected;
+    out += (out.empty() ? "" : ", ") + p;
+  }
   return out;
 }
 

@@ -77,9 +77,13 @@ Matrix matrix_of(const json& doc);
 // more than one trust configuration among the runs.
 bool has_matrix(const Matrix& m);
 
+// The entries worth showing: one (without a scenario name) when every run in
+// the cell gave the same outcome, else each distinct one.
+std::vector<MatrixCell> cell_entries(const std::vector<MatrixCell>& cell);
+
 // The cell's outcomes as one line: "mitm-undetected", or
 // "detected (downgrade-mitm-md5), mitm-undetected (downgrade-mitm-sha1)" when
-// several runs share it; a failed expectation adds " ≠ expected X".
+// the runs that share it differ; a failed expectation adds " ≠ expected X".
 std::string cell_summary(const std::vector<MatrixCell>& cell);
 
 struct Totals {

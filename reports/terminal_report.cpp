@@ -44,7 +44,8 @@ void matrix_table(std::ostringstream& out, const json& doc, const TerminalStyle&
     widths.push_back(w);
   }
   out << "\n" << pad(corner, first);
-  for (std::size_t i = 0; i < m.trusts.size(); ++i) out << "  " << pad(terminal_escape(m.trusts[i]), widths[i]);
+  for (std::size_t i = 0; i < m.trusts.size(); ++i)
+    out << "  " << (i + 1 == m.trusts.size() ? terminal_escape(m.trusts[i]) : pad(terminal_escape(m.trusts[i]), widths[i]));
   out << "\n";
   for (const auto& a : m.attacks) {
     out << pad(terminal_escape(a), first);
@@ -52,7 +53,9 @@ void matrix_table(std::ostringstream& out, const json& doc, const TerminalStyle&
       const auto* c = m.cell(a, m.trusts[i]);
       const std::string s = c ? terminal_escape(cell_summary(*c)) : "-";
       const bool coloured = style.colour && c && !c->empty();
-      out << "  " << (coloured ? colour_of(c->front().outcome) : "") << pad(s, widths[i]) << (coloured ? "\033[0m" : "");
+      const bool last = i + 1 == m.trusts.size();
+      out << "  " << (coloured ? colour_of(c->front().outcome) : "") << (last ? s : pad(s, widths[i]))
+          << (coloured ? "\033[0m" : "");
     }
     out << "\n";
   }

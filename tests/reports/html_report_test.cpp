@@ -1,0 +1,69 @@
+#include "reports/html_report.hpp"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "report_fixtures.hpp"
+
+namespace sigtrust::reports {
+namespace {
+
+using test::count;
+
+TEST(HtmlReport, IsOneDocumentWithOutcomeCellsMatrixAndADiagramPerRun) {
+  const std::string html = html_report(test::matrix_document());
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>\n", 0), 0u);
+  EXPECT_EQ(count(html, "<html"), 1u);
+  EXPECT_NE(html.find("</html>\n"), std::string::npos);
+  EXPECT_EQ(count(html, "<span class=\"outcome o-mitm-undetected\">mitm-undetected</span>"), 2u * 3)
+      << "outcome table, matrix and session heading, two runs";
+  EXPECT_NE(html.find("<table class=\"matrix\">"), std::string::npos);
+  EXPECT_NE(html.find("<td class=\"cell\"><span class=\"outcome o-detected\">detected</span></td>"), std::string::npos);
+  EXPECT_EQ(count(html, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"sequence\""), 5u);
+  EXPECT_EQ(count(html, "<pre class=\"diff\">"), 5u);
+  EXPECT_NE(html.find("<span class=\"del\">-a=fingerprint:sha-256 AA:AA</span>"), std::string::npos);
+  EXPECT_NE(html.find("<span class=\"add\">+a=fingerprint:sha-256 EE:EE</span>"), std::string::npos);
+}
+
+TEST(HtmlReport, ShowsFingerprintsExpectedAndSeenAndTheVerdict) {
+  const std::string html = html_report(
+      result_document({test::run_of("s", "swap-mitm", "sdp-fingerprint", Outcome::MitmUndetected, "mitm-undetected")}));
+  EXPECT_NE(html.find("<strong>Verdict:</strong> Someone else terminated DTLS (alice talked to mallory, bob talked "
+                      "to mallory) and nobody raised an alarm."),
+            std::string::npos);
+  EXPECT_NE(html.find("<code>sha-256 AA:AA</code>"), std::string::npos) << "alice's own fingerprint, from her offer";
+  EXPECT_NE(html.find("<code>sha-256 EE:EE</code>"), std::string::npos) << "what the SDP said and DTLS showed";
+  EXPECT_NE(html.find("<span class=\"owner-bad\">mallory (not bob)</span>"), std::string::npos);
+}
+
+TEST(HtmlReport, EscapesEveryHostileString) {
+  const std::string html = html_report(test::hostile_document());
+  EXPECT_EQ(html.find("<img"), std::string::npos);
+  EXPECT_EQ(html.find("</script>"), std::string::npos);
+  EXPECT_EQ(html.find("onerror=alert(1)>"), std::string::npos);
+  EXPECT_NE(html.find("&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;&amp;&quot;&#39;"), std::string::npos);
+  EXPECT_EQ(html.find("<!-- ]]>"), std::string::npos);
+}
+
+// Nothing on the page can make a request: no script, no external resource,
+// no URL but in-page fragments and the SVG namespace name, and a CSP that
+// forbids everything but inline style.
+TEST(HtmlReport, IsSelfContained) {
+  const std::string html = html_report(test::hostile_document());
+  for (const char* tag : {"<script", "<link", "<img", "<iframe", "<object", "<embed", "<base", "@import"})
+    EXPECT_EQ(html.find(tag), std::string::npos) << tag;
+  for (auto p = html.find("url("); p != std::string::npos; p = html.find("url(", p + 1))
+    EXPECT_EQ(html.compare(p, 5, "url(#"), 0) << "only in-page markers: " << html.substr(p, 30);
+  EXPECT_NE(html.find("content=\"default-src 'none'; style-src 'unsafe-inline'\""), std::string::npos);
+  const std::regex attr(R"re(\b(?:src|href|xlink:href|action|srcset|poster)\s*=\s*"([^"]*)")re");
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), attr); it != std::sregex_iterator(); ++it)
+    EXPECT_EQ((*it)[1].str().rfind('#', 0), 0u) << "non-fragment reference: " << (*it)[0].str();
+  std::size_t http = 0;
+  for (auto p = html.find("http"); p != std::string::npos; p = html.find("http", p + 1))
+    if (html.compare(p, 26, "http://www.w3.org/2000/svg") != 0 && html.compare(p, 10, "http-equiv") != 0) ++http;
+  EXPECT_EQ(http, 0u);
+}
+
+}  // namespace
+}  // namespace sigtrust::reports

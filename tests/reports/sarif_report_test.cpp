@@ -1,0 +1,100 @@
+#include "reports/sarif_report.hpp"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "reports/attack_notes.hpp"
+#include "report_fixtures.hpp"
+
+namespace sigtrust::reports {
+namespace {
+
+using nlohmann::json;
+
+// A real JSON Schema validator (Python jsonschema, installed by
+// scripts/install-deps) against the OASIS SARIF 2.1.0 schema in tests/data.
+test::Command validate(const json& sarif, const std::string& name) {
+  const std::string path =
+      (std::filesystem::temp_directory_path() / ("sigtrust-sarif-" + std::to_string(::getpid()) + "-" + name)).string();
+  test::write_file(path, sarif.dump(2));
+  auto r = test::shell(
+      "python3 -c 'import json, sys, jsonschema; "
+      "jsonschema.Draft4Validator(json.load(open(sys.argv[1]))).validate(json.load(open(sys.argv[2]))); "
+      "print(\"valid\")' " SIGTRUST_TEST_DATA "/sarif/sarif-schema-2.1.0.json " +
+      path);
+  std::filesystem::remove(path);
+  return r;
+}
+
+TEST(SarifReport, ValidatesAgainstTheSarifSchema) {
+  const auto r = validate(sarif_report(test::matrix_document()), "matrix.sarif");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("valid"), std::string::npos) << r.out;
+  const auto h = validate(sarif_report(test::hostile_document()), "hostile.sarif");
+  EXPECT_EQ(h.status, 0) << h.out;
+}
+
+TEST(SarifReport, HasTheRequiredFields) {
+  const json s = sarif_report(test::matrix_document());
+  EXPECT_EQ(s.at("version"), "2.1.0");
+  ASSERT_EQ(s.at("runs").size(), 1u);
+  const json& driver = s.at("runs")[0].at("tool").at("driver");
+  EXPECT_EQ(driver.at("name"), "sigtrust");
+  ASSERT_TRUE(driver.at("rules").is_array());
+  for (const auto& r : s.at("runs")[0].at("results")) {
+    EXPECT_TRUE(r.at("ruleId").is_string());
+    EXPECT_TRUE(r.at("message").at("text").is_string());
+    EXPECT_TRUE(r.at("level") == "error" || r.at("level") == "warning");
+    EXPECT_TRUE(r.at("locations")[0].at("physicalLocation").at("artifactLocation").at("uri").is_string());
+  }
+}
+
+TEST(SarifReport, OneResultPerMitmCellOneRulePerAttack) {
+  const json s = sarif_report(test::matrix_document());
+  const json& rules = s.at("runs")[0].at("tool").at("driver").at("rules");
+  std::vector<std::string> ids;
+  for (const auto& r : rules) ids.push_back(r.at("id"));
+  EXPECT_EQ(ids, (std::vector<std::string>{"swap-mitm", "strip-mitm", "append-mitm"})) << "none has no rule";
+  const json& results = s.at("runs")[0].at("results");
+  ASSERT_EQ(results.size(), 3u) << "swap-mitm and strip-mitm/no-verification undetected, append-mitm late";
+  EXPECT_EQ(results[0].at("ruleId"), "swap-mitm");
+  EXPECT_EQ(results[0].at("level"), "error");
+  EXPECT_EQ(results[0].at("locations")[0].at("physicalLocation").at("artifactLocation").at("uri"),
+            "scenarios/swap-mitm.yaml");
+  EXPECT_EQ(results[1].at("ruleId"), "strip-mitm");
+  EXPECT_EQ(results[1].at("properties").at("trust"), "no-verification");
+  EXPECT_EQ(results[2].at("ruleId"), "append-mitm");
+  EXPECT_EQ(results[2].at("level"), "warning");
+  for (const auto& r : results) EXPECT_EQ(rules[r.at("ruleIndex").get<std::size_t>()].at("id"), r.at("ruleId"));
+}
+
+TEST(SarifReport, RuleHelpComesFromTheAttackNotes) {
+  const json s = sarif_report(test::matrix_document());
+  const json& rule = s.at("runs")[0].at("tool").at("driver").at("rules")[0];
+  EXPECT_EQ(rule.at("help").at("text"), std::string(attack_note("swap-mitm").help));
+  EXPECT_NE(rule.at("help").at("text").get<std::string>().find("RFC 8122"), std::string::npos);
+  EXPECT_EQ(rule.at("name"), "SwapMitm");
+}
+
+TEST(SarifReport, SecureDetectedAndFailedCellsAreNoResults) {
+  const json s = sarif_report(result_document({
+      test::run_of("a", "strip-mitm", "sdp-fingerprint", Outcome::Detected, "detected"),
+      test::run_of("b", "drop-answer", "sdp-fingerprint", Outcome::Failed, "failed"),
+      test::run_of("c", "none", "sdp-fingerprint", Outcome::Secure, "secure"),
+  }));
+  EXPECT_TRUE(s.at("runs")[0].at("results").empty());
+}
+
+TEST(SarifReport, ArtifactUriIsPercentEncoded) {
+  const json s = sarif_report(test::hostile_document());
+  const std::string uri =
+      s.at("runs")[0].at("results")[0].at("locations")[0].at("physicalLocation").at("artifactLocation").at("uri");
+  EXPECT_EQ(uri.find_first_of(" <>\"'`|"), std::string::npos) << uri;
+  EXPECT_EQ(uri.rfind("scenarios/evil%20%3C/script%3E%3Cimg%20src%3Dx", 0), 0u) << uri;
+}
+
+}  // namespace
+}  // namespace sigtrust::reports

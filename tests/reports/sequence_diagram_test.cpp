@@ -1,0 +1,80 @@
+#include "reports/sequence_diagram.hpp"
+
+#include <gtest/gtest.h>
+
+#include "report_fixtures.hpp"
+
+namespace sigtrust::reports {
+namespace {
+
+using Kind = SequenceStep::Kind;
+
+const SequenceStep* find(const SequenceDiagram& d, const std::string& label) {
+  for (const auto& s : d.steps)
+    if (s.label == label) return &s;
+  return nullptr;
+}
+
+TEST(ReportSequenceDiagram, LifelinesArePeersAroundRelayAndAttackerWithoutEngine) {
+  const auto d = sequence_of(test::matrix_document()["runs"][1]);
+  EXPECT_EQ(d.lifelines, (std::vector<std::string>{"alice", "relay", "mallory", "bob"}));
+}
+
+TEST(ReportSequenceDiagram, SignalingArrowsAndTheRewrittenOfferIsHighlighted) {
+  const auto d = sequence_of(test::matrix_document()["runs"][1]);
+  const auto* offer = find(d, "offer");
+  ASSERT_NE(offer, nullptr);
+  EXPECT_EQ(offer->kind, Kind::Arrow);
+  EXPECT_EQ(d.lifelines[offer->from], "alice");
+  EXPECT_EQ(d.lifelines[offer->to], "relay");
+  const auto* rewritten = find(d, "offer (rewritten)");
+  ASSERT_NE(rewritten, nullptr);
+  EXPECT_EQ(rewritten->style, "rewritten");
+  EXPECT_EQ(d.lifelines[rewritten->from], "relay");
+  EXPECT_EQ(d.lifelines[rewritten->to], "bob");
+  const auto* note = find(d, "rewrites offer alice\xE2\x86\x92" "bob");
+  ASSERT_NE(note, nullptr);
+  EXPECT_EQ(note->kind, Kind::Note);
+  EXPECT_EQ(d.lifelines[note->from], "mallory");
+  const auto* answer = find(d, "answer");
+  ASSERT_NE(answer, nullptr) << "the answer was not rewritten";
+  EXPECT_EQ(answer->style, "signaling");
+}
+
+TEST(ReportSequenceDiagram, IceDtlsAndDataGoToWhoeverOwnedTheCertificate) {
+  const auto d = sequence_of(test::matrix_document()["runs"][1]);  // mitm: alice's DTLS peer is mallory
+  const auto* ice = find(d, "ICE connected");
+  ASSERT_NE(ice, nullptr);
+  EXPECT_TRUE(ice->both_ways);
+  EXPECT_EQ(d.lifelines[ice->to], "mallory");
+  const auto* dtls = find(d, "DTLS handshake (server)");
+  ASSERT_NE(dtls, nullptr);
+  EXPECT_EQ(dtls->style, "dtls");
+  EXPECT_EQ(d.lifelines[dtls->to], "mallory");
+  const auto* sent = find(d, "\"hello bob\"");
+  ASSERT_NE(sent, nullptr);
+  EXPECT_EQ(d.lifelines[sent->from], "alice");
+  EXPECT_EQ(d.lifelines[sent->to], "mallory");
+  const auto* alarm = find(d, "ALARM fingerprint-mismatch");
+  ASSERT_NE(alarm, nullptr);
+  EXPECT_EQ(alarm->style, "alarm");
+
+  const auto secure = sequence_of(test::matrix_document()["runs"][0]);
+  const auto* direct = find(secure, "ICE connected");
+  ASSERT_NE(direct, nullptr);
+  EXPECT_EQ(secure.lifelines[direct->to], "bob");
+}
+
+TEST(ReportSequenceDiagram, SvgHasALifelinePerActorAndEscapesLabels) {
+  const auto d = sequence_of(test::hostile_document()["runs"][0]);
+  const std::string svg = sequence_svg(d, "r1");
+  EXPECT_EQ(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0), 0u);
+  EXPECT_EQ(test::count(svg, "<g class=\"lifeline\">"), d.lifelines.size());
+  EXPECT_EQ(test::count(svg, "<g class=\"step "), d.steps.size());
+  EXPECT_NE(svg.find("marker-end=\"url(#r1-rewritten)\""), std::string::npos);
+  EXPECT_EQ(svg.find("<img"), std::string::npos);
+  EXPECT_EQ(svg.find('\x1b'), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sigtrust::reports

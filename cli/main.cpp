@@ -22,6 +22,7 @@
 #include "reports/report_set.hpp"
 #include "reports/result_view.hpp"
 #include "reports/terminal_report.hpp"
+#include "sim/child_processes.hpp"
 #include "sim/engine.hpp"
 #include "sim/scenario.hpp"
 #include "sim/trust_policy.hpp"
@@ -169,6 +170,8 @@ int cmd_run(const std::vector<std::string>& argv) {
   options.make_attack = &attacks::make_attack;
   CertificateStore certs;
   options.certificates = &certs;
+  CoturnService coturn;  // one coturn for every run that needs it, stopped when we return
+  options.coturn = &coturn;
   if (key_log.is_open() || dir_key_log.is_open())
     options.key_log = [&](const std::string& line) {
       std::lock_guard lock(key_log_mu);
@@ -267,6 +270,8 @@ int cmd_report(const std::vector<std::string>& argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // coturn children die with us: on SIGINT/SIGTERM here, on SIGKILL through PR_SET_PDEATHSIG.
+  install_child_reaper_on_signals();
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
     std::cerr << kUsageText;

@@ -102,6 +102,8 @@ int matrix_command(const std::vector<std::string>& argv) {
   EngineOptions options;
   options.make_attack = &attacks::make_attack;
   options.certificates = &certs;
+  CoturnService coturn;  // one coturn for every run that needs it, stopped when we return
+  options.coturn = &coturn;
   const bool tty = isatty(STDERR_FILENO);
   const auto results = run_all(cells, jobs, options, [tty](size_t done, size_t total) {
     if (tty) std::fprintf(stderr, "\r%zu/%zu cells", done, total);

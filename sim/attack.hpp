@@ -7,9 +7,11 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "sim/ice_agent.hpp"
 #include "sim/main_loop.hpp"
 #include "sim/params.hpp"
 #include "sim/scenario.hpp"
@@ -57,6 +59,10 @@ class Attack {
   virtual ~Attack() = default;
   // The hook on signaling messages in flight, if this attack uses it.
   virtual SignalingInterceptor* signaling() { return nullptr; }
+  // The attacker's own STUN or TURN node, if the attack sits at that
+  // position: the peers gather from it instead of from an honest node.
+  virtual std::optional<IceServer> stun_server() { return std::nullopt; }
+  virtual std::optional<IceServer> turn_server() { return std::nullopt; }
 };
 
 }  // namespace sigtrust

@@ -57,6 +57,7 @@ struct World {
   std::unique_ptr<SignalingRelay> relay;
   std::unique_ptr<AttackWorld> attack_world;  // outlives the attack that refers to it
   std::unique_ptr<Attack> attack;
+  CoturnService coturn;  // used when the caller shares none; declared first, so it outlives the peers
   std::unique_ptr<IdentityProvider> idp;
   std::vector<std::unique_ptr<OutOfBand>> oob;  // per session that declares one
   std::map<std::string, TofuStore> tofu;        // per peer, kept across rounds
@@ -114,6 +115,21 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
         if (s.peers[i].name == name) return static_cast<unsigned>(i);
       return 0u;
     };
+    // STUN/TURN nodes: the attacker's at its position, else the honest coturn.
+    std::optional<IceServer> stun, turn;
+    if (s.stun == "coturn" || s.turn == "coturn") {
+      CoturnService& service = options.coturn ? *options.coturn : world->coturn;
+      auto server = service.get();
+      if (!server) throw std::runtime_error(server.error().message);
+      if (s.stun == "coturn") stun = *server;
+      if (s.turn == "coturn") turn = *server;
+      world->timeline.add("engine", "coturn", "coturn serves STUN/TURN on " + server->address + ":" + std::to_string(server->port));
+    }
+    if (world->attack) {
+      if (auto own = world->attack->stun_server()) stun = own;
+      if (auto own = world->attack->turn_server()) turn = own;
+    }
+
     // Long-term keys exist before any session: peers pinned each other's (pinned-key).
     std::map<std::string, const PublicKey*> pinned;
     for (const auto& p : s.peers) pinned[p.name] = &store.long_term_key(p.name).public_key();
@@ -154,6 +170,10 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
           pc.counterpart = other;
           pc.offerer = side == 0;
           pc.address = plan.peer(peer_index(me));
+          pc.stun = stun;
+          pc.turn = turn;
+          pc.relay_only = spec.relay_only;
+          pc.behind_nat = spec.behind_nat;
           pc.relay_url = world->relay->url() + room + "?peer=" + me;
           pc.trust = spec.trust;
           pc.trust_context.params = spec.trust_params;
@@ -249,6 +269,17 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
     result.sessions.push_back(std::move(sr));
   }
   if (options.before_teardown) options.before_teardown();
+  // Release TURN allocations politely (coturn would otherwise keep them for
+  // their lifetime); bounded, since a dead server never answers.
+  if (s.turn != "none" || (world->attack && world->attack->turn_server())) {
+    auto open = std::make_shared<int>(0);
+    for (auto& p : world->peers)
+      if (p) {
+        ++*open;
+        p->close_ice([open] { --*open; });
+      }
+    world->loop.run_until([open] { return *open == 0; }, Clock::now() + std::chrono::milliseconds(200));
+  }
   world->timeline.add("engine", "run.end", "run ended");
   result.timeline = world->timeline.events();
   world.reset();

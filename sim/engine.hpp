@@ -11,6 +11,7 @@
 
 #include "sim/attack.hpp"
 #include "sim/certificate.hpp"
+#include "sim/coturn.hpp"
 #include "sim/signing_key.hpp"
 #include "sim/run_result.hpp"
 #include "sim/scenario.hpp"
@@ -37,6 +38,7 @@ using AttackFactory = std::function<std::unique_ptr<Attack>(const std::string& n
 struct EngineOptions {
   AttackFactory make_attack;                 // required when a scenario names an attack other than none
   CertificateStore* certificates = nullptr;  // shared store; a fresh one per run if null
+  CoturnService* coturn = nullptr;           // shared coturn; one per run is started if null and needed
   std::function<void(const std::string&)> key_log;
   // Called on the run's thread with the run's network ("127.a.b.0/24") before
   // anything of the run is bound (e.g. to start a capture).

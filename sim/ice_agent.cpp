@@ -171,6 +171,18 @@ bool IceAgent::send(std::span<const std::uint8_t> datagram) {
                          reinterpret_cast<const gchar*>(datagram.data())) >= 0;
 }
 
+void IceAgent::close_async(std::function<void()> done) {
+  auto* fn = new std::function<void()>(std::move(done));
+  nice_agent_close_async(
+      impl_->agent.get(),
+      [](GObject*, GAsyncResult*, gpointer data) {
+        auto* f = static_cast<std::function<void()>*>(data);
+        if (*f) (*f)();
+        delete f;
+      },
+      fn);
+}
+
 std::optional<SelectedPair> IceAgent::selected_pair() const {
   NiceCandidate* local = nullptr;
   NiceCandidate* remote = nullptr;

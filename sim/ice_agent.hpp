@@ -71,6 +71,10 @@ class IceAgent {
   Result<int> set_remote(const std::string& ufrag, const std::string& pwd,
                          const std::vector<sdp::Candidate>& candidates);
   bool send(std::span<const std::uint8_t> datagram);
+  // Releases TURN allocations (Refresh with lifetime 0, RFC 8656 §7) and
+  // closes the sockets; `done` runs on the loop when finished. The agent's
+  // context must be the thread-default one (libnice completes there).
+  void close_async(std::function<void()> done);
   std::optional<SelectedPair> selected_pair() const;
   IceState state() const { return state_; }
   const IceOptions& options() const { return options_; }

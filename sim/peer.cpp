@@ -138,6 +138,11 @@ void Peer::on_signaling(const std::string& text) {
   }
 }
 
+void Peer::close_ice(std::function<void()> done) {
+  if (!ice_) return done();
+  ice_->close_async(std::move(done));
+}
+
 void Peer::maybe_send_offer() {
   if (!config_.offerer || description_sent_ || !remote_ready_ || !local_ice_ || failed()) return;
   send_description();
@@ -153,7 +158,9 @@ void Peer::send_description() {
   // RFC 5763 §5: the offerer MUST use actpass; the answerer picks a role.
   if (config_.offerer) d.setup = "actpass";
   else d.setup = report_.dtls_role == DtlsRole::Client ? "active" : "passive";
-  d.candidates = local_ice_->candidates;
+  for (const auto& c : local_ice_->candidates)
+    // Behind a NAT the private address is useless to the other side (browsers hide it behind mDNS).
+    if (!(config_.behind_nat && c.type == "host")) d.candidates.push_back(c);
   sdp::Session local = sdp::make_data_channel(d);
   trust_->decorate(local, d.fingerprints);
   report_.sdp_sent = sdp::write(local);

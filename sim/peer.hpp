@@ -31,6 +31,7 @@ struct PeerConfig {
   std::string address;      // its loopback address
   std::optional<IceServer> stun, turn;  // the STUN/TURN servers it gathers from
   bool relay_only = false;              // ICE policy 'relay'
+  bool behind_nat = false;              // host candidates unreachable: not advertised
   std::string relay_url;    // ws://host:port/room?peer=name
   std::vector<std::string> trust;
   TrustContext trust_context;         // what its trust policy may consult (self/intended filled in by the peer)
@@ -71,6 +72,8 @@ class Peer {
   // What it is still waiting for (for the deadline's timeline entry).
   std::string waiting_for() const;
   const PeerReport& report() const { return report_; }
+  // Releases its ICE resources (TURN allocations) before teardown; `done` runs when finished.
+  void close_ice(std::function<void()> done);
   const PeerConfig& config() const { return config_; }
 
  private:

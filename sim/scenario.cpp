@@ -307,8 +307,8 @@ class Loader {
   }
 
   Scenario load(const YAML::Node& root) {
-    static const std::vector<std::string> keys = {"name",  "description", "deadline_ms", "seed",
-                                                  "peers", "relay",       "sessions"};
+    static const std::vector<std::string> keys = {"name",  "description", "deadline_ms", "seed",    "peers",
+                                                  "relay", "stun",        "turn",        "sessions"};
     if (root.IsNull()) src_.fail(root.Mark(), "the YAML document is empty; expected a scenario");
     if (!root.IsMap())
       src_.fail(root.Mark(), "expected a mapping of scenario keys (" + join(keys) + "), got " + kind_of(root));
@@ -327,6 +327,18 @@ class Loader {
     s.peers = peers(require(fields, root, "the scenario", "peers"));
     const Field* relay_field = find(fields, "relay");
     s.attack = relay_field ? relay(*relay_field) : honest_relay(root.Mark());
+    if (const Field* f = find(fields, "stun")) s.stun = node_kind(*f, "stun");
+    if (const Field* f = find(fields, "turn")) s.turn = node_kind(*f, "turn");
+    // Where peers get the candidates their ICE policy needs: an honest node
+    // or the attacker's node at that position.
+    const AttackDecl* attack = attack_decl(s.attack.name);
+    const std::string position = attack ? attack->position : "none";
+    for (const auto& p : s.peers) {
+      if (p.relay_only && s.turn == "none" && position != "turn")
+        src_.fail(p.where, "peer '" + p.name + "' has ice_policy: relay but there is no TURN server: add 'turn: coturn'");
+      if (p.behind_nat && s.stun == "none" && position != "stun")
+        src_.fail(p.where, "peer '" + p.name + "' is behind_nat but there is no STUN server: add 'stun: coturn'");
+    }
     s.sessions = sessions(require(fields, root, "the scenario", "sessions"), s.peers);
     return s;
   }
@@ -405,6 +417,12 @@ class Loader {
     return *v;
   }
 
+  std::string node_kind(const Field& f, const std::string& what) const {
+    const std::string& v = text(f, "'coturn' or 'none'");
+    if (v != "coturn" && v != "none") fail_value(f, what + " must be 'coturn' (the honest node) or 'none', got " + quote(v));
+    return v;
+  }
+
   bool boolean(const Field& f) const {
     const YAML::Node& v = f.value;
     if (!v.IsScalar() || v.Tag() != "?" || (v.Scalar() != "true" && v.Scalar() != "false")) {
@@ -429,7 +447,7 @@ class Loader {
   // --- peers ---
 
   std::vector<PeerSpec> peers(const Field& f) const {
-    static const std::vector<std::string> keys = {"name", "trust", "params"};
+    static const std::vector<std::string> keys = {"name", "trust", "params", "ice_policy", "behind_nat"};
     const YAML::Node& seq = sequence(f, "a sequence of peers");
     if (seq.size() < kMinPeers || seq.size() > kMaxPeers) {
       fail(seq, "a scenario needs " + std::to_string(kMinPeers) + " to " + std::to_string(kMaxPeers) + " peers, got " +
@@ -462,6 +480,13 @@ class Loader {
         for (const auto& param : trust_decl(t)->params) combined.params.push_back(param);
       p.trust_params = defaults(&combined);
       if (const Field* pf = find(fields, "params")) params(*pf, combined, p.trust_params, "of trust '");
+      if (const Field* ip = find(fields, "ice_policy")) {
+        const std::string& policy = text(*ip, "an ICE policy (all or relay)");
+        if (policy != "all" && policy != "relay")
+          fail_value(*ip, "ice_policy must be 'all' or 'relay', got " + quote(policy));
+        p.relay_only = policy == "relay";
+      }
+      if (const Field* nat = find(fields, "behind_nat")) p.behind_nat = boolean(*nat);
       out.push_back(std::move(p));
     }
     return out;
@@ -565,7 +590,7 @@ class Loader {
     for (const auto& p : decl.params) declared.push_back(p.name);
     for (const auto& [name, field] : fields_of(f.value, of_attack, declared, "parameter")) {
       const auto it =
-          std::find_if(decl.params.begin(), decl.params.end(), [&](const ParamDecl& p) { return p.name == name; });
+          std::find_if(decl.params.begin(), decl.params.end(), [&n = name](const ParamDecl& p) { return p.name == n; });
       values[name] = param_value(field, *it, of_attack);
     }
   }

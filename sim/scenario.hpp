@@ -26,6 +26,8 @@ struct PeerSpec {
   std::string name;                // [a-z][a-z0-9_-]{0,31}
   std::vector<std::string> trust;  // "sdp-fingerprint+sas" -> {"sdp-fingerprint", "sas"}; each a known name
   ParamValues trust_params;        // parameters of its trust configurations, defaults filled in
+  bool relay_only = false;         // ice_policy: relay (only TURN-relayed candidates)
+  bool behind_nat = false;         // its host candidates are unreachable, so not advertised
   Location where;
 };
 
@@ -65,6 +67,8 @@ struct Scenario {
   std::uint64_t seed = 1;
   std::vector<PeerSpec> peers;       // 2..64, unique names
   AttackSpec attack;                 // from the `relay:` key
+  std::string stun = "none";         // "none" or "coturn": the honest STUN node peers gather from
+  std::string turn = "none";         // "none" or "coturn": the honest TURN node
   std::vector<SessionSpec> sessions; // 1..32; a peer is in at most one session per round; offerer != answerer
 };
 

@@ -1,6 +1,14 @@
 #include "sim/signaling_message.hpp"
 
 namespace sigtrust {
+namespace {
+
+// nlohmann::json parses iteratively, but copying, dumping and comparing a value recurse once per
+// level: 64 KiB of "[[[..." (32,000 levels) overflows the stack of an ASan build or of a thread
+// with a small stack. Real messages nest two or three levels deep.
+constexpr int kMaxSignalingDepth = 16;
+
+}  // namespace
 
 std::string_view to_string(SignalingMessage::Type t) {
   switch (t) {
@@ -15,8 +23,19 @@ std::string_view to_string(SignalingMessage::Type t) {
 
 Result<SignalingMessage> parse_signaling(std::string_view text) {
   if (text.size() > kMaxSignalingMessage) return Error{"signaling message over 64 KiB"};
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  // `depth` counts the containers around the one being opened; refusing it keeps the parser from
+  // building anything below it.
+  bool too_deep = false;
+  const auto bound_depth = [&too_deep](int depth, nlohmann::json::parse_event_t event, nlohmann::json&) {
+    const bool opens = event == nlohmann::json::parse_event_t::object_start ||
+                       event == nlohmann::json::parse_event_t::array_start;
+    if (!opens || depth < kMaxSignalingDepth) return true;
+    too_deep = true;
+    return false;
+  };
+  nlohmann::json j = nlohmann::json::parse(text, bound_depth, /*allow_exceptions=*/false);
   if (j.is_discarded()) return Error{"signaling message is not JSON"};
+  if (too_deep) return Error{"signaling message nests deeper than 16 levels"};
   if (!j.is_object()) return Error{"signaling message is not a JSON object"};
   auto type = j.find("type");
   if (type == j.end() || !type->is_string()) return Error{"signaling message has no string \"type\""};

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <regex>
 #include <string>
 
 namespace sigtrust {
@@ -17,8 +16,12 @@ std::string to_lower(std::string s) {
 
 // Number of bytes in an "AB:CD:..." value, or -1 if it is not upper-case hex pairs.
 int upper_hex_pairs(const std::string& value) {
-  static const std::regex pairs("^[0-9A-F]{2}(:[0-9A-F]{2})*$");
-  if (!std::regex_match(value, pairs)) return -1;
+  if (value.size() < 2 || (value.size() + 1) % 3 != 0) return -1;
+  for (size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    const bool ok = i % 3 == 2 ? c == ':' : ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'));
+    if (!ok) return -1;
+  }
   return static_cast<int>((value.size() + 1) / 3);
 }
 

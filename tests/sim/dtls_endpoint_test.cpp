@@ -224,17 +224,45 @@ TEST_F(DtlsPairTest, GarbageDuringHandshakeDoesNotCrash) {
   }
 }
 
-TEST_F(DtlsPairTest, GarbageBeforeClientHelloDoesNotCrash) {
-  make();
-  const std::vector<std::uint8_t> junk = {0xde, 0xad, 0xbe, 0xef};
-  server_.endpoint->receive(junk);
-  client_.endpoint->receive(junk);  // a client that has not started yet
-  client_.endpoint->start();
-  const bool settled = run_until([&] {
-    return both_connected() || client_.endpoint->state() == DtlsEndpoint::State::Failed ||
-           server_.endpoint->state() == DtlsEndpoint::State::Failed;
+// One kind of junk per run, injected after every real datagram. DTLS discards
+// invalid records (RFC 6347 §4.1.2.7), so none of them should stop the handshake.
+class DtlsJunkTest : public DtlsPairTest, public ::testing::WithParamInterface<int> {};
+
+std::vector<std::uint8_t> junk(int kind) {
+  switch (kind) {
+    case 0: {
+      std::vector<std::uint8_t> noise(61);
+      for (size_t i = 0; i < noise.size(); ++i) noise[i] = static_cast<std::uint8_t>(i * 37 + 11);
+      return noise;
+    }
+    case 1: return {};
+    case 2: return {22, 0xFE, 0xFD, 0, 0};
+    default: return std::vector<std::uint8_t>(70000, 0x17);
+  }
+}
+
+TEST_P(DtlsJunkTest, HandshakeCompletesDespiteJunk) {
+  const int kind = GetParam();
+  make([kind](DtlsRole, std::vector<std::uint8_t> real) {
+    std::vector<std::vector<std::uint8_t>> out;
+    out.push_back(std::move(real));
+    out.push_back(junk(kind));
+    return out;
   });
-  EXPECT_TRUE(settled);
+  EXPECT_TRUE(handshake()) << "client: " << client_.failure << " server: " << server_.failure;
+}
+
+INSTANTIATE_TEST_SUITE_P(Kinds, DtlsJunkTest, ::testing::Values(0, 1, 2, 3));
+
+TEST_F(DtlsPairTest, GarbageBeforeClientHelloIsDiscarded) {
+  make();
+  const std::vector<std::uint8_t> short_junk = {0xde, 0xad, 0xbe, 0xef};
+  const std::vector<std::uint8_t> record_sized_junk(40, 0xab);
+  for (const auto* junk : {&short_junk, &record_sized_junk}) {
+    server_.endpoint->receive(*junk);
+    client_.endpoint->receive(*junk);  // a client that has not started yet
+  }
+  EXPECT_TRUE(handshake()) << "client: " << client_.failure << " server: " << server_.failure;
 }
 
 TEST_F(DtlsPairTest, DatagramAfterFailureIsIgnored) {

@@ -52,6 +52,7 @@ svg.sequence .dtls line{stroke:#6a1b9a;stroke-width:2}svg.sequence .head-dtls{fi
 svg.sequence .data line{stroke:#2e7d32;stroke-dasharray:6 3}svg.sequence .head-data{fill:#2e7d32}
 svg.sequence .step rect{fill:#f1f1f4;stroke:#bbb}svg.sequence .alarm rect{fill:#ffd6d6;stroke:#c62828}
 svg.sequence .attack rect,svg.sequence .rewritten rect{fill:#ffe9e0;stroke:#d84315}svg.sequence .ok rect{fill:#e3f5e6;stroke:#2e7d32}
+svg.sequence line.divider{stroke:#888;stroke-dasharray:2 3}svg.sequence text.divider{fill:#555;font-style:italic}
 details summary{cursor:pointer;font-weight:600;margin:8px 0}footer{margin-top:3em;color:#777;font-size:12px}
 )";
 

@@ -60,7 +60,12 @@ class Builder {
     for (const auto& e : items(run_, "timeline")) {
       const std::string actor = text(e, "actor"), kind = text(e, "kind"), txt = text(e, "text");
       const double t = number(e, "t_ms", 0);
+      if (actor == "engine" && kind == "round.start") {
+        d_.steps.push_back({SequenceStep::Kind::Divider, 0, 0, false, txt, "round", t});
+        continue;
+      }
       if (actor.empty() || actor == "engine" || quiet(kind)) continue;
+      if (kind == "signaling.connected") ++joined_[actor];
       if (kind == "attack.rewrite") {
         const json& data = field(e, "data");
         std::string what = "message";
@@ -129,11 +134,24 @@ class Builder {
   // Whom a peer's ICE, DTLS and data went to: the owner of the certificate it
   // saw (ground truth), else the peer whose address its selected pair reached,
   // else the attacker if the pair reached an address of no peer, else its
-  // counterpart in the session. A peer in several sessions uses its first.
+  // counterpart in the session. A peer in several sessions is in the one it
+  // joined last (its n-th signaling.connected starts its n-th session).
   std::string media_peer(const std::string& peer) const {
+    const auto it = joined_.find(peer);
+    std::size_t skip = it == joined_.end() || it->second == 0 ? 0 : it->second - 1;
+    std::size_t count = 0;
+    for (const auto& s : items(run_, "sessions")) {
+      const auto ends = session_peers(s);
+      if (ends[0] == peer || ends[1] == peer) ++count;
+    }
+    if (skip >= count) skip = 0;
     for (const auto& s : items(run_, "sessions")) {
       const auto ends = session_peers(s);
       if (ends[0] != peer && ends[1] != peer) continue;
+      if (skip > 0) {
+        --skip;
+        continue;
+      }
       const std::string counterpart = ends[0] == peer ? ends[1] : ends[0];
       const json& p = field(field(s, "peers"), peer);
       if (const auto owner = text(p, "dtls_peer_owner"); !owner.empty()) return owner;
@@ -163,6 +181,7 @@ class Builder {
   const json& run_;
   std::vector<std::string> peers_, others_;
   std::string attacker_;
+  std::map<std::string, std::size_t> joined_;  // signaling.connected events seen per peer
   SequenceDiagram d_;
 };
 
@@ -207,7 +226,11 @@ std::string sequence_svg(const SequenceDiagram& d, const std::string& id_prefix)
     y += kRow;
     out << "<g class=\"step " << s.style << "\"><title>" << fmt_ms(s.t_ms) << " ms: " << xml_escape(s.label)
         << "</title><text class=\"time\" x=\"4\" y=\"" << y - 4 << "\">" << fmt_ms(s.t_ms) << "</text>";
-    if (s.kind == SequenceStep::Kind::Arrow) {
+    if (s.kind == SequenceStep::Kind::Divider) {
+      out << "<line class=\"divider\" x1=\"" << kLeft << "\" y1=\"" << y - 6 << "\" x2=\"" << width - 8
+          << "\" y2=\"" << y - 6 << "\"/><text class=\"divider\" x=\"" << kLeft + 4 << "\" y=\"" << y - 9 << "\">"
+          << xml_escape(truncate_utf8(s.label, 60)) << "</text>";
+    } else if (s.kind == SequenceStep::Kind::Arrow) {
       const int x1 = lane_x(s.from), x2 = lane_x(s.to);
       const int chars = std::max(8, (x1 > x2 ? x1 - x2 : x2 - x1) / 7);
       out << "<line x1=\"" << x1 << "\" y1=\"" << y << "\" x2=\"" << x2 << "\" y2=\"" << y << "\" marker-end=\"url(#"

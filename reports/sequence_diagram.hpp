@@ -13,7 +13,7 @@
 namespace sigtrust::reports {
 
 struct SequenceStep {
-  enum class Kind { Arrow, Note };
+  enum class Kind { Arrow, Note, Divider };  // a divider spans every lifeline (a new round)
   Kind kind = Kind::Note;
   std::size_t from = 0, to = 0;  // lifeline indices (equal for a note)
   bool both_ways = false;        // ICE and DTLS are exchanges, not one message

@@ -65,6 +65,30 @@ TEST(ReportSequenceDiagram, IceDtlsAndDataGoToWhoeverOwnedTheCertificate) {
   EXPECT_EQ(secure.lifelines[direct->to], "bob");
 }
 
+// Two rounds (tofu: a first contact, then the attacked session): each
+// round's ICE goes where that round's DTLS peer was, and a divider marks the round.
+TEST(ReportSequenceDiagram, EachRoundUsesItsOwnSession) {
+  RunResult first = test::run_of("tofu", "swap-mitm", "tofu", Outcome::Secure, "secure");
+  RunResult second = test::run_of("tofu", "swap-mitm", "tofu", Outcome::MitmUndetected, "mitm-undetected");
+  RunResult r = first;
+  r.sessions.push_back(second.sessions[0]);
+  r.timeline = {{0.1, "engine", "round.start", "round 0", nullptr},
+                {0.2, "alice", "signaling.connected", "joined the relay", nullptr},
+                {0.3, "alice", "ice.ready", "selected pair", nullptr},
+                {1.0, "engine", "round.start", "round 1", nullptr},
+                {1.1, "alice", "signaling.connected", "joined the relay", nullptr},
+                {1.2, "mallory", "attack.rewrite", "in the offer", nullptr},
+                {1.3, "alice", "ice.ready", "selected pair", nullptr}};
+  const auto d = sequence_of(result_document({r})["runs"][0]);
+  std::vector<std::string> ice_to, dividers;
+  for (const auto& s : d.steps) {
+    if (s.label == "ICE connected") ice_to.push_back(d.lifelines[s.to]);
+    if (s.kind == Kind::Divider) dividers.push_back(s.label);
+  }
+  EXPECT_EQ(ice_to, (std::vector<std::string>{"bob", "mallory"}));
+  EXPECT_EQ(dividers, (std::vector<std::string>{"round 0", "round 1"}));
+}
+
 TEST(ReportSequenceDiagram, SvgHasALifelinePerActorAndEscapesLabels) {
   const auto d = sequence_of(test::hostile_document()["runs"][0]);
   const std::string svg = sequence_svg(d, "r1");

@@ -9,6 +9,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 #include <sstream>
@@ -127,21 +128,34 @@ TEST_F(ReportCapture, CertificatesOnTheWireAreTheOnesTheDocumentNames) {
 }
 
 TEST_F(ReportCapture, KeyLogDecryptsEveryMessage) {
-  const auto plain = tshark("-Y dtls.app_data -T fields -e data.data");
-  for (const auto& l : lines_of(plain.out)) EXPECT_EQ(l, "") << "no plaintext without the key log";
+  const auto plain = tshark("-Y dtls.app_data -T fields -E separator=, -e frame.number -e data.data");
+  ASSERT_FALSE(lines_of(plain.out).empty());
+  for (const auto& l : lines_of(plain.out))
+    EXPECT_EQ(split(l, ',').at(1), "") << "no plaintext without the key log: " << l;
   const auto r = tshark("-o tls.keylog_file:" + (dir_ / "out/keys.log").string() +
-                        " -Y dtls.app_data -T fields -e data.data");
+                        " -Y dtls.app_data -T fields -E separator=, -e frame.number -e data.data");
   ASSERT_EQ(r.status, 0) << r.out;
   std::multiset<std::string> seen;
   std::string all;
   for (const auto& l : lines_of(r.out)) {
-    seen.insert(text_of_hex(l));
-    all += "\n  '" + text_of_hex(l) + "'";
+    const auto f = split(l, ',');
+    ASSERT_EQ(f.size(), 2u) << l;
+    EXPECT_FALSE(f[1].empty()) << "application data record in frame " << f[0] << " was not decrypted";
+    seen.insert(text_of_hex(f[1]));
+    all += "\n  " + f[0] + ": '" + text_of_hex(f[1]) + "'";
   }
   SCOPED_TRACE("decrypted application data:" + all);
-  // Each message crosses the wire twice: to mallory, and from mallory on.
-  for (const char* peer : {"alice", "bob"})
-    for (const auto& m : session()["peers"][peer]["sent"]) EXPECT_EQ(seen.count(m.get<std::string>()), 2u) << m;
+  // Every message crosses the wire to mallory, and once more from mallory
+  // when the other peer received it; nothing else is application data.
+  std::size_t expected_records = 0;
+  for (const auto& [from, to] : {std::pair{"alice", "bob"}, std::pair{"bob", "alice"}})
+    for (const auto& m : session()["peers"][from]["sent"]) {
+      const auto& received = session()["peers"][to]["received"];
+      const std::size_t delivered = std::count(received.begin(), received.end(), m);
+      EXPECT_EQ(seen.count(m.get<std::string>()), 1 + delivered) << m;
+      expected_records += 1 + delivered;
+    }
+  EXPECT_EQ(seen.size(), expected_records);
 }
 
 TEST_F(ReportCapture, WebSocketFramesCarryTheRewrittenSdp) {

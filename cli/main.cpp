@@ -24,6 +24,7 @@
 #include "reports/terminal_report.hpp"
 #include "sim/child_processes.hpp"
 #include "sim/engine.hpp"
+#include "sim/isolation.hpp"
 #include "sim/scenario.hpp"
 #include "sim/trust_policy.hpp"
 
@@ -48,7 +49,11 @@ const char* kUsageText =
     "                         against scenarios/matrix/expected.yaml\n"
     "  list attacks|trust|scenarios\n"
     "                         list the stable names (and parameters) this build knows\n"
+    "  doctor                 show the network a run would see (after isolation)\n"
     "  help                   this text\n"
+    "\n"
+    "run, matrix and doctor enter a private user+network namespace holding only lo;\n"
+    "--no-isolate (or SIGTRUST_NO_ISOLATE=1) keeps the host's loopback instead.\n"
     "\n"
     "exit status: 0 all expectations met, 1 an expectation failed, 2 bad input or usage,\n"
     "             3 the simulator itself failed\n";
@@ -279,7 +284,26 @@ int main(int argc, char** argv) {
   }
   const std::string cmd = args.front();
   args.erase(args.begin());
+  // Runs happen in a private network namespace unless asked not to (or impossible).
+  bool isolate = !std::getenv("SIGTRUST_NO_ISOLATE");
+  if (auto it = std::find(args.begin(), args.end(), "--no-isolate"); it != args.end()) {
+    isolate = false;
+    args.erase(it);
+  }
+  if (cmd == "run" || cmd == "matrix" || cmd == "doctor") {
+    if (isolate) {
+      const auto iso = enter_private_network();
+      if (!iso.isolated)
+        std::cerr << "sigtrust: note: no private network namespace (" << iso.why_not
+                  << "); runs use the host's loopback, each in its own 127.a.b.0/24\n";
+    }
+  }
   try {
+    if (cmd == "doctor") {
+      std::cout << "isolation: " << (isolate ? "requested" : "off (--no-isolate)") << "\n"
+                << "network interfaces visible: " << visible_interfaces() << "\n";
+      return kOk;
+    }
     if (cmd == "help" || cmd == "--help" || cmd == "-h") {
       std::cout << kUsageText;
       return kOk;

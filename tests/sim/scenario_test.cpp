@@ -24,9 +24,17 @@ Vocabulary test_vocabulary() {
   ParamDecl header{"header-only", ParamDecl::Type::Bool, "false", {}, 0, 0, "flip header bytes only"};
   ParamDecl label{"label", ParamDecl::Type::String, "", {}, 0, 0, "free text"};
   v.attacks.push_back({"turn-tamper", "turn", "flips bytes in relayed records", {every, fraction, header, label}});
+  // As declared in sim/trust_policy.cpp: sas has a parameter, and it and oob-fingerprint need an
+  // out-of-band channel.
+  ParamDecl miss_rate{"miss-rate", ParamDecl::Type::Double, "0", {}, 0, 1, "chance the users overlook a mismatch"};
+  // Test-only declaration: a second configuration with parameters, for the union of their parameters.
+  ParamDecl idp{"idp", ParamDecl::Type::Choice, "idp.example", {"idp.example", "other.example"}, 0, 0, "trusted IdP"};
   v.trust = {{"no-verification", "accepts any certificate", {}, false},
              {"sdp-fingerprint", "RFC 8122 §5", {}, false},
-             {"sas", "short authentication string", {}, false}};
+             {"sas", "short authentication string", {miss_rate}, true},
+             {"oob-fingerprint", "fingerprint compared out of band", {}, true},
+             {"identity", "RFC 8827 identity assertion", {idp}, false},
+             {"tofu", "key continuity", {}, false}};
   return v;
 }
 
@@ -75,33 +83,49 @@ TEST(ScenarioLoad, FullFileLoadsWithAllFields) {
   ASSERT_EQ(s.peers.size(), 4u);
   EXPECT_EQ(s.peers[0].name, "alice");
   EXPECT_EQ(s.peers[0].trust, (std::vector<std::string>{"sdp-fingerprint", "sas"}));
+  EXPECT_EQ(s.peers[0].trust_params, (ParamValues{{"miss-rate", "0"}}));
   EXPECT_EQ(s.peers[0].where.file, path);
   EXPECT_EQ(s.peers[0].where.line, 9);
   EXPECT_EQ(s.peers[0].where.column, 5);
   EXPECT_EQ(s.peers[1].trust, (std::vector<std::string>{"sdp-fingerprint"}));
+  EXPECT_TRUE(s.peers[1].trust_params.empty());
   EXPECT_EQ(s.peers[3].name, "dave");
+  EXPECT_EQ(s.peers[3].trust_params, (ParamValues{{"miss-rate", "0.05"}}));
 
   EXPECT_EQ(s.attack.name, "downgrade-mitm");
   EXPECT_EQ(s.attack.params, (ParamValues{{"hash", "md5"}}));
   ASSERT_EQ(s.attack.rewrite.size(), 1u);
   EXPECT_EQ(s.attack.rewrite[0].from, "1 BTC to bob");
   EXPECT_EQ(s.attack.rewrite[0].to, "1 BTC to mallory");
-  EXPECT_EQ(s.attack.where.line, 18);
+  EXPECT_EQ(s.attack.where.line, 19);
   EXPECT_EQ(s.attack.where.column, 3);
 
-  ASSERT_EQ(s.sessions.size(), 2u);
+  ASSERT_EQ(s.sessions.size(), 3u);
   EXPECT_EQ(s.sessions[0].offerer, "alice");
   EXPECT_EQ(s.sessions[0].answerer, "bob");
   EXPECT_EQ(s.sessions[0].expect, "detected");
+  EXPECT_EQ(s.sessions[0].round, 0u);
+  EXPECT_TRUE(s.sessions[0].attacked);
+  EXPECT_TRUE(s.sessions[0].out_of_band);
   ASSERT_EQ(s.sessions[0].messages.size(), 2u);
   EXPECT_EQ(s.sessions[0].messages[0].from, "alice");
   EXPECT_EQ(s.sessions[0].messages[0].text, "send 1 BTC to bob");
   EXPECT_EQ(s.sessions[0].messages[1].from, "bob");
-  EXPECT_EQ(s.sessions[0].where.line, 23);
+  EXPECT_EQ(s.sessions[0].where.line, 24);
   EXPECT_EQ(s.sessions[0].where.column, 5);
-  EXPECT_EQ(s.sessions[1].offerer, "carol");
-  EXPECT_EQ(s.sessions[1].expect, "mitm-detected-late");
+  EXPECT_EQ(s.sessions[1].offerer, "dave");
+  EXPECT_EQ(s.sessions[1].answerer, "alice");
+  EXPECT_EQ(s.sessions[1].expect, "secure");
+  EXPECT_EQ(s.sessions[1].round, 1u);
+  EXPECT_FALSE(s.sessions[1].attacked);
+  EXPECT_TRUE(s.sessions[1].out_of_band);
   EXPECT_TRUE(s.sessions[1].messages.empty());
+  EXPECT_EQ(s.sessions[2].offerer, "carol");
+  EXPECT_EQ(s.sessions[2].round, 1u);
+  EXPECT_TRUE(s.sessions[2].attacked);
+  EXPECT_FALSE(s.sessions[2].out_of_band);
+  EXPECT_EQ(s.sessions[2].where.line, 37);
+  EXPECT_EQ(s.sessions[2].where.column, 5);
 }
 
 TEST(ScenarioLoad, OptionalKeysTakeTheirDefaults) {
@@ -116,6 +140,107 @@ TEST(ScenarioLoad, OptionalKeysTakeTheirDefaults) {
   EXPECT_TRUE(r->attack.rewrite.empty());
   EXPECT_EQ(r->sessions[0].where.line, 6);
   EXPECT_EQ(r->sessions[0].where.column, 5);
+  EXPECT_EQ(r->sessions[0].round, 0u);
+  EXPECT_TRUE(r->sessions[0].attacked);
+  EXPECT_FALSE(r->sessions[0].out_of_band);
+  EXPECT_TRUE(r->peers[0].trust_params.empty());
+}
+
+TEST(ScenarioLoad, SessionRoundAttackedOutOfBand) {
+  constexpr std::string_view y = R"(name: t
+peers:
+  - {name: alice, trust: sdp-fingerprint}
+  - {name: bob, trust: sdp-fingerprint}
+sessions:
+  - {offerer: alice, answerer: bob, round: 31, attacked: false, out_of_band: true, expect: secure}
+  - {offerer: bob, answerer: alice, round: +0, attacked: true, out_of_band: false, expect: secure}
+)";
+  const auto r = load(y);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->sessions.size(), 2u);
+  EXPECT_EQ(r->sessions[0].round, 31u);
+  EXPECT_FALSE(r->sessions[0].attacked);
+  EXPECT_TRUE(r->sessions[0].out_of_band);
+  EXPECT_EQ(r->sessions[1].round, 0u);
+  EXPECT_TRUE(r->sessions[1].attacked);
+  EXPECT_FALSE(r->sessions[1].out_of_band);
+}
+
+// The two-round tofu example of docs/scenarios.md: the same pair meets again in a later round.
+TEST(ScenarioLoad, SamePeersInTwoRounds) {
+  constexpr std::string_view y = R"(name: tofu-two-rounds
+peers:
+  - {name: alice, trust: tofu}
+  - {name: bob, trust: tofu}
+relay: {attack: swap-mitm}
+sessions:
+  - {offerer: alice, answerer: bob, round: 0, attacked: false, expect: secure}
+  - {offerer: alice, answerer: bob, round: 1, expect: detected}
+)";
+  const auto r = load(y);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->sessions.size(), 2u);
+  EXPECT_EQ(r->sessions[0].round, 0u);
+  EXPECT_FALSE(r->sessions[0].attacked);
+  EXPECT_EQ(r->sessions[1].round, 1u);
+  EXPECT_TRUE(r->sessions[1].attacked);
+  EXPECT_EQ(r->peers[0].trust, (std::vector<std::string>{"tofu"}));
+}
+
+// The sas example of docs/scenarios.md.
+TEST(ScenarioLoad, OutOfBandSessionForSas) {
+  constexpr std::string_view y = R"(name: sas-call
+peers:
+  - name: alice
+    trust: sdp-fingerprint+sas
+    params: {miss-rate: 0.1}
+  - {name: bob, trust: sdp-fingerprint+sas}
+relay: {attack: swap-mitm}
+sessions:
+  - {offerer: alice, answerer: bob, out_of_band: true, expect: detected}
+)";
+  const auto r = load(y);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(r->sessions[0].out_of_band);
+  EXPECT_EQ(r->peers[0].trust_params, (ParamValues{{"miss-rate", "0.1"}}));
+  EXPECT_EQ(r->peers[1].trust_params, (ParamValues{{"miss-rate", "0"}}));
+}
+
+TEST(ScenarioLoad, TrustParamsDefaultedAndValidated) {
+  const auto with_peer = [](const std::string& alice) {
+    return "name: t\npeers:\n  - " + alice +
+           "\n  - {name: bob, trust: sdp-fingerprint}\nsessions:\n"
+           "  - {offerer: alice, answerer: bob, out_of_band: true, expect: secure}\n";
+  };
+  const auto r = load(with_peer("{name: alice, trust: sas}"));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->peers[0].trust_params, (ParamValues{{"miss-rate", "0"}}));
+  for (const char* v : {"0", "1", "0.25", "1e-3", ".5", "+0.5"}) {
+    const auto p = load(with_peer(std::string("{name: alice, trust: sas, params: {miss-rate: ") + v + "}}"));
+    ASSERT_TRUE(p.ok()) << v << ": " << p.error().message;
+    EXPECT_EQ(p->peers[0].trust_params, (ParamValues{{"miss-rate", v}}));
+  }
+  // The parameters of every configuration in a combination, each at its default unless given.
+  const auto both = load(with_peer("{name: alice, trust: identity+sas, params: {idp: other.example}}"));
+  ASSERT_TRUE(both.ok()) << both.error().message;
+  EXPECT_EQ(both->peers[0].trust_params, (ParamValues{{"idp", "other.example"}, {"miss-rate", "0"}}));
+  // An empty mapping is the same as no `params`.
+  const auto empty = load(with_peer("{name: alice, trust: tofu, params: {}}"));
+  ASSERT_TRUE(empty.ok()) << empty.error().message;
+  EXPECT_TRUE(empty->peers[0].trust_params.empty());
+}
+
+TEST(ScenarioLoad, MalloryOnlyReservedExactly) {
+  constexpr std::string_view y = R"(name: t
+peers:
+  - {name: mallory2, trust: sdp-fingerprint}
+  - {name: mal, trust: sdp-fingerprint}
+sessions:
+  - {offerer: mallory2, answerer: mal, expect: secure}
+)";
+  const auto r = load(y);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->peers[0].name, "mallory2");
 }
 
 TEST(ScenarioLoad, HonestRelayIsAttackNone) {
@@ -257,7 +382,7 @@ peers:
 TEST(ScenarioRejectKeys, UnknownKeyWithoutSuggestionListsKeys) {
   EXPECT_TRUE(rejected("name: t\ncolour: red\n", "t.yaml:2:1: ",
                        "unknown key 'colour' at the top level; expected one of: name, description, deadline_ms, seed, "
-                       "peers, relay, sessions"));
+                       "peers, relay, stun, turn, sessions"));
 }
 
 TEST(ScenarioRejectKeys, MissingRequiredKey) {
@@ -325,7 +450,8 @@ TEST(ScenarioRejectPeers, BadTrustCombination) {
       rejected(with_trust("sas+sdp-fingerprint+sas"), "t.yaml:3:26: ", "trust configuration 'sas' is listed twice"));
   EXPECT_TRUE(rejected(with_trust("sas+"), "t.yaml:3:26: ", "empty trust configuration name in 'sas+'"));
   EXPECT_TRUE(rejected(with_trust("pgp"), "t.yaml:3:26: ",
-                       "unknown trust configuration 'pgp'; expected one of: no-verification, sdp-fingerprint, sas"));
+                       "unknown trust configuration 'pgp'; expected one of: no-verification, sdp-fingerprint, sas, "
+                       "oob-fingerprint, identity, tofu"));
 }
 
 TEST(ScenarioRejectPeers, DuplicatePeer) {
@@ -416,22 +542,24 @@ sessions:
 TEST(ScenarioRejectSessions, PeerInTwoSessions) {
   constexpr std::string_view y = R"(name: t
 peers:
-  - {name: alice, trust: sas}
-  - {name: bob, trust: sas}
-  - {name: carol, trust: sas}
+  - {name: alice, trust: sdp-fingerprint}
+  - {name: bob, trust: sdp-fingerprint}
+  - {name: carol, trust: sdp-fingerprint}
 sessions:
   - {offerer: alice, answerer: bob, expect: secure}
   - {offerer: carol, answerer: alice, expect: secure}
 )";
-  EXPECT_TRUE(rejected(y, "t.yaml:8:32: ", "peer 'alice' is already in the session at line 7, column 5"));
+  EXPECT_TRUE(rejected(y, "t.yaml:8:32: ",
+                       "peer 'alice' is already in the session at line 7, column 5 of round 0; a peer takes part in "
+                       "one session per round"));
 }
 
 TEST(ScenarioRejectSessions, MessageFromNonMember) {
   constexpr std::string_view y = R"(name: t
 peers:
-  - {name: alice, trust: sas}
-  - {name: bob, trust: sas}
-  - {name: carol, trust: sas}
+  - {name: alice, trust: sdp-fingerprint}
+  - {name: bob, trust: sdp-fingerprint}
+  - {name: carol, trust: sdp-fingerprint}
 sessions:
   - offerer: alice
     answerer: bob
@@ -467,6 +595,146 @@ TEST(ScenarioRejectSessions, SessionCount) {
   std::string y(kMinimal);
   y.replace(y.find("sessions:"), std::string::npos, "sessions: []\n");
   EXPECT_TRUE(rejected(y, "t.yaml:5:11: ", "a scenario needs 1 to 32 sessions, got 0"));
+}
+
+TEST(ScenarioRejectSessions, NewKeysWrongType) {
+  const auto session = [](const std::string& extra) {
+    return "name: t\npeers:\n  - {name: alice, trust: sdp-fingerprint}\n  - {name: bob, trust: sdp-fingerprint}\n"
+           "sessions:\n  - {offerer: alice, answerer: bob, " +
+           extra + "expect: secure}\n";
+  };
+  // The value starts at column 44 in each case: "  - {offerer: alice, answerer: bob, " is 36 characters.
+  EXPECT_TRUE(rejected(session("round: \"1\", "), "t.yaml:6:44: ",
+                       "round must be an integer from 0 to 31, got the quoted string '1'"));
+  EXPECT_TRUE(rejected(session("round: 1.5, "), "t.yaml:6:44: ", "round must be an integer from 0 to 31, got '1.5'"));
+  EXPECT_TRUE(rejected(session("round: [1], "), "t.yaml:6:44: ", "got a sequence"));
+  EXPECT_TRUE(rejected(session("attacked: yes, "), "t.yaml:6:47: ", "attacked must be true or false, got 'yes'"));
+  EXPECT_TRUE(rejected(session("attacked: \"false\", "), "t.yaml:6:47: ",
+                       "attacked must be true or false, got the quoted string 'false'"));
+  EXPECT_TRUE(rejected(session("attacked: 0, "), "t.yaml:6:47: ", "attacked must be true or false, got '0'"));
+  EXPECT_TRUE(rejected(session("out_of_band: 1, "), "t.yaml:6:50: ", "out_of_band must be true or false, got '1'"));
+  EXPECT_TRUE(
+      rejected(session("out_of_band: {}, "), "t.yaml:6:50: ", "out_of_band must be true or false, got a mapping"));
+  // An empty value is reported at its key.
+  EXPECT_TRUE(rejected(session("out_of_band: , "), "t.yaml:6:37: ", "out_of_band must be true or false, got nothing"));
+  // A spelling with dashes is suggested the underscore key.
+  EXPECT_TRUE(rejected(session("out-of-band: true, "), "t.yaml:6:37: ",
+                       "unknown key 'out-of-band' in a session; did you mean 'out_of_band'?"));
+}
+
+TEST(ScenarioRejectSessions, RoundOutOfRange) {
+  const auto session = [](const std::string& round) {
+    return "name: t\npeers:\n  - {name: alice, trust: sdp-fingerprint}\n  - {name: bob, trust: sdp-fingerprint}\n"
+           "sessions:\n  - {offerer: alice, answerer: bob, round: " +
+           round + ", expect: secure}\n";
+  };
+  EXPECT_TRUE(rejected(session("32"), "t.yaml:6:44: ", "round must be an integer from 0 to 31, got '32'"));
+  EXPECT_TRUE(rejected(session("-1"), "t.yaml:6:44: ", "got '-1'"));
+  EXPECT_TRUE(rejected(session("4294967296"), "t.yaml:6:44: ", "got '4294967296'"));
+  EXPECT_TRUE(load(session("31")).ok());
+}
+
+TEST(ScenarioRejectSessions, PeerTwiceInOneRound) {
+  constexpr std::string_view y = R"(name: t
+peers:
+  - {name: alice, trust: sdp-fingerprint}
+  - {name: bob, trust: sdp-fingerprint}
+  - {name: carol, trust: sdp-fingerprint}
+sessions:
+  - {offerer: alice, answerer: bob, round: 2, expect: secure}
+  - {offerer: carol, answerer: alice, round: 1, expect: secure}
+  - {offerer: bob, answerer: carol, round: 2, expect: secure}
+)";
+  // carol is free in round 2; bob is not.
+  EXPECT_TRUE(rejected(y, "t.yaml:9:15: ",
+                       "peer 'bob' is already in the session at line 7, column 5 of round 2; a peer takes part in one "
+                       "session per round"));
+  // The same sessions spread over three rounds load, and so does the same pair meeting twice.
+  std::string ok(y);
+  ok.replace(ok.rfind("round: 2"), 8, "round: 0");
+  const auto r = load(ok);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->sessions[2].round, 0u);
+  std::string again(kMinimal);
+  again += "  - {offerer: bob, answerer: alice, round: 1, expect: secure}\n";
+  EXPECT_TRUE(load(again).ok());
+  // Without `round` both sessions are in round 0.
+  std::string twice(kMinimal);
+  twice += "  - {offerer: bob, answerer: alice, expect: secure}\n";
+  EXPECT_TRUE(rejected(twice, "t.yaml:7:15: ", "peer 'bob' is already in the session at line 6, column 5 of round 0"));
+}
+
+TEST(ScenarioRejectSessions, NeedsOutOfBand) {
+  constexpr std::string_view y = R"(name: t
+peers:
+  - {name: alice, trust: sdp-fingerprint+sas}
+  - {name: bob, trust: sdp-fingerprint}
+  - {name: carol, trust: oob-fingerprint}
+sessions:
+  - offerer: alice
+    answerer: bob
+    expect: secure
+)";
+  EXPECT_TRUE(rejected(y, "t.yaml:7:14: ",
+                       "peer 'alice' uses trust 'sas', which needs a channel the attacker does not control: add "
+                       "'out_of_band: true' to this session"));
+  // Reported at whichever end needs it, also when the session is not attacked or says false.
+  std::string answerer(y);
+  answerer.replace(answerer.find("offerer: alice"), 14, "offerer: bob");
+  answerer.replace(answerer.find("answerer: bob"), 13, "answerer: carol");
+  EXPECT_TRUE(rejected(answerer, "t.yaml:8:15: ", "peer 'carol' uses trust 'oob-fingerprint', which needs a channel"));
+  EXPECT_TRUE(rejected(answerer + "    attacked: false\n", "t.yaml:8:15: ", "add 'out_of_band: true'"));
+  EXPECT_TRUE(rejected(answerer + "    out_of_band: false\n", "t.yaml:8:15: ", "add 'out_of_band: true'"));
+  const auto r = load(std::string(y) + "    out_of_band: true\n");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(r->sessions[0].out_of_band);
+  // Through load_file the message names the file.
+  const std::string path = std::string(SIGTRUST_TEST_DATA) + "/bad-scenarios/needs-out-of-band.yaml";
+  const auto f = load_file(path, test_vocabulary());
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ(f.error().message, path +
+                                   ":7:14: peer 'alice' uses trust 'sas', which needs a channel the attacker does not "
+                                   "control: add 'out_of_band: true' to this session");
+}
+
+TEST(ScenarioRejectPeers, TrustParams) {
+  const auto with_alice = [](const std::string& alice) {
+    return "name: t\npeers:\n  - " + alice + "\n  - {name: bob, trust: sdp-fingerprint}\n";
+  };
+  EXPECT_TRUE(rejected(with_alice("{name: alice, trust: sas, params: {miss-rat: 0.1}}"), "t.yaml:3:40: ",
+                       "unknown parameter 'miss-rat' of trust 'sas'; did you mean 'miss-rate'?"));
+  EXPECT_TRUE(rejected(with_alice("{name: alice, trust: sdp-fingerprint+sas, params: {colour: red}}"), "t.yaml:3:56: ",
+                       "unknown parameter 'colour' of trust 'sdp-fingerprint+sas'; expected one of: miss-rate"));
+  EXPECT_TRUE(rejected(with_alice("{name: alice, trust: sas, params: {miss-rate: 1.5}}"), "t.yaml:3:51: ",
+                       "parameter 'miss-rate' of trust 'sas' must be a number from 0 to 1, got '1.5'"));
+  EXPECT_TRUE(rejected(with_alice("{name: alice, trust: sas, params: {miss-rate: -0.1}}"), "t.yaml:3:51: ",
+                       "must be a number from 0 to 1, got '-0.1'"));
+  EXPECT_TRUE(rejected(with_alice("{name: alice, trust: sas, params: {miss-rate: \"0.5\"}}"), "t.yaml:3:51: ",
+                       "must be a number from 0 to 1, got the quoted string '0.5'"));
+  EXPECT_TRUE(rejected(with_alice("{name: alice, trust: sas, params: {miss-rate: inf}}"), "t.yaml:3:51: ",
+                       "got 'inf'"));
+  EXPECT_TRUE(rejected(with_alice("{name: alice, trust: identity+sas, params: {idp: evil.example}}"), "t.yaml:3:54: ",
+                       "invalid value 'evil.example' for parameter 'idp' of trust 'identity+sas'; did you "
+                       "mean 'idp.example'?"));
+  EXPECT_TRUE(rejected(with_alice("{name: alice, trust: sas, params: {miss-rate: 0, miss-rate: 1}}"), "t.yaml:3:54: ",
+                       "duplicate parameter 'miss-rate' of trust 'sas' (first at line 3, column 40)"));
+  EXPECT_TRUE(rejected(with_alice("{name: alice, trust: tofu, params: {miss-rate: 0}}"), "t.yaml:3:41: ",
+                       "trust 'tofu' takes no parameters"));
+  EXPECT_TRUE(rejected(with_alice("{name: alice, trust: sas, params: [miss-rate]}"), "t.yaml:3:39: ",
+                       "expected a mapping of the parameters of trust 'sas', got a sequence"));
+  EXPECT_TRUE(rejected(with_alice("{name: alice, trust: sas, param: {miss-rate: 0}}"), "t.yaml:3:31: ",
+                       "unknown key 'param' in a peer; did you mean 'params'?"));
+}
+
+TEST(ScenarioRejectPeers, ReservedName) {
+  constexpr std::string_view y = R"(name: t
+peers:
+  - {name: alice, trust: sdp-fingerprint}
+  - {name: mallory, trust: sdp-fingerprint}
+sessions:
+  - {offerer: alice, answerer: mallory, expect: secure}
+)";
+  EXPECT_TRUE(rejected(y, "t.yaml:4:12: ", "peer name 'mallory' is reserved for the attacker"));
 }
 
 TEST(ScenarioNearestName, SuggestsCloseNamesOnly) {

@@ -32,7 +32,7 @@ class Capture {
 
   // Lets the packets still in flight arrive (`drain`), then stops capturing
   // `network` and flushes the file.
-  void stop(const std::string& network, std::chrono::milliseconds drain = std::chrono::milliseconds(150));
+  void stop(const std::string& network, std::chrono::milliseconds drain = std::chrono::milliseconds(50));
 
   const std::string& path() const;
   bool opened() const;          // the file was created

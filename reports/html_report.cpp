@@ -183,10 +183,10 @@ void session_block(std::ostringstream& out, const json& run, const json& s) {
 }
 
 void diffs(std::ostringstream& out, const json& run) {
-  const auto list = rewrites(run);
-  if (list.empty()) return;
+  const auto changes = rewrites(run);
+  if (changes.empty()) return;
   out << "<h3>Rewritten messages</h3>\n";
-  for (const auto& r : list) {
+  for (const auto& r : changes) {
     out << "<h4>" << h(r.what()) << " " << h(r.from) << " &rarr; " << h(r.to) << " at " << format_ms(json(r.t_ms))
         << " ms</h4><p>" << h(r.actor) << ": " << h(r.text) << "</p>\n<pre class=\"diff\">";
     for (const auto& d : line_diff(r.before, r.after)) {

@@ -3,6 +3,7 @@
 #include <boost/program_options.hpp>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -59,6 +60,9 @@ const char* kUsageText =
     "             3 the simulator itself failed\n";
 
 using cli::UsageError;
+
+// Set by the stop watcher on SIGINT/SIGTERM.
+std::atomic<bool> g_stop{false};
 
 // Now, UTC, ISO 8601 ("2025-01-31T12:00:00Z"): when the result document was made.
 std::string utc_now() {
@@ -177,6 +181,7 @@ int cmd_run(const std::vector<std::string>& argv) {
   options.certificates = &certs;
   CoturnService coturn;  // one coturn for every run that needs it, stopped when we return
   options.coturn = &coturn;
+  options.stop = &g_stop;
   if (key_log.is_open() || dir_key_log.is_open())
     options.key_log = [&](const std::string& line) {
       std::lock_guard lock(key_log_mu);
@@ -234,6 +239,9 @@ int cmd_run(const std::vector<std::string>& argv) {
     style.verbose = vm.count("verbose") > 0;
     std::cout << reports::terminal_summary(doc, style);
   }
+  // Interrupted (SIGINT/SIGTERM): what was done is written above; 128 + the signal.
+  if (std::any_of(results.begin(), results.end(), [](const RunResult& r) { return r.interrupted; }))
+    return 128 + (stop_signal() ? stop_signal() : SIGINT);
   if (errors) return kSimulatorFailed;
   return failed ? kExpectationFailed : kOk;
 }
@@ -275,8 +283,10 @@ int cmd_report(const std::vector<std::string>& argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // coturn children die with us: on SIGINT/SIGTERM here, on SIGKILL through PR_SET_PDEATHSIG.
-  install_child_reaper_on_signals();
+  // SIGINT/SIGTERM are taken by a watcher thread (started after isolation,
+  // which needs a single-threaded process): children die at once, runs stop,
+  // partial results are written. On SIGKILL children die by PR_SET_PDEATHSIG.
+  block_stop_signals();
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
     std::cerr << kUsageText;
@@ -298,6 +308,7 @@ int main(int argc, char** argv) {
                   << "); runs use the host's loopback, each in its own 127.a.b.0/24\n";
     }
   }
+  start_stop_watcher(g_stop);
   try {
     if (cmd == "doctor") {
       std::cout << "isolation: " << (isolate ? "requested" : "off (--no-isolate)") << "\n"
@@ -315,7 +326,7 @@ int main(int argc, char** argv) {
     if (cmd == "run") return cmd_run(args);
     if (cmd == "list") return cmd_list(args);
     if (cmd == "report") return cmd_report(args);
-    if (cmd == "matrix") return cli::matrix_command(args);
+    if (cmd == "matrix") return cli::matrix_command(args, &g_stop);
     throw UsageError("unknown command '" + cmd + "'");
   } catch (const UsageError& e) {
     std::cerr << "sigtrust: " << e.what() << "\n\n" << kUsageText;

@@ -4,6 +4,7 @@
 
 #include <boost/program_options.hpp>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -15,6 +16,7 @@
 #include "attacks/registry.hpp"
 #include "reports/json_report.hpp"
 #include "reports/matrix_table.hpp"
+#include "sim/child_processes.hpp"
 #include "sim/matrix.hpp"
 
 namespace sigtrust::cli {
@@ -46,7 +48,7 @@ std::string explain(const MatrixExpectations& expected, const std::vector<std::s
 
 }  // namespace
 
-int matrix_command(const std::vector<std::string>& argv) {
+int matrix_command(const std::vector<std::string>& argv, const std::atomic<bool>* stop) {
   std::string attacks_arg, trust_arg, json_path, expectations_path = std::string(SIGTRUST_SCENARIO_DIR) + "/matrix/expected.yaml";
   unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
   po::options_description opts("matrix options");
@@ -104,6 +106,7 @@ int matrix_command(const std::vector<std::string>& argv) {
   options.certificates = &certs;
   CoturnService coturn;  // one coturn for every run that needs it, stopped when we return
   options.coturn = &coturn;
+  options.stop = stop;
   const bool tty = isatty(STDERR_FILENO);
   const auto results = run_all(cells, jobs, options, [tty](size_t done, size_t total) {
     if (tty) std::fprintf(stderr, "\r%zu/%zu cells", done, total);
@@ -126,6 +129,9 @@ int matrix_command(const std::vector<std::string>& argv) {
     std::cout << cells.size() << " cell(s), " << doc["summary"]["expectations_failed"].get<int>()
               << " expectation(s) failed" << (failed ? " (marked !)" : "") << "\n";
   }
+  // Interrupted (SIGINT/SIGTERM): what was done is written above; 128 + the signal.
+  if (std::any_of(results.begin(), results.end(), [](const RunResult& r) { return r.interrupted; }))
+    return 128 + (stop_signal() ? stop_signal() : SIGINT);
   if (errors) return 3;
   return failed ? 1 : 0;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -11,6 +12,8 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-int matrix_command(const std::vector<std::string>& args);
+// `stop` (optional): set on SIGINT/SIGTERM; the matrix then ends at once and
+// writes the cells it has, the others marked interrupted.
+int matrix_command(const std::vector<std::string>& args, const std::atomic<bool>* stop = nullptr);
 
 }  // namespace sigtrust::cli

@@ -38,7 +38,7 @@ json peer_json(const PeerResult& p) {
 
 json result_document(const std::vector<RunResult>& runs) {
   json doc{{"tool", "sigtrust"}, {"version", SIGTRUST_VERSION}, {"runs", json::array()}};
-  size_t sessions = 0, failed = 0, errors = 0;
+  size_t sessions = 0, failed = 0, errors = 0, interrupted = 0;
   for (const auto& run : runs) {
     json jr{{"scenario", run.scenario},
             {"file", run.file},
@@ -47,11 +47,13 @@ json result_document(const std::vector<RunResult>& runs) {
             {"seed", run.seed},
             {"network", run.network},
             {"deadline_reached", run.deadline_reached},
+            {"interrupted", run.interrupted},
             {"duration_ms", ms(run.duration_ms)},
             {"error", run.error.empty() ? json(nullptr) : json(run.error)},
             {"sessions", json::array()},
             {"timeline", json::array()}};
     if (!run.error.empty()) ++errors;
+    if (run.interrupted) ++interrupted;
     for (const auto& s : run.sessions) {
       ++sessions;
       if (!s.pass) ++failed;
@@ -75,7 +77,7 @@ json result_document(const std::vector<RunResult>& runs) {
     }
     doc["runs"].push_back(std::move(jr));
   }
-  doc["summary"] = {{"runs", runs.size()}, {"sessions", sessions}, {"expectations_failed", failed}, {"errors", errors}};
+  doc["summary"] = {{"runs", runs.size()}, {"sessions", sessions}, {"expectations_failed", failed}, {"errors", errors}, {"interrupted", interrupted}};
   return doc;
 }
 

@@ -16,6 +16,7 @@ namespace sigtrust {
 namespace {
 
 constexpr int kMaxChildren = 64;
+std::atomic<int> g_stop_signal{0};
 std::atomic<pid_t> g_children[kMaxChildren];
 
 void register_child(pid_t pid) {
@@ -30,13 +31,6 @@ void unregister_child(pid_t pid) {
     pid_t expected = pid;
     if (slot.compare_exchange_strong(expected, 0)) return;
   }
-}
-
-void on_signal(int sig) {
-  kill_all_children();
-  // Die of the same signal, as the shell expects.
-  signal(sig, SIG_DFL);
-  raise(sig);
 }
 
 }  // namespace
@@ -90,12 +84,35 @@ void kill_all_children() {
   }
 }
 
-void install_child_reaper_on_signals() {
-  struct sigaction sa {};
-  sa.sa_handler = &on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+namespace {
+sigset_t stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+}  // namespace
+
+int stop_signal() { return g_stop_signal.load(); }
+
+void block_stop_signals() {
+  const sigset_t set = stop_signals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+void start_stop_watcher(std::atomic<bool>& stop, int grace_ms) {
+  std::thread([&stop, grace_ms] {
+    const sigset_t set = stop_signals();
+    int sig = 0;
+    if (sigwait(&set, &sig) != 0) return;
+    kill_all_children();
+    g_stop_signal = sig;
+    stop = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(grace_ms));
+    kill_all_children();
+    _exit(128 + sig);
+  }).detach();
 }
 
 }  // namespace sigtrust

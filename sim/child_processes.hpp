@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -22,8 +23,15 @@ void reap_child(pid_t pid, int grace_ms = 500);
 // Async-signal-safe: SIGKILL to every registered child.
 void kill_all_children();
 
-// Installs SIGINT/SIGTERM handlers that kill every child, then let the
-// signal end the process as it would have (exit status 128+signal).
-void install_child_reaper_on_signals();
+// SIGINT/SIGTERM handling for a process that runs simulations: call
+// block_stop_signals() first, while the process has one thread (the mask is
+// inherited by every thread created later), then start_stop_watcher(). On
+// the first signal the watcher kills every child at once and sets `stop`, so
+// runs end and the caller can write what it has; if the process is still
+// alive `grace_ms` later, it exits with 128+signal.
+void block_stop_signals();
+void start_stop_watcher(std::atomic<bool>& stop, int grace_ms = 900);
+// The signal the watcher received (0 if none).
+int stop_signal();
 
 }  // namespace sigtrust

@@ -78,6 +78,14 @@ struct World {
 
 RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options) {
   RunResult result;
+  if (options.stop && options.stop->load()) {
+    result.scenario = s.name;
+    result.file = s.file;
+    result.attack = s.attack.name;
+    result.trust = trust_label(s);
+    result.interrupted = true;
+    return result;
+  }
   result.scenario = s.name;
   result.file = s.file;
   result.attack = s.attack.name;
@@ -210,7 +218,15 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
         }
         return true;
       };
-      if (!world->loop.run_until(round_settled, deadline)) {
+      auto stopped = [&] { return options.stop && options.stop->load(); };
+      const bool settled = world->loop.run_until([&] { return stopped() || round_settled(); }, deadline,
+                                                 std::chrono::milliseconds(options.stop ? 25 : 0));
+      if (stopped()) {
+        result.interrupted = true;
+        world->timeline.add("engine", "run.interrupted", "stopped from outside before the run finished");
+        break;
+      }
+      if (!settled) {
         result.deadline_reached = true;
         std::string waiting;
         for (const size_t si : current)

@@ -48,16 +48,25 @@ Timer MainLoop::after(std::chrono::microseconds delay, std::function<void()> fn)
   return t;
 }
 
-bool MainLoop::run_until(const std::function<bool()>& done, Clock::time_point deadline) {
+bool MainLoop::run_until(const std::function<bool()>& done, Clock::time_point deadline,
+                         std::chrono::milliseconds poll) {
   // A wake-up at the deadline bounds the blocking iteration.
   bool expired = false;
   const auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now());
   Timer wake = after(std::max(left, std::chrono::microseconds(0)), [&expired] { expired = true; });
-  while (!done()) {
-    if (expired || Clock::now() >= deadline) return false;
+  SourcePtr ticker;
+  if (poll.count() > 0) {
+    ticker.reset(g_timeout_source_new(static_cast<guint>(poll.count())));
+    g_source_set_callback(ticker.get(), [](gpointer) -> gboolean { return G_SOURCE_CONTINUE; }, nullptr, nullptr);
+    g_source_attach(ticker.get(), ctx_.get());
+  }
+  bool finished = false;
+  while (!(finished = done())) {
+    if (expired || Clock::now() >= deadline) break;
     g_main_context_iteration(ctx_.get(), TRUE);
   }
-  return true;
+  if (ticker) g_source_destroy(ticker.get());
+  return finished;
 }
 
 MainLoop::ThreadDefault::ThreadDefault(MainLoop& loop) : ctx_(loop.context()) {

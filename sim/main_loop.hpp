@@ -46,8 +46,10 @@ class MainLoop {
   Timer after(std::chrono::microseconds delay, std::function<void()> fn);
 
   // Iterates the context until `done()` is true or `deadline` passes.
-  // Returns true if done() became true.
-  bool run_until(const std::function<bool()>& done, Clock::time_point deadline);
+  // Returns true if done() became true. With `poll` > 0 the loop also wakes
+  // that often, so `done()` may watch something outside the loop (a stop flag).
+  bool run_until(const std::function<bool()>& done, Clock::time_point deadline,
+                 std::chrono::milliseconds poll = std::chrono::milliseconds(0));
 
   // Makes this context the thread-default one for its lifetime (libnice's
   // close_async and libsoup's sessions bind to the thread-default context).

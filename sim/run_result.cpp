@@ -3,7 +3,7 @@
 namespace sigtrust {
 
 bool all_passed(const RunResult& r) {
-  if (!r.error.empty()) return false;
+  if (!r.error.empty() || r.interrupted) return false;
   for (const auto& s : r.sessions)
     if (!s.pass) return false;
   return true;

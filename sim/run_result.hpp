@@ -36,6 +36,7 @@ struct RunResult {
   std::vector<TimelineEvent> timeline;
   std::string error;             // the simulator itself failed (exit 3), else empty
   bool deadline_reached = false;
+  bool interrupted = false;      // stopped from outside (SIGINT/SIGTERM) before it finished
   double duration_ms = 0;
   std::string network;           // "127.a.b.0/24"
 };

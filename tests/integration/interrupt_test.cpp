@@ -1,0 +1,50 @@
+// SIGINT during a matrix: out within a second, the partial result written
+// with the unfinished runs marked, a non-zero exit.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "run_helpers.hpp"
+
+namespace sigtrust {
+namespace {
+
+TEST(Interrupt, SigintDuringMatrixWritesPartialResultWithinASecond) {
+  const std::string json = ::testing::TempDir() + "/interrupted-" + std::to_string(getpid()) + ".json";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    freopen("/dev/null", "w", stdout);
+    freopen("/dev/null", "w", stderr);
+    execl(SIGTRUST_BINARY, SIGTRUST_BINARY, "matrix", "--jobs", "1", "--json", json.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  const auto sent = std::chrono::steady_clock::now();
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  const auto took = std::chrono::steady_clock::now() - sent;
+  EXPECT_LT(took, std::chrono::seconds(1));
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  const auto doc = nlohmann::json::parse(testing::read_text(json));
+  std::filesystem::remove(json);
+  const auto& runs = doc["runs"];
+  ASSERT_GT(runs.size(), 100u) << "every cell is listed, run or not";
+  size_t interrupted = 0, finished = 0;
+  for (const auto& r : runs) (r["interrupted"].get<bool>() ? interrupted : finished)++;
+  EXPECT_GT(interrupted, 0u);
+  EXPECT_GT(finished, 0u);
+  EXPECT_EQ(doc["summary"]["interrupted"].get<size_t>(), interrupted);
+}
+
+}  // namespace
+}  // namespace sigtrust

@@ -2,6 +2,7 @@
 
 #include "attacks/mitm_bridge.hpp"
 #include "attacks/sdp_rewrite.hpp"
+#include "attacks/turn_attacks.hpp"
 #include "sim/certificate.hpp"
 #include "sim/trust_policy.hpp"
 
@@ -85,6 +86,11 @@ const std::vector<AttackPlugin>& registry() {
       {{"setup-flip", "signaling", "rewrites a=setup so both ends take the same DTLS role", {}}, &setup_flip},
       {{"drop-answer", "signaling", "never delivers the answer", {}},
        [](AttackWorld& w) -> std::unique_ptr<Attack> { return std::make_unique<SignalingAttack<DropAnswer>>(w); }},
+      {{"turn-eavesdrop", "turn", "records every relayed datagram", {}}, &make_turn_eavesdrop},
+      {{"turn-tamper", "turn", "flips bytes in relayed DTLS records", {}}, &make_turn_tamper},
+      {{"turn-mitm", "turn", "terminates DTLS towards each peer with its own certificate", {}}, &make_turn_mitm},
+      {{"stun-lie", "stun", "answers Binding requests with the attacker's address as mapped address and forwards", {}},
+       &make_stun_lie},
   };
   return all;
 }

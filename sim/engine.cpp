@@ -124,7 +124,8 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
       return 0u;
     };
     // STUN/TURN nodes: the attacker's at its position, else the honest coturn.
-    std::optional<IceServer> stun, turn;
+    // A session the attacker leaves alone uses the honest ones (or none).
+    std::optional<IceServer> stun, turn, attacker_stun, attacker_turn;
     if (s.stun == "coturn" || s.turn == "coturn") {
       CoturnService& service = options.coturn ? *options.coturn : world->coturn;
       auto server = service.get();
@@ -134,8 +135,8 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
       world->timeline.add("engine", "coturn", "coturn serves STUN/TURN on " + server->address + ":" + std::to_string(server->port));
     }
     if (world->attack) {
-      if (auto own = world->attack->stun_server()) stun = own;
-      if (auto own = world->attack->turn_server()) turn = own;
+      attacker_stun = world->attack->stun_server();
+      attacker_turn = world->attack->turn_server();
     }
 
     // Long-term keys exist before any session: peers pinned each other's (pinned-key).
@@ -178,10 +179,11 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
           pc.counterpart = other;
           pc.offerer = side == 0;
           pc.address = plan.peer(peer_index(me));
-          pc.stun = stun;
-          pc.turn = turn;
-          pc.relay_only = spec.relay_only;
-          pc.behind_nat = spec.behind_nat;
+          pc.stun = sess.attacked && attacker_stun ? attacker_stun : stun;
+          pc.turn = sess.attacked && attacker_turn ? attacker_turn : turn;
+          // Without the node a policy needs (an unattacked session, no honest node), the peer connects directly.
+          pc.relay_only = spec.relay_only && pc.turn;
+          pc.behind_nat = spec.behind_nat && pc.stun;
           pc.relay_url = world->relay->url() + room + "?peer=" + me;
           pc.trust = spec.trust;
           pc.trust_context.params = spec.trust_params;
@@ -259,6 +261,9 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
     for (PeerResult* pr : {&sr.offerer_result, &sr.answerer_result})
       pr->dtls_peer_owner = world->registry.owner(pr->report.dtls_peer_fingerprint);
     if (auto it = world->attacker_sessions.find(sr.room); it != world->attacker_sessions.end()) sr.attacker = it->second;
+    // Attacks at the STUN/TURN position see no rooms; what they got counts for every attacked session.
+    if (auto it = world->attacker_sessions.find("*"); it != world->attacker_sessions.end() && sess.attacked)
+      sr.attacker = it->second;
 
     SessionTruth t;
     auto fill = [](EndTruth& e, const PeerResult& pr, const std::string& intended) {

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -16,6 +17,13 @@
 
 namespace sigtrust {
 namespace {
+
+bool sigint_blocked(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("SigBlk:", 0) == 0) return (std::stoull(line.substr(7), nullptr, 16) >> (SIGINT - 1)) & 1;
+  return false;
+}
 
 TEST(Interrupt, SigintDuringMatrixWritesPartialResultWithinASecond) {
   const std::string json = ::testing::TempDir() + "/interrupted-" + std::to_string(getpid()) + ".json";
@@ -26,7 +34,9 @@ TEST(Interrupt, SigintDuringMatrixWritesPartialResultWithinASecond) {
     execl(SIGTRUST_BINARY, SIGTRUST_BINARY, "matrix", "--jobs", "1", "--json", json.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  // Wait until sigtrust is up (it blocks SIGINT for its watcher thread), then let the matrix get going.
+  for (int i = 0; i < 500 && !sigint_blocked(pid); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
   const auto sent = std::chrono::steady_clock::now();
   kill(pid, SIGINT);
   int status = 0;

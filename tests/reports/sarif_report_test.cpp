@@ -21,7 +21,7 @@ test::Command validate(const json& sarif, const std::string& name) {
       (std::filesystem::temp_directory_path() / ("sigtrust-sarif-" + std::to_string(::getpid()) + "-" + name)).string();
   test::write_file(path, sarif.dump(2));
   auto r = test::shell(
-      "python3 -c 'import json, sys, jsonschema; "
+      "/usr/bin/python3 -c 'import json, sys, jsonschema; "
       "jsonschema.Draft4Validator(json.load(open(sys.argv[1]))).validate(json.load(open(sys.argv[2]))); "
       "print(\"valid\")' " SIGTRUST_TEST_DATA "/sarif/sarif-schema-2.1.0.json " +
       path);

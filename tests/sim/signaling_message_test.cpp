@@ -150,3 +150,42 @@ TEST(SignalingMessageErrors, InvalidUtf8DoesNotThrow) {
 
 }  // namespace
 }  // namespace sigtrust
+
+// ----- Found by fuzz/signaling_fuzz (docs/fuzzing.md) ------------------------
+
+namespace sigtrust {
+namespace {
+
+// `levels` containers in all: the message object, the candidate object and arrays inside it.
+std::string candidate_nested(int levels) {
+  std::string text = R"({"type":"candidate","candidate":{"a":)";
+  for (int i = 2; i < levels; ++i) text += "[";
+  for (int i = 2; i < levels; ++i) text += "]";
+  return text + "}}";
+}
+
+// A closed, well-formed 64 KiB nest parsed fine, but copying, serializing or comparing the
+// candidate recursed once per level and overflowed the stack (ASan: stack-overflow in
+// basic_json's copy constructor; a plain build with a 2 MiB stack: SIGSEGV).
+TEST(SignalingMessageFuzz, DeepNestWithinTheSizeLimitIsAnErrorNotAStackOverflow) {
+  const std::string deep = candidate_nested(32700);
+  ASSERT_LE(deep.size(), kMaxSignalingMessage);
+  const std::string message = error_of(deep);
+  EXPECT_NE(message.find("deeper than 16 levels"), std::string::npos) << message;
+}
+
+TEST(SignalingMessageFuzz, SixteenLevelsAreAcceptedSeventeenAreNot) {
+  auto ok = parse_signaling(candidate_nested(16));
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(round_trip(*ok).candidate, ok->candidate);
+  EXPECT_NE(error_of(candidate_nested(17)).find("deeper than 16 levels"), std::string::npos);
+  // Depth is counted in objects too, and malformed JSON is still reported as such.
+  std::string objects = R"({"type":"candidate","candidate":)";
+  for (int i = 0; i < 20; ++i) objects += R"({"k":)";
+  objects += "1" + std::string(20, '}') + "}";
+  EXPECT_NE(error_of(objects).find("deeper than 16 levels"), std::string::npos);
+  EXPECT_EQ(error_of(candidate_nested(17).substr(1)), "signaling message is not JSON");
+}
+
+}  // namespace
+}  // namespace sigtrust

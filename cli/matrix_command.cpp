@@ -15,7 +15,8 @@
 
 #include "attacks/registry.hpp"
 #include "reports/json_report.hpp"
-#include "reports/matrix_table.hpp"
+#include "reports/report_set.hpp"
+#include "reports/terminal_report.hpp"
 #include "sim/child_processes.hpp"
 #include "sim/matrix.hpp"
 
@@ -116,7 +117,8 @@ int matrix_command(const std::vector<std::string>& argv, const std::atomic<bool>
   const auto doc = reports::result_document(results);
   if (!json_path.empty()) {
     std::ofstream out(json_path);
-    out << doc.dump(2) << "\n";
+    // Attacker-controlled text may be invalid UTF-8: the JSON renderer replaces it rather than throwing.
+    out << reports::render(reports::Format::Json, doc);
     if (!out) {
       std::cerr << "sigtrust: cannot write " << json_path << "\n";
       return 3;
@@ -125,7 +127,9 @@ int matrix_command(const std::vector<std::string>& argv, const std::atomic<bool>
   const bool errors = std::any_of(results.begin(), results.end(), [](const RunResult& r) { return !r.error.empty(); });
   const bool failed = !std::all_of(results.begin(), results.end(), all_passed);
   if (!vm.count("quiet") || failed || errors) {
-    std::cout << reports::matrix_table(doc, isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR"));
+    reports::TerminalStyle style;
+    style.colour = isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
+    std::cout << reports::terminal_matrix(doc, style);
     std::cout << cells.size() << " cell(s), " << doc["summary"]["expectations_failed"].get<int>()
               << " expectation(s) failed" << (failed ? " (marked !)" : "") << "\n";
   }

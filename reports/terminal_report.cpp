@@ -105,4 +105,10 @@ std::string terminal_summary(const std::vector<RunResult>& runs, const TerminalS
   return terminal_summary(result_document(runs), style);
 }
 
+std::string terminal_matrix(const nlohmann::json& doc, const TerminalStyle& style) {
+  std::ostringstream out;
+  matrix_table(out, doc, style);
+  return out.str();
+}
+
 }  // namespace sigtrust::reports

@@ -21,6 +21,9 @@ struct TerminalStyle {
 // runs varying attack or trust, the matrix with coloured outcomes.
 std::string terminal_summary(const nlohmann::json& doc, const TerminalStyle& style);
 
+// Only the attack × trust table (empty when the runs vary neither), for `sigtrust matrix`.
+std::string terminal_matrix(const nlohmann::json& doc, const TerminalStyle& style);
+
 // The same, from the engine's results.
 std::string terminal_summary(const std::vector<RunResult>& runs, const TerminalStyle& style);
 

@@ -1,7 +1,9 @@
 // Repeated runs in one process (CTest label "stress"; not in the default suite).
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 
 #include "run_helpers.hpp"
 
@@ -38,6 +40,36 @@ TEST(Stress, ConsecutiveSwapMitmRunsInOneProcessAllUndetected) {
     if (r.sessions.size() != 1 || r.sessions[0].outcome != Outcome::MitmUndetected) ++failures;
   }
   EXPECT_EQ(failures, 0) << failures << " of " << n << " runs failed";
+}
+
+// The whole built-in catalogue, again and again in one process: every
+// expectation every time (SIGTRUST_CATALOGUE_RUNS, default 20; the issue's
+// soak is 1000).
+TEST(Stress, WholeCatalogueRepeatedHasNoFlakyOutcome) {
+  const char* env = std::getenv("SIGTRUST_CATALOGUE_RUNS");
+  const int n = env ? std::max(1, std::atoi(env)) : 20;
+  std::vector<scenario::Scenario> catalogue;
+  for (const auto& e : std::filesystem::directory_iterator(SIGTRUST_SOURCE_DIR "/scenarios"))
+    if (e.path().extension() == ".yaml") catalogue.push_back(testing::load_yaml(testing::read_text(e.path().string())));
+  ASSERT_GE(catalogue.size(), 15u);
+  CertificateStore store;
+  CoturnService coturn;
+  EngineOptions o;
+  o.make_attack = &attacks::make_attack;
+  o.certificates = &store;
+  o.coturn = &coturn;
+  int runs = 0, flaky = 0;
+  for (int i = 0; i < n; ++i)
+    for (const auto& s : catalogue) {
+      ++runs;
+      const auto r = run_scenario(s, o);
+      if (!all_passed(r)) {
+        ++flaky;
+        ADD_FAILURE() << "round " << i << ": " << s.name << " missed its expectation";
+      }
+    }
+  std::printf("catalogue: %d runs, %d flaky\n", runs, flaky);
+  EXPECT_EQ(flaky, 0);
 }
 
 // coturn keeps allocations it was not told to release; a reused 5-tuple then

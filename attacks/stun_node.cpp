@@ -1,5 +1,7 @@
 #include "attacks/stun_node.hpp"
 
+#include "attacks/stun_method.hpp"
+
 #include <stun/stunagent.h>
 #include <stun/stunmessage.h>
 
@@ -104,7 +106,7 @@ struct LyingStunNode::Impl {
     StunMessage req{};
     const StunValidationStatus status = stun_agent_validate(validator, &req, d.data(), d.size(), nullptr, nullptr);
     const StunClass cls = stun_message_get_class(&probe);
-    const bool binding = stun_message_get_method(&probe) == STUN_BINDING;
+    const bool binding = stun_method_of(probe.buffer) == STUN_BINDING;
     const auto reply_error = [&](StunError code) {
       StunMessage resp{};
       if (stun_agent_init_error(writer, &resp, out.data(), out.size(), &req, code))

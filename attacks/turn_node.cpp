@@ -1,5 +1,7 @@
 #include "attacks/turn_node.hpp"
 
+#include "attacks/stun_method.hpp"
+
 #include <stun/stunagent.h>
 #include <stun/stunmessage.h>
 
@@ -335,7 +337,7 @@ struct TurnNode::Impl {
     probe.buffer = const_cast<std::uint8_t*>(d.data());
     probe.buffer_len = d.size();
     const StunClass cls = stun_message_get_class(&probe);
-    const StunMethod method = stun_message_get_method(&probe);
+    const unsigned method = stun_method_of(d.data());
     const bool has_fingerprint = stun_message_has_attribute(&probe, STUN_ATTRIBUTE_FINGERPRINT);
     const bool binding = cls == STUN_REQUEST && method == STUN_BINDING;
     const bool classic = binding && !stun_message_has_cookie(&probe);

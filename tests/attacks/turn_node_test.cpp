@@ -715,6 +715,13 @@ TEST_F(TurnProtocolTest, GarbageIsDroppedCountedAndNeverFatal) {
   response[0] = 0x01;
   response[1] = 0x03;
   ASSERT_TRUE(send(response));
+  // A request of method 0x071, which no StunMethod names (a fuzzing find:
+  // reading it as that enum was undefined behaviour).
+  std::vector<std::uint8_t> unknown_method(buf.begin(), buf.begin() + 20);
+  unknown_method[0] = 0x00;
+  unknown_method[1] = 0xE1;
+  unknown_method[2] = unknown_method[3] = 0x00;
+  ASSERT_TRUE(send(unknown_method));
   // ChannelData claiming more than it carries, and on a reserved number.
   ASSERT_TRUE(send({0x40, 0x00, 0x00, 0x40, 1, 2, 3}));
   ASSERT_TRUE(send({0x7F, 0xFF, 0x00, 0x00}));

@@ -721,7 +721,10 @@ TEST_F(TurnProtocolTest, GarbageIsDroppedCountedAndNeverFatal) {
   unknown_method[0] = 0x00;
   unknown_method[1] = 0xE1;
   unknown_method[2] = unknown_method[3] = 0x00;
-  ASSERT_TRUE(send(unknown_method));
+  // Unauthenticated, it is challenged (401) before its method matters.
+  const auto before = turn.unauthorized();
+  attacker.socket.send_to(server, unknown_method);
+  ASSERT_TRUE(loop.run_until([&] { return turn.unauthorized() > before; }, deadline()));
   // ChannelData claiming more than it carries, and on a reserved number.
   ASSERT_TRUE(send({0x40, 0x00, 0x00, 0x40, 1, 2, 3}));
   ASSERT_TRUE(send({0x7F, 0xFF, 0x00, 0x00}));

@@ -31,6 +31,7 @@ struct Nodes {
   attacks::LyingStunNode stun{loop, "127.0.0.1", timeline};
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
+  ~Nodes() { close(fd); }
   Nodes() {
     sockaddr_in me{};
     me.sin_family = AF_INET;
@@ -52,8 +53,16 @@ struct Nodes {
   }
 };
 
+// The nodes keep state across inputs, as on the network; they are made anew
+// every so many inputs because their timeline (one event per lie told) grows
+// with every Binding request, which a run bounds but a fuzzing session does not.
 Nodes& nodes() {
-  static Nodes* n = new Nodes();  // lives for the whole fuzzing run
+  static std::unique_ptr<Nodes> n;
+  static unsigned inputs = 0;
+  if (!n || ++inputs % 20000 == 0) {
+    n.reset();
+    n = std::make_unique<Nodes>();
+  }
   return *n;
 }
 

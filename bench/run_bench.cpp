@@ -3,6 +3,7 @@
 // Reports (1) honest and swap-mitm runs in one process, certificates made
 // once and reused (excluded from the figures), and (2) the whole
 // `sigtrust run scenarios/honest.yaml` process, fork to exit.
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -86,9 +87,54 @@ Stats whole_process(const std::string& binary, const std::string& file, int runs
   return stats(t);
 }
 
+// N honest pairs in one run (one main loop), certificates made beforehand:
+// wall time of the run and the process's peak RSS after it.
+void scale(const std::vector<int>& sizes) {
+  for (const int n : sizes) {
+    scenario::Scenario s;
+    s.name = "scale-" + std::to_string(n);
+    s.deadline_ms = 60000;
+    for (int i = 0; i < 2 * n; ++i) {
+      scenario::PeerSpec p;
+      p.name = "p" + std::to_string(i);
+      p.trust = {"sdp-fingerprint"};
+      s.peers.push_back(p);
+    }
+    for (int i = 0; i < n; ++i) {
+      scenario::SessionSpec ss;
+      ss.offerer = "p" + std::to_string(2 * i);
+      ss.answerer = "p" + std::to_string(2 * i + 1);
+      ss.expect = "secure";
+      ss.messages = {{ss.offerer, "hello"}, {ss.answerer, "hello"}};
+      s.sessions.push_back(ss);
+    }
+    CertificateStore store;
+    for (const auto& p : s.peers) store.get(p.name);
+    EngineOptions o;
+    o.make_attack = &attacks::make_attack;
+    o.certificates = &store;
+    const auto start = Clock::now();
+    const auto r = run_scenario(s, o);
+    const double ms = Ms(Clock::now() - start).count();
+    int secure = 0;
+    for (const auto& ss : r.sessions) secure += ss.outcome == Outcome::Secure;
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    std::printf("scale: %4d pairs in one run: %8.1f ms, %.2f ms/pair, %d/%d secure, peak RSS %ld MiB\n", n, ms,
+                ms / n, secure, n, usage.ru_maxrss / 1024);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && !std::strcmp(argv[1], "--scale")) {
+    std::vector<int> sizes;
+    for (int i = 2; i < argc; ++i) sizes.push_back(std::atoi(argv[i]));
+    if (sizes.empty()) sizes = {10, 50, 100, 200, 500};
+    scale(sizes);
+    return 0;
+  }
   int runs = 200, processes = 50;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--runs")) runs = std::atoi(argv[i + 1]);

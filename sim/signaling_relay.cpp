@@ -160,21 +160,31 @@ SignalingRelay::SignalingRelay(MainLoop& loop, const std::string& address, Timel
   impl_->server.reset(SOUP_SERVER(g_object_new(SOUP_TYPE_SERVER, nullptr)));
   soup_server_add_websocket_handler(impl_->server.get(), "/", nullptr, nullptr, &Impl::on_websocket, impl_.get(),
                                     nullptr);
+  // Our own listening socket: GLib's default backlog of 10 makes the
+  // eleventh simultaneous WebSocket client wait for a SYN retransmission
+  // (a whole second) when many sessions start at once.
   GInetAddress* inet = g_inet_address_new_from_string(address.c_str());
   if (!inet) throw Failure("relay: bad listen address " + address);
   GSocketAddress* sa = g_inet_socket_address_new(inet, 0);
   g_object_unref(inet);
   GError* err = nullptr;
-  const gboolean ok = soup_server_listen(impl_->server.get(), sa, SoupServerListenOptions(0), &err);
+  ObjectPtr<GSocket> sock(g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &err));
+  bool ok = sock != nullptr;
+  if (ok) {
+    g_socket_set_listen_backlog(sock.get(), 1024);
+    ok = g_socket_bind(sock.get(), sa, TRUE, &err) && g_socket_listen(sock.get(), &err) &&
+         soup_server_listen_socket(impl_->server.get(), sock.get(), SoupServerListenOptions(0), &err);
+  }
   g_object_unref(sa);
   if (!ok) {
     std::string why = err ? err->message : "unknown error";
     if (err) g_error_free(err);
     throw Failure("relay: cannot listen on " + address + ": " + why);
   }
-  GSList* uris = soup_server_get_uris(impl_->server.get());
-  if (uris) port_ = static_cast<std::uint16_t>(g_uri_get_port(static_cast<GUri*>(uris->data)));
-  g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
+  if (GSocketAddress* local = g_socket_get_local_address(sock.get(), nullptr)) {
+    port_ = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
+    g_object_unref(local);
+  }
   if (port_ == 0) throw Failure("relay: no listening port on " + address);
 }
 

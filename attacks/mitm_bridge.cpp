@@ -100,17 +100,7 @@ struct MitmBridge::RoomBridge {
   }
 
   void relay_data(int from, std::string text) {
-    report().plaintext_read.push_back(text);
-    event("attack.read", "read \"" + text.substr(0, 200) + "\" from " + legs[from].victim);
-    for (const auto& r : bridge.world_.rewrite) {
-      if (r.from.empty()) continue;
-      const auto pos = text.find(r.from);
-      if (pos == std::string::npos) continue;
-      const std::string before = text;
-      text.replace(pos, r.from.size(), r.to);
-      report().rewritten.push_back(before + " -> " + text);
-      event("attack.rewrite-data", "changed \"" + before.substr(0, 200) + "\" to \"" + text.substr(0, 200) + "\"");
-    }
+    text = read_plaintext(bridge.world_, report(), legs[from].victim, std::move(text));
     Leg& to = legs[1 - from];
     if (to.dtls && to.dtls->state() == DtlsEndpoint::State::Connected) to.dtls->send(text);
     else to.pending_data.push_back(std::move(text));
@@ -213,6 +203,22 @@ struct MitmBridge::RoomBridge {
     deliver(serialize(out));
   }
 };
+
+std::string read_plaintext(AttackWorld& world, AttackerSessionReport& report, const std::string& from,
+                           std::string text) {
+  report.plaintext_read.push_back(text);
+  world.timeline.add(world.name, "attack.read", "read \"" + text.substr(0, 200) + "\" from " + from);
+  for (const auto& r : world.rewrite) {
+    const auto pos = r.from.empty() ? std::string::npos : text.find(r.from);
+    if (pos == std::string::npos) continue;
+    const std::string before = text;
+    text.replace(pos, r.from.size(), r.to);
+    report.rewritten.push_back(before + " -> " + text);
+    world.timeline.add(world.name, "attack.rewrite-data",
+                       "changed \"" + before.substr(0, 200) + "\" to \"" + text.substr(0, 200) + "\"");
+  }
+  return text;
+}
 
 MitmBridge::MitmBridge(AttackWorld& world, BridgeOptions options)
     : world_(world), options_(std::move(options)), cert_(world.name) {

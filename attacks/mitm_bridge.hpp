@@ -29,6 +29,12 @@ struct BridgeOptions {
   std::vector<std::string> strip_attributes;  // further attributes to remove (e.g. "identity")
 };
 
+// What any man in the middle does with a plaintext message it decrypted on
+// one leg: records it, applies the scenario's rewrite rules (each recorded in
+// the report and the timeline), and returns what to send on the other leg.
+std::string read_plaintext(AttackWorld& world, AttackerSessionReport& report, const std::string& from,
+                           std::string text);
+
 class MitmBridge : public SignalingInterceptor {
  public:
   MitmBridge(AttackWorld& world, BridgeOptions options);

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "attacks/mitm_bridge.hpp"
 #include "attacks/relay_tap.hpp"
 #include "attacks/stun_node.hpp"
 #include "attacks/turn_node.hpp"
@@ -127,15 +128,7 @@ class TurnMitm : public TurnPosition {
   }
 
   void carry(const std::string& from, std::string text) {
-    report().plaintext_read.push_back(text);
-    world_.timeline.add(world_.name, "attack.read", "read \"" + text.substr(0, 200) + "\"");
-    for (const auto& r : world_.rewrite) {
-      const auto pos = r.from.empty() ? std::string::npos : text.find(r.from);
-      if (pos == std::string::npos) continue;
-      const std::string before = text;
-      text.replace(pos, r.from.size(), r.to);
-      report().rewritten.push_back(before + " -> " + text);
-    }
+    text = read_plaintext(world_, report(), "the client of " + from, std::move(text));
     Leg& to = legs_[legs_[from].peer];
     if (to.dtls && to.dtls->state() == DtlsEndpoint::State::Connected) to.dtls->send(text);
     else to.pending.push_back(std::move(text));

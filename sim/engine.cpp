@@ -142,7 +142,12 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
     // Long-term keys exist before any session: peers pinned each other's (pinned-key).
     std::map<std::string, const PublicKey*> pinned;
     for (const auto& p : s.peers) pinned[p.name] = &store.long_term_key(p.name).public_key();
-    world->idp = std::make_unique<IdentityProvider>();
+    // The IdP's signing key only where a peer uses identity assertions: key
+    // generation would otherwise be per-run work every run pays.
+    const bool assertions = std::any_of(s.peers.begin(), s.peers.end(), [](const scenario::PeerSpec& p) {
+      return std::any_of(p.trust.begin(), p.trust.end(), [](const std::string& t) { return t.rfind("identity", 0) == 0; });
+    });
+    if (assertions) world->idp = std::make_unique<IdentityProvider>();
 
     // Rounds run one after the other; the sessions of a round at once.
     std::vector<std::uint32_t> rounds;

@@ -87,6 +87,9 @@ struct Packet {
   // From an INIT or INIT ACK chunk (RFC 9260 §3.3.2, §3.3.3): the TSN the
   // sender of this packet will give its first DATA chunk.
   std::optional<std::uint32_t> initial_tsn;
+  // From a FORWARD TSN chunk (RFC 3758 §3.2): the sender has abandoned every
+  // DATA chunk up to this TSN (partially reliable channels, RFC 8831 §6.1).
+  std::optional<std::uint32_t> forward_tsn;
 };
 
 // Parses one SCTP packet. Structure only: a wrong checksum is reported in
@@ -94,7 +97,7 @@ struct Packet {
 // length 70000 past end of packet": fewer than 12 bytes; a chunk whose header,
 // length or padding (RFC 9260 §3.2: every chunk padded to 4 bytes) does not fit
 // in the packet; a chunk length under 4; a DATA chunk under 16 bytes; an INIT
-// or INIT ACK under 20 bytes.
+// or INIT ACK under 20 bytes, a FORWARD TSN under 8.
 Result<Packet> parse_packet(std::span<const std::uint8_t> bytes);
 
 // A whole data-channel message as the application sent it.
@@ -182,10 +185,12 @@ using PayloadRewrite =
 // message (B and E set) of PPID 51 (text) or 53 (binary), and for which
 // `rewrite` returns a value, carries that value instead: chunk length and
 // padding fixed, every other chunk byte for byte as it was, CRC32c recomputed
-// (left 0 if it was 0: RFC 9653 zero checksum). nullopt if the packet does not
+// (left 0 if it was 0: RFC 9653 zero checksum). An empty new payload is sent
+// as browsers send an empty message (RFC 8831 §6.6): PPID 56 or 57 and one
+// zero byte. `rewrite` sees a retransmitted chunk again and should give the
+// same answer (the receiver may already hold the first copy). nullopt if the packet does not
 // parse, its checksum is wrong (its receiver would drop it; a fixed checksum
-// would make it accept it), nothing changed, a new payload is empty (RFC 8831
-// §6.6 sends empty messages under other PPIDs), or the packet would grow past
+// would make it accept it), nothing changed, or the packet would grow past
 // max_packet_bytes (by default what one DTLS record can carry, RFC 6347 §4.1 /
 // RFC 5246 §6.2.1: 2^14 bytes of plaintext; at most 65535, a chunk's length).
 std::optional<std::vector<std::uint8_t>> rewrite_packet(std::span<const std::uint8_t> packet,

@@ -1,0 +1,325 @@
+// Micro benchmarks of the pure parts (Google Benchmark):
+//   sigtrust_micro_bench [--benchmark_filter=REGEX] [--benchmark_repetitions=N] ...
+// SDP parse and write, the MITM bridge's SDP rewrite (swap, strip, append,
+// downgrade), certificate fingerprint and creation, outcome classification,
+// signaling message parse, and rendering the result document in every format.
+//
+// Inputs are real: at start-up the honest, swap-mitm and strip-mitm catalogue
+// scenarios are run once on loopback; the SDP the peers sent, the attacker's
+// rewritten SDP and the result document of those runs are what is measured.
+// Each benchmark checks its result once before timing and aborts if it is
+// wrong, so a figure always stands for work that was done right.
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "attacks/registry.hpp"
+#include "attacks/sdp_rewrite.hpp"
+#include "reports/json_report.hpp"
+#include "reports/report_set.hpp"
+#include "sim/certificate.hpp"
+#include "sim/engine.hpp"
+#include "sim/outcome.hpp"
+#include "sim/scenario.hpp"
+#include "sim/sdp.hpp"
+#include "sim/signaling_message.hpp"
+
+using namespace sigtrust;
+
+namespace {
+
+[[noreturn]] void fail(const std::string& what) {
+  std::fprintf(stderr, "sigtrust_micro_bench: wrong result: %s\n", what.c_str());
+  std::abort();
+}
+
+void check(bool ok, const std::string& what) {
+  if (!ok) fail(what);
+}
+
+// What the start-up runs produced, read by every benchmark.
+struct Inputs {
+  std::vector<RunResult> runs;   // honest, swap-mitm, strip-mitm
+  nlohmann::json document;       // reports::result_document(runs)
+  std::string offer, answer;     // SDP alice and bob sent in the honest run
+  std::string forged_offer;      // what bob received from the swap-mitm relay
+  sdp::Fingerprint alice_fp;     // alice's certificate's fingerprint
+  LocalIce mallory_ice;          // the attacker's ICE data, as it wrote it into the forged offer
+  std::unique_ptr<Certificate> mallory;  // an attacker certificate (the bridge makes one per run)
+};
+
+Inputs* g_in = nullptr;
+
+Inputs make_inputs() {
+  Inputs in;
+  const std::string dir = SIGTRUST_SOURCE_DIR "/scenarios/";
+  CertificateStore store;
+  EngineOptions o;
+  o.make_attack = &attacks::make_attack;
+  o.certificates = &store;
+  for (const char* name : {"honest", "swap-mitm", "strip-mitm"}) {
+    auto s = scenario::load_file(dir + name + ".yaml", attacks::vocabulary());
+    if (!s) fail(s.error().message);
+    in.runs.push_back(run_scenario(*s, o));
+    check(all_passed(in.runs.back()), std::string("start-up run of ") + name + " did not meet its expectation");
+  }
+  in.document = reports::result_document(in.runs);
+  const auto& honest = in.runs[0].sessions.at(0);
+  in.offer = honest.offerer_result.report.sdp_sent;
+  in.answer = honest.answerer_result.report.sdp_sent;
+  in.forged_offer = in.runs[1].sessions.at(0).answerer_result.report.sdp_received;
+  in.alice_fp = *sdp::parse_fingerprint(store.get("alice").fingerprint());
+  auto forged = sdp::parse(in.forged_offer);
+  check(forged.ok(), "the forged offer parses");
+  const auto t = sdp::transport_info(*forged);
+  check(t.ice_ufrag && t.ice_pwd && !t.candidates.empty(), "the forged offer carries ICE data");
+  in.mallory_ice = LocalIce{*t.ice_ufrag, *t.ice_pwd, t.candidates};
+  in.mallory = std::make_unique<Certificate>("mallory");
+  return in;
+}
+
+// ----- SDP ----------------------------------------------------------------
+
+void sdp_parse(benchmark::State& state) {
+  const auto& in = *g_in;
+  {
+    auto s = sdp::parse(in.offer);
+    check(s.ok(), "offer parses");
+    const auto t = sdp::transport_info(*s);
+    check(t.fingerprints.size() == 1 && t.fingerprints[0] == in.alice_fp, "offer carries alice's fingerprint");
+    check(!t.candidates.empty() && t.setup == "actpass", "offer carries candidates and a=setup:actpass");
+    check(sdp::write(*s) == in.offer, "write(parse(offer)) == offer");
+  }
+  for (auto _ : state) {
+    auto s = sdp::parse(in.offer);
+    benchmark::DoNotOptimize(s);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * in.offer.size()));
+}
+
+// What a peer does with a received description: parse, then read its transport attributes.
+void sdp_parse_transport_info(benchmark::State& state) {
+  const auto& in = *g_in;
+  check(sdp::transport_info(*sdp::parse(in.answer)).setup.has_value(), "answer has a=setup");
+  for (auto _ : state) {
+    auto t = sdp::transport_info(*sdp::parse(in.answer));
+    benchmark::DoNotOptimize(t);
+  }
+}
+
+void sdp_write(benchmark::State& state) {
+  const auto& in = *g_in;
+  const auto s = *sdp::parse(in.offer);
+  check(sdp::write(s) == in.offer, "write(parse(offer)) == offer");
+  for (auto _ : state) {
+    auto text = sdp::write(s);
+    benchmark::DoNotOptimize(text);
+  }
+}
+
+// The MITM bridge's work on one intercepted offer (attacks/mitm_bridge.cpp
+// forge()): parse, substitute ICE data and fingerprints, write.
+enum class Style { Swap, Strip, Append, Downgrade };
+
+std::string forge(const std::string& text, Style style, const Inputs& in) {
+  auto parsed = sdp::parse(text);
+  if (!parsed) fail("offer parses");
+  sdp::Session s = *parsed;
+  std::vector<sdp::Fingerprint> fps;
+  switch (style) {
+    case Style::Strip: break;
+    case Style::Swap: fps.push_back(*sdp::parse_fingerprint(in.mallory->fingerprint())); break;
+    case Style::Append:
+      fps = sdp::transport_info(s).fingerprints;
+      fps.push_back(*sdp::parse_fingerprint(in.mallory->fingerprint()));
+      break;
+    case Style::Downgrade: fps.push_back(*in.mallory->fingerprint("sha-1")); break;
+  }
+  attacks::set_transport(s, in.mallory_ice);
+  attacks::set_fingerprints(s, fps);
+  return sdp::write(s);
+}
+
+void sdp_rewrite(benchmark::State& state, Style style) {
+  const auto& in = *g_in;
+  {
+    const auto out = forge(in.offer, style, in);
+    const auto t = sdp::transport_info(*sdp::parse(out));
+    check(t.ice_ufrag == in.mallory_ice.ufrag && t.candidates == in.mallory_ice.candidates,
+          "rewrite puts the attacker's ICE data in");
+    const auto mallory_fp = *sdp::parse_fingerprint(in.mallory->fingerprint());
+    switch (style) {
+      case Style::Swap:
+        check(t.fingerprints == std::vector{mallory_fp}, "swap leaves only the attacker's fingerprint");
+        break;
+      case Style::Strip: check(t.fingerprints.empty(), "strip removes every fingerprint"); break;
+      case Style::Append:
+        check(t.fingerprints == std::vector{in.alice_fp, mallory_fp}, "append keeps alice's and adds the attacker's");
+        break;
+      case Style::Downgrade:
+        check(t.fingerprints.size() == 1 && t.fingerprints[0].hash == "sha-1" &&
+                  t.fingerprints[0] == *in.mallory->fingerprint("sha-1"),
+              "downgrade writes the attacker's sha-1 fingerprint");
+        break;
+    }
+  }
+  for (auto _ : state) {
+    auto out = forge(in.offer, style, in);
+    benchmark::DoNotOptimize(out);
+  }
+}
+
+// ----- Certificates -------------------------------------------------------
+
+void fingerprint_sha256(benchmark::State& state) {
+  const auto& cert = *g_in->mallory;
+  {
+    auto fp = fingerprint_of(cert.der(), "sha-256");
+    check(fp.ok() && sdp::format_fingerprint(*fp) == cert.fingerprint(), "fingerprint_of(der) == the certificate's");
+  }
+  for (auto _ : state) {
+    auto fp = fingerprint_of(cert.der(), "sha-256");
+    benchmark::DoNotOptimize(fp);
+  }
+}
+
+// What a trust policy does per handshake: fingerprint the certificate it got
+// and compare with what the SDP listed.
+void fingerprint_verify(benchmark::State& state) {
+  const auto& in = *g_in;
+  const auto expected = *sdp::parse_fingerprint(in.mallory->fingerprint());
+  check(same_fingerprint(*fingerprint_of(in.mallory->der(), expected.hash), expected), "the fingerprints match");
+  check(!same_fingerprint(*fingerprint_of(in.mallory->der(), expected.hash), in.alice_fp), "alice's does not");
+  for (auto _ : state) {
+    const bool same = same_fingerprint(*fingerprint_of(in.mallory->der(), expected.hash), expected);
+    benchmark::DoNotOptimize(same);
+  }
+}
+
+void certificate_create(benchmark::State& state) {
+  {
+    Certificate c("bob");
+    check(c.der().size() > 100 && c.fingerprint().rfind("sha-256 ", 0) == 0 &&
+              sdp::format_fingerprint(*fingerprint_of(c.der(), "sha-256")) == c.fingerprint(),
+          "a new certificate has a DER body and its own sha-256 fingerprint");
+  }
+  for (auto _ : state) {
+    Certificate c("bob");
+    benchmark::DoNotOptimize(c.der().data());
+  }
+}
+
+// ----- Outcome classification --------------------------------------------
+
+SessionTruth truth(bool mitm, bool alarm, bool connected) {
+  SessionTruth t;
+  for (EndTruth* e : {&t.offerer, &t.answerer}) {
+    e->handshake_done = connected;
+    e->entered_data_phase = connected;
+    e->dtls_peer_owner = connected ? (mitm ? "mallory" : (e == &t.offerer ? "bob" : "alice")) : "";
+    e->intended_peer = e == &t.offerer ? "bob" : "alice";
+  }
+  if (alarm) t.answerer.alarms = {"fingerprint-mismatch"};
+  t.attacker_read_plaintext = mitm && connected;
+  return t;
+}
+
+void outcome_classify(benchmark::State& state) {
+  const std::vector<std::pair<SessionTruth, Outcome>> cases = {
+      {truth(false, false, true), Outcome::Secure},         {truth(true, false, true), Outcome::MitmUndetected},
+      {truth(true, true, true), Outcome::MitmDetectedLate}, {truth(true, true, false), Outcome::Detected},
+      {truth(false, false, false), Outcome::Failed},
+  };
+  for (const auto& [t, want] : cases)
+    check(classify(t) == want, "classify gives " + std::string(to_string(want)));
+  for (auto _ : state)
+    for (const auto& c : cases) {
+      auto o = classify(c.first);
+      benchmark::DoNotOptimize(o);
+    }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * cases.size()));
+}
+
+// ----- Signaling ----------------------------------------------------------
+
+void signaling_parse(benchmark::State& state) {
+  const auto& in = *g_in;
+  const std::string text = serialize(SignalingMessage{SignalingMessage::Type::Offer, in.offer, {}});
+  {
+    auto m = parse_signaling(text);
+    check(m.ok() && m->type == SignalingMessage::Type::Offer && m->sdp == in.offer, "offer message parses back");
+  }
+  for (auto _ : state) {
+    auto m = parse_signaling(text);
+    benchmark::DoNotOptimize(m);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
+}
+
+// ----- Reports ------------------------------------------------------------
+
+void result_document(benchmark::State& state) {
+  const auto& in = *g_in;
+  check(reports::result_document(in.runs)["summary"]["expectations_failed"] == 0, "document of passing runs");
+  for (auto _ : state) {
+    auto doc = reports::result_document(in.runs);
+    benchmark::DoNotOptimize(doc);
+  }
+}
+
+void render(benchmark::State& state, reports::Format format) {
+  const auto& doc = g_in->document;
+  {
+    const std::string out = reports::render(format, doc);
+    check(out.size() > 200, "report is not empty");
+    for (const char* name : {"swap-mitm", "strip-mitm"})
+      check(out.find(name) != std::string::npos, std::string("report names ") + name);
+    if (format == reports::Format::Json) check(nlohmann::json::parse(out) == doc, "JSON report reads back");
+  }
+  for (auto _ : state) {
+    auto out = reports::render(format, doc);
+    benchmark::DoNotOptimize(out);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  Inputs in = make_inputs();
+  g_in = &in;
+  std::fprintf(stderr, "inputs: offer %zu bytes, result document of %zu runs (%zu bytes as JSON)\n", in.offer.size(),
+               in.runs.size(), in.document.dump().size());
+
+  benchmark::RegisterBenchmark("sdp/parse", sdp_parse);
+  benchmark::RegisterBenchmark("sdp/parse+transport_info", sdp_parse_transport_info);
+  benchmark::RegisterBenchmark("sdp/write", sdp_write);
+  benchmark::RegisterBenchmark("sdp/rewrite/swap", sdp_rewrite, Style::Swap);
+  benchmark::RegisterBenchmark("sdp/rewrite/strip", sdp_rewrite, Style::Strip);
+  benchmark::RegisterBenchmark("sdp/rewrite/append", sdp_rewrite, Style::Append);
+  benchmark::RegisterBenchmark("sdp/rewrite/downgrade-sha1", sdp_rewrite, Style::Downgrade);
+  benchmark::RegisterBenchmark("certificate/fingerprint-sha256", fingerprint_sha256);
+  benchmark::RegisterBenchmark("certificate/fingerprint-verify", fingerprint_verify);
+  benchmark::RegisterBenchmark("certificate/create", certificate_create)->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("outcome/classify-x5", outcome_classify);
+  benchmark::RegisterBenchmark("signaling/parse-offer", signaling_parse);
+  benchmark::RegisterBenchmark("report/result_document", result_document)->Unit(benchmark::kMicrosecond);
+  for (const auto& [name, format] : std::vector<std::pair<const char*, reports::Format>>{
+           {"report/json", reports::Format::Json},
+           {"report/terminal", reports::Format::Terminal},
+           {"report/markdown", reports::Format::Markdown},
+           {"report/html", reports::Format::Html},
+           {"report/junit", reports::Format::Junit},
+           {"report/sarif", reports::Format::Sarif}})
+    benchmark::RegisterBenchmark(name, render, format)->Unit(benchmark::kMicrosecond);
+
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  g_in = nullptr;
+  return 0;
+}

@@ -192,7 +192,8 @@ using PayloadRewrite =
 // parse, its checksum is wrong (its receiver would drop it; a fixed checksum
 // would make it accept it), nothing changed, or the packet would grow past
 // max_packet_bytes (by default what one DTLS record can carry, RFC 6347 §4.1 /
-// RFC 5246 §6.2.1: 2^14 bytes of plaintext; at most 65535, a chunk's length).
+// RFC 5246 §6.2.1: 2^14 bytes of plaintext). A payload that would make its
+// chunk longer than 65535 bytes is left as it was.
 std::optional<std::vector<std::uint8_t>> rewrite_packet(std::span<const std::uint8_t> packet,
                                                         const PayloadRewrite& rewrite,
                                                         std::size_t max_packet_bytes = 1 << 14);

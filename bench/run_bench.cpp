@@ -63,7 +63,9 @@ scenario::Scenario load(const std::string& path) {
 double cpu_ms() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
-  const auto ms = [](const timeval& t) { return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_usec) / 1e3; };
+  const auto ms = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_usec) / 1e3;
+  };
   return ms(u.ru_utime) + ms(u.ru_stime);
 }
 
@@ -79,7 +81,8 @@ std::string why_failed(const RunResult& r) {
   if (r.interrupted) return "interrupted";
   for (const auto& ss : r.sessions)
     if (!ss.pass)
-      return ss.offerer + " -> " + ss.answerer + ": " + std::string(to_string(ss.outcome)) + ", expected " + ss.expected;
+      return ss.offerer + " -> " + ss.answerer + ": " + std::string(to_string(ss.outcome)) + ", expected " +
+             ss.expected;
   return "?";
 }
 
@@ -213,7 +216,7 @@ int main(int argc, char** argv) {
     o.certificates = &store;
     std::printf("Catalogue scenarios in one process, %d runs each (certificates and coturn start excluded)\n", runs);
     std::printf("%-28s %7s %7s %7s %7s %7s %9s  %-8s %s\n", "scenario", "median", "p10", "p90", "min", "max",
-                "CPU/run", "expect", "target");
+                "CPU/run", "expects", "target");
     for (const auto& file : catalogue(dir)) {
       const auto s = load(file);
       const Batch b = in_process(s, runs, o);
@@ -227,7 +230,8 @@ int main(int argc, char** argv) {
     }
     std::printf("(milliseconds; CPU/run is user+sys of this process, so coturn's own CPU is not in it)\n\n");
     if (batches.count("honest"))
-      std::printf("CPU per connection, honest runs (1 connection each):    %5.2f ms   target <= 2.6 ms (yardstick 1.7)\n",
+      std::printf("CPU per connection, honest runs (1 connection each):     %5.2f ms   target <= 2.6 ms"
+                  " (yardstick 1.7)\n",
                   batches["honest"].cpu_ms_per_run);
     if (batches.count("swap-mitm"))
       std::printf("CPU per connection, swap-mitm runs (2 connections each): %5.2f ms   target <= 2.6 ms\n",

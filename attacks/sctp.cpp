@@ -67,28 +67,31 @@ void write_checksum(std::uint8_t* p, std::uint32_t crc) {
 std::size_t padded(std::size_t length) { return (length + 3) & ~std::size_t{3}; }
 
 // Walks the chunks of a packet whose common header is present, calling
-// on_chunk(index, offset, type, flags, length) for each, after checking that
-// its header, length and padding fit (RFC 9260 §3.2). Returns the reason the
-// packet is malformed, or an empty string.
+// on_chunk(offset, type, flags, length) for each, after checking that its
+// header, length and padding fit (RFC 9260 §3.2); on_chunk returns why it
+// refuses the chunk, or nullptr. Returns the reason the packet is malformed,
+// or an empty string.
 template <typename OnChunk>
 std::string walk_chunks(std::span<const std::uint8_t> bytes, OnChunk&& on_chunk) {
   std::size_t offset = kCommonHeaderBytes;
   for (std::size_t index = 1; offset < bytes.size(); ++index) {
     const std::size_t left = bytes.size() - offset;
-    const std::string which = "chunk " + std::to_string(index);
     if (left < kChunkHeaderBytes) {
-      return which + " header truncated: " + std::to_string(left) + " bytes left at offset " + std::to_string(offset);
+      return "chunk " + std::to_string(index) + " header truncated: " + std::to_string(left) +
+             " bytes left at offset " + std::to_string(offset);
     }
     const std::uint8_t* p = bytes.data() + offset;
     const std::uint8_t type = p[0];
     const std::size_t length = be16(p + 2);
-    const std::string named = which + " (type " + std::to_string(type) + ") length " + std::to_string(length);
-    if (length < kChunkHeaderBytes) return named + " is under 4";
-    if (length > left) return named + " past end of packet (" + std::to_string(left) + " bytes left)";
+    auto refuse = [&](const std::string& why) {
+      return "chunk " + std::to_string(index) + " (type " + std::to_string(type) + ") length " +
+             std::to_string(length) + " " + why;
+    };
+    if (length < kChunkHeaderBytes) return refuse("is under 4");
+    if (length > left) return refuse("past end of packet (" + std::to_string(left) + " bytes left)");
     // RFC 9260 §3.2: the sender MUST pad every chunk, the last one too, to a multiple of 4 bytes.
-    if (padded(length) > left) return named + " is not padded to 4 bytes at the end of the packet";
-    std::string refused = on_chunk(index, offset, type, p[1], length);
-    if (!refused.empty()) return named + " " + refused;
+    if (padded(length) > left) return refuse("is not padded to 4 bytes at the end of the packet");
+    if (const char* refused = on_chunk(offset, type, p[1], length)) return refuse(refused);
     offset += padded(length);
   }
   return {};
@@ -126,8 +129,8 @@ Result<Packet> parse_packet(std::span<const std::uint8_t> bytes) {
   packet.checksum_ok = packet.checksum == 0 || packet.checksum == packet_crc32c(bytes);
 
   const std::string refused =
-      walk_chunks(bytes, [&](std::size_t, std::size_t offset, std::uint8_t type, std::uint8_t flags,
-                             std::size_t length) -> std::string {
+      walk_chunks(bytes, [&](std::size_t offset, std::uint8_t type, std::uint8_t flags,
+                             std::size_t length) -> const char* {
         const std::uint8_t* p = bytes.data() + offset;
         packet.chunk_types.push_back(type);
         switch (type) {
@@ -157,7 +160,7 @@ Result<Packet> parse_packet(std::span<const std::uint8_t> bytes) {
           default:
             break;
         }
-        return {};
+        return nullptr;
       });
   if (!refused.empty()) return Error{refused};
   return packet;
@@ -476,8 +479,8 @@ std::optional<std::vector<std::uint8_t>> rewrite_packet(std::span<const std::uin
   std::vector<std::uint8_t> out(bytes.begin(), bytes.begin() + kCommonHeaderBytes);
   out.reserve(bytes.size() + 64);
   bool changed = false;
-  walk_chunks(bytes, [&](std::size_t, std::size_t offset, std::uint8_t type, std::uint8_t flags,
-                         std::size_t length) -> std::string {
+  walk_chunks(bytes, [&](std::size_t offset, std::uint8_t type, std::uint8_t flags,
+                         std::size_t length) -> const char* {
     const std::uint8_t* p = bytes.data() + offset;
     if (type == kData && length >= kDataHeaderBytes && is_whole_rewritable(flags, be32(p + 12))) {
       const std::uint32_t ppid = be32(p + 12);
@@ -499,12 +502,12 @@ std::optional<std::vector<std::uint8_t>> rewrite_packet(std::span<const std::uin
           out.insert(out.end(), replacement->begin(), replacement->end());
           out.resize(at + padded(new_length), 0);  // RFC 9260 §3.2: zero padding
           changed = true;
-          return {};
+          return nullptr;
         }
       }
     }
     out.insert(out.end(), p, p + padded(length));
-    return {};
+    return nullptr;
   });
   if (!changed || out.size() > max_packet_bytes) return std::nullopt;
   if (parsed->checksum != 0) write_checksum(out.data() + 8, packet_crc32c(out));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <optional>
 
 #include "sim/identity_provider.hpp"
 #include "sim/net_plan.hpp"
@@ -46,6 +47,11 @@ std::string room_of(size_t index, const scenario::SessionSpec& s) {
   return "/s" + std::to_string(index) + "-" + s.offerer + "-" + s.answerer;
 }
 
+// Sessions of a round started together at most, when the round may be run
+// in batches: what one main loop carries at full speed (NOTES-ice-dtls.md
+// measured 20 at once at 1.5 ms of CPU each).
+constexpr size_t kBatchSessions = 32;
+
 double span_ms(double from, double to) { return from < 0 || to < 0 ? -1 : to - from; }
 
 struct World {
@@ -62,12 +68,19 @@ struct World {
   std::vector<std::unique_ptr<OutOfBand>> oob;  // per session that declares one
   std::map<std::string, TofuStore> tofu;        // per peer, kept across rounds
   std::vector<std::unique_ptr<Peer>> peers;  // in session order: offerer, answerer, ...
+  // The main context and relay of each batch of a large round (see run_scenario).
+  struct Shard {
+    MainLoop loop;
+    std::unique_ptr<SignalingRelay> relay;
+  };
+  std::vector<std::unique_ptr<Shard>> shards;
   World() : thread_default(std::make_unique<MainLoop::ThreadDefault>(loop)) {}
   ~World() {
     // Peers and the attack hold libnice/libsoup objects on this context: they
     // go first, then the relay, then the context stops being thread-default.
     peers.clear();
     oob.clear();
+    shards.clear();
     attack.reset();
     relay.reset();
     thread_default.reset();
@@ -118,10 +131,11 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
       world->relay->set_interceptor(world->attack->signaling());
     }
 
+    std::map<std::string, unsigned> peer_indices;
+    for (size_t i = 0; i < s.peers.size(); ++i) peer_indices.emplace(s.peers[i].name, static_cast<unsigned>(i));
     auto peer_index = [&](const std::string& name) {
-      for (size_t i = 0; i < s.peers.size(); ++i)
-        if (s.peers[i].name == name) return static_cast<unsigned>(i);
-      return 0u;
+      auto it = peer_indices.find(name);
+      return it == peer_indices.end() ? 0u : it->second;
     };
     // STUN/TURN nodes: the attacker's at its position, else the honest coturn.
     // A session the attacker leaves alone uses the honest ones (or none).
@@ -139,9 +153,15 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
       attacker_turn = world->attack->turn_server();
     }
 
-    // Long-term keys exist before any session: peers pinned each other's (pinned-key).
-    std::map<std::string, const PublicKey*> pinned;
-    for (const auto& p : s.peers) pinned[p.name] = &store.long_term_key(p.name).public_key();
+    // Long-term keys exist before any session: peers pinned each other's
+    // (pinned-key). Made only where a peer uses them, and the map is shared
+    // by every peer (a copy per peer would grow with the square of the peers).
+    const bool pinning = std::any_of(s.peers.begin(), s.peers.end(), [](const scenario::PeerSpec& p) {
+      return std::find(p.trust.begin(), p.trust.end(), "pinned-key") != p.trust.end();
+    });
+    auto pinned = std::make_shared<std::map<std::string, const PublicKey*>>();
+    if (pinning)
+      for (const auto& p : s.peers) (*pinned)[p.name] = &store.long_term_key(p.name).public_key();
     // The IdP's signing key only where a peer uses identity assertions: key
     // generation would otherwise be per-run work every run pays.
     const bool assertions = std::any_of(s.peers.begin(), s.peers.end(), [](const scenario::PeerSpec& p) {
@@ -155,96 +175,121 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
     std::sort(rounds.begin(), rounds.end());
     rounds.erase(std::unique(rounds.begin(), rounds.end()), rounds.end());
     world->peers.resize(2 * s.sessions.size());
+
+    auto make_peers = [&](size_t si, MainLoop& loop, const SignalingRelay& relay) {
+      const auto& sess = s.sessions[si];
+      const std::string room = room_of(si, sess);
+      if (!sess.attacked) {
+        world->relay->bypass(room);
+        if (world->attack) world->timeline.add("engine", "session.unattacked", "the relay leaves " + room + " alone");
+      }
+      OutOfBand* oob = nullptr;
+      if (sess.out_of_band) {
+        world->oob.push_back(std::make_unique<OutOfBand>(loop, s.seed, si));
+        oob = world->oob.back().get();
+        // What the users exchanged beforehand, e.g. by scanning each other's QR code.
+        oob->publish_fingerprint(sess.offerer, store.get(sess.offerer).fingerprint());
+        oob->publish_fingerprint(sess.answerer, store.get(sess.answerer).fingerprint());
+      }
+      for (int side = 0; side < 2; ++side) {
+        const std::string& me = side == 0 ? sess.offerer : sess.answerer;
+        const std::string& other = side == 0 ? sess.answerer : sess.offerer;
+        const auto& spec = s.peers[peer_index(me)];
+        PeerConfig pc;
+        pc.name = me;
+        pc.counterpart = other;
+        pc.offerer = side == 0;
+        pc.address = plan.peer(peer_index(me));
+        pc.stun = sess.attacked && attacker_stun ? attacker_stun : stun;
+        pc.turn = sess.attacked && attacker_turn ? attacker_turn : turn;
+        // Without the node a policy needs (an unattacked session, no honest node), the peer connects directly.
+        pc.relay_only = spec.relay_only && pc.turn;
+        pc.behind_nat = spec.behind_nat && pc.stun;
+        pc.relay_url = relay.url() + room + "?peer=" + me;
+        pc.trust = spec.trust;
+        pc.trust_context.params = spec.trust_params;
+        pc.trust_context.oob = oob;
+        pc.trust_context.idp = world->idp.get();
+        pc.trust_context.own_key = pinning ? &store.long_term_key(me) : nullptr;
+        pc.trust_context.pinned_key = [pinned](const std::string& who) -> const PublicKey* {
+          auto it = pinned->find(who);
+          return it == pinned->end() ? nullptr : it->second;
+        };
+        pc.trust_context.tofu = &world->tofu[me];
+        for (const auto& m : sess.messages) {
+          if (m.from == me) pc.outgoing.push_back(m.text);
+          else ++pc.expected_incoming;
+        }
+        pc.key_log = options.key_log;
+        world->peers[2 * si + side] = std::make_unique<Peer>(loop, store.get(me), std::move(pc), world->timeline);
+      }
+    };
+    auto session_settled = [&](size_t si) {
+      const Peer& a = *world->peers[2 * si];
+      const Peer& b = *world->peers[2 * si + 1];
+      return (a.settled() && b.settled()) ||
+             // One side failed and the other can expect nothing more from it.
+             (a.failed() && (b.settled() || b.report().sent.size() == b.config().outgoing.size())) ||
+             (b.failed() && (a.settled() || a.report().sent.size() == a.config().outgoing.size()));
+    };
+    auto stopped = [&] { return options.stop && options.stop->load(); };
+    // A large round of an honest run on direct paths is run in batches, each
+    // on its own main context with its own relay: a GLib iteration polls
+    // every source of its context, so on one context each step would cost
+    // more the more connections are open, and the whole round would grow
+    // with the square of its size. The connections of a finished batch stay
+    // open (sockets, ICE agents, DTLS sessions) until the run ends; their
+    // context is simply not iterated while nothing is left to do on it.
+    const bool batchable = !world->attack && !stun && !turn;
+    bool ended = false;
     for (const std::uint32_t round : rounds) {
       std::vector<size_t> current;
       for (size_t si = 0; si < s.sessions.size(); ++si)
         if (s.sessions[si].round == round) current.push_back(si);
       if (rounds.size() > 1) world->timeline.add("engine", "round.start", "round " + std::to_string(round));
-      for (const size_t si : current) {
-        const auto& sess = s.sessions[si];
-        const std::string room = room_of(si, sess);
-        if (!sess.attacked) {
-          world->relay->bypass(room);
-          if (world->attack) world->timeline.add("engine", "session.unattacked", "the relay leaves " + room + " alone");
+      const size_t batch_size = batchable && current.size() > kBatchSessions ? kBatchSessions : current.size();
+      for (size_t first = 0; first < current.size() && !ended; first += batch_size) {
+        const std::vector<size_t> batch(current.begin() + static_cast<std::ptrdiff_t>(first),
+                                        current.begin() + static_cast<std::ptrdiff_t>(std::min(first + batch_size, current.size())));
+        MainLoop* loop = &world->loop;
+        const SignalingRelay* relay = world->relay.get();
+        std::optional<MainLoop::ThreadDefault> batch_default;
+        if (batch_size < current.size()) {
+          auto& shard = *world->shards.emplace_back(std::make_unique<World::Shard>());
+          batch_default.emplace(shard.loop);
+          shard.relay = std::make_unique<SignalingRelay>(shard.loop, plan.relay(), world->timeline);
+          loop = &shard.loop;
+          relay = shard.relay.get();
+          world->timeline.add("engine", "batch.start",
+                              "sessions " + std::to_string(first + 1) + " to " + std::to_string(first + batch.size()) +
+                                  " of " + std::to_string(current.size()) + "; relay at " + relay->url());
         }
-        OutOfBand* oob = nullptr;
-        if (sess.out_of_band) {
-          world->oob.push_back(std::make_unique<OutOfBand>(world->loop, s.seed, si));
-          oob = world->oob.back().get();
-          // What the users exchanged beforehand, e.g. by scanning each other's QR code.
-          oob->publish_fingerprint(sess.offerer, store.get(sess.offerer).fingerprint());
-          oob->publish_fingerprint(sess.answerer, store.get(sess.answerer).fingerprint());
+        for (const size_t si : batch) make_peers(si, *loop, *relay);
+        for (const size_t si : batch) {
+          world->peers[2 * si]->start();
+          world->peers[2 * si + 1]->start();
         }
-        for (int side = 0; side < 2; ++side) {
-          const std::string& me = side == 0 ? sess.offerer : sess.answerer;
-          const std::string& other = side == 0 ? sess.answerer : sess.offerer;
-          const auto& spec = s.peers[peer_index(me)];
-          PeerConfig pc;
-          pc.name = me;
-          pc.counterpart = other;
-          pc.offerer = side == 0;
-          pc.address = plan.peer(peer_index(me));
-          pc.stun = sess.attacked && attacker_stun ? attacker_stun : stun;
-          pc.turn = sess.attacked && attacker_turn ? attacker_turn : turn;
-          // Without the node a policy needs (an unattacked session, no honest node), the peer connects directly.
-          pc.relay_only = spec.relay_only && pc.turn;
-          pc.behind_nat = spec.behind_nat && pc.stun;
-          pc.relay_url = world->relay->url() + room + "?peer=" + me;
-          pc.trust = spec.trust;
-          pc.trust_context.params = spec.trust_params;
-          pc.trust_context.oob = oob;
-          pc.trust_context.idp = world->idp.get();
-          pc.trust_context.own_key = &store.long_term_key(me);
-          pc.trust_context.pinned_key = [pinned](const std::string& who) -> const PublicKey* {
-            auto it = pinned.find(who);
-            return it == pinned.end() ? nullptr : it->second;
-          };
-          pc.trust_context.tofu = &world->tofu[me];
-          for (const auto& m : sess.messages) {
-            if (m.from == me) pc.outgoing.push_back(m.text);
-            else ++pc.expected_incoming;
-          }
-          pc.key_log = options.key_log;
-          world->peers[2 * si + side] =
-              std::make_unique<Peer>(world->loop, store.get(me), std::move(pc), world->timeline);
+        auto batch_settled = [&] { return std::all_of(batch.begin(), batch.end(), session_settled); };
+        const bool settled = loop->run_until([&] { return stopped() || batch_settled(); }, deadline,
+                                             std::chrono::milliseconds(options.stop ? 25 : 0));
+        if (stopped()) {
+          result.interrupted = true;
+          world->timeline.add("engine", "run.interrupted", "stopped from outside before the run finished");
+          ended = true;
+        } else if (!settled) {
+          result.deadline_reached = true;
+          std::string waiting;
+          for (const size_t si : batch)
+            for (const size_t k : {2 * si, 2 * si + 1}) {
+              const Peer& p = *world->peers[k];
+              if (!p.settled()) waiting += (waiting.empty() ? "" : "; ") + p.config().name + " was waiting for " + p.waiting_for();
+            }
+          world->timeline.add("engine", "run.deadline",
+                              "deadline of " + std::to_string(s.deadline_ms) + " ms reached: " + waiting);
+          ended = true;
         }
       }
-      for (const size_t si : current) {
-        world->peers[2 * si]->start();
-        world->peers[2 * si + 1]->start();
-      }
-      auto round_settled = [&] {
-        for (const size_t si : current) {
-          const Peer& a = *world->peers[2 * si];
-          const Peer& b = *world->peers[2 * si + 1];
-          const bool done = (a.settled() && b.settled()) ||
-                            // One side failed and the other can expect nothing more from it.
-                            (a.failed() && (b.settled() || b.report().sent.size() == b.config().outgoing.size())) ||
-                            (b.failed() && (a.settled() || a.report().sent.size() == a.config().outgoing.size()));
-          if (!done) return false;
-        }
-        return true;
-      };
-      auto stopped = [&] { return options.stop && options.stop->load(); };
-      const bool settled = world->loop.run_until([&] { return stopped() || round_settled(); }, deadline,
-                                                 std::chrono::milliseconds(options.stop ? 25 : 0));
-      if (stopped()) {
-        result.interrupted = true;
-        world->timeline.add("engine", "run.interrupted", "stopped from outside before the run finished");
-        break;
-      }
-      if (!settled) {
-        result.deadline_reached = true;
-        std::string waiting;
-        for (const size_t si : current)
-          for (const size_t k : {2 * si, 2 * si + 1}) {
-            const Peer& p = *world->peers[k];
-            if (!p.settled()) waiting += (waiting.empty() ? "" : "; ") + p.config().name + " was waiting for " + p.waiting_for();
-          }
-        world->timeline.add("engine", "run.deadline",
-                            "deadline of " + std::to_string(s.deadline_ms) + " ms reached: " + waiting);
-        break;
-      }
+      if (ended) break;
     }
   } catch (const std::exception& e) {
     result.error = e.what();

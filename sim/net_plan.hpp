@@ -13,7 +13,9 @@ class NetPlan {
   NetPlan();                          // a random /24 in 127.0.0.0/8, never 127.0.0.0/24
   explicit NetPlan(unsigned subnet);  // 127.(subnet>>8).(subnet&255).0/24, for tests
   std::string relay() const { return host(1); }
-  std::string peer(unsigned index) const { return host(10 + index); }  // up to 64 peers
+  // .10 to .199: past 190 peers (a `scale:` scenario) peers share addresses,
+  // told apart by their ports; the relay's and the attacker's stay their own.
+  std::string peer(unsigned index) const { return host(10 + index % 190); }
   std::string attacker() const { return host(200); }
   std::string host(unsigned last_octet) const;
   std::string prefix() const { return prefix_; }  // "127.a.b."

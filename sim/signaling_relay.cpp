@@ -49,6 +49,27 @@ struct SignalingRelay::Impl {
   ObjectPtr<SoupServer> server;
   std::map<std::string, Room> rooms;
   std::shared_ptr<bool> alive = std::make_shared<bool>(true);
+  std::string page;  // served at "/" to plain HTTP GETs, if set
+
+  static void on_http(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*, gpointer data) {
+    auto* self = static_cast<Impl*>(data);
+    // A WebSocket upgrade: left without a status, so libsoup hands it to on_websocket.
+    if (soup_message_headers_header_contains(soup_server_message_get_request_headers(msg), "Upgrade", "websocket"))
+      return;
+    const std::string method = soup_server_message_get_method(msg);
+    if (method != "GET" && method != "HEAD") {
+      soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, nullptr);
+      return;
+    }
+    if (self->page.empty() || !path || std::string_view(path) != "/") {
+      soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, nullptr);
+      return;
+    }
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control", "no-store");
+    soup_server_message_set_response(msg, "text/html; charset=utf-8", SOUP_MEMORY_COPY, self->page.data(),
+                                     self->page.size());
+    soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
+  }
 
   struct Binding {
     Impl* impl;
@@ -151,7 +172,8 @@ struct SignalingRelay::Impl {
   }
 };
 
-SignalingRelay::SignalingRelay(MainLoop& loop, const std::string& address, Timeline& timeline, RelayLimits limits)
+SignalingRelay::SignalingRelay(MainLoop& loop, const std::string& address, Timeline& timeline, RelayLimits limits,
+                               std::uint16_t port)
     : impl_(std::make_unique<Impl>()), address_(address) {
   impl_->owner = this;
   impl_->timeline = &timeline;
@@ -165,7 +187,7 @@ SignalingRelay::SignalingRelay(MainLoop& loop, const std::string& address, Timel
   // (a whole second) when many sessions start at once.
   GInetAddress* inet = g_inet_address_new_from_string(address.c_str());
   if (!inet) throw Failure("relay: bad listen address " + address);
-  GSocketAddress* sa = g_inet_socket_address_new(inet, 0);
+  GSocketAddress* sa = g_inet_socket_address_new(inet, port);
   g_object_unref(inet);
   GError* err = nullptr;
   ObjectPtr<GSocket> sock(g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &err));
@@ -198,6 +220,12 @@ SignalingRelay::~SignalingRelay() {
         c.conn.reset();
       }
   if (impl_->server) soup_server_disconnect(impl_->server.get());
+}
+
+void SignalingRelay::serve_page(std::string html) {
+  const bool first = impl_->page.empty();
+  impl_->page = std::move(html);
+  if (first) soup_server_add_handler(impl_->server.get(), "/", &Impl::on_http, impl_.get(), nullptr);
 }
 
 std::string SignalingRelay::url() const { return "ws://" + address_ + ":" + std::to_string(port_); }

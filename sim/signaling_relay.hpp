@@ -51,9 +51,10 @@ struct RelayLimits {
 
 class SignalingRelay {
  public:
-  // Listens on `address` (a loopback address) with an OS-chosen port.
+  // Listens on `address` (a loopback address) at `port` (0: OS-chosen).
   // Throws SignalingRelay::Failure if it cannot listen (a simulator failure).
-  SignalingRelay(MainLoop& loop, const std::string& address, Timeline& timeline, RelayLimits limits = {});
+  SignalingRelay(MainLoop& loop, const std::string& address, Timeline& timeline, RelayLimits limits = {},
+                 std::uint16_t port = 0);
   ~SignalingRelay();
   SignalingRelay(const SignalingRelay&) = delete;
   SignalingRelay& operator=(const SignalingRelay&) = delete;
@@ -65,6 +66,9 @@ class SignalingRelay {
   void set_interceptor(SignalingInterceptor* interceptor) { interceptor_ = interceptor; }
   // Messages of this room pass unchanged even with an interceptor set.
   void bypass(const std::string& room) { bypassed_.insert(room); }
+  // Serves `html` to plain HTTP GET requests for "/" (the live demo page);
+  // any other plain HTTP request gets 404. WebSocket upgrades are unaffected.
+  void serve_page(std::string html);
   std::string url() const;  // "ws://127.x.y.z:port"
   std::uint16_t port() const { return port_; }
   std::uint64_t messages_relayed() const { return relayed_; }

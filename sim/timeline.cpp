@@ -8,6 +8,7 @@ double Timeline::now_ms() const {
 
 void Timeline::add(std::string actor, std::string kind, std::string text, nlohmann::json data) {
   events_.push_back({now_ms(), std::move(actor), std::move(kind), std::move(text), std::move(data)});
+  if (listener_) listener_(events_.back());
 }
 
 }  // namespace sigtrust

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -25,10 +26,13 @@ class Timeline {
   const std::vector<TimelineEvent>& events() const { return events_; }
   double now_ms() const;
   Clock::time_point start() const { return start_; }
+  // Called with each event as it is added (e.g. the live relay's log).
+  void set_listener(std::function<void(const TimelineEvent&)> listener) { listener_ = std::move(listener); }
 
  private:
   Clock::time_point start_;
   std::vector<TimelineEvent> events_;
+  std::function<void(const TimelineEvent&)> listener_;
 };
 
 }  // namespace sigtrust

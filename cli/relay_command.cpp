@@ -1,0 +1,316 @@
+#include "cli/relay_command.hpp"
+
+#include <arpa/inet.h>
+
+#include <boost/program_options.hpp>
+
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+
+#include "attacks/registry.hpp"
+#include "cli/matrix_command.hpp"
+#include "reports/json_report.hpp"
+#include "reports/report_set.hpp"
+#include "reports/terminal_report.hpp"
+#include "sim/attack.hpp"
+#include "sim/child_processes.hpp"
+#include "sim/sdp.hpp"
+#include "sim/signaling_message.hpp"
+#include "sim/signaling_relay.hpp"
+
+extern const char* const kSigtrustDemoPage;  // web/demo.html, embedded by cli/CMakeLists.txt
+
+namespace sigtrust::cli {
+namespace {
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+// What the relay saw of one room: who joined, who offered, and the DTLS
+// fingerprint and a=setup in each SDP as sent and as delivered.
+struct LiveRoom {
+  std::string labels[2] = {"client0", "client1"};
+  int offerer = -1;  // client index
+  std::string sent_sdp[2], delivered_sdp[2];  // by the client that sent / received it
+  std::string sent_fp[2], delivered_fp[2];
+  std::string sent_setup[2], delivered_setup[2];
+  bool delivered[2] = {false, false};  // an SDP reached client i
+};
+
+struct SdpFacts {
+  std::string fingerprint, setup;
+};
+
+SdpFacts facts(const std::string& sdp_text) {
+  SdpFacts f;
+  auto s = sdp::parse(sdp_text);
+  if (!s) return f;
+  const auto info = sdp::transport_info(*s);
+  if (!info.fingerprints.empty()) f.fingerprint = sdp::format_fingerprint(info.fingerprints.front());
+  f.setup = info.setup.value_or("");
+  return f;
+}
+
+// Sees every message before the attack (if any) and every message the
+// attack delivers: the relay's own record of each room, from which the
+// session's ground truth is inferred at the end.
+class LiveRecorder : public SignalingInterceptor {
+ public:
+  LiveRecorder(CertificateRegistry& registry, SignalingInterceptor* attack) : registry_(registry), attack_(attack) {}
+
+  void on_message(const RelayedMessage& m, Deliver deliver) override {
+    LiveRoom& r = rooms_[m.room];
+    const int from = m.from_index, to = 1 - from;
+    r.labels[from] = m.from_label;
+    auto msg = parse_signaling(m.text);
+    const bool sdp = msg && (msg->type == SignalingMessage::Type::Offer || msg->type == SignalingMessage::Type::Answer);
+    if (sdp) {
+      if (msg->type == SignalingMessage::Type::Offer && r.offerer < 0) r.offerer = from;
+      const auto f = facts(msg->sdp);
+      r.sent_sdp[from] = msg->sdp;
+      r.sent_fp[from] = f.fingerprint;
+      r.sent_setup[from] = f.setup;
+      if (!f.fingerprint.empty() && registry_.owner(f.fingerprint) != "mallory")
+        registry_.add(f.fingerprint, m.from_label);
+    }
+    Deliver recorded = [this, room = m.room, to, sdp, deliver = std::move(deliver)](std::string text) {
+      if (sdp) {
+        if (auto out = parse_signaling(text)) {
+          LiveRoom& lr = rooms_[room];
+          const auto f = facts(out->sdp);
+          lr.delivered_sdp[to] = out->sdp;
+          lr.delivered_fp[to] = f.fingerprint;
+          lr.delivered_setup[to] = f.setup;
+          lr.delivered[to] = true;
+        }
+      }
+      deliver(std::move(text));
+    };
+    if (attack_) attack_->on_message(m, std::move(recorded));
+    else recorded(m.text);
+  }
+
+  const std::map<std::string, LiveRoom>& rooms() const { return rooms_; }
+
+ private:
+  CertificateRegistry& registry_;
+  SignalingInterceptor* attack_;
+  std::map<std::string, LiveRoom> rooms_;
+};
+
+PeerResult peer_result(const LiveRoom& r, int i, const CertificateRegistry& registry) {
+  PeerResult p;
+  p.report.name = r.labels[i];
+  p.report.trust = "sdp-fingerprint";  // what every browser enforces (RFC 8122 §5)
+  p.report.sdp_sent = r.sent_sdp[i];
+  p.report.sdp_received = r.delivered_sdp[i];
+  p.report.dtls_peer_fingerprint = r.delivered_fp[i];
+  p.dtls_peer_owner = registry.owner(r.delivered_fp[i]);
+  p.report.state = r.delivered[i] ? "signaled" : "signaling";
+  return p;
+}
+
+// The relay sees signaling and, under a bridging attack, its own DTLS legs
+// with each browser — not the browsers' own handshake. What it can tell:
+//   mitm-undetected  the attacker's certificate reached both browsers in the
+//                    SDP and both completed DTLS with it (ground truth from
+//                    the attacker's legs);
+//   detected         a fingerprint was substituted but a browser never
+//                    completed DTLS with the attacker (browsers refuse a
+//                    certificate that does not match the SDP);
+//   secure           offer and answer crossed with fingerprints and a=setup
+//                    as their senders wrote them;
+//   failed           an SDP never arrived, or it was altered otherwise
+//                    (e.g. a=setup flipped).
+Outcome infer(const LiveRoom& r, const AttackerSessionReport& attacker, const CertificateRegistry& registry,
+              std::string* why) {
+  if (!r.delivered[0] || !r.delivered[1]) {
+    *why = "the offer or the answer never reached the other client";
+    return Outcome::Failed;
+  }
+  const bool substituted = registry.owner(r.delivered_fp[0]) == "mallory" || registry.owner(r.delivered_fp[1]) == "mallory";
+  if (substituted && attacker.dtls_legs >= 2) {
+    *why = "both browsers completed DTLS with the attacker's certificate, which each found in its SDP";
+    return Outcome::MitmUndetected;
+  }
+  if (substituted || r.delivered_fp[0] != r.sent_fp[1] || r.delivered_fp[1] != r.sent_fp[0]) {
+    *why = "a fingerprint was substituted but the attacker completed DTLS with " +
+           std::to_string(attacker.dtls_legs) + " of 2 browsers";
+    return Outcome::Detected;
+  }
+  if (r.delivered_setup[0] != r.sent_setup[1] || r.delivered_setup[1] != r.sent_setup[0]) {
+    *why = "a=setup was altered in flight; the browsers' DTLS roles clash";
+    return Outcome::Failed;
+  }
+  *why = "offer and answer crossed with the fingerprints their senders wrote";
+  return Outcome::Secure;
+}
+
+bool loopback_ipv4(const std::string& host) {
+  in_addr a{};
+  return inet_pton(AF_INET, host.c_str(), &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
+}
+
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>* stop) {
+  po::options_description opts("relay options");
+  std::string listen = "127.0.0.1:8765", attack_name = "none", json_path, report_dir, key_log_path;
+  std::vector<std::string> rewrites;
+  double duration_s = 3600;
+  opts.add_options()                                                                                     //
+      ("listen", po::value(&listen), "HOST:PORT to serve on (a 127.0.0.0/8 address; port 0: any)")      //
+      ("attack", po::value(&attack_name), "a signaling-position attack (sigtrust list attacks), or none")  //
+      ("rewrite", po::value(&rewrites), "FROM=TO: the attacker changes FROM to TO in chat messages (repeatable)")  //
+      ("json", po::value(&json_path), "write the result document (JSON) here when stopped")              //
+      ("report-dir", po::value(&report_dir), "write every report (and keys.log) here when stopped")      //
+      ("key-log", po::value(&key_log_path), "write the attacker's DTLS secrets (NSS key log) here")      //
+      ("duration", po::value(&duration_s), "stop after this many seconds (default 3600)")                //
+      ("quiet,q", "log nothing but the URL");
+  po::variables_map vm;
+  po::store(po::command_line_parser(argv).options(opts).run(), vm);
+  po::notify(vm);
+
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos) throw UsageError("--listen wants HOST:PORT, got '" + listen + "'");
+  const std::string host = listen.substr(0, colon);
+  int port = -1;
+  try {
+    size_t used = 0;
+    port = std::stoi(listen.substr(colon + 1), &used);
+    if (used != listen.size() - colon - 1) port = -1;
+  } catch (const std::exception&) {
+  }
+  if (port < 0 || port > 65535) throw UsageError("--listen: '" + listen.substr(colon + 1) + "' is not a port (0-65535)");
+  if (!loopback_ipv4(host))
+    throw UsageError("--listen: the relay serves loopback only (an IPv4 address in 127.0.0.0/8), not '" + host + "'");
+  if (!(duration_s > 0) || duration_s > 7 * 24 * 3600) throw UsageError("--duration: between 0 and 604800 seconds");
+
+  const attacks::AttackPlugin* plugin = nullptr;
+  for (const auto& p : attacks::registry())
+    if (p.decl.name == attack_name) plugin = &p;
+  if (!plugin) throw UsageError("unknown attack '" + attack_name + "' (sigtrust list attacks)");
+  if (plugin->decl.position != "signaling" && plugin->decl.position != "none")
+    throw UsageError("attack '" + attack_name + "' sits at the " + plugin->decl.position +
+                     " position; the live relay carries only signaling-position attacks");
+  ParamValues params;
+  for (const auto& d : plugin->decl.params) params[d.name] = d.default_value;
+  std::vector<scenario::RewriteRule> rules;
+  for (const auto& r : rewrites) {
+    const auto eq = r.find('=');
+    if (eq == std::string::npos || eq == 0) throw UsageError("--rewrite wants FROM=TO, got '" + r + "'");
+    scenario::RewriteRule rule;
+    rule.from = r.substr(0, eq);
+    rule.to = r.substr(eq + 1);
+    rules.push_back(rule);
+  }
+
+  std::ofstream key_log;
+  if (!key_log_path.empty()) {
+    key_log.open(key_log_path);
+    if (!key_log) throw UsageError("cannot write " + key_log_path);
+  }
+  std::ofstream dir_key_log;
+  if (!report_dir.empty()) {
+    std::error_code ec;
+    fs::create_directories(report_dir, ec);
+    if (ec) throw UsageError("cannot create " + report_dir + ": " + ec.message());
+    dir_key_log.open(fs::path(report_dir) / "keys.log");
+  }
+
+  const bool quiet = vm.count("quiet") > 0;
+  MainLoop loop;
+  MainLoop::ThreadDefault td(loop);
+  Timeline timeline;
+  if (!quiet)
+    timeline.set_listener([](const TimelineEvent& e) {
+      std::printf("[%9.1f ms] %-8s %-22s %s\n", e.t_ms, e.actor.c_str(), e.kind.c_str(), e.text.c_str());
+      std::fflush(stdout);
+    });
+  CertificateRegistry registry;
+  std::map<std::string, AttackerSessionReport> attacker_sessions;
+  AttackWorld world{loop,   timeline, registry, host, "mallory", params, rules, attacker_sessions,
+                    [&](const std::string& line) {
+                      if (key_log.is_open()) key_log << line << "\n" << std::flush;
+                      if (dir_key_log.is_open()) dir_key_log << line << "\n" << std::flush;
+                    }};
+  std::unique_ptr<Attack> attack;
+  if (attack_name != "none") attack = attacks::make_attack(attack_name, world);
+  LiveRecorder recorder(registry, attack ? attack->signaling() : nullptr);
+
+  std::unique_ptr<SignalingRelay> relay;
+  try {
+    relay = std::make_unique<SignalingRelay>(loop, host, timeline, RelayLimits{}, static_cast<std::uint16_t>(port));
+  } catch (const SignalingRelay::Failure& e) {
+    std::cerr << "sigtrust: " << e.what() << "\n";
+    return 3;
+  }
+  relay->set_interceptor(&recorder);
+  relay->serve_page(kSigtrustDemoPage);
+  const std::string base = host + ":" + std::to_string(relay->port());
+  std::printf("sigtrust relay on ws://%s/ROOM  (attack: %s)\ndemo page: http://%s/\n", base.c_str(),
+              attack_name.c_str(), base.c_str());
+  std::fflush(stdout);
+
+  const auto start = Clock::now();
+  const auto deadline = start + std::chrono::milliseconds(static_cast<long long>(duration_s * 1000));
+  loop.run_until([&] { return stop && stop->load(); }, deadline, std::chrono::milliseconds(100));
+  const bool by_signal = stop && stop->load();
+  timeline.add("relay", "relay.stopped",
+               by_signal ? "stopped by signal " + std::to_string(stop_signal()) : "stopped: --duration reached");
+  timeline.set_listener(nullptr);
+
+  RunResult run;
+  run.scenario = "live-relay";
+  run.file = "ws://" + base;
+  run.attack = attack_name;
+  run.trust = "sdp-fingerprint";
+  run.network = host + "/32";
+  run.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  for (const auto& [room, r] : recorder.rooms()) {
+    if (r.offerer < 0) continue;
+    SessionResult s;
+    s.room = room;
+    s.offerer = r.labels[r.offerer];
+    s.answerer = r.labels[1 - r.offerer];
+    s.offerer_result = peer_result(r, r.offerer, registry);
+    s.answerer_result = peer_result(r, 1 - r.offerer, registry);
+    if (auto it = attacker_sessions.find(room); it != attacker_sessions.end()) s.attacker = it->second;
+    std::string why;
+    s.outcome = infer(r, s.attacker, registry, &why);
+    s.pass = true;  // a live session states no expectation
+    timeline.add("relay", "relay.outcome", "room " + room + ": " + std::string(to_string(s.outcome)) + " — " + why);
+    run.sessions.push_back(std::move(s));
+  }
+  run.timeline = timeline.events();
+  relay.reset();  // closes the clients before the attacker's agents go
+  attack.reset();
+
+  auto doc = reports::result_document({run});
+  doc["created"] = utc_now();
+  try {
+    if (!json_path.empty()) reports::write_file(json_path, reports::render(reports::Format::Json, doc));
+    if (!report_dir.empty()) reports::write_report_dir(report_dir, doc);
+  } catch (const std::exception& e) {
+    std::cerr << "sigtrust: " << e.what() << "\n";
+    return 3;
+  }
+  if (!quiet) std::cout << reports::terminal_summary(doc, {});
+  return 0;
+}
+
+}  // namespace sigtrust::cli

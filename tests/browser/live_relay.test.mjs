@@ -1,0 +1,235 @@
+// Two headless Chromium instances (Debian's /usr/bin/chromium, driven by
+// playwright-core; never a downloaded browser) chat over a WebRTC data channel
+// through `sigtrust relay`: honest, under swap-mitm, and under swap-mitm with a
+// rewrite rule; and the relay survives clients that misbehave.
+//
+// Run by CTest inside a private network namespace holding only lo
+// (`unshare -rn`), so neither browser can gather or send off loopback.
+// SIGTRUST_BINARY names the sigtrust binary.
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { readFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import net from "node:net";
+import { chromium } from "playwright-core";
+
+const SIGTRUST = process.env.SIGTRUST_BINARY;
+assert.ok(SIGTRUST, "SIGTRUST_BINARY must name the sigtrust binary");
+const WORK = mkdtempSync(join(tmpdir(), "sigtrust-live-"));
+
+const browsers = [];
+async function launch() {
+  const b = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--allow-loopback-in-peer-connection", "--use-fake-ui-for-media-stream",
+           // Host candidates as addresses, not mDNS names (the relay's agents are on loopback).
+           "--disable-features=WebRtcHideLocalIpsWithMdns"],
+  });
+  browsers.push(b);
+  return b;
+}
+after(async () => { for (const b of browsers) await b.close().catch(() => {}); });
+
+// Starts `sigtrust relay --listen 127.0.0.1:0 ARGS`; resolves when it printed its URL.
+function startRelay(args) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(SIGTRUST, ["relay", "--listen", "127.0.0.1:0", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "", err = "";
+    const exited = new Promise((res) => proc.on("exit", (code, signal) => res({ code, signal, out, err })));
+    proc.stdout.on("data", (d) => {
+      out += d;
+      const m = /demo page: (http:\/\/[0-9.]+:\d+)\//.exec(out);
+      if (m) resolve({ proc, url: m[1], exited, output: () => out });
+    });
+    proc.stderr.on("data", (d) => { err += d; });
+    proc.on("exit", (code) => reject(new Error(`relay exited (${code}) before listening: ${err}`)));
+    setTimeout(() => reject(new Error("relay did not print its URL")), 10000);
+  });
+}
+
+async function stopRelay(relay) {
+  relay.proc.kill("SIGTERM");
+  const r = await relay.exited;
+  assert.equal(r.code, 0, `relay exit status (stderr: ${r.err})`);
+  return r;
+}
+
+// Opens the demo page as alice (offers) in one browser and bob (answers) in
+// another, waits until both data channels are open and both computed a SAS.
+async function pair(url, room) {
+  const [ba, bb] = [await launch(), await launch()];
+  const alice = await (await ba.newContext()).newPage();
+  const bob = await (await bb.newContext()).newPage();
+  await alice.goto(`${url}/?room=${room}&peer=alice&role=offer`);
+  await bob.goto(`${url}/?room=${room}&peer=bob&role=answer`);
+  for (const p of [alice, bob])
+    await p.waitForFunction(() => window.sigtrust && window.sigtrust.sas !== null, null, { timeout: 20000 });
+  return { alice, bob, close: async () => { await ba.close(); await bb.close(); } };
+}
+
+async function say(from, to, text) {
+  await from.fill("#text", text);
+  await from.click("#send");
+  await to.waitForFunction((t) => window.sigtrust.received.includes(t), text, { timeout: 10000 })
+    .catch(() => {});
+}
+const view = (p) => p.evaluate(() => ({ ...window.sigtrust }));
+
+test("honest relay: the chat works both ways, each browser sees the other's certificate, the SAS matches", async () => {
+  const relay = await startRelay(["--json", join(WORK, "honest.json")]);
+  const { alice, bob, close } = await pair(relay.url, "honest");
+  await say(alice, bob, "hello bob");
+  await say(bob, alice, "hello alice");
+  const [a, b] = [await view(alice), await view(bob)];
+  assert.deepEqual(b.received, ["hello bob"]);
+  assert.deepEqual(a.received, ["hello alice"]);
+  assert.equal(a.remoteCertificate, b.localCertificate);
+  assert.equal(b.remoteCertificate, a.localCertificate);
+  assert.equal(a.remoteSdpFingerprint, b.localSdpFingerprint, "the honest relay left the SDP alone");
+  assert.match(a.sas, /^\d{3} \d{3}$/);
+  assert.equal(a.sas, b.sas);
+  await close();
+  await stopRelay(relay);
+  const doc = JSON.parse(readFileSync(join(WORK, "honest.json"), "utf8"));
+  const s = doc.runs[0].sessions;
+  assert.equal(s.length, 1);
+  assert.equal(s[0].outcome, "secure");
+  assert.equal(s[0].offerer, "alice");
+  assert.equal(s[0].answerer, "bob");
+  assert.deepEqual(s[0].attacker.plaintext_read, []);
+});
+
+test("swap-mitm: the chat still works, the attacker reads every message, both browsers saw its certificate, the SAS differs", async () => {
+  const relay = await startRelay(["--attack", "swap-mitm", "--json", join(WORK, "swap.json")]);
+  const { alice, bob, close } = await pair(relay.url, "swap");
+  const messages = [["alice", "the address is bc1qexample"], ["bob", "got it, signing"], ["alice", "thanks"]];
+  for (const [who, text] of messages)
+    await (who === "alice" ? say(alice, bob, text) : say(bob, alice, text));
+  const [a, b] = [await view(alice), await view(bob)];
+  assert.deepEqual(b.received, ["the address is bc1qexample", "thanks"]);
+  assert.deepEqual(a.received, ["got it, signing"]);
+  // Each browser authenticated a certificate that is not the other browser's.
+  assert.notEqual(a.remoteCertificate, b.localCertificate);
+  assert.notEqual(b.remoteCertificate, a.localCertificate);
+  assert.equal(a.remoteCertificate, b.remoteCertificate, "both saw the same (the attacker's) certificate");
+  assert.equal(a.remoteCertificate, a.remoteSdpFingerprint, "and it matched the rewritten SDP, so no browser objected");
+  assert.notEqual(a.sas, b.sas);
+  await close();
+  await stopRelay(relay);
+  const doc = JSON.parse(readFileSync(join(WORK, "swap.json"), "utf8"));
+  const s = doc.runs[0].sessions[0];
+  assert.equal(doc.runs[0].attack, "swap-mitm");
+  assert.equal(s.outcome, "mitm-undetected");
+  assert.deepEqual(s.attacker.plaintext_read, messages.map(([, t]) => t));
+  assert.equal(s.attacker.dtls_legs, 2);
+  for (const [name, v] of [["alice", a], ["bob", b]]) {
+    assert.equal(s.peers[name].dtls_peer_owner, "mallory");
+    assert.equal(s.peers[name].dtls_peer_fingerprint, v.remoteCertificate, `${name}'s getStats certificate is the attacker's`);
+  }
+});
+
+test("swap-mitm with --rewrite: the attacker changes a chat message in flight", async () => {
+  const relay = await startRelay(["--attack", "swap-mitm", "--rewrite", "bc1qalice=bc1qmallory", "--json",
+                                  join(WORK, "rewrite.json")]);
+  const { alice, bob, close } = await pair(relay.url, "rewrite");
+  await say(alice, bob, "pay to bc1qmallory");  // warms the channel; no rule matches the attacker's own address
+  await alice.fill("#text", "pay to bc1qalice");
+  await alice.click("#send");
+  await bob.waitForFunction(() => window.sigtrust.received.length === 2, null, { timeout: 10000 });
+  const b = await view(bob);
+  assert.deepEqual(b.received, ["pay to bc1qmallory", "pay to bc1qmallory"]);
+  await close();
+  await stopRelay(relay);
+  const s = JSON.parse(readFileSync(join(WORK, "rewrite.json"), "utf8")).runs[0].sessions[0];
+  assert.deepEqual(s.attacker.plaintext_read, ["pay to bc1qmallory", "pay to bc1qalice"]);
+  assert.deepEqual(s.attacker.rewritten, ["pay to bc1qalice -> pay to bc1qmallory"]);
+});
+
+// A raw TCP client: sends `bytes`, optionally waits, and closes (or never does).
+function rawClient(url, bytes, { closeAfterMs = 200 } = {}) {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const s = net.connect(Number(port), hostname, () => {
+      s.write(bytes);
+      if (closeAfterMs !== null) setTimeout(() => { s.destroy(); resolve(null); }, closeAfterMs);
+      else resolve(s);
+    });
+    s.on("error", () => resolve(null));
+  });
+}
+
+test("the relay survives clients that disconnect mid-handshake, send garbage or never answer", async () => {
+  const relay = await startRelay(["--attack", "swap-mitm", "--json", join(WORK, "rough.json")]);
+  const rough = await (await (await launch()).newContext()).newPage();
+  await rough.goto(`${relay.url}/`);
+  const ws = relay.url.replace("http:", "ws:");
+  // From a page: WebSocket clients that misbehave in every way the protocol allows.
+  const notes = await rough.evaluate(async (base) => {
+    const open = (path) => new Promise((res) => {
+      const w = new WebSocket(base + path);
+      w.onopen = () => res(w);
+      w.onerror = () => res(null);
+    });
+    const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+    const out = [];
+    // Garbage: not JSON, unknown type, binary, oversized, an offer whose SDP is nonsense.
+    const g = await open("/garbage?peer=junk");
+    g.send("not json {");
+    g.send(JSON.stringify({ type: "launch-missiles" }));
+    g.send(new Uint8Array([0, 1, 2, 3]));
+    g.send(JSON.stringify({ type: "offer", sdp: "v=0\r\nthis is not sdp" }));
+    g.send(JSON.stringify({ type: "candidate", candidate: { candidate: "candidate:garbage" } }));
+    g.send("x".repeat(200000));
+    out.push("garbage sent");
+    // Mid-handshake: a real offer (from a real RTCPeerConnection), then gone before any answer.
+    const pc = new RTCPeerConnection();
+    pc.createDataChannel("chat");
+    await pc.setLocalDescription(await pc.createOffer());
+    await pause(300);
+    const m = await open("/midway?peer=alice");
+    const other = await open("/midway?peer=bob");
+    m.send(JSON.stringify({ type: "ready" }));
+    m.send(JSON.stringify({ type: "offer", sdp: pc.localDescription.sdp }));
+    await pause(300);
+    m.close();
+    pc.close();
+    out.push("offered and left");
+    // Never answers: joins, gets an offer, stays silent.
+    const pc2 = new RTCPeerConnection();
+    pc2.createDataChannel("chat");
+    await pc2.setLocalDescription(await pc2.createOffer());
+    await pause(300);
+    const silentOfferer = await open("/silent?peer=alice");
+    const silent = await open("/silent?peer=bob");
+    silentOfferer.send(JSON.stringify({ type: "offer", sdp: pc2.localDescription.sdp }));
+    await pause(300);
+    out.push("silent " + (silent ? silent.readyState : "refused") + " " + (other ? "ok" : "refused"));
+    // A third client in a full room is refused, the room goes on.
+    const third = await open("/silent?peer=carol");
+    await pause(300);
+    out.push("third " + (third ? third.readyState : "refused"));
+    return out;
+  }, ws);
+  assert.equal(notes[0], "garbage sent");
+  // Raw TCP: a half-written HTTP request left hanging, and bytes that are not HTTP at all.
+  const hanging = await rawClient(relay.url, "GET /hang HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n", { closeAfterMs: null });
+  await rawClient(relay.url, Buffer.from([0x16, 0x03, 0x01, 0xff, 0xff, 0, 0, 0]));
+  // The same relay still carries a real session afterwards.
+  const { alice, bob, close } = await pair(relay.url, "after-the-storm");
+  await say(alice, bob, "still here?");
+  await say(bob, alice, "still here.");
+  assert.deepEqual((await view(bob)).received, ["still here?"]);
+  assert.deepEqual((await view(alice)).received, ["still here."]);
+  await close();
+  if (hanging) hanging.destroy();
+  const r = await stopRelay(relay);
+  assert.match(r.out, /signaling\.malformed/, "garbage became timeline events");
+  const doc = JSON.parse(readFileSync(join(WORK, "rough.json"), "utf8"));
+  const byRoom = Object.fromEntries(doc.runs[0].sessions.map((s) => [s.room, s]));
+  assert.equal(byRoom["/after-the-storm"].outcome, "mitm-undetected");
+  assert.equal(byRoom["/midway"].outcome, "failed", "an offer that was never answered");
+  assert.equal(byRoom["/silent"].outcome, "failed");
+});

@@ -72,10 +72,14 @@ std::string terminal_summary(const json& doc, const TerminalStyle& style) {
     for (const auto& s : items(run, "sessions")) {
       const std::string outcome = t(s, "outcome");
       const bool pass = flag(s, "pass");
+      const std::string expected = t(s, "expected");
       out << "  " << t(s, "offerer") << " -> " << t(s, "answerer") << ": "
-          << (style.colour ? colour_of(outcome) : "") << outcome << reset << "  expected " << t(s, "expected")
-          << "  " << (pass ? "PASS" : "FAIL") << "  (" << format_ms(field(field(s, "timings_ms"), "total"))
-          << " ms)\n";
+          << (style.colour ? colour_of(outcome) : "") << outcome << reset;
+      // A live relay session (sigtrust relay) states no expectation and has no run timings.
+      if (expected.empty()) out << "  (live, room " << t(s, "room") << ")\n";
+      else
+        out << "  expected " << expected << "  " << (pass ? "PASS" : "FAIL") << "  ("
+            << format_ms(field(field(s, "timings_ms"), "total")) << " ms)\n";
       for (const auto& name : session_peers(s)) {
         const json& p = field(field(s, "peers"), name);
         const std::string owner = t(p, "dtls_peer_owner");

@@ -61,6 +61,10 @@ struct SignalingRelay::Impl {
       soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, nullptr);
       return;
     }
+    if (path && std::string_view(path) == "/favicon.ico") {  // browsers ask; nothing to show
+      soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, nullptr);
+      return;
+    }
     if (self->page.empty() || !path || std::string_view(path) != "/") {
       soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, nullptr);
       return;

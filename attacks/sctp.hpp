@@ -153,7 +153,11 @@ struct DecoderLimits {
 // once, however often it is retransmitted; skips packets with a wrong checksum
 // (the receiver discards them too, RFC 9260 §6.8). Memory is bounded by
 // DecoderLimits: a message over max_message_bytes, or squeezed out of the
-// buffers by newer ones, is dropped and counted in dropped().
+// buffers by newer ones, is dropped and counted in dropped(). An INIT or INIT
+// ACK from this sender starts its TSNs afresh (RFC 9260 §5.2.4 restart); a
+// FORWARD TSN abandons the partial messages it covers (RFC 3758 §3.6).
+// I-DATA chunks (RFC 8260 message interleaving, which WebRTC stacks do not
+// negotiate by default) are listed in chunk_types but not decoded.
 class ChatDecoder {
  public:
   explicit ChatDecoder(std::shared_ptr<ChannelTable> channels = nullptr, DecoderLimits limits = {});
@@ -162,7 +166,7 @@ class ChatDecoder {
   ChatDecoder& operator=(ChatDecoder&&) noexcept;
 
   // Feeds one SCTP packet (one DTLS record's plaintext) and returns the
-  // messages it completed, in TSN order.
+  // messages it completed, in the order they completed.
   std::vector<ChannelMessage> feed(std::span<const std::uint8_t> packet);
 
   std::size_t malformed() const;     // packets parse_packet refused
@@ -187,13 +191,16 @@ using PayloadRewrite =
 // padding fixed, every other chunk byte for byte as it was, CRC32c recomputed
 // (left 0 if it was 0: RFC 9653 zero checksum). An empty new payload is sent
 // as browsers send an empty message (RFC 8831 §6.6): PPID 56 or 57 and one
-// zero byte. `rewrite` sees a retransmitted chunk again and should give the
-// same answer (the receiver may already hold the first copy). nullopt if the packet does not
-// parse, its checksum is wrong (its receiver would drop it; a fixed checksum
-// would make it accept it), nothing changed, or the packet would grow past
-// max_packet_bytes (by default what one DTLS record can carry, RFC 6347 §4.1 /
-// RFC 5246 §6.2.1: 2^14 bytes of plaintext). A payload that would make its
-// chunk longer than 65535 bytes is left as it was.
+// zero byte. A message fragmented over several chunks (longer than about
+// 1,100 bytes from a browser) is not offered: its fragments' TSNs are fixed.
+// `rewrite` sees a retransmitted chunk again and should give the same answer
+// (the receiver may already hold the first copy).
+// nullopt if the packet does not parse, its checksum is wrong (its receiver
+// would drop it; a fixed checksum would make it accept it), nothing changed,
+// or the packet would grow past max_packet_bytes (by default what one DTLS
+// record can carry, RFC 6347 §4.1 / RFC 5246 §6.2.1: 2^14 bytes of
+// plaintext). A payload that would make its chunk longer than 65535 bytes is
+// left as it was.
 std::optional<std::vector<std::uint8_t>> rewrite_packet(std::span<const std::uint8_t> packet,
                                                         const PayloadRewrite& rewrite,
                                                         std::size_t max_packet_bytes = 1 << 14);

@@ -201,14 +201,13 @@ struct MitmBridge::RoomBridge {
   void add_remote(int i, std::vector<sdp::Candidate> candidates) {
     Leg& leg = legs[i];
     std::vector<sdp::Candidate> usable;
-    size_t ignored = 0;
+    std::string ignored;
     for (auto& c : candidates) {
       if (usable_candidate(c)) usable.push_back(std::move(c));
-      else ++ignored;
+      else ignored += (ignored.empty() ? "" : ", ") + c.transport + " " + c.address + ":" + std::to_string(c.port);
     }
-    if (ignored)
-      event("attack.ignored-candidate", leg.victim + ": " + std::to_string(ignored) +
-                                            " candidate(s) not UDP on loopback left out");
+    if (!ignored.empty())
+      event("attack.ignored-candidate", leg.victim + ": left out what is not UDP on loopback: " + ignored.substr(0, 300));
     const auto& [ufrag, pwd] = *leg.remote_credentials;
     auto added = leg.ice->set_remote(ufrag, pwd, usable);
     if (!added) event("attack.leg-failed", leg.victim + "'s ICE data unusable: " + added.error().message);

@@ -25,7 +25,8 @@ async function launch() {
     executablePath: "/usr/bin/chromium",
     headless: true,
     args: ["--no-sandbox", "--allow-loopback-in-peer-connection", "--use-fake-ui-for-media-stream",
-           // Host candidates as addresses, not mDNS names (the relay's agents are on loopback).
+           // Host candidates as addresses, never mDNS names (Chromium 156 leaves loopback
+           // ones alone anyway; a browser on a real network would hide its LAN address).
            "--disable-features=WebRtcHideLocalIpsWithMdns"],
   });
   browsers.push(b);

@@ -28,6 +28,8 @@ constexpr std::size_t kMaxPeers = 64;
 constexpr std::size_t kMinSessions = 1;
 constexpr std::size_t kMaxSessions = 32;
 constexpr std::size_t kMaxTextBytes = 4096;
+constexpr std::uint32_t kMaxScalePairs = 1000;
+constexpr std::uint32_t kMaxScaleMessages = 16;
 // Long enough to recognise a value in a message, short enough to keep the message on one line.
 constexpr std::size_t kMaxQuotedChars = 64;
 
@@ -307,8 +309,8 @@ class Loader {
   }
 
   Scenario load(const YAML::Node& root) {
-    static const std::vector<std::string> keys = {"name",  "description", "deadline_ms", "seed",    "peers",
-                                                  "relay", "stun",        "turn",        "sessions"};
+    static const std::vector<std::string> keys = {"name",  "description", "deadline_ms", "seed",     "peers",
+                                                  "relay", "stun",        "turn",        "sessions", "scale"};
     if (root.IsNull()) src_.fail(root.Mark(), "the YAML document is empty; expected a scenario");
     if (!root.IsMap())
       src_.fail(root.Mark(), "expected a mapping of scenario keys (" + join(keys) + "), got " + kind_of(root));
@@ -324,7 +326,15 @@ class Loader {
     if (const Field* f = find(fields, "description")) s.description = text(*f, "a description");
     if (const Field* f = find(fields, "deadline_ms")) s.deadline_ms = integer<std::uint32_t>(*f, 1, kMaxDeadlineMs);
     if (const Field* f = find(fields, "seed")) s.seed = integer<std::uint64_t>(*f, 0, UINT64_MAX);
-    s.peers = peers(require(fields, root, "the scenario", "peers"));
+    // `scale` generates the peers and sessions, so it stands instead of both.
+    const Field* scale_field = find(fields, "scale");
+    if (scale_field) {
+      for (const char* generated : {"peers", "sessions"})
+        if (const Field* f = find(fields, generated))
+          fail(f->key, "'" + std::string(generated) + "' cannot be used with 'scale', which generates the peers and "
+                       "sessions; remove one of them");
+    }
+    if (!scale_field) s.peers = peers(require(fields, root, "the scenario", "peers"));
     const Field* relay_field = find(fields, "relay");
     s.attack = relay_field ? relay(*relay_field) : honest_relay(root.Mark());
     if (const Field* f = find(fields, "stun")) s.stun = node_kind(*f, "stun");
@@ -339,7 +349,8 @@ class Loader {
       if (p.behind_nat && s.stun == "none" && position != "stun")
         src_.fail(p.where, "peer '" + p.name + "' is behind_nat but there is no STUN server: add 'stun: coturn'");
     }
-    s.sessions = sessions(require(fields, root, "the scenario", "sessions"), s.peers);
+    if (scale_field) scale(*scale_field, s);
+    else s.sessions = sessions(require(fields, root, "the scenario", "sessions"), s.peers);
     return s;
   }
 
@@ -653,6 +664,48 @@ class Loader {
       out.push_back(std::move(r));
     }
     return out;
+  }
+
+  // --- scale ---
+
+  // N offerer/answerer pairs, all in round 0: offerer1..offererN with
+  // answerer1..answererN, one trust configuration for everyone.
+  void scale(const Field& f, Scenario& s) const {
+    static const std::vector<std::string> keys = {"pairs", "trust", "expect", "messages"};
+    if (!f.value.IsMap())
+      fail_value(f, "expected a mapping with pairs (and optionally trust, expect, messages), got " + kind_of(f.value));
+    const auto fields = fields_of(f.value, "in scale", keys);
+    const auto pairs = integer<std::uint32_t>(require(fields, f.value, "scale", "pairs"), 1, kMaxScalePairs);
+    std::vector<std::string> trust_names = {"sdp-fingerprint"};
+    if (const Field* t = find(fields, "trust")) trust_names = trust(*t);
+    ParamValues params;
+    bool out_of_band = false;
+    for (const auto& t : trust_names) {
+      const TrustDecl* decl = trust_decl(t);
+      for (const auto& param : decl->params) params[param.name] = param.default_value;
+      // What the written form makes the user declare, generated sessions are given.
+      out_of_band = out_of_band || decl->needs_out_of_band;
+    }
+    std::string expect = "secure";
+    if (const Field* e = find(fields, "expect")) expect = expected_outcome(*e);
+    std::uint32_t messages = 1;
+    if (const Field* m = find(fields, "messages")) messages = integer<std::uint32_t>(*m, 0, kMaxScaleMessages);
+
+    const Location where = src_.at(f.value.Mark());
+    for (std::uint32_t i = 1; i <= pairs; ++i) {
+      SessionSpec session;
+      session.offerer = "offerer" + std::to_string(i);
+      session.answerer = "answerer" + std::to_string(i);
+      session.expect = expect;
+      session.out_of_band = out_of_band;
+      session.where = where;
+      for (std::uint32_t k = 1; k <= messages; ++k)
+        for (const std::string* from : {&session.offerer, &session.answerer})
+          session.messages.push_back({*from, "message " + std::to_string(k) + " from " + *from});
+      for (const std::string* name : {&session.offerer, &session.answerer})
+        s.peers.push_back(PeerSpec{*name, trust_names, params, false, false, where});
+      s.sessions.push_back(std::move(session));
+    }
   }
 
   // --- sessions ---

@@ -214,5 +214,36 @@ TEST(Core, DeadlineEndsARunAndSaysWhatItWaitedFor) {
   EXPECT_NE(it->text.find("alice was waiting for the answer"), std::string::npos) << it->text;
 }
 
+// `scale:` pairs run concurrently; past 32 sessions a round runs in batches
+// (each on its own main context and relay) and every connection stays open
+// until the last one is up.
+TEST(Core, ScaleScenarioRunsEveryPairSecurelyAcrossBatches) {
+  CertificateStore store;
+  const auto r = run(load_yaml("name: scale-40\ndeadline_ms: 20000\nscale: {pairs: 40}\n"), &store);
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  EXPECT_FALSE(r.deadline_reached);
+  ASSERT_EQ(r.sessions.size(), 40u);
+  for (const auto& s : r.sessions) {
+    EXPECT_EQ(s.outcome, Outcome::Secure) << s.offerer;
+    EXPECT_TRUE(s.pass);
+    EXPECT_EQ(s.offerer_result.dtls_peer_owner, s.answerer);
+    EXPECT_EQ(s.answerer_result.dtls_peer_owner, s.offerer);
+    EXPECT_EQ(s.offerer_result.report.dtls_peer_fingerprint, store.get(s.answerer).fingerprint());
+    EXPECT_EQ(s.answerer_result.report.received, (std::vector<std::string>{"message 1 from " + s.offerer}));
+    EXPECT_EQ(s.offerer_result.report.received, (std::vector<std::string>{"message 1 from " + s.answerer}));
+  }
+  const auto batches = std::count_if(r.timeline.begin(), r.timeline.end(),
+                                     [](const TimelineEvent& e) { return e.kind == "batch.start"; });
+  EXPECT_EQ(batches, 2);
+}
+
+TEST(Core, SmallScaleScenarioRunsAllPairsAtOnce) {
+  const auto r = run(load_yaml("name: scale-20\nscale: {pairs: 20}\n"));
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  ASSERT_EQ(r.sessions.size(), 20u);
+  for (const auto& s : r.sessions) EXPECT_EQ(s.outcome, Outcome::Secure) << s.offerer;
+  EXPECT_FALSE(has_event(r, "batch.start"));
+}
+
 }  // namespace
 }  // namespace sigtrust

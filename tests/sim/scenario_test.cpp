@@ -737,6 +737,80 @@ sessions:
   EXPECT_TRUE(rejected(y, "t.yaml:4:12: ", "peer name 'mallory' is reserved for the attacker"));
 }
 
+TEST(ScenarioScale, GeneratesPairsOfPeersAndSessions) {
+  const auto r = load("name: many\nscale: {pairs: 3}\n");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->peers.size(), 6u);
+  ASSERT_EQ(r->sessions.size(), 3u);
+  EXPECT_EQ(r->peers[0].name, "offerer1");
+  EXPECT_EQ(r->peers[1].name, "answerer1");
+  EXPECT_EQ(r->peers[5].name, "answerer3");
+  for (const auto& p : r->peers) {
+    EXPECT_EQ(p.trust, (std::vector<std::string>{"sdp-fingerprint"}));
+    EXPECT_EQ(p.where.line, 2);
+    EXPECT_EQ(p.where.column, 8);
+  }
+  EXPECT_EQ(r->attack.name, "none");
+  for (std::size_t i = 0; i < 3; ++i) {
+    const SessionSpec& s = r->sessions[i];
+    EXPECT_EQ(s.offerer, "offerer" + std::to_string(i + 1));
+    EXPECT_EQ(s.answerer, "answerer" + std::to_string(i + 1));
+    EXPECT_EQ(s.expect, "secure");
+    EXPECT_EQ(s.round, 0u);
+    EXPECT_TRUE(s.attacked);
+    EXPECT_FALSE(s.out_of_band);
+    ASSERT_EQ(s.messages.size(), 2u);
+    EXPECT_EQ(s.messages[0].from, s.offerer);
+    EXPECT_EQ(s.messages[0].text, "message 1 from " + s.offerer);
+    EXPECT_EQ(s.messages[1].from, s.answerer);
+  }
+}
+
+TEST(ScenarioScale, TakesTrustExpectMessagesAndTheOtherTopLevelKeys) {
+  constexpr std::string_view y = R"(name: many
+deadline_ms: 20000
+relay: {attack: swap-mitm}
+scale:
+  pairs: 1000
+  trust: sdp-fingerprint+sas
+  expect: detected
+  messages: 0
+)";
+  const auto r = load(y);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->deadline_ms, 20000u);
+  EXPECT_EQ(r->attack.name, "swap-mitm");
+  ASSERT_EQ(r->peers.size(), 2000u);
+  ASSERT_EQ(r->sessions.size(), 1000u);
+  EXPECT_EQ(r->peers[1999].name, "answerer1000");
+  EXPECT_EQ(r->peers[0].trust, (std::vector<std::string>{"sdp-fingerprint", "sas"}));
+  EXPECT_EQ(r->peers[0].trust_params, (ParamValues{{"miss-rate", "0"}}));
+  EXPECT_EQ(r->sessions[999].expect, "detected");
+  // sas compares over the users' own channel: generated sessions get one.
+  EXPECT_TRUE(r->sessions[999].out_of_band);
+  EXPECT_TRUE(r->sessions[999].messages.empty());
+}
+
+TEST(ScenarioScale, RejectsBadValuesWithTheirPosition) {
+  EXPECT_TRUE(rejected("name: t\nscale: {pairs: 0}\n", "t.yaml:2:16: ", "pairs must be an integer from 1 to 1000, got '0'"));
+  EXPECT_TRUE(rejected("name: t\nscale: {pairs: 1001}\n", "t.yaml:2:16: ", "from 1 to 1000"));
+  EXPECT_TRUE(rejected("name: t\nscale: {pair: 5}\n", "t.yaml:2:9: ", "unknown key 'pair' in scale; did you mean 'pairs'?"));
+  EXPECT_TRUE(rejected("name: t\nscale: {trust: sas}\n", "t.yaml:2:8: ", "scale is missing the required key 'pairs'"));
+  EXPECT_TRUE(rejected("name: t\nscale: 50\n", "t.yaml:2:8: ", "expected a mapping with pairs"));
+  EXPECT_TRUE(rejected("name: t\nscale: {pairs: 5, trust: sdp-fingerprnt}\n", "t.yaml:2:26: ",
+                       "unknown trust configuration 'sdp-fingerprnt'; did you mean 'sdp-fingerprint'?"));
+  EXPECT_TRUE(rejected("name: t\nscale: {pairs: 5, expect: secur}\n", "t.yaml:2:27: ", "unknown outcome 'secur'"));
+  EXPECT_TRUE(rejected("name: t\nscale: {pairs: 5, messages: 17}\n", "t.yaml:2:29: ",
+                       "messages must be an integer from 0 to 16, got '17'"));
+  std::string both(kMinimal);
+  both += "scale: {pairs: 5}\n";
+  EXPECT_TRUE(rejected(both, "t.yaml:2:1: ", "'peers' cannot be used with 'scale'"));
+  EXPECT_TRUE(rejected("name: t\nsessions: []\nscale: {pairs: 5}\n", "t.yaml:2:1: ",
+                       "'sessions' cannot be used with 'scale'"));
+  // Without scale, peers and sessions stay required.
+  EXPECT_TRUE(rejected("name: t\n", "t.yaml:1:1: ", "the scenario is missing the required key 'peers'"));
+}
+
 TEST(ScenarioNearestName, SuggestsCloseNamesOnly) {
   const std::vector<std::string> known = {"sdp-fingerprint", "sdp-fingerprint-any", "sas", "tofu"};
   EXPECT_EQ(nearest_name("sdp-fingerprnt", known), "sdp-fingerprint");

@@ -86,6 +86,12 @@ struct SignalingRelay::Impl {
     auto* self = static_cast<Impl*>(data);
     std::string room = path ? path : "/";
     if (room.size() > 128) room.resize(128);
+    if (!self->rooms.count(room) && self->rooms.size() >= self->limits.max_rooms) {
+      self->timeline->add("relay", "signaling.rejected",
+                          "room " + room + " refused: already " + std::to_string(self->rooms.size()) + " rooms open");
+      soup_websocket_connection_close(conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "too many rooms");
+      return;
+    }
     Room& r = self->rooms[room];
     int index = !r.clients[0].conn ? 0 : !r.clients[1].conn ? 1 : -1;
     if (index < 0) {
@@ -118,8 +124,13 @@ struct SignalingRelay::Impl {
     if (c.conn.get() != conn) return;
     b->impl->timeline->add("relay", "signaling.left", c.label + " left room " + b->room);
     g_signal_handler_disconnect(conn, c.closed_handler);
+    Impl* self = b->impl;
+    const std::string room = b->room;
     g_signal_handler_disconnect(conn, c.message_handler);  // frees the binding: use nothing of it after
     c.conn.reset();
+    // A room nobody is in and nothing is held for is forgotten (max_rooms counts the others).
+    const Room& r = it->second;
+    if (!r.clients[0].conn && !r.clients[1].conn && r.held[0].empty() && r.held[1].empty()) self->rooms.erase(room);
   }
 
   static void on_frame(SoupWebsocketConnection*, gint type, GBytes* message, gpointer data) {

@@ -47,6 +47,7 @@ struct RelayLimits {
   size_t max_message_bytes = 64 * 1024;
   unsigned max_messages_per_second = 200;  // per client
   size_t max_held_messages = 32;           // per absent client
+  size_t max_rooms = 1024;                 // rooms with a client or held messages; more are refused
 };
 
 class SignalingRelay {

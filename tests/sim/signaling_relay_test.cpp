@@ -226,6 +226,26 @@ TEST_F(SignalingRelayTest, TwoRoomsAreIndependent) {
   EXPECT_EQ(a2.messages, std::vector<std::string>{numbered(4)});
 }
 
+TEST_F(SignalingRelayTest, RoomsBeyondTheLimitAreRefusedAndEmptyRoomsAreForgotten) {
+  start_relay(RelayLimits{.max_rooms = 2});
+  Client& a = join("r1", "a");
+  Client& b = join("r2", "b");
+  ASSERT_TRUE(joined(2));
+  Client& c = join("r3", "c");
+  ASSERT_TRUE(run_until([&] { return c.closed; }));
+  EXPECT_EQ(count("signaling.rejected"), 1u);
+  Client& a2 = join("r1", "a2");  // an existing room still takes its second client
+  ASSERT_TRUE(joined(3));
+  EXPECT_TRUE(a2.opened && !a2.closed);
+  // Once r2 is empty it no longer counts: a new room fits again.
+  b.client->close();
+  ASSERT_TRUE(run_until([&] { return count("signaling.left") == 1; }));
+  Client& d = join("r4", "d");
+  ASSERT_TRUE(joined(4));
+  EXPECT_FALSE(d.closed);
+  EXPECT_TRUE(a.opened);
+}
+
 TEST_F(SignalingRelayTest, RateLimitDeliversTheFirstMessagesAndRecordsIt) {
   start_relay(RelayLimits{.max_messages_per_second = 5});
   Client& a = join("room", "a");

@@ -138,42 +138,65 @@ std::vector<std::string> catalogue(const std::string& dir) {
   return files;
 }
 
-// N honest pairs in one run (one main loop), certificates made beforehand:
-// wall time of the run and the process's peak RSS after it.
-void scale(const std::vector<int>& sizes) {
+// Resident set size now, in KiB.
+long rss_kib() {
+  long pages = 0, resident = 0;
+  if (std::FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+// N honest pairs in one run (`scale: {pairs: N}`, as a scenario file would
+// say it), each N in a process of its own (forked), certificates made
+// beforehand: wall time, CPU time (user+sys) per pair, what the N live
+// connections hold in memory (RSS just before teardown, when all N are up,
+// minus RSS before the run) and the process's peak RSS.
+bool scale(const std::vector<int>& sizes) {
+  bool all_secure = true;
+  std::printf("%6s %10s %8s %9s %9s %11s %10s %9s %13s\n", "pairs", "wall ms", "ms/pair", "CPU ms", "CPU/pair",
+              "secure", "live MiB", "peak MiB", "KiB/live pair");
   for (const int n : sizes) {
-    scenario::Scenario s;
-    s.name = "scale-" + std::to_string(n);
-    s.deadline_ms = 60000;
-    for (int i = 0; i < 2 * n; ++i) {
-      scenario::PeerSpec p;
-      p.name = "p" + std::to_string(i);
-      p.trust = {"sdp-fingerprint"};
-      s.peers.push_back(p);
+    std::fflush(stdout);
+    const pid_t pid = fork();
+    if (pid > 0) {
+      int st = 0;
+      waitpid(pid, &st, 0);
+      all_secure = all_secure && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+      continue;
     }
-    for (int i = 0; i < n; ++i) {
-      scenario::SessionSpec ss;
-      ss.offerer = "p" + std::to_string(2 * i);
-      ss.answerer = "p" + std::to_string(2 * i + 1);
-      ss.expect = "secure";
-      ss.messages = {{ss.offerer, "hello"}, {ss.answerer, "hello"}};
-      s.sessions.push_back(ss);
+    const std::string yaml = "name: scale-" + std::to_string(n) + "\ndeadline_ms: 120000\nscale: {pairs: " +
+                             std::to_string(n) + "}\n";
+    auto loaded = scenario::load_string(yaml, "scale.yaml", attacks::vocabulary());
+    if (!loaded) {
+      std::fprintf(stderr, "%s\n", loaded.error().message.c_str());
+      std::exit(2);
     }
+    const scenario::Scenario& s = *loaded;
     CertificateStore store;
     for (const auto& p : s.peers) store.get(p.name);
     EngineOptions o;
     o.make_attack = &attacks::make_attack;
     o.certificates = &store;
+    long live_kib = 0;
+    const long before_kib = rss_kib();
+    o.before_teardown = [&] { live_kib = rss_kib() - before_kib; };
+    const double cpu_before = cpu_ms();
     const auto start = Clock::now();
     const auto r = run_scenario(s, o);
     const double ms = Ms(Clock::now() - start).count();
+    const double cpu = cpu_ms() - cpu_before;
     int secure = 0;
     for (const auto& ss : r.sessions) secure += ss.outcome == Outcome::Secure;
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
-    std::printf("scale: %4d pairs in one run: %8.1f ms, %.2f ms/pair, %d/%d secure, peak RSS %ld MiB\n", n, ms,
-                ms / n, secure, n, usage.ru_maxrss / 1024);
+    std::printf("%6d %10.1f %8.2f %9.1f %9.2f %5d/%-5d %10.1f %9ld %13.0f\n", n, ms, ms / n, cpu, cpu / n, secure,
+                n, static_cast<double>(live_kib) / 1024, usage.ru_maxrss / 1024, static_cast<double>(live_kib) / n);
+    std::fflush(stdout);
+    _exit(secure == n ? 0 : 1);
   }
+  return all_secure;
 }
 
 }  // namespace
@@ -183,8 +206,7 @@ int main(int argc, char** argv) {
     std::vector<int> sizes;
     for (int i = 2; i < argc; ++i) sizes.push_back(std::atoi(argv[i]));
     if (sizes.empty()) sizes = {10, 50, 100, 200, 500};
-    scale(sizes);
-    return 0;
+    return scale(sizes) ? 0 : 1;
   }
   int runs = 200, processes = 50, matrix_runs = 5;
   for (int i = 1; i < argc; i += 2) {

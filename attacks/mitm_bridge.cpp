@@ -349,7 +349,13 @@ void MitmBridge::on_message(const RelayedMessage& m, Deliver deliver) {
   if (!room) room = std::make_unique<RoomBridge>(*this, m.room);
   switch (msg->type) {
     case SignalingMessage::Type::Offer:
-      if (room->offer) return deliver(m.text);  // one bridge per room
+      // A new offer in a room (a reloaded page, a restarted app): a new
+      // bridge, new legs, a new certificate exchange; the old one goes.
+      if (room->offer) {
+        world_.timeline.add(world_.name, "attack.rebridge", "a new offer in room " + m.room + ": bridging it afresh");
+        room = std::make_unique<RoomBridge>(*this, m.room);
+        world_.sessions[m.room].dtls_legs = 0;  // what it read before stays in the report
+      }
       return room->on_offer(m, std::move(*msg), std::move(deliver));
     case SignalingMessage::Type::Answer: return room->on_answer(m, std::move(*msg), deliver);
     case SignalingMessage::Type::Candidate: return room->on_candidate(m, *msg);

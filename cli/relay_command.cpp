@@ -70,7 +70,17 @@ class LiveRecorder : public SignalingInterceptor {
     auto msg = parse_signaling(m.text);
     const bool sdp = msg && (msg->type == SignalingMessage::Type::Offer || msg->type == SignalingMessage::Type::Answer);
     if (sdp) {
-      if (msg->type == SignalingMessage::Type::Offer && r.offerer < 0) r.offerer = from;
+      if (msg->type == SignalingMessage::Type::Offer) {
+        // A new offer starts the room's session afresh (a reloaded page): what
+        // was delivered before no longer describes it.
+        r.offerer = from;
+        for (int i : {0, 1}) {
+          r.delivered[i] = false;
+          r.delivered_sdp[i].clear();
+          r.delivered_fp[i].clear();
+          r.delivered_setup[i].clear();
+        }
+      }
       const auto f = facts(msg->sdp);
       r.sent_sdp[from] = msg->sdp;
       r.sent_fp[from] = f.fingerprint;

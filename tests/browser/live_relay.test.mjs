@@ -132,6 +132,29 @@ test("swap-mitm: the chat still works, the attacker reads every message, both br
   }
 });
 
+test("swap-mitm: a reloaded page starts a new session, which the attacker bridges again", async () => {
+  const relay = await startRelay(["--attack", "swap-mitm", "--json", join(WORK, "reload.json")]);
+  const { alice, bob, close } = await pair(relay.url, "reload");
+  await say(alice, bob, "before the reload");
+  const bobCertificate = (await view(bob)).localCertificate;
+  await alice.reload();
+  await alice.waitForFunction(() => window.sigtrust && window.sigtrust.sas !== null, null, { timeout: 20000 });
+  await bob.waitForFunction(() => window.sigtrust.sas !== null, null, { timeout: 20000 });
+  await say(alice, bob, "after the reload");
+  const [a, b] = [await view(alice), await view(bob)];
+  assert.deepEqual(b.received, ["before the reload", "after the reload"]);
+  assert.notEqual(b.localCertificate, bobCertificate, "bob's page made a new connection (and certificate)");
+  assert.notEqual(a.remoteCertificate, b.localCertificate);
+  assert.equal(a.remoteCertificate, b.remoteCertificate);
+  assert.notEqual(a.sas, b.sas);
+  await close();
+  const r = await stopRelay(relay);
+  assert.match(r.out, /attack\.rebridge/);
+  const s = JSON.parse(readFileSync(join(WORK, "reload.json"), "utf8")).runs[0].sessions[0];
+  assert.equal(s.outcome, "mitm-undetected");
+  assert.deepEqual(s.attacker.plaintext_read, ["before the reload", "after the reload"]);
+});
+
 test("swap-mitm with --rewrite: the attacker changes a chat message in flight", async () => {
   const relay = await startRelay(["--attack", "swap-mitm", "--rewrite", "bc1qalice=bc1qmallory", "--json",
                                   join(WORK, "rewrite.json")]);

@@ -69,16 +69,6 @@ using cli::UsageError;
 // Set by the stop watcher on SIGINT/SIGTERM.
 std::atomic<bool> g_stop{false};
 
-// Now, UTC, ISO 8601 ("2025-01-31T12:00:00Z"): when the result document was made.
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 std::string catalogue_dir() {
   if (const char* env = std::getenv("SIGTRUST_SCENARIOS")) return env;
   return SIGTRUST_SCENARIO_DIR;
@@ -219,7 +209,7 @@ int cmd_run(const std::vector<std::string>& argv) {
   capture.reset();  // closes the pcap file
 
   auto doc = reports::result_document(results);
-  doc["created"] = utc_now();
+  doc["created"] = reports::utc_timestamp();
   if (!json_path.empty()) {
     try {
       reports::write_file(json_path, reports::render(reports::Format::Json, doc));

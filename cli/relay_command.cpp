@@ -166,15 +166,6 @@ bool loopback_ipv4(const std::string& host) {
   return inet_pton(AF_INET, host.c_str(), &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
 }
 
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 }  // namespace
 
 int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>* stop) {
@@ -311,7 +302,7 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
   attack.reset();
 
   auto doc = reports::result_document({run});
-  doc["created"] = utc_now();
+  doc["created"] = reports::utc_timestamp();
   try {
     if (!json_path.empty()) reports::write_file(json_path, reports::render(reports::Format::Json, doc));
     if (!report_dir.empty()) reports::write_report_dir(report_dir, doc);

@@ -1,8 +1,19 @@
 #include "reports/json_report.hpp"
 
 #include <cmath>
+#include <ctime>
 
 namespace sigtrust::reports {
+
+std::string utc_timestamp() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
 namespace {
 
 using nlohmann::json;

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <string>
 #include <vector>
 
 #include "sim/run_result.hpp"
@@ -11,5 +12,8 @@
 namespace sigtrust::reports {
 
 nlohmann::json result_document(const std::vector<RunResult>& runs);
+
+// Now, UTC, ISO 8601 ("2025-01-31T12:00:00Z"): a document's "created".
+std::string utc_timestamp();
 
 }  // namespace sigtrust::reports

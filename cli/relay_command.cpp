@@ -5,7 +5,6 @@
 #include <boost/program_options.hpp>
 
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>

@@ -68,6 +68,22 @@ struct DtlsEndpoint::Impl {
   }
 };
 
+namespace {
+
+// DTLS 1.2 only: what browsers negotiate with GnuTLS 3.7 (NOTES-ice-dtls.md).
+// Parsed once and shared by every session (GnuTLS counts its users): parsing
+// the string per session cost CPU and ~8 KiB per live session.
+gnutls_priority_t dtls_priority() {
+  static const gnutls::PriorityPtr priority = [] {
+    gnutls_priority_t p = nullptr;
+    gnutls::check(gnutls_priority_init(&p, "NORMAL:-VERS-ALL:+VERS-DTLS1.2", nullptr), "DTLS priority");
+    return gnutls::PriorityPtr(p);
+  }();
+  return priority.get();
+}
+
+}  // namespace
+
 std::string_view to_string(DtlsRole r) { return r == DtlsRole::Client ? "client" : "server"; }
 
 DtlsEndpoint::DtlsEndpoint(MainLoop& loop, const Certificate& cert, DtlsRole role, DtlsCallbacks callbacks)
@@ -78,8 +94,7 @@ DtlsEndpoint::DtlsEndpoint(MainLoop& loop, const Certificate& cert, DtlsRole rol
   gnutls::check(gnutls_init(&s, flags), "DTLS session init");
   impl_->session.reset(s);
   gnutls_session_set_ptr(s, this);
-  // DTLS 1.2 only: what browsers negotiate with GnuTLS 3.7 (NOTES-ice-dtls.md).
-  gnutls::check(gnutls_priority_set_direct(s, "NORMAL:-VERS-ALL:+VERS-DTLS1.2", nullptr), "DTLS priority");
+  gnutls::check(gnutls_priority_set(s, dtls_priority()), "DTLS priority");
   gnutls_certificate_credentials_t cred = cert.native().credentials.get();
   gnutls_certificate_set_verify_function(cred, &Impl::verify);
   gnutls::check(gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred), "DTLS credentials");

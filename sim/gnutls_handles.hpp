@@ -29,6 +29,7 @@ using CrtPtr = std::unique_ptr<gnutls_x509_crt_int, Deleter<gnutls_x509_crt_dein
 using PrivkeyPtr = std::unique_ptr<gnutls_x509_privkey_int, Deleter<gnutls_x509_privkey_deinit>>;
 using PubkeyPtr = std::unique_ptr<gnutls_pubkey_st, Deleter<gnutls_pubkey_deinit>>;
 using AbsPrivkeyPtr = std::unique_ptr<gnutls_privkey_st, Deleter<gnutls_privkey_deinit>>;
+using PriorityPtr = std::unique_ptr<gnutls_priority_st, Deleter<gnutls_priority_deinit>>;
 
 // Thrown only for failures of the simulator itself (e.g. key generation);
 // the engine turns it into an `error` run, never an attack outcome.

@@ -262,7 +262,7 @@ std::vector<std::string> lines(const std::string& s) {
 // the rewritten packet repeats the original's TSNs, which Wireshark would take
 // for a retransmission and not dissect again.
 TEST(SctpChecksum, TsharkAgreesWithPacketsBuiltAndRewrittenHere) {
-  if (run("command -v tshark").empty()) GTEST_SKIP() << "tshark not installed (scripts/install-deps installs it)";
+  ASSERT_FALSE(run("command -v tshark").empty()) << "tshark not installed (scripts/install-deps installs it)";
   const Bytes original = packet({data(1000, 1, 0, kPpidDcep, dcep_open("chat", "x-proto")), text(1001, 1, 1, "hello")});
   const auto rewritten = rewrite_packet(original, [](std::uint16_t, std::uint32_t, std::string_view) {
     return std::optional<std::string>("hello, rewritten by the bridge");

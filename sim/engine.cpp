@@ -1,5 +1,7 @@
 #include "sim/engine.hpp"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <exception>
 #include <optional>
@@ -51,6 +53,24 @@ std::string room_of(size_t index, const scenario::SessionSpec& s) {
 // in batches: what one main loop carries at full speed (NOTES-ice-dtls.md
 // measured 20 at once at 1.5 ms of CPU each).
 constexpr size_t kBatchSessions = 32;
+
+// Every live pair holds about seven descriptors (two UDP sockets, two
+// WebSocket clients, the relay's two ends, a DTLS timer's none): a `scale`
+// run of a few hundred pairs needs more than the usual soft limit of 1024,
+// and past it sockets fail to open and sessions time out. Raise the soft
+// limit towards the hard one, as servers do; fail clearly if even that is short.
+void ensure_descriptors(size_t sessions) {
+  const rlim_t wanted = 64 + 10 * static_cast<rlim_t>(sessions);
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur >= wanted) return;
+  rlimit raised = limit;
+  raised.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(limit.rlim_max, wanted);
+  if (setrlimit(RLIMIT_NOFILE, &raised) != 0) raised.rlim_cur = limit.rlim_cur;
+  if (raised.rlim_cur < wanted)
+    throw std::runtime_error("a run of " + std::to_string(sessions) + " sessions needs about " +
+                             std::to_string(wanted) + " file descriptors; the limit is " +
+                             std::to_string(raised.rlim_cur) + " (ulimit -n)");
+}
 
 double span_ms(double from, double to) { return from < 0 || to < 0 ? -1 : to - from; }
 
@@ -116,6 +136,7 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
   auto world = std::make_unique<World>();
   try {
     world->timeline = Timeline(started);
+    ensure_descriptors(s.sessions.size());
     for (const auto& p : s.peers) world->registry.add(store.get(p.name).fingerprint(), p.name);
     world->relay = std::make_unique<SignalingRelay>(world->loop, plan.relay(), world->timeline);
     world->timeline.add("engine", "run.start",

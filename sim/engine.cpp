@@ -305,6 +305,8 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
               const Peer& p = *world->peers[k];
               if (!p.settled()) waiting += (waiting.empty() ? "" : "; ") + p.config().name + " was waiting for " + p.waiting_for();
             }
+          if (const size_t later = current.size() - first - batch.size(); later > 0)
+            waiting += "; " + std::to_string(later) + " session(s) of later batches never started";
           world->timeline.add("engine", "run.deadline",
                               "deadline of " + std::to_string(s.deadline_ms) + " ms reached: " + waiting);
           ended = true;

@@ -254,21 +254,25 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
              (b.failed() && (a.settled() || a.report().sent.size() == a.config().outgoing.size()));
     };
     auto stopped = [&] { return options.stop && options.stop->load(); };
-    // A large round of an honest run on direct paths is run in batches, each
-    // on its own main context with its own relay: a GLib iteration polls
-    // every source of its context, so on one context each step would cost
-    // more the more connections are open, and the whole round would grow
-    // with the square of its size. The connections of a finished batch stay
-    // open (sockets, ICE agents, DTLS sessions) until the run ends; their
-    // context is simply not iterated while nothing is left to do on it.
-    const bool batchable = !world->attack && !stun && !turn;
+    // A round of more than kBatchSessions sessions is started in batches:
+    // hundreds of peers connecting at once on one loop miss ICE and WebSocket
+    // timeouts. In an honest run on direct paths each batch also gets its own
+    // main context and relay: a GLib iteration polls every source of its
+    // context, so on one context each step would cost more the more
+    // connections are open, and the round would grow with the square of its
+    // size. The connections of a finished batch stay open (sockets, ICE
+    // agents, DTLS sessions) until the run ends; their context is simply not
+    // iterated while nothing is left to do on it. An attack's nodes, and the
+    // TURN allocations released at teardown, live on the run's loop, so
+    // there the batches share it.
+    const bool own_contexts = !world->attack && !stun && !turn;
     bool ended = false;
     for (const std::uint32_t round : rounds) {
       std::vector<size_t> current;
       for (size_t si = 0; si < s.sessions.size(); ++si)
         if (s.sessions[si].round == round) current.push_back(si);
       if (rounds.size() > 1) world->timeline.add("engine", "round.start", "round " + std::to_string(round));
-      const size_t batch_size = batchable && current.size() > kBatchSessions ? kBatchSessions : current.size();
+      const size_t batch_size = std::min(current.size(), kBatchSessions);
       for (size_t first = 0; first < current.size() && !ended; first += batch_size) {
         const std::vector<size_t> batch(current.begin() + static_cast<std::ptrdiff_t>(first),
                                         current.begin() + static_cast<std::ptrdiff_t>(std::min(first + batch_size, current.size())));
@@ -276,14 +280,17 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
         const SignalingRelay* relay = world->relay.get();
         std::optional<MainLoop::ThreadDefault> batch_default;
         if (batch_size < current.size()) {
-          auto& shard = *world->shards.emplace_back(std::make_unique<World::Shard>());
-          batch_default.emplace(shard.loop);
-          shard.relay = std::make_unique<SignalingRelay>(shard.loop, plan.relay(), world->timeline);
-          loop = &shard.loop;
-          relay = shard.relay.get();
+          if (own_contexts) {
+            auto& shard = *world->shards.emplace_back(std::make_unique<World::Shard>());
+            batch_default.emplace(shard.loop);
+            shard.relay = std::make_unique<SignalingRelay>(shard.loop, plan.relay(), world->timeline);
+            loop = &shard.loop;
+            relay = shard.relay.get();
+          }
           world->timeline.add("engine", "batch.start",
                               "sessions " + std::to_string(first + 1) + " to " + std::to_string(first + batch.size()) +
-                                  " of " + std::to_string(current.size()) + "; relay at " + relay->url());
+                                  " of " + std::to_string(current.size()) + "; relay at " + relay->url() +
+                                  (own_contexts ? " on a main context of their own" : " on the run's main loop"));
         }
         for (const size_t si : batch) make_peers(si, *loop, *relay);
         for (const size_t si : batch) {

@@ -237,6 +237,24 @@ TEST(Core, ScaleScenarioRunsEveryPairSecurelyAcrossBatches) {
   EXPECT_EQ(batches, 2);
 }
 
+// With an attack the batches share the run's loop (the attacker's nodes live
+// there); every session still gets the attack's outcome.
+TEST(Core, AttackedScaleScenarioRunsInBatchesOnTheRunsLoop) {
+  const auto r = run(load_yaml("name: scale-mitm\ndeadline_ms: 20000\nrelay: {attack: swap-mitm}\n"
+                               "scale: {pairs: 40, expect: mitm-undetected}\n"));
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  ASSERT_EQ(r.sessions.size(), 40u);
+  for (const auto& s : r.sessions) {
+    EXPECT_EQ(s.outcome, Outcome::MitmUndetected) << s.offerer;
+    EXPECT_EQ(s.offerer_result.dtls_peer_owner, "mallory");
+    EXPECT_EQ(s.attacker.plaintext_read.size(), 2u) << s.offerer;
+  }
+  const auto batches = std::count_if(r.timeline.begin(), r.timeline.end(), [](const TimelineEvent& e) {
+    return e.kind == "batch.start" && e.text.find("on the run's main loop") != std::string::npos;
+  });
+  EXPECT_EQ(batches, 2);
+}
+
 TEST(Core, SmallScaleScenarioRunsAllPairsAtOnce) {
   const auto r = run(load_yaml("name: scale-20\nscale: {pairs: 20}\n"));
   ASSERT_TRUE(r.error.empty()) << r.error;

@@ -94,6 +94,23 @@ struct SignalingRelay::Impl {
     }
     Room& r = self->rooms[room];
     int index = !r.clients[0].conn ? 0 : !r.clients[1].conn ? 1 : -1;
+    const std::string asked = query_param(soup_server_message_get_uri(msg), "peer");
+    if (index < 0 && valid_label(asked)) {
+      // A client coming back under its label (a reloaded page) may arrive
+      // before its old connection's close: the new one takes the old one's place.
+      for (int i : {0, 1}) {
+        Client& old = r.clients[i];
+        if (old.label != asked) continue;
+        self->timeline->add("relay", "signaling.replaced", asked + " joined room " + room + " again; its old connection is closed");
+        SoupWebsocketConnection* stale = old.conn.get();
+        g_signal_handler_disconnect(stale, old.closed_handler);
+        g_signal_handler_disconnect(stale, old.message_handler);  // frees its binding
+        soup_websocket_connection_close(stale, SOUP_WEBSOCKET_CLOSE_NORMAL, "replaced");
+        old.conn.reset();
+        index = i;
+        break;
+      }
+    }
     if (index < 0) {
       self->timeline->add("relay", "signaling.rejected", "room " + room + " is full; third client refused");
       soup_websocket_connection_close(conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "room full");
@@ -101,8 +118,7 @@ struct SignalingRelay::Impl {
     }
     Client& c = r.clients[index];
     c.conn.reset(SOUP_WEBSOCKET_CONNECTION(g_object_ref(conn)));
-    std::string label = query_param(soup_server_message_get_uri(msg), "peer");
-    c.label = valid_label(label) ? label : "client" + std::to_string(index);
+    c.label = valid_label(asked) ? asked : "client" + std::to_string(index);
     soup_websocket_connection_set_max_incoming_payload_size(conn, self->limits.max_message_bytes);
     auto* binding = new Binding{self, room, index};
     c.message_handler = g_signal_connect_data(conn, "message", G_CALLBACK(&Impl::on_frame), binding,

@@ -32,12 +32,18 @@ async function launch() {
   browsers.push(b);
   return b;
 }
-after(async () => { for (const b of browsers) await b.close().catch(() => {}); });
+const relays = [];
+// Whatever a failed test left behind: browsers closed, relays killed (or node would wait for them).
+after(async () => {
+  for (const b of browsers) await b.close().catch(() => {});
+  for (const r of relays) if (r.exitCode === null && r.signalCode === null) r.kill("SIGKILL");
+});
 
 // Starts `sigtrust relay --listen 127.0.0.1:0 ARGS`; resolves when it printed its URL.
 function startRelay(args) {
   return new Promise((resolve, reject) => {
     const proc = spawn(SIGTRUST, ["relay", "--listen", "127.0.0.1:0", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    relays.push(proc);
     let out = "", err = "";
     const exited = new Promise((res) => proc.on("exit", (code, signal) => res({ code, signal, out, err })));
     proc.stdout.on("data", (d) => {

@@ -226,6 +226,22 @@ TEST_F(SignalingRelayTest, TwoRoomsAreIndependent) {
   EXPECT_EQ(a2.messages, std::vector<std::string>{numbered(4)});
 }
 
+TEST_F(SignalingRelayTest, AClientRejoiningUnderItsLabelReplacesItsStaleConnection) {
+  Client& a = join("room", "alice");
+  Client& b = join("room", "bob");
+  ASSERT_TRUE(joined(2));
+  Client& carol = join("room", "carol");  // a third label: refused
+  ASSERT_TRUE(run_until([&] { return carol.closed; }));
+  Client& a2 = join("room", "alice");  // alice again, before her old connection closed
+  ASSERT_TRUE(run_until([&] { return a.closed; })) << "the stale connection is closed";
+  EXPECT_FALSE(a2.closed);
+  EXPECT_EQ(count("signaling.replaced"), 1u);
+  ASSERT_TRUE(b.client->send(numbered(7)));
+  ASSERT_TRUE(run_until([&] { return !a2.messages.empty(); }));
+  EXPECT_EQ(a2.messages, std::vector<std::string>{numbered(7)});
+  EXPECT_TRUE(a.messages.empty());
+}
+
 TEST_F(SignalingRelayTest, RoomsBeyondTheLimitAreRefusedAndEmptyRoomsAreForgotten) {
   start_relay(RelayLimits{.max_rooms = 2});
   Client& a = join("r1", "a");

@@ -223,25 +223,6 @@ struct MitmBridge::RoomBridge {
     add_remote(i, std::move(candidates));
   }
 
-  std::vector<sdp::Fingerprint> forged(const sdp::Session& original) {
-    const auto& o = bridge.options_;
-    std::vector<sdp::Fingerprint> fps;
-    switch (o.style) {
-      case FingerprintStyle::Strip: break;
-      case FingerprintStyle::Swap:
-        fps.push_back(*sdp::parse_fingerprint(bridge.cert_.fingerprint()));
-        break;
-      case FingerprintStyle::Append:
-        fps = sdp::transport_info(original).fingerprints;
-        fps.push_back(*sdp::parse_fingerprint(bridge.cert_.fingerprint()));
-        break;
-      case FingerprintStyle::Downgrade:
-        if (auto fp = bridge.cert_.fingerprint(o.downgrade_hash)) fps.push_back(*fp);
-        break;
-    }
-    return fps;
-  }
-
   std::string fingerprint_action() const {
     switch (bridge.options_.style) {
       case FingerprintStyle::Swap: return "and its own fingerprint";
@@ -253,14 +234,7 @@ struct MitmBridge::RoomBridge {
   }
 
   std::string forge(const sdp::Session& original, const LocalIce& ice) {
-    sdp::Session s = original;
-    set_transport(s, ice);
-    set_fingerprints(s, forged(original));
-    for (const auto& a : bridge.options_.strip_attributes) {
-      sdp::remove_all(s, -1, a);
-      for (size_t k = 0; k < s.media.size(); ++k) sdp::remove_all(s, static_cast<int>(k), a);
-    }
-    return sdp::write(s);
+    return forge_sdp(original, ice, bridge.cert_, bridge.options_);
   }
 
   void on_offer(const RelayedMessage& m, SignalingMessage msg, Deliver deliver) {
@@ -333,6 +307,30 @@ std::string apply_rewrites(AttackWorld& world, AttackerSessionReport& report, st
                        "changed \"" + before.substr(0, 200) + "\" to \"" + text.substr(0, 200) + "\"");
   }
   return text;
+}
+
+std::string forge_sdp(const sdp::Session& original, const LocalIce& ice, const Certificate& cert,
+                      const BridgeOptions& o) {
+  std::vector<sdp::Fingerprint> fps;
+  switch (o.style) {
+    case FingerprintStyle::Strip: break;
+    case FingerprintStyle::Swap: fps.push_back(*sdp::parse_fingerprint(cert.fingerprint())); break;
+    case FingerprintStyle::Append:
+      fps = sdp::transport_info(original).fingerprints;
+      fps.push_back(*sdp::parse_fingerprint(cert.fingerprint()));
+      break;
+    case FingerprintStyle::Downgrade:
+      if (auto fp = cert.fingerprint(o.downgrade_hash)) fps.push_back(*fp);
+      break;
+  }
+  sdp::Session s = original;
+  set_transport(s, ice);
+  set_fingerprints(s, fps);
+  for (const auto& a : o.strip_attributes) {
+    sdp::remove_all(s, -1, a);
+    for (size_t k = 0; k < s.media.size(); ++k) sdp::remove_all(s, static_cast<int>(k), a);
+  }
+  return sdp::write(s);
 }
 
 MitmBridge::MitmBridge(AttackWorld& world, BridgeOptions options)

@@ -12,6 +12,8 @@
 
 #include "sim/attack.hpp"
 #include "sim/certificate.hpp"
+#include "sim/ice_agent.hpp"
+#include "sim/sdp.hpp"
 
 namespace sigtrust::attacks {
 
@@ -34,6 +36,12 @@ struct BridgeOptions {
 // the report and the timeline), and returns what to send on the other leg.
 std::string read_plaintext(AttackWorld& world, AttackerSessionReport& report, const std::string& from,
                            std::string text);
+
+// The SDP the bridge forwards (pure): `original` with the attacker's ICE
+// credentials and candidates, its fingerprint(s) as `options.style` says, and
+// `options.strip_attributes` removed.
+std::string forge_sdp(const sdp::Session& original, const LocalIce& attacker_ice, const Certificate& attacker_cert,
+                      const BridgeOptions& options);
 
 // The rewrite rules alone: returns `text` with every matching rule applied,
 // each change recorded in the report and the timeline.

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "attacks/registry.hpp"
+#include "attacks/mitm_bridge.hpp"
 #include "attacks/sdp_rewrite.hpp"
 #include "reports/json_report.hpp"
 #include "reports/report_set.hpp"
@@ -121,27 +122,15 @@ void sdp_write(benchmark::State& state) {
   }
 }
 
-// The MITM bridge's work on one intercepted offer (attacks/mitm_bridge.cpp
-// forge()): parse, substitute ICE data and fingerprints, write.
-enum class Style { Swap, Strip, Append, Downgrade };
+// The MITM bridge's work on one intercepted offer: parse, then
+// attacks::forge_sdp (what the bridge forwards: the attacker's ICE data and
+// fingerprint(s) substituted), which writes it.
+using Style = attacks::FingerprintStyle;
 
 std::string forge(const std::string& text, Style style, const Inputs& in) {
   auto parsed = sdp::parse(text);
   if (!parsed) fail("offer parses");
-  sdp::Session s = *parsed;
-  std::vector<sdp::Fingerprint> fps;
-  switch (style) {
-    case Style::Strip: break;
-    case Style::Swap: fps.push_back(*sdp::parse_fingerprint(in.mallory->fingerprint())); break;
-    case Style::Append:
-      fps = sdp::transport_info(s).fingerprints;
-      fps.push_back(*sdp::parse_fingerprint(in.mallory->fingerprint()));
-      break;
-    case Style::Downgrade: fps.push_back(*in.mallory->fingerprint("sha-1")); break;
-  }
-  attacks::set_transport(s, in.mallory_ice);
-  attacks::set_fingerprints(s, fps);
-  return sdp::write(s);
+  return attacks::forge_sdp(*parsed, in.mallory_ice, *in.mallory, attacks::BridgeOptions{style, "sha-1", {}});
 }
 
 void sdp_rewrite(benchmark::State& state, Style style) {

@@ -27,6 +27,9 @@ struct Leg {
 
 namespace {
 
+// Datagrams or messages a leg holds while it is not up yet.
+constexpr size_t kMaxQueued = 64;
+
 // Only UDP candidates on loopback reach the attacker's agents: a browser also
 // offers TCP, IPv6 and other interfaces, and a run never sends off loopback.
 bool usable_candidate(const sdp::Candidate& c) {
@@ -94,7 +97,7 @@ struct MitmBridge::RoomBridge {
                   report().ciphertext_bytes += d.size();
                   Leg& l = legs[i];
                   if (l.dtls) l.dtls->receive(d);
-                  else if (l.early_in.size() < 64) l.early_in.emplace_back(d.begin(), d.end());
+                  else if (l.early_in.size() < kMaxQueued) l.early_in.emplace_back(d.begin(), d.end());
                 },
         });
     leg.ice->gather();
@@ -108,7 +111,8 @@ struct MitmBridge::RoomBridge {
             .send =
                 [this, i](std::span<const std::uint8_t> d) {
                   Leg& l = legs[i];
-                  if (!l.ready || !l.ice->send(d)) l.early_out.emplace_back(d.begin(), d.end());
+                  if ((!l.ready || !l.ice->send(d)) && l.early_out.size() < kMaxQueued)
+                    l.early_out.emplace_back(d.begin(), d.end());
                 },
             // The attacker accepts whatever the victim presents: it only needs
             // the victim to accept *its* certificate.
@@ -117,6 +121,7 @@ struct MitmBridge::RoomBridge {
                 [this, i] {
                   Leg& l = legs[i];
                   ++report().dtls_legs;
+                  report().certificate_fingerprint = bridge.cert_.fingerprint();
                   event("attack.leg-connected", "DTLS with " + l.victim + " established as " +
                                                     std::string(to_string(l.dtls->role())));
                   auto pending = std::move(l.pending_data);
@@ -145,7 +150,7 @@ struct MitmBridge::RoomBridge {
     else text = read_plaintext(bridge.world_, report(), l.victim, std::move(text));
     Leg& to = legs[1 - from];
     if (to.dtls && to.dtls->state() == DtlsEndpoint::State::Connected) to.dtls->send(text);
-    else to.pending_data.push_back(std::move(text));
+    else if (to.pending_data.size() < kMaxQueued) to.pending_data.push_back(std::move(text));
   }
 
   // One SCTP packet from a victim: records each whole chat message it
@@ -191,7 +196,7 @@ struct MitmBridge::RoomBridge {
       return event("attack.ignored-candidate", m.from_label + ": " + c->transport + " " + c->address + " is not UDP on loopback");
     Leg& leg = legs[i];
     if (!leg.ice || !leg.remote_credentials) {
-      if (leg.early_candidates.size() < 64) leg.early_candidates.push_back(*c);
+      if (leg.early_candidates.size() < kMaxQueued) leg.early_candidates.push_back(*c);
       return;
     }
     add_remote(i, {*c});
@@ -269,6 +274,11 @@ struct MitmBridge::RoomBridge {
   }
 
   void on_answer(const RelayedMessage& m, SignalingMessage msg, const Deliver& deliver) {
+    // One answer per offer, from the client the offer went to.
+    if (offer_forwarded && (m.from_index == offer_msg.from_index || legs[1].dtls)) {
+      event("attack.skipped", "a second answer, or one from the offerer, in room " + room + "; dropped");
+      return;
+    }
     auto parsed = sdp::parse(msg.sdp);
     if (!parsed || !offer_forwarded) {
       event("attack.skipped", "cannot bridge this answer; forwarded unchanged");
@@ -339,6 +349,8 @@ MitmBridge::MitmBridge(AttackWorld& world, BridgeOptions options)
 }
 
 MitmBridge::~MitmBridge() = default;
+
+void MitmBridge::on_room_closed(const std::string& room) { rooms_.erase(room); }
 
 void MitmBridge::on_message(const RelayedMessage& m, Deliver deliver) {
   auto msg = parse_signaling(m.text);

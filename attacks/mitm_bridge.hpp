@@ -52,6 +52,8 @@ class MitmBridge : public SignalingInterceptor {
   MitmBridge(AttackWorld& world, BridgeOptions options);
   ~MitmBridge() override;
   void on_message(const RelayedMessage& m, Deliver deliver) override;
+  // Its legs (agents, sockets, DTLS) go with the room: a live relay runs long.
+  void on_room_closed(const std::string& room) override;
 
   struct RoomBridge;
 

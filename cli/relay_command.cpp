@@ -1,6 +1,7 @@
 #include "cli/relay_command.hpp"
 
 #include <arpa/inet.h>
+#include <sys/resource.h>
 
 #include <boost/program_options.hpp>
 
@@ -13,6 +14,7 @@
 
 #include "attacks/registry.hpp"
 #include "cli/matrix_command.hpp"
+#include "reports/escape.hpp"
 #include "reports/json_report.hpp"
 #include "reports/report_set.hpp"
 #include "reports/terminal_report.hpp"
@@ -36,13 +38,16 @@ struct LiveRoom {
   std::string labels[2] = {"client0", "client1"};
   int offerer = -1;  // client index
   std::string sent_sdp[2], delivered_sdp[2];  // by the client that sent / received it
-  std::string sent_fp[2], delivered_fp[2];
+  std::string sent_fp[2], delivered_fp[2];     // first fingerprint
+  std::string sent_fps[2], delivered_fps[2];   // every fingerprint
   std::string sent_setup[2], delivered_setup[2];
   bool delivered[2] = {false, false};  // an SDP reached client i
 };
 
 struct SdpFacts {
-  std::string fingerprint, setup;
+  std::string fingerprint;   // the first a=fingerprint, "sha-256 AB:..."
+  std::string fingerprints;  // all of them, to tell any change
+  std::string setup;
 };
 
 SdpFacts facts(const std::string& sdp_text) {
@@ -50,7 +55,11 @@ SdpFacts facts(const std::string& sdp_text) {
   auto s = sdp::parse(sdp_text);
   if (!s) return f;
   const auto info = sdp::transport_info(*s);
-  if (!info.fingerprints.empty()) f.fingerprint = sdp::format_fingerprint(info.fingerprints.front());
+  for (const auto& fp : info.fingerprints) {
+    const std::string text = sdp::format_fingerprint(fp);
+    if (f.fingerprint.empty()) f.fingerprint = text;
+    f.fingerprints += text + "\n";
+  }
   f.setup = info.setup.value_or("");
   return f;
 }
@@ -60,7 +69,12 @@ SdpFacts facts(const std::string& sdp_text) {
 // session's ground truth is inferred at the end.
 class LiveRecorder : public SignalingInterceptor {
  public:
-  LiveRecorder(CertificateRegistry& registry, SignalingInterceptor* attack) : registry_(registry), attack_(attack) {}
+  LiveRecorder(CertificateRegistry& registry, std::string attacker, SignalingInterceptor* attack)
+      : registry_(registry), attacker_(std::move(attacker)), attack_(attack) {}
+
+  void on_room_closed(const std::string& room) override {
+    if (attack_) attack_->on_room_closed(room);  // the record of the room stays for the result
+  }
 
   void on_message(const RelayedMessage& m, Deliver deliver) override {
     LiveRoom& r = rooms_[m.room];
@@ -77,14 +91,16 @@ class LiveRecorder : public SignalingInterceptor {
           r.delivered[i] = false;
           r.delivered_sdp[i].clear();
           r.delivered_fp[i].clear();
+          r.delivered_fps[i].clear();
           r.delivered_setup[i].clear();
         }
       }
       const auto f = facts(msg->sdp);
       r.sent_sdp[from] = msg->sdp;
       r.sent_fp[from] = f.fingerprint;
+      r.sent_fps[from] = f.fingerprints;
       r.sent_setup[from] = f.setup;
-      if (!f.fingerprint.empty() && registry_.owner(f.fingerprint) != "mallory")
+      if (!f.fingerprint.empty() && registry_.owner(f.fingerprint) != attacker_)
         registry_.add(f.fingerprint, m.from_label);
     }
     Deliver recorded = [this, room = m.room, to, sdp, deliver = std::move(deliver)](std::string text) {
@@ -94,6 +110,7 @@ class LiveRecorder : public SignalingInterceptor {
           const auto f = facts(out->sdp);
           lr.delivered_sdp[to] = out->sdp;
           lr.delivered_fp[to] = f.fingerprint;
+          lr.delivered_fps[to] = f.fingerprints;
           lr.delivered_setup[to] = f.setup;
           lr.delivered[to] = true;
         }
@@ -108,56 +125,65 @@ class LiveRecorder : public SignalingInterceptor {
 
  private:
   CertificateRegistry& registry_;
+  std::string attacker_;
   SignalingInterceptor* attack_;
   std::map<std::string, LiveRoom> rooms_;
 };
 
-PeerResult peer_result(const LiveRoom& r, int i, const CertificateRegistry& registry) {
+PeerResult peer_result(const LiveRoom& r, int i, const AttackerSessionReport& attacker,
+                       const CertificateRegistry& registry) {
   PeerResult p;
   p.report.name = r.labels[i];
   p.report.trust = "sdp-fingerprint";  // what every browser enforces (RFC 8122 §5)
   p.report.sdp_sent = r.sent_sdp[i];
   p.report.sdp_received = r.delivered_sdp[i];
-  p.report.dtls_peer_fingerprint = r.delivered_fp[i];
-  p.dtls_peer_owner = registry.owner(r.delivered_fp[i]);
+  // The certificate this client completed DTLS with, where the relay knows
+  // it (the attacker's, when the attacker's leg to it connected); else the
+  // one its SDP named, the only one a browser accepts.
+  p.report.dtls_peer_fingerprint = attacker.dtls_legs >= 2 ? attacker.certificate_fingerprint : r.delivered_fp[i];
+  p.dtls_peer_owner = registry.owner(p.report.dtls_peer_fingerprint);
   p.report.state = r.delivered[i] ? "signaled" : "signaling";
   return p;
 }
 
 // The relay sees signaling and, under a bridging attack, its own DTLS legs
-// with each browser — not the browsers' own handshake. What it can tell:
-//   mitm-undetected  the attacker's certificate reached both browsers in the
-//                    SDP and both completed DTLS with it (ground truth from
-//                    the attacker's legs);
-//   detected         a fingerprint was substituted but a browser never
-//                    completed DTLS with the attacker (browsers refuse a
-//                    certificate that does not match the SDP);
-//   secure           offer and answer crossed with fingerprints and a=setup
-//                    as their senders wrote them;
-//   failed           an SDP never arrived, or it was altered otherwise
-//                    (e.g. a=setup flipped).
-Outcome infer(const LiveRoom& r, const AttackerSessionReport& attacker, const CertificateRegistry& registry,
-              std::string* why) {
+// with each client — not the clients' own handshakes. What it can tell:
+//   mitm-undetected  the attacker completed DTLS with both clients (ground
+//                    truth: each accepted the attacker's certificate);
+//   detected         the fingerprints were changed in flight but the
+//                    attacker did not complete DTLS with both (browsers
+//                    refuse a certificate that does not match the SDP);
+//   secure           offer and answer crossed with the fingerprints and
+//                    a=setup their senders wrote;
+//   failed           an SDP never arrived, or a=setup was altered.
+Outcome infer(const LiveRoom& r, const AttackerSessionReport& attacker, std::string* why) {
+  if (attacker.dtls_legs >= 2) {
+    *why = "both clients completed DTLS with the attacker's certificate, which each found in its SDP";
+    return Outcome::MitmUndetected;
+  }
   if (!r.delivered[0] || !r.delivered[1]) {
     *why = "the offer or the answer never reached the other client";
     return Outcome::Failed;
   }
-  const bool substituted = registry.owner(r.delivered_fp[0]) == "mallory" || registry.owner(r.delivered_fp[1]) == "mallory";
-  if (substituted && attacker.dtls_legs >= 2) {
-    *why = "both browsers completed DTLS with the attacker's certificate, which each found in its SDP";
-    return Outcome::MitmUndetected;
-  }
-  if (substituted || r.delivered_fp[0] != r.sent_fp[1] || r.delivered_fp[1] != r.sent_fp[0]) {
-    *why = "a fingerprint was substituted but the attacker completed DTLS with " +
-           std::to_string(attacker.dtls_legs) + " of 2 browsers";
+  if (r.delivered_fps[0] != r.sent_fps[1] || r.delivered_fps[1] != r.sent_fps[0]) {
+    *why = "the fingerprints were changed in flight but the attacker completed DTLS with " +
+           std::to_string(attacker.dtls_legs) + " of 2 clients";
     return Outcome::Detected;
   }
   if (r.delivered_setup[0] != r.sent_setup[1] || r.delivered_setup[1] != r.sent_setup[0]) {
-    *why = "a=setup was altered in flight; the browsers' DTLS roles clash";
+    *why = "a=setup was altered in flight; the clients' DTLS roles clash";
     return Outcome::Failed;
   }
   *why = "offer and answer crossed with the fingerprints their senders wrote";
   return Outcome::Secure;
+}
+
+// Many sessions, each a few sockets: as much of the hard limit as there is.
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &limit);
 }
 
 bool loopback_ipv4(const std::string& host) {
@@ -209,6 +235,11 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
                      " position; the live relay carries only signaling-position attacks");
   ParamValues params;
   for (const auto& d : plugin->decl.params) params[d.name] = d.default_value;
+  // Only a bridge reads the chat: every bridging attack is an *-mitm at the signaling position.
+  const bool bridging = plugin->decl.position == "signaling" && attack_name.ends_with("-mitm");
+  if (!rewrites.empty() && !bridging)
+    throw UsageError("--rewrite needs an attack that bridges the chat (swap-mitm, strip-mitm, append-mitm, "
+                     "downgrade-mitm, identity-strip-mitm), not '" + attack_name + "'");
   std::vector<scenario::RewriteRule> rules;
   for (const auto& r : rewrites) {
     const auto eq = r.find('=');
@@ -230,7 +261,9 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
     fs::create_directories(report_dir, ec);
     if (ec) throw UsageError("cannot create " + report_dir + ": " + ec.message());
     dir_key_log.open(fs::path(report_dir) / "keys.log");
+    if (!dir_key_log) throw UsageError("cannot write " + (fs::path(report_dir) / "keys.log").string());
   }
+  raise_descriptor_limit();
 
   const bool quiet = vm.count("quiet") > 0;
   MainLoop loop;
@@ -238,7 +271,9 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
   Timeline timeline;
   if (!quiet)
     timeline.set_listener([](const TimelineEvent& e) {
-      std::printf("[%9.1f ms] %-8s %-22s %s\n", e.t_ms, e.actor.c_str(), e.kind.c_str(), e.text.c_str());
+      // Text from the network (chat, labels) goes to a terminal: escaped.
+      std::printf("[%9.1f ms] %-8s %-22s %s\n", e.t_ms, e.actor.c_str(), e.kind.c_str(),
+                  reports::terminal_escape(e.text).c_str());
       std::fflush(stdout);
     });
   CertificateRegistry registry;
@@ -250,7 +285,7 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
                     }};
   std::unique_ptr<Attack> attack;
   if (attack_name != "none") attack = attacks::make_attack(attack_name, world);
-  LiveRecorder recorder(registry, attack ? attack->signaling() : nullptr);
+  LiveRecorder recorder(registry, world.name, attack ? attack->signaling() : nullptr);
 
   std::unique_ptr<SignalingRelay> relay;
   try {
@@ -287,11 +322,11 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
     s.room = room;
     s.offerer = r.labels[r.offerer];
     s.answerer = r.labels[1 - r.offerer];
-    s.offerer_result = peer_result(r, r.offerer, registry);
-    s.answerer_result = peer_result(r, 1 - r.offerer, registry);
     if (auto it = attacker_sessions.find(room); it != attacker_sessions.end()) s.attacker = it->second;
+    s.offerer_result = peer_result(r, r.offerer, s.attacker, registry);
+    s.answerer_result = peer_result(r, 1 - r.offerer, s.attacker, registry);
     std::string why;
-    s.outcome = infer(r, s.attacker, registry, &why);
+    s.outcome = infer(r, s.attacker, &why);
     s.pass = true;  // a live session states no expectation
     timeline.add("relay", "relay.outcome", "room " + room + ": " + std::string(to_string(s.outcome)) + " — " + why);
     run.sessions.push_back(std::move(s));

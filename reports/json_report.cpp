@@ -80,7 +80,8 @@ json result_document(const std::vector<RunResult>& runs) {
             {{"plaintext_read", s.attacker.plaintext_read},
              {"ciphertext_bytes", s.attacker.ciphertext_bytes},
              {"rewritten", s.attacker.rewritten},
-             {"dtls_legs", s.attacker.dtls_legs}}},
+             {"dtls_legs", s.attacker.dtls_legs},
+             {"certificate_fingerprint", s.attacker.certificate_fingerprint}}},
            {"timings_ms", {{"ice", ms(s.ice_ms)}, {"dtls", ms(s.dtls_ms)}, {"total", ms(s.total_ms)}}}});
     }
     for (const auto& e : run.timeline) {

@@ -28,6 +28,7 @@ struct AttackerSessionReport {
   std::uint64_t ciphertext_bytes = 0;       // bytes it carried or recorded
   std::vector<std::string> rewritten;       // "from -> to" for messages changed in flight
   unsigned dtls_legs = 0;                   // DTLS handshakes it completed with victims (bridges)
+  std::string certificate_fingerprint;      // of the certificate it presented in them
 };
 
 // Ground truth: which node owns which certificate (by sha-256 fingerprint).

@@ -101,6 +101,7 @@ struct World {
     peers.clear();
     oob.clear();
     shards.clear();
+    if (relay) relay->set_interceptor(nullptr);  // nothing may reach the attack once it is gone
     attack.reset();
     relay.reset();
     thread_default.reset();

@@ -53,9 +53,17 @@ struct SignalingRelay::Impl {
 
   static void on_http(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*, gpointer data) {
     auto* self = static_cast<Impl*>(data);
-    // A WebSocket upgrade: left without a status, so libsoup hands it to on_websocket.
-    if (soup_message_headers_header_contains(soup_server_message_get_request_headers(msg), "Upgrade", "websocket"))
+    // A WebSocket upgrade: left without a status, so libsoup hands it to
+    // on_websocket — unless a browser sends it from another site's page.
+    SoupMessageHeaders* request = soup_server_message_get_request_headers(msg);
+    if (soup_message_headers_header_contains(request, "Upgrade", "websocket")) {
+      const char* origin = soup_message_headers_get_one(request, "Origin");
+      if (origin && !self->page.empty() && origin != self->owner->page_origin()) {
+        self->timeline->add("relay", "signaling.rejected", std::string("WebSocket from origin ") + origin + " refused");
+        soup_server_message_set_status(msg, SOUP_STATUS_FORBIDDEN, nullptr);
+      }
       return;
+    }
     const std::string method = soup_server_message_get_method(msg);
     if (method != "GET" && method != "HEAD") {
       soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, nullptr);
@@ -144,24 +152,34 @@ struct SignalingRelay::Impl {
     const std::string room = b->room;
     g_signal_handler_disconnect(conn, c.message_handler);  // frees the binding: use nothing of it after
     c.conn.reset();
-    // A room nobody is in and nothing is held for is forgotten (max_rooms counts the others).
+    // A room nobody is in is forgotten, with what it held: its senders are gone.
     const Room& r = it->second;
-    if (!r.clients[0].conn && !r.clients[1].conn && r.held[0].empty() && r.held[1].empty()) self->rooms.erase(room);
+    if (r.clients[0].conn || r.clients[1].conn) return;
+    self->rooms.erase(it);
+    if (SignalingInterceptor* i = self->owner->interceptor_; i && !self->owner->bypassed_.count(room))
+      self->guarded("room " + room + " closing", [&] { i->on_room_closed(room); });
+  }
+
+  // Runs a step that network input started; a failure of ours (e.g. no file
+  // descriptor left for an attacker's agent) must not unwind through libsoup.
+  template <typename F>
+  void guarded(const std::string& what, F&& step) {
+    try {
+      step();
+    } catch (const std::exception& e) {
+      timeline->add("relay", "relay.error", what + ": " + e.what());
+    }
   }
 
   static void on_frame(SoupWebsocketConnection*, gint type, GBytes* message, gpointer data) {
     auto* b = static_cast<Binding*>(data);
-    b->impl->handle(b->room, b->index, type, message);
+    b->impl->guarded("a message in room " + b->room, [&] { b->impl->handle(b->room, b->index, type, message); });
   }
 
   void handle(const std::string& room, int index, gint type, GBytes* message) {
     Room& r = rooms[room];
     Client& from = r.clients[index];
-    if (type != SOUP_WEBSOCKET_DATA_TEXT) {
-      timeline->add("relay", "signaling.malformed", from.label + " sent a binary frame; dropped");
-      return;
-    }
-    // Per-client rate limit over one-second windows.
+    // Per-client rate limit over one-second windows, before anything is logged.
     const auto now = Clock::now();
     if (now - from.window_start >= std::chrono::seconds(1)) {
       from.window_start = now;
@@ -170,6 +188,10 @@ struct SignalingRelay::Impl {
     if (++from.window_count > limits.max_messages_per_second) {
       if (from.window_count == limits.max_messages_per_second + 1)
         timeline->add("relay", "signaling.rate-limited", from.label + " exceeded the message rate; dropping");
+      return;
+    }
+    if (type != SOUP_WEBSOCKET_DATA_TEXT) {
+      timeline->add("relay", "signaling.malformed", from.label + " sent a binary frame; dropped");
       return;
     }
     gsize size = 0;
@@ -192,7 +214,9 @@ struct SignalingRelay::Impl {
   }
 
   void deliver_to(const std::string& room, int to, std::string text) {
-    Room& r = rooms[room];
+    auto it = rooms.find(room);
+    if (it == rooms.end()) return;  // everyone left (e.g. before the attacker finished gathering)
+    Room& r = it->second;
     ++owner->relayed_;
     if (r.clients[to].conn &&
         soup_websocket_connection_get_state(r.clients[to].conn.get()) == SOUP_WEBSOCKET_STATE_OPEN) {

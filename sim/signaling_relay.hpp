@@ -10,7 +10,8 @@
 // Error policy: frames come from the network. Oversized frames close that
 // client (libsoup's payload limit); non-JSON or unknown messages are dropped
 // with a timeline event; a client over its rate limit has messages dropped;
-// other rooms are never affected.
+// other rooms are never affected. A room both clients have left is forgotten,
+// with the messages it held.
 #pragma once
 
 #include <cstdint>
@@ -41,13 +42,15 @@ class SignalingInterceptor {
   // Called for every message in flight. Call `deliver` now, later (e.g. after
   // gathering candidates), several times, or never (a drop).
   virtual void on_message(const RelayedMessage& message, Deliver deliver) = 0;
+  // Both clients of `room` have left: the relay forgets it (and what it held).
+  virtual void on_room_closed(const std::string& /*room*/) {}
 };
 
 struct RelayLimits {
   size_t max_message_bytes = 64 * 1024;
   unsigned max_messages_per_second = 200;  // per client
   size_t max_held_messages = 32;           // per absent client
-  size_t max_rooms = 1024;                 // rooms with a client or held messages; more are refused
+  size_t max_rooms = 1024;                 // rooms with a client in them; more are refused
 };
 
 class SignalingRelay {
@@ -68,9 +71,13 @@ class SignalingRelay {
   // Messages of this room pass unchanged even with an interceptor set.
   void bypass(const std::string& room) { bypassed_.insert(room); }
   // Serves `html` to plain HTTP GET requests for "/" (the live demo page);
-  // any other plain HTTP request gets 404. WebSocket upgrades are unaffected.
+  // any other plain HTTP request gets 404. From then on a WebSocket upgrade
+  // that carries an Origin header (every browser sends one) is refused unless
+  // it is this relay's own page's origin: another site open in the same
+  // browser must not join rooms.
   void serve_page(std::string html);
   std::string url() const;  // "ws://127.x.y.z:port"
+  std::string page_origin() const { return "http://" + address_ + ":" + std::to_string(port_); }
   std::uint16_t port() const { return port_; }
   std::uint64_t messages_relayed() const { return relayed_; }
 

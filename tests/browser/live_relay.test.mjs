@@ -145,7 +145,8 @@ test("swap-mitm: a reloaded page starts a new session, which the attacker bridge
   const bobCertificate = (await view(bob)).localCertificate;
   await alice.reload();
   await alice.waitForFunction(() => window.sigtrust && window.sigtrust.sas !== null, null, { timeout: 20000 });
-  await bob.waitForFunction(() => window.sigtrust.sas !== null, null, { timeout: 20000 });
+  await bob.waitForFunction((old) => window.sigtrust.sas !== null && window.sigtrust.localCertificate !== old,
+                           bobCertificate, { timeout: 20000 });
   await say(alice, bob, "after the reload");
   const [a, b] = [await view(alice), await view(bob)];
   assert.deepEqual(b.received, ["before the reload", "after the reload"]);
@@ -188,6 +189,17 @@ function rawClient(url, bytes, { closeAfterMs = 200 } = {}) {
       else resolve(s);
     });
     s.on("error", () => resolve(null));
+  });
+}
+
+// Sends `request` on a raw TCP connection; resolves with the first bytes of the answer.
+function exchange(url, request) {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const s = net.connect(Number(port), hostname, () => s.write(request));
+    s.once("data", (d) => { resolve(d.toString()); s.destroy(); });
+    s.on("error", (e) => resolve("error: " + e.message));
+    setTimeout(() => { resolve("timeout"); s.destroy(); }, 5000);
   });
 }
 
@@ -243,7 +255,15 @@ test("the relay survives clients that disconnect mid-handshake, send garbage or 
     out.push("third " + (third ? third.readyState : "refused"));
     return out;
   }, ws);
-  assert.equal(notes[0], "garbage sent");
+  assert.deepEqual(notes, ["garbage sent", "offered and left", "silent 1 ok", "third 3"],
+                   "the silent answerer stays connected; a third client (new label) is refused");
+  // An upgrade as a browser sends it from another site's page (Origin header) is refused;
+  // the same request from the relay's own page's origin is accepted.
+  const upgrade = (origin) => exchange(relay.url, "GET /rough?peer=mallet HTTP/1.1\r\nHost: x\r\n" +
+    "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n" +
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: " + origin + "\r\n\r\n");
+  assert.match(await upgrade("https://evil.example"), /^HTTP\/1\.1 403/);
+  assert.match(await upgrade(relay.url), /^HTTP\/1\.1 101/);
   // Raw TCP: a half-written HTTP request left hanging, and bytes that are not HTTP at all.
   const hanging = await rawClient(relay.url, "GET /hang HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n", { closeAfterMs: null });
   await rawClient(relay.url, Buffer.from([0x16, 0x03, 0x01, 0xff, 0xff, 0, 0, 0]));
@@ -257,6 +277,7 @@ test("the relay survives clients that disconnect mid-handshake, send garbage or 
   if (hanging) hanging.destroy();
   const r = await stopRelay(relay);
   assert.match(r.out, /signaling\.malformed/, "garbage became timeline events");
+  assert.match(r.out, /WebSocket from origin https:\/\/evil\.example refused/);
   const doc = JSON.parse(readFileSync(join(WORK, "rough.json"), "utf8"));
   const byRoom = Object.fromEntries(doc.runs[0].sessions.map((s) => [s.room, s]));
   assert.equal(byRoom["/after-the-storm"].outcome, "mitm-undetected");

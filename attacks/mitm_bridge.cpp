@@ -266,7 +266,7 @@ struct MitmBridge::RoomBridge {
   void maybe_forward_offer() {
     if (offer_forwarded || !offer || !legs[0].local || !legs[1].local) return;
     offer_forwarded = true;
-    SignalingMessage out{SignalingMessage::Type::Offer, forge(*offer, *legs[1].local), {}};
+    SignalingMessage out{SignalingMessage::Type::Offer, forge(*offer, *legs[1].local), {}, {}};
     record_rewrite(bridge.world_.timeline, bridge.world_.name, offer_msg,
                    "substituted its ICE credentials and candidates, " + fingerprint_action() + ", in the offer",
                    offer_text, out.sdp);
@@ -291,7 +291,7 @@ struct MitmBridge::RoomBridge {
     const bool answerer_active = info.setup.value_or("active") != "passive";
     make_dtls(1, answerer_active ? DtlsRole::Server : DtlsRole::Client);
     make_dtls(0, answerer_active ? DtlsRole::Client : DtlsRole::Server);
-    SignalingMessage out{SignalingMessage::Type::Answer, forge(*parsed, *legs[0].local), {}};
+    SignalingMessage out{SignalingMessage::Type::Answer, forge(*parsed, *legs[0].local), {}, {}};
     record_rewrite(bridge.world_.timeline, bridge.world_.name, m,
                    "substituted its ICE credentials and candidates, " + fingerprint_action() + ", in the answer",
                    msg.sdp, out.sdp);

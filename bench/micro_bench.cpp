@@ -237,7 +237,7 @@ void outcome_classify(benchmark::State& state) {
 
 void signaling_parse(benchmark::State& state) {
   const auto& in = *g_in;
-  const std::string text = serialize(SignalingMessage{SignalingMessage::Type::Offer, in.offer, {}});
+  const std::string text = serialize(SignalingMessage{SignalingMessage::Type::Offer, in.offer, {}, {}});
   {
     auto m = parse_signaling(text);
     check(m.ok() && m->type == SignalingMessage::Type::Offer && m->sdp == in.offer, "offer message parses back");

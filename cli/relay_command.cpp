@@ -42,6 +42,9 @@ struct LiveRoom {
   std::string sent_fps[2], delivered_fps[2];   // every fingerprint
   std::string sent_setup[2], delivered_setup[2];
   bool delivered[2] = {false, false};  // an SDP reached client i
+  // What client i said it saw ({"type":"report"}, sent by the demo page):
+  // connected or not, the certificates of its DTLS session, its string.
+  nlohmann::json report[2];
 };
 
 struct SdpFacts {
@@ -81,6 +84,12 @@ class LiveRecorder : public SignalingInterceptor {
     const int from = m.from_index, to = 1 - from;
     r.labels[from] = m.from_label;
     auto msg = parse_signaling(m.text);
+    if (msg && msg->type == SignalingMessage::Type::Report) {
+      // Instrumentation for the result, not signaling: kept, never forwarded
+      // (a real attacker would drop it; this relay is also the referee).
+      r.report[from] = msg->report;
+      return;
+    }
     const bool sdp = msg && (msg->type == SignalingMessage::Type::Offer || msg->type == SignalingMessage::Type::Answer);
     if (sdp) {
       if (msg->type == SignalingMessage::Type::Offer) {
@@ -88,6 +97,7 @@ class LiveRecorder : public SignalingInterceptor {
         // was delivered before no longer describes it.
         r.offerer = from;
         for (int i : {0, 1}) {
+          r.report[i] = nullptr;
           r.delivered[i] = false;
           r.delivered_sdp[i].clear();
           r.delivered_fp[i].clear();
@@ -130,6 +140,13 @@ class LiveRecorder : public SignalingInterceptor {
   std::map<std::string, LiveRoom> rooms_;
 };
 
+std::string reported(const LiveRoom& r, int i, const char* key) {
+  const auto& j = r.report[i];
+  if (!j.is_object()) return {};
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>().substr(0, 256) : std::string();
+}
+
 PeerResult peer_result(const LiveRoom& r, int i, const AttackerSessionReport& attacker,
                        const CertificateRegistry& registry) {
   PeerResult p;
@@ -141,8 +158,17 @@ PeerResult peer_result(const LiveRoom& r, int i, const AttackerSessionReport& at
   // it (the attacker's, when the attacker's leg to it connected); else the
   // one its SDP named, the only one a browser accepts.
   p.report.dtls_peer_fingerprint = attacker.dtls_legs >= 2 ? attacker.certificate_fingerprint : r.delivered_fp[i];
+  if (const auto seen = reported(r, i, "remoteCertificate"); !seen.empty()) {
+    p.report.dtls_peer_fingerprint = seen;  // from the client's own DTLS session
+    p.report.handshake_done = p.report.entered_data_phase = true;
+    p.report.state = "data";
+  }
+  if (const auto failure = reported(r, i, "error"); !failure.empty()) {
+    p.report.failure = failure;
+    p.report.state = "failed";
+  }
   p.dtls_peer_owner = registry.owner(p.report.dtls_peer_fingerprint);
-  p.report.state = r.delivered[i] ? "signaled" : "signaling";
+  if (p.report.state.empty() || p.report.state == "new") p.report.state = r.delivered[i] ? "signaled" : "signaling";
   return p;
 }
 
@@ -156,7 +182,28 @@ PeerResult peer_result(const LiveRoom& r, int i, const AttackerSessionReport& at
 //   secure           offer and answer crossed with the fingerprints and
 //                    a=setup their senders wrote;
 //   failed           an SDP never arrived, or a=setup was altered.
-Outcome infer(const LiveRoom& r, const AttackerSessionReport& attacker, std::string* why) {
+Outcome infer(const LiveRoom& r, const AttackerSessionReport& attacker, const CertificateRegistry& registry,
+              std::string* why) {
+  // Both clients said which certificate their DTLS session authenticated:
+  // ground truth, as in a simulated run.
+  const std::string seen[2] = {reported(r, 0, "remoteCertificate"), reported(r, 1, "remoteCertificate")};
+  if (!seen[0].empty() && !seen[1].empty()) {
+    for (int i : {0, 1})
+      if (registry.owner(seen[i]) != r.labels[1 - i]) {
+        *why = r.labels[i] + " reports a DTLS session with a certificate of " + registry.owner(seen[i]) + ", not " +
+               r.labels[1 - i] + "'s";
+        return Outcome::MitmUndetected;
+      }
+    *why = "each client reports a DTLS session with the other's certificate";
+    return Outcome::Secure;
+  }
+  const bool refused = !reported(r, 0, "error").empty() || !reported(r, 1, "error").empty();
+  const bool changed = r.delivered_fps[0] != r.sent_fps[1] || r.delivered_fps[1] != r.sent_fps[0];
+  if (refused && changed && attacker.dtls_legs < 2) {
+    *why = "a client refused the session (" + reported(r, reported(r, 0, "error").empty() ? 1 : 0, "error") +
+           ") after the fingerprints were changed in flight";
+    return Outcome::Detected;
+  }
   if (attacker.dtls_legs >= 2) {
     *why = "both clients completed DTLS with the attacker's certificate, which each found in its SDP";
     return Outcome::MitmUndetected;
@@ -165,7 +212,7 @@ Outcome infer(const LiveRoom& r, const AttackerSessionReport& attacker, std::str
     *why = "the offer or the answer never reached the other client";
     return Outcome::Failed;
   }
-  if (r.delivered_fps[0] != r.sent_fps[1] || r.delivered_fps[1] != r.sent_fps[0]) {
+  if (changed) {
     *why = "the fingerprints were changed in flight but the attacker completed DTLS with " +
            std::to_string(attacker.dtls_legs) + " of 2 clients";
     return Outcome::Detected;
@@ -326,7 +373,7 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
     s.offerer_result = peer_result(r, r.offerer, s.attacker, registry);
     s.answerer_result = peer_result(r, 1 - r.offerer, s.attacker, registry);
     std::string why;
-    s.outcome = infer(r, s.attacker, &why);
+    s.outcome = infer(r, s.attacker, registry, &why);
     s.pass = true;  // a live session states no expectation
     timeline.add("relay", "relay.outcome", "room " + room + ": " + std::string(to_string(s.outcome)) + " — " + why);
     run.sessions.push_back(std::move(s));

@@ -50,7 +50,7 @@ void Peer::fail(const std::string& why) {
   event("peer.failed", why);
   if (config_.trust_context.oob) config_.trust_context.oob->give_up(config_.name);
   // Tell the other side over signaling, as applications do; a relay may drop it.
-  if (signaling_) signaling_->send(serialize(SignalingMessage{SignalingMessage::Type::Bye, {}, {}}));
+  if (signaling_) signaling_->send(serialize(SignalingMessage{SignalingMessage::Type::Bye, {}, {}, {}}));
 }
 
 void Peer::start() {
@@ -85,7 +85,7 @@ void Peer::start() {
           .on_open =
               [this] {
                 event("signaling.connected", "joined the relay");
-                signaling_->send(serialize(SignalingMessage{SignalingMessage::Type::Ready, {}, {}}));
+                signaling_->send(serialize(SignalingMessage{SignalingMessage::Type::Ready, {}, {}, {}}));
               },
           .on_message = [this](const std::string& text) { on_signaling(text); },
           .on_closed =
@@ -121,6 +121,9 @@ void Peer::on_signaling(const std::string& text) {
         break;
       }
       handle_remote_description(msg->sdp, false);
+      break;
+    case SignalingMessage::Type::Report:
+      event("signaling.unexpected", "a client's report reached a peer; ignored");
       break;
     case SignalingMessage::Type::Candidate:
       // Our peers send complete SDP; trickled candidates from others are not used.
@@ -165,7 +168,7 @@ void Peer::send_description() {
   trust_->decorate(local, d.fingerprints);
   report_.sdp_sent = sdp::write(local);
   const auto type = config_.offerer ? SignalingMessage::Type::Offer : SignalingMessage::Type::Answer;
-  signaling_->send(serialize(SignalingMessage{type, report_.sdp_sent, {}}));
+  signaling_->send(serialize(SignalingMessage{type, report_.sdp_sent, {}, {}}));
   description_sent_ = true;
   event(config_.offerer ? "signaling.offer-sent" : "signaling.answer-sent",
         std::string("sent ") + (config_.offerer ? "offer" : "answer") + " with fingerprint " + cert_.fingerprint(),

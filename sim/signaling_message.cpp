@@ -17,6 +17,7 @@ std::string_view to_string(SignalingMessage::Type t) {
     case SignalingMessage::Type::Answer: return "answer";
     case SignalingMessage::Type::Candidate: return "candidate";
     case SignalingMessage::Type::Bye: return "bye";
+    case SignalingMessage::Type::Report: return "report";
   }
   return "unknown";
 }
@@ -53,6 +54,11 @@ Result<SignalingMessage> parse_signaling(std::string_view text) {
     auto c = j.find("candidate");
     if (c == j.end() || !(c->is_object() || c->is_null())) return Error{"\"candidate\" message has no object \"candidate\""};
     m.candidate = *c;
+  } else if (t == "report") {
+    m.type = SignalingMessage::Type::Report;
+    auto r = j.find("report");
+    if (r == j.end() || !r->is_object()) return Error{"\"report\" message has no object \"report\""};
+    m.report = *r;
   } else {
     return Error{"unknown signaling message type \"" + t.substr(0, 32) + "\""};
   }
@@ -63,6 +69,7 @@ std::string serialize(const SignalingMessage& m) {
   nlohmann::json j{{"type", std::string(to_string(m.type))}};
   if (m.type == SignalingMessage::Type::Offer || m.type == SignalingMessage::Type::Answer) j["sdp"] = m.sdp;
   if (m.type == SignalingMessage::Type::Candidate) j["candidate"] = m.candidate;
+  if (m.type == SignalingMessage::Type::Report) j["report"] = m.report;
   return j.dump();
 }
 

@@ -162,6 +162,39 @@ test("swap-mitm: a reloaded page starts a new session, which the attacker bridge
   assert.deepEqual(s.attacker.plaintext_read, ["before the reload", "after the reload"]);
 });
 
+test("the pages report what their browsers saw: append-mitm goes unnoticed, strip-mitm is refused by Chromium", async () => {
+  const append = await startRelay(["--attack", "append-mitm", "--json", join(WORK, "append.json")]);
+  const p = await pair(append.url, "append");
+  await say(p.alice, p.bob, "two fingerprints, one accepted");
+  const [a, b] = [await view(p.alice), await view(p.bob)];
+  assert.deepEqual(b.received, ["two fingerprints, one accepted"]);
+  assert.equal(a.remoteCertificate, b.remoteCertificate, "both authenticated the attacker's certificate");
+  assert.notEqual(a.sas, b.sas);
+  await p.close();
+  await stopRelay(append);
+  const sa = JSON.parse(readFileSync(join(WORK, "append.json"), "utf8")).runs[0].sessions[0];
+  assert.equal(sa.outcome, "mitm-undetected");
+  assert.equal(sa.peers.alice.dtls_peer_fingerprint, a.remoteCertificate);
+  assert.equal(sa.peers.alice.dtls_peer_owner, "mallory");
+
+  const strip = await startRelay(["--attack", "strip-mitm", "--json", join(WORK, "strip.json")]);
+  const [ba, bb] = [await launch(), await launch()];
+  const alice = await (await ba.newContext()).newPage();
+  const bob = await (await bb.newContext()).newPage();
+  await alice.goto(`${strip.url}/?room=strip&peer=alice&role=offer`);
+  await bob.goto(`${strip.url}/?room=strip&peer=bob&role=answer`);
+  await bob.waitForFunction(() => window.sigtrust.state.startsWith("error:"), null, { timeout: 20000 });
+  assert.match((await view(bob)).state, /fingerprint/i, "Chromium names the missing fingerprint");
+  await new Promise((r) => setTimeout(r, 300));  // the report reaches the relay
+  await ba.close();
+  await bb.close();
+  await stopRelay(strip);
+  const ss = JSON.parse(readFileSync(join(WORK, "strip.json"), "utf8")).runs[0].sessions[0];
+  assert.equal(ss.outcome, "detected");
+  assert.match(ss.peers.bob.failure, /fingerprint/i);
+  assert.deepEqual(ss.attacker.plaintext_read, []);
+});
+
 test("swap-mitm with --rewrite: the attacker changes a chat message in flight", async () => {
   const relay = await startRelay(["--attack", "swap-mitm", "--rewrite", "bc1qalice=bc1qmallory", "--json",
                                   join(WORK, "rewrite.json")]);

@@ -74,12 +74,22 @@ TEST(SignalingMessage, CandidateWithNullIsEndOfCandidates) {
   EXPECT_TRUE(r->candidate.is_null());
 }
 
+TEST(SignalingMessage, ReportRoundTripsWithObject) {
+  SignalingMessage m;
+  m.type = Type::Report;
+  m.report = {{"connected", true}, {"remoteCertificate", "sha-256 AB:CD"}, {"sas", "123 456"}};
+  auto back = round_trip(m);
+  EXPECT_EQ(back.type, Type::Report);
+  EXPECT_EQ(back.report, m.report);
+}
+
 TEST(SignalingMessage, TypeNamesMatchTheProtocol) {
   EXPECT_EQ(to_string(Type::Ready), "ready");
   EXPECT_EQ(to_string(Type::Offer), "offer");
   EXPECT_EQ(to_string(Type::Answer), "answer");
   EXPECT_EQ(to_string(Type::Candidate), "candidate");
   EXPECT_EQ(to_string(Type::Bye), "bye");
+  EXPECT_EQ(to_string(Type::Report), "report");
 }
 
 TEST(SignalingMessage, UnknownFieldsAreIgnored) {
@@ -117,6 +127,12 @@ TEST(SignalingMessageErrors, OfferWithoutSdpIsAnError) {
   EXPECT_FALSE(error_of(R"({"type":"offer"})").empty());
   EXPECT_FALSE(error_of(R"({"type":"offer","sdp":5})").empty());
   EXPECT_FALSE(error_of(R"({"type":"answer"})").empty());
+}
+
+TEST(SignalingMessageErrors, ReportWithoutObjectIsAnError) {
+  EXPECT_FALSE(error_of(R"({"type":"report"})").empty());
+  EXPECT_FALSE(error_of(R"({"type":"report","report":[1]})").empty());
+  EXPECT_FALSE(error_of(R"({"type":"report","report":null})").empty());
 }
 
 TEST(SignalingMessageErrors, CandidateWithoutObjectIsAnError) {

@@ -25,10 +25,11 @@ void Timer::cancel() {
 
 MainLoop::MainLoop() : ctx_(g_main_context_new()) {}
 MainLoop::~MainLoop() {
-  // Dispatch nothing more, but release sources still attached. They run with
-  // this context as the thread-default one, as everything on it does: libsoup
-  // asserts that a message completes in the context it was queued from (a
-  // WebSocket connect cancelled by an interrupted run completes here).
+  // Dispatches what is still pending (completions of objects already gone,
+  // e.g. a WebSocket connect cancelled by an interrupted run), so their
+  // sources are released, with this context as the thread-default one, as
+  // everything on it runs: libsoup asserts that a message completes in the
+  // context it was queued from.
   g_main_context_push_thread_default(ctx_.get());
   while (g_main_context_pending(ctx_.get())) g_main_context_iteration(ctx_.get(), FALSE);
   g_main_context_pop_thread_default(ctx_.get());

@@ -9,6 +9,7 @@
 #include <set>
 #include <vector>
 
+#include "attacks/node_events.hpp"
 #include "attacks/udp_socket.hpp"
 
 namespace sigtrust::attacks {
@@ -17,7 +18,6 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr size_t kMaxForwarders = 256;  // bounds what a flood of Binding requests can make us hold
-constexpr auto kEventInterval = 1s;     // at most one timeline event of a noisy kind per second
 
 struct Forwarder {
   Endpoint client;  // who asked, and is told `fake` is its own address
@@ -32,8 +32,6 @@ struct Forwarder {
 struct LyingStunNode::Impl {
   MainLoop& loop;
   std::string address;
-  Timeline& timeline;
-  std::string actor;
 
   // Binding requests carry no credentials here (RFC 8489 §9: authentication
   // is optional for Binding). Two agents because libnice's either requires
@@ -48,13 +46,13 @@ struct LyingStunNode::Impl {
   std::map<Endpoint, std::unique_ptr<Forwarder>> forwarders;  // by client transport address
   std::set<Endpoint> fakes;                                   // every forwarding socket's address
   RelayTap* tap = nullptr;
-  std::map<std::string, Clock::time_point> last_event;
+  NodeEvents events;
   std::vector<std::uint8_t> out = std::vector<std::uint8_t>(STUN_MAX_MESSAGE_SIZE_IPV6);
 
-  std::uint64_t forwarded_bytes = 0, forwarded_datagrams = 0, lies = 0, malformed = 0, dropped = 0;
+  std::uint64_t forwarded_bytes = 0, forwarded_datagrams = 0, lies = 0;
 
   Impl(MainLoop& l, std::string addr, Timeline& t, std::string a)
-      : loop(l), address(std::move(addr)), timeline(t), actor(std::move(a)) {
+      : loop(l), address(std::move(addr)), events(t, std::move(a), "stun", "did not forward for") {
     stun_agent_init(&agent, STUN_ALL_KNOWN_ATTRIBUTES, STUN_COMPATIBILITY_RFC5389, STUN_AGENT_USAGE_IGNORE_CREDENTIALS);
     stun_agent_init(&agent_fp, STUN_ALL_KNOWN_ATTRIBUTES, STUN_COMPATIBILITY_RFC5389,
                     static_cast<StunAgentUsageFlags>(STUN_AGENT_USAGE_IGNORE_CREDENTIALS | STUN_AGENT_USAGE_USE_FINGERPRINT));
@@ -62,26 +60,6 @@ struct LyingStunNode::Impl {
                     STUN_AGENT_USAGE_IGNORE_CREDENTIALS);
   }
 
-  void event(const std::string& kind, std::string text, nlohmann::json data = nullptr) {
-    timeline.add(actor, kind, std::move(text), std::move(data));
-  }
-  void throttled_event(const std::string& kind, std::string text, nlohmann::json data) {
-    const auto now = Clock::now();
-    auto [it, fresh] = last_event.try_emplace(kind, now);
-    if (!fresh && now - it->second < kEventInterval) return;
-    it->second = now;
-    event(kind, std::move(text), std::move(data));
-  }
-  void count_malformed(const Endpoint& from, const std::string& why) {
-    ++malformed;
-    throttled_event("stun.malformed", "dropped malformed input from " + from.to_string() + ": " + why,
-                    {{"from", from.to_string()}, {"reason", why}, {"malformed_total", malformed}});
-  }
-  void count_dropped(const Endpoint& from, const std::string& why) {
-    ++dropped;
-    throttled_event("stun.dropped", "did not forward for " + from.to_string() + ": " + why,
-                    {{"from", from.to_string()}, {"reason", why}, {"dropped_total", dropped}});
-  }
   void send(const Endpoint& to, size_t len) {
     if (len > 0) server->send_to(to, std::span<const std::uint8_t>(out.data(), len));
   }
@@ -91,9 +69,9 @@ struct LyingStunNode::Impl {
     // checked first (RFC 8489 §6.3).
     const int framed = stun_message_validate_buffer_length(d.data(), d.size(), true);
     if (framed == STUN_MESSAGE_BUFFER_INCOMPLETE)
-      return count_malformed(from, "STUN length runs past the end of the datagram");
+      return events.malformed(from, "STUN length runs past the end of the datagram");
     if (framed <= 0 || static_cast<size_t>(framed) != d.size())
-      return count_malformed(from, "not a well-formed STUN message");
+      return events.malformed(from, "not a well-formed STUN message");
     StunMessage probe{};
     probe.agent = &agent;
     probe.buffer = const_cast<std::uint8_t*>(d.data());
@@ -115,21 +93,21 @@ struct LyingStunNode::Impl {
     switch (status) {
       case STUN_VALIDATION_SUCCESS: break;
       case STUN_VALIDATION_BAD_REQUEST:  // RFC 8489 §7: a wrong FINGERPRINT means it is not STUN
-        return count_malformed(from, has_fingerprint ? "FINGERPRINT does not match" : "rejected by the STUN agent");
+        return events.malformed(from, has_fingerprint ? "FINGERPRINT does not match" : "rejected by the STUN agent");
       case STUN_VALIDATION_UNKNOWN_REQUEST_ATTRIBUTE: {
         // RFC 8489 §6.3.1: unknown comprehension-required attributes → 420 listing them.
         StunMessage resp{};
         send(from, stun_agent_build_unknown_attributes_error(writer, &resp, out.data(), out.size(), &req));
-        return count_malformed(from, "unknown comprehension-required attribute");
+        return events.malformed(from, "unknown comprehension-required attribute");
       }
-      case STUN_VALIDATION_UNMATCHED_RESPONSE: return count_malformed(from, "unsolicited STUN response");
-      default: return count_malformed(from, "rejected by the STUN agent");
+      case STUN_VALIDATION_UNMATCHED_RESPONSE: return events.malformed(from, "unsolicited STUN response");
+      default: return events.malformed(from, "rejected by the STUN agent");
     }
     if (binding && cls == STUN_INDICATION) return;  // RFC 8489 §6.3.2: a keepalive; no response
     if (!binding || cls != STUN_REQUEST) {
       // A STUN-only server knows one method; RFC 8489 §6.3.1: other requests → 400.
       if (cls == STUN_REQUEST) reply_error(STUN_ERROR_BAD_REQUEST);
-      return count_malformed(from, "not a Binding request");
+      return events.malformed(from, "not a Binding request");
     }
     lie(from, req, classic);
   }
@@ -142,12 +120,12 @@ struct LyingStunNode::Impl {
     StunMessage resp{};
     // Never let one of our own forwarding sockets become a client: the two
     // would forward to each other.
-    if (fakes.count(from) || from == server->local()) return count_dropped(from, "Binding request from the node itself");
+    if (fakes.count(from) || from == server->local()) return events.dropped(from, "Binding request from the node itself");
     Forwarder* fwd = forwarder_for(from);
     if (!fwd) {
       if (stun_agent_init_error(writer, &resp, out.data(), out.size(), &req, STUN_ERROR_SERVER_ERROR))
         send(from, stun_agent_finish_message(writer, &resp, nullptr, 0));
-      return count_dropped(from, "no forwarding socket left");
+      return events.dropped(from, "no forwarding socket left");
     }
     if (!stun_agent_init_response(writer, &resp, out.data(), out.size(), &req)) return;
     const sockaddr_storage fake = fwd->fake.to_sockaddr();
@@ -170,19 +148,19 @@ struct LyingStunNode::Impl {
       fwd->socket = std::make_unique<UdpSocket>(
           loop, address, [this, raw](const Endpoint& from, std::span<const std::uint8_t> d) { on_forwarder_datagram(*raw, from, d); });
     } catch (const UdpSocket::Failure& e) {
-      event("stun.error", std::string("cannot open a forwarding socket: ") + e.what());
+      events.event("stun.error", std::string("cannot open a forwarding socket: ") + e.what());
       return nullptr;
     }
     fwd->fake = fwd->socket->local();
     fakes.insert(fwd->fake);
-    event("stun.lie", "told " + client.to_string() + " its address is " + fwd->fake.to_string(),
+    events.event("stun.lie", "told " + client.to_string() + " its address is " + fwd->fake.to_string(),
           {{"client", client.to_string()}, {"fake", fwd->fake.to_string()}});
     return forwarders.emplace(client, std::move(fwd)).first->second.get();
   }
 
   void on_forwarder_datagram(Forwarder& fwd, const Endpoint& from, std::span<const std::uint8_t> data) {
     if (from == fwd.client) {
-      if (!fwd.peer) return count_dropped(from, "nobody has sent to " + fwd.fake.to_string() + " yet");
+      if (!fwd.peer) return events.dropped(from, "nobody has sent to " + fwd.fake.to_string() + " yet");
       return forward(fwd, RelayDirection::ToPeer, *fwd.peer, data);
     }
     fwd.peer = from;  // the NAT's "last sender" rule: replies from the client go back here
@@ -191,12 +169,12 @@ struct LyingStunNode::Impl {
 
   void forward(Forwarder& fwd, RelayDirection dir, const Endpoint& peer, std::span<const std::uint8_t> data) {
     const Endpoint& to = dir == RelayDirection::ToClient ? fwd.client : peer;
-    if (to == server->local()) return count_dropped(peer, "would forward into the STUN port");
+    if (to == server->local()) return events.dropped(peer, "would forward into the STUN port");
     std::vector<std::uint8_t> rewritten;
     if (tap) {
       RelayedDatagram rd{dir, fwd.client.to_string(), fwd.fake.to_string(), peer.to_string(),
                          std::vector<std::uint8_t>(data.begin(), data.end())};
-      if (!tap->on_datagram(rd)) return count_dropped(peer, "the tap dropped a datagram");
+      if (!tap->on_datagram(rd)) return events.dropped(peer, "the tap dropped a datagram");
       rewritten = std::move(rd.data);
       data = rewritten;
     }
@@ -205,7 +183,7 @@ struct LyingStunNode::Impl {
     ++forwarded_datagrams;
     if (fwd.announced.emplace(dir, peer).second) {
       const std::string from_text = dir == RelayDirection::ToClient ? peer.to_string() : fwd.client.to_string();
-      event("stun.forward",
+      events.event("stun.forward",
             "forwarding " + from_text + " -> " + to.to_string() + " through " + fwd.fake.to_string(),
             {{"client", fwd.client.to_string()}, {"fake", fwd.fake.to_string()}, {"peer", peer.to_string()},
              {"direction", std::string(to_string(dir))}});
@@ -218,7 +196,7 @@ LyingStunNode::LyingStunNode(MainLoop& loop, const std::string& address, Timelin
   Impl* impl = impl_.get();
   impl_->server = std::make_unique<UdpSocket>(
       loop, address, [impl](const Endpoint& from, std::span<const std::uint8_t> d) { impl->on_server_datagram(from, d); });
-  impl_->event("stun.listen", "lying STUN server listening on " + impl_->server->local().to_string(),
+  impl_->events.event("stun.listen", "lying STUN server listening on " + impl_->server->local().to_string(),
                {{"address", impl_->server->local().to_string()}});
 }
 
@@ -239,8 +217,8 @@ std::optional<std::string> LyingStunNode::fake_address_of(const std::string& cli
 std::uint64_t LyingStunNode::forwarded_bytes() const { return impl_->forwarded_bytes; }
 std::uint64_t LyingStunNode::forwarded_datagrams() const { return impl_->forwarded_datagrams; }
 std::uint64_t LyingStunNode::lies() const { return impl_->lies; }
-std::uint64_t LyingStunNode::malformed() const { return impl_->malformed; }
-std::uint64_t LyingStunNode::dropped() const { return impl_->dropped; }
+std::uint64_t LyingStunNode::malformed() const { return impl_->events.malformed_total(); }
+std::uint64_t LyingStunNode::dropped() const { return impl_->events.dropped_total(); }
 size_t LyingStunNode::forwarders() const { return impl_->forwarders.size(); }
 
 }  // namespace sigtrust::attacks

@@ -13,6 +13,7 @@
 #include <random>
 #include <vector>
 
+#include "attacks/node_events.hpp"
 #include "attacks/udp_socket.hpp"
 
 namespace sigtrust::attacks {
@@ -45,7 +46,6 @@ constexpr auto kPeerAddressFamilyMismatch = static_cast<StunError>(443);
 constexpr size_t kMaxAllocations = 512;
 constexpr size_t kMaxNonces = 4096;
 constexpr auto kSweepInterval = 5s;
-constexpr auto kEventInterval = 1s;  // at most one timeline event of a noisy kind per second
 // The largest payload a Data indication can carry: the STUN length field is
 // 16 bits and holds XOR-PEER-ADDRESS (12), the DATA header (4) and FINGERPRINT (8).
 constexpr size_t kMaxIndicationPayload = 0xFFFF - 12 - 4 - 8 - 3;
@@ -150,8 +150,6 @@ struct TurnNode::Impl {
   MainLoop& loop;
   std::string address;
   TurnCredentials creds;
-  Timeline& timeline;
-  std::string actor;
 
   // One agent per way a message is checked: TURN requests need long-term
   // credentials, Binding requests need none; each with and without a
@@ -173,13 +171,13 @@ struct TurnNode::Impl {
   RelayTap* tap = nullptr;
   Timer sweep_timer;
   std::random_device random;
-  std::map<std::string, Clock::time_point> last_event;
+  NodeEvents events;
   std::vector<std::uint8_t> out = std::vector<std::uint8_t>(STUN_MAX_MESSAGE_SIZE);
 
-  std::uint64_t relayed_bytes = 0, relayed_datagrams = 0, malformed = 0, dropped = 0, unauthorized = 0;
+  std::uint64_t relayed_bytes = 0, relayed_datagrams = 0, unauthorized = 0;
 
   Impl(MainLoop& l, std::string addr, TurnCredentials c, Timeline& t, std::string a)
-      : loop(l), address(std::move(addr)), creds(std::move(c)), timeline(t), actor(std::move(a)) {
+      : loop(l), address(std::move(addr)), creds(std::move(c)), events(t, std::move(a), "turn", "refused to relay for") {
     const auto long_term = STUN_AGENT_USAGE_LONG_TERM_CREDENTIALS;
     const auto fp = STUN_AGENT_USAGE_USE_FINGERPRINT;
     const auto none = STUN_AGENT_USAGE_IGNORE_CREDENTIALS;
@@ -192,30 +190,6 @@ struct TurnNode::Impl {
     stun_agent_init(&classic_agent, STUN_ALL_KNOWN_ATTRIBUTES, STUN_COMPATIBILITY_RFC3489, none);
     stun_agent_init(&writer, kKnownAttributes, STUN_COMPATIBILITY_RFC5389,
                     static_cast<StunAgentUsageFlags>(long_term | fp));
-  }
-
-  // ---- timeline --------------------------------------------------------------
-
-  void event(const std::string& kind, std::string text, nlohmann::json data = nullptr) {
-    timeline.add(actor, kind, std::move(text), std::move(data));
-  }
-  // For kinds a hostile client can trigger at will: at most one per interval.
-  void throttled_event(const std::string& kind, std::string text, nlohmann::json data) {
-    const auto now = Clock::now();
-    auto [it, fresh] = last_event.try_emplace(kind, now);
-    if (!fresh && now - it->second < kEventInterval) return;
-    it->second = now;
-    event(kind, std::move(text), std::move(data));
-  }
-  void count_malformed(const Endpoint& from, const std::string& why) {
-    ++malformed;
-    throttled_event("turn.malformed", "dropped malformed input from " + from.to_string() + ": " + why,
-                    {{"from", from.to_string()}, {"reason", why}, {"malformed_total", malformed}});
-  }
-  void count_dropped(const Endpoint& from, const std::string& why) {
-    ++dropped;
-    throttled_event("turn.dropped", "refused to relay for " + from.to_string() + ": " + why,
-                    {{"from", from.to_string()}, {"reason", why}, {"dropped_total", dropped}});
   }
 
   // ---- state -----------------------------------------------------------------
@@ -260,7 +234,7 @@ struct TurnNode::Impl {
   }
   void remove_allocation(std::map<Endpoint, std::unique_ptr<Allocation>>::iterator it, const std::string& why) {
     const Allocation& a = *it->second;
-    event("turn.deallocate", "released " + a.relayed.to_string() + " of " + a.client.to_string() + " (" + why + ")",
+    events.event("turn.deallocate", "released " + a.relayed.to_string() + " of " + a.client.to_string() + " (" + why + ")",
           {{"client", a.client.to_string()}, {"relayed", a.relayed.to_string()}, {"reason", why}});
     by_relayed.erase(a.relayed);
     allocations.erase(it);
@@ -314,12 +288,12 @@ struct TurnNode::Impl {
   // ---- the client side: STUN and ChannelData on the server port ------------
 
   void on_client_datagram(const Endpoint& from, std::span<const std::uint8_t> d) {
-    if (d.size() < 4) return count_malformed(from, "datagram of " + std::to_string(d.size()) + " bytes");
+    if (d.size() < 4) return events.malformed(from, "datagram of " + std::to_string(d.size()) + " bytes");
     // RFC 8656 §12 (RFC 7983): the first byte tells STUN (0..3) from ChannelData (64..79).
     switch (d[0] >> 6) {
       case 0: return on_stun(from, d);
       case 1: return on_channel_data(from, d);
-      default: return count_malformed(from, "first byte " + std::to_string(d[0]) + " is neither STUN nor ChannelData");
+      default: return events.malformed(from, "first byte " + std::to_string(d[0]) + " is neither STUN nor ChannelData");
     }
   }
 
@@ -328,9 +302,9 @@ struct TurnNode::Impl {
     // checked first (RFC 8489 §6.3: header, length, attribute walk).
     const int framed = stun_message_validate_buffer_length(d.data(), d.size(), true);
     if (framed == STUN_MESSAGE_BUFFER_INCOMPLETE)
-      return count_malformed(from, "STUN length runs past the end of the datagram");
+      return events.malformed(from, "STUN length runs past the end of the datagram");
     if (framed <= 0 || static_cast<size_t>(framed) != d.size())
-      return count_malformed(from, "not a well-formed STUN message");
+      return events.malformed(from, "not a well-formed STUN message");
 
     StunMessage probe{};
     probe.agent = &auth_agent;
@@ -351,31 +325,31 @@ struct TurnNode::Impl {
     switch (status) {
       case STUN_VALIDATION_SUCCESS: break;
       case STUN_VALIDATION_NOT_STUN:
-      case STUN_VALIDATION_INCOMPLETE_STUN: return count_malformed(from, "not a STUN message");
+      case STUN_VALIDATION_INCOMPLETE_STUN: return events.malformed(from, "not a STUN message");
       case STUN_VALIDATION_BAD_REQUEST:
         // RFC 8489 §7: a wrong FINGERPRINT means it is not STUN at all; a TURN
         // request without the magic cookie gets a 400 (RFC 8656 §5).
         if (!has_fingerprint && cls == STUN_REQUEST) send_error(req, from, STUN_ERROR_BAD_REQUEST);
-        return count_malformed(from, has_fingerprint ? "FINGERPRINT does not match" : "no magic cookie");
+        return events.malformed(from, has_fingerprint ? "FINGERPRINT does not match" : "no magic cookie");
       case STUN_VALIDATION_UNAUTHORIZED_BAD_REQUEST:
         // RFC 8489 §9.2.4: no MESSAGE-INTEGRITY → 401 with REALM and NONCE (the
         // normal first round trip); MESSAGE-INTEGRITY without USERNAME, REALM
         // or NONCE → 400.
-        if (cls != STUN_REQUEST) return count_malformed(from, "unauthenticated message of class " + std::to_string(cls));
+        if (cls != STUN_REQUEST) return events.malformed(from, "unauthenticated message of class " + std::to_string(cls));
         if (stun_message_has_attribute(&req, STUN_ATTRIBUTE_MESSAGE_INTEGRITY)) {
           send_error(req, from, STUN_ERROR_BAD_REQUEST);
-          return count_malformed(from, "MESSAGE-INTEGRITY without USERNAME, REALM or NONCE");
+          return events.malformed(from, "MESSAGE-INTEGRITY without USERNAME, REALM or NONCE");
         }
         return send_error(req, from, STUN_ERROR_UNAUTHORIZED, true);
       case STUN_VALIDATION_UNAUTHORIZED: {
         // RFC 8489 §9.2.4: unknown USERNAME or wrong MESSAGE-INTEGRITY → 401 with REALM and NONCE.
-        if (cls != STUN_REQUEST) return count_malformed(from, "unauthenticated message of class " + std::to_string(cls));
+        if (cls != STUN_REQUEST) return events.malformed(from, "unauthenticated message of class " + std::to_string(cls));
         const std::string why = check.failure ? check.failure : "MESSAGE-INTEGRITY does not match (wrong password)";
-        throttled_event("turn.auth-failed", "rejected the credentials of " + from.to_string() + ": " + why,
+        events.throttled("turn.auth-failed", "rejected the credentials of " + from.to_string() + ": " + why,
                         {{"from", from.to_string()}, {"reason", why}});
         return send_error(req, from, STUN_ERROR_UNAUTHORIZED, true);
       }
-      case STUN_VALIDATION_UNMATCHED_RESPONSE: return count_malformed(from, "unsolicited STUN response");
+      case STUN_VALIDATION_UNMATCHED_RESPONSE: return events.malformed(from, "unsolicited STUN response");
       case STUN_VALIDATION_UNKNOWN_REQUEST_ATTRIBUTE: {
         // RFC 8489 §6.3.1: unknown comprehension-required attributes → 420 listing them.
         StunAgent* reply = classic ? &classic_agent : binding ? &binding_agent_fp : &writer;
@@ -384,16 +358,16 @@ struct TurnNode::Impl {
       }
       case STUN_VALIDATION_UNKNOWN_ATTRIBUTE:
         // RFC 8489 §6.3.2: an indication with unknown comprehension-required attributes is discarded.
-        return count_malformed(from, "indication with an unknown comprehension-required attribute");
-      default: return count_malformed(from, "rejected by the STUN agent");
+        return events.malformed(from, "indication with an unknown comprehension-required attribute");
+      default: return events.malformed(from, "rejected by the STUN agent");
     }
 
     if (cls == STUN_INDICATION) {
       if (method == STUN_IND_SEND) return on_send_indication(from, req);
       if (method == STUN_BINDING) return;  // RFC 8489 §6.3.2: a keepalive; no response
-      return count_malformed(from, "indication of unknown method " + std::to_string(method));
+      return events.malformed(from, "indication of unknown method " + std::to_string(method));
     }
-    if (cls != STUN_REQUEST) return count_malformed(from, "unsolicited STUN response");
+    if (cls != STUN_REQUEST) return events.malformed(from, "unsolicited STUN response");
     if (binding) return on_binding(from, req, classic);
 
     // RFC 8489 §9.2.4, last check: after MESSAGE-INTEGRITY, a NONCE this server
@@ -408,7 +382,7 @@ struct TurnNode::Impl {
       default:
         // RFC 8489 §6.3.1: a request of a method the server does not know → 400.
         send_error(req, from, STUN_ERROR_BAD_REQUEST);
-        return count_malformed(from, "request of unknown method " + std::to_string(method));
+        return events.malformed(from, "request of unknown method " + std::to_string(method));
     }
   }
 
@@ -476,7 +450,7 @@ struct TurnNode::Impl {
       alloc->socket = std::make_unique<UdpSocket>(
           loop, address, [this, raw](const Endpoint& peer, std::span<const std::uint8_t> data) { on_peer_datagram(*raw, peer, data); });
     } catch (const UdpSocket::Failure& e) {
-      event("turn.error", std::string("cannot open a relayed socket: ") + e.what());
+      events.event("turn.error", std::string("cannot open a relayed socket: ") + e.what());
       return send_error(req, from, STUN_ERROR_INSUFFICIENT_CAPACITY);  // RFC 8656 §7.2: 508
     }
     alloc->relayed = alloc->socket->local();
@@ -497,7 +471,7 @@ struct TurnNode::Impl {
     const size_t len = stun_agent_finish_message(&writer, &resp, nullptr, 0);
     if (len == 0) return;
     alloc->allocate_response.assign(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(len));
-    event("turn.allocate", "allocated " + alloc->relayed.to_string() + " for " + from.to_string(),
+    events.event("turn.allocate", "allocated " + alloc->relayed.to_string() + " for " + from.to_string(),
           {{"client", from.to_string()}, {"relayed", alloc->relayed.to_string()}, {"lifetime_s", lifetime}});
     by_relayed[alloc->relayed] = raw;
     allocations[from] = std::move(alloc);
@@ -556,7 +530,7 @@ struct TurnNode::Impl {
     const auto [it, fresh] = a.permissions.insert_or_assign(peer.ip, Clock::now() + kPermissionLifetime);
     (void)it;
     if (fresh)
-      event("turn.permission", "permitted " + peer.ip_string() + " on " + a.relayed.to_string(),
+      events.event("turn.permission", "permitted " + peer.ip_string() + " on " + a.relayed.to_string(),
             {{"client", a.client.to_string()}, {"relayed", a.relayed.to_string()}, {"peer_ip", peer.ip_string()}});
   }
 
@@ -583,7 +557,7 @@ struct TurnNode::Impl {
     a->channels[number] = Channel{*peer, now + kChannelLifetime};
     install_permission(*a, *peer);  // RFC 8656 §12.2: a ChannelBind also installs or refreshes the permission
     if (fresh)
-      event("turn.channel", "bound channel " + std::to_string(number) + " of " + a->relayed.to_string() + " to " +
+      events.event("turn.channel", "bound channel " + std::to_string(number) + " of " + a->relayed.to_string() + " to " +
                                 peer->to_string(),
             {{"client", a->client.to_string()}, {"relayed", a->relayed.to_string()}, {"peer", peer->to_string()},
              {"channel", number}});
@@ -593,15 +567,15 @@ struct TurnNode::Impl {
   void on_send_indication(const Endpoint& from, const StunMessage& ind) {
     // RFC 8656 §5: an indication on a 5-tuple without an allocation is silently ignored.
     Allocation* a = allocation_of(from);
-    if (!a) return count_dropped(from, "Send indication without an allocation");
+    if (!a) return events.dropped(from, "Send indication without an allocation");
     // RFC 8656 §11.2: XOR-PEER-ADDRESS and DATA are both required, else discard.
     const auto peer = peer_address(ind, from, false);
     uint16_t len = 0;
     const auto* data = static_cast<const std::uint8_t*>(stun_message_find(&ind, STUN_ATTRIBUTE_DATA, &len));
-    if (!peer || !data) return count_malformed(from, "Send indication without XOR-PEER-ADDRESS or DATA");
+    if (!peer || !data) return events.malformed(from, "Send indication without XOR-PEER-ADDRESS or DATA");
     // RFC 8656 §11.2: no permission for the peer's IP → discard.
     if (!a->permitted(peer->ip, Clock::now()))
-      return count_dropped(from, "no permission for " + peer->ip_string());
+      return events.dropped(from, "no permission for " + peer->ip_string());
     relay_to_peer(*a, *peer, {data, len}, true);
   }
 
@@ -609,13 +583,13 @@ struct TurnNode::Impl {
     const std::uint16_t number = read_u16(d.data());
     const std::uint16_t len = read_u16(d.data() + 2);
     // RFC 8656 §12.6: reserved numbers, or a length beyond the datagram → silently discarded.
-    if (number > kChannelMax) return count_malformed(from, "ChannelData on reserved number " + std::to_string(number));
-    if (len > d.size() - 4) return count_malformed(from, "ChannelData length beyond the datagram");
+    if (number > kChannelMax) return events.malformed(from, "ChannelData on reserved number " + std::to_string(number));
+    if (len > d.size() - 4) return events.malformed(from, "ChannelData length beyond the datagram");
     Allocation* a = allocation_of(from);
-    if (!a) return count_dropped(from, "ChannelData without an allocation");  // RFC 8656 §5
+    if (!a) return events.dropped(from, "ChannelData without an allocation");  // RFC 8656 §5
     // RFC 8656 §12.6: an unbound channel → discard. Receipt refreshes nothing.
     const Channel* ch = a->channel(number, Clock::now());
-    if (!ch) return count_dropped(from, "ChannelData on unbound channel " + std::to_string(number));
+    if (!ch) return events.dropped(from, "ChannelData on unbound channel " + std::to_string(number));
     relay_to_peer(*a, ch->peer, d.subspan(4, len), true);
   }
 
@@ -626,7 +600,7 @@ struct TurnNode::Impl {
     // Never relay into this server's own port: it would take the relayed
     // socket for a client.
     if (peer == server->local()) {
-      if (tapped) count_dropped(a.client, "peer is the TURN server itself");
+      if (tapped) events.dropped(a.client, "peer is the TURN server itself");
       return false;
     }
     std::vector<std::uint8_t> rewritten;
@@ -634,7 +608,7 @@ struct TurnNode::Impl {
       RelayedDatagram rd{RelayDirection::ToPeer, a.client.to_string(), a.relayed.to_string(), peer.to_string(),
                          std::vector<std::uint8_t>(data.begin(), data.end())};
       if (!tap->on_datagram(rd)) {
-        count_dropped(a.client, "the tap dropped a datagram to " + peer.to_string());
+        events.dropped(a.client, "the tap dropped a datagram to " + peer.to_string());
         return false;
       }
       rewritten = std::move(rd.data);
@@ -651,8 +625,8 @@ struct TurnNode::Impl {
   // RFC 8656 §11.3: a datagram at a relayed address, from a permitted peer, goes to the client.
   void on_peer_datagram(Allocation& a, const Endpoint& from, std::span<const std::uint8_t> data) {
     const auto now = Clock::now();
-    if (now >= a.expires) return count_dropped(from, "datagram for an expired allocation");
-    if (!a.permitted(from.ip, now)) return count_dropped(from, "no permission for " + from.ip_string());  // RFC 8656 §9
+    if (now >= a.expires) return events.dropped(from, "datagram for an expired allocation");
+    if (!a.permitted(from.ip, now)) return events.dropped(from, "no permission for " + from.ip_string());  // RFC 8656 §9
     relay_to_client(a, from, data, true);
   }
 
@@ -662,7 +636,7 @@ struct TurnNode::Impl {
       RelayedDatagram rd{RelayDirection::ToClient, a.client.to_string(), a.relayed.to_string(), peer.to_string(),
                          std::vector<std::uint8_t>(data.begin(), data.end())};
       if (!tap->on_datagram(rd)) {
-        count_dropped(peer, "the tap dropped a datagram to " + a.client.to_string());
+        events.dropped(peer, "the tap dropped a datagram to " + a.client.to_string());
         return false;
       }
       rewritten = std::move(rd.data);
@@ -682,7 +656,7 @@ struct TurnNode::Impl {
     } else {
       // RFC 8656 §11.3: a Data indication with XOR-PEER-ADDRESS and DATA.
       if (data.size() > kMaxIndicationPayload) {
-        if (tapped) count_dropped(peer, "datagram too large for a Data indication");
+        if (tapped) events.dropped(peer, "datagram too large for a Data indication");
         return false;
       }
       StunMessage ind{};
@@ -713,7 +687,7 @@ TurnNode::TurnNode(MainLoop& loop, const std::string& address, TurnCredentials c
   impl_->server = std::make_unique<UdpSocket>(
       loop, address, [impl](const Endpoint& from, std::span<const std::uint8_t> d) { impl->on_client_datagram(from, d); });
   impl_->schedule_sweep();
-  impl_->event("turn.listen", "TURN server listening on " + impl_->server->local().to_string(),
+  impl_->events.event("turn.listen", "TURN server listening on " + impl_->server->local().to_string(),
                {{"address", impl_->server->local().to_string()}, {"realm", impl_->creds.realm}});
 }
 
@@ -742,8 +716,8 @@ bool TurnNode::send_to_peer(const std::string& relayed, const std::string& peer,
 
 std::uint64_t TurnNode::relayed_bytes() const { return impl_->relayed_bytes; }
 std::uint64_t TurnNode::relayed_datagrams() const { return impl_->relayed_datagrams; }
-std::uint64_t TurnNode::malformed() const { return impl_->malformed; }
-std::uint64_t TurnNode::dropped() const { return impl_->dropped; }
+std::uint64_t TurnNode::malformed() const { return impl_->events.malformed_total(); }
+std::uint64_t TurnNode::dropped() const { return impl_->events.dropped_total(); }
 std::uint64_t TurnNode::unauthorized() const { return impl_->unauthorized; }
 size_t TurnNode::allocations() const { return impl_->allocations.size(); }
 

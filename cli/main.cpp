@@ -8,15 +8,14 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <mutex>
 #include <string>
 #include <unistd.h>
 #include <vector>
 
 #include "attacks/registry.hpp"
 #include "cli/matrix_command.hpp"
+#include "cli/outputs.hpp"
 #include "cli/relay_command.hpp"
 #include "reports/capture.hpp"
 #include "reports/json_report.hpp"
@@ -156,20 +155,8 @@ int cmd_run(const std::vector<std::string>& argv) {
   }
   if (bad) return kUsage;
 
-  std::ofstream key_log, dir_key_log;
-  std::mutex key_log_mu;
-  if (!key_log_path.empty()) {
-    key_log.open(key_log_path);
-    if (!key_log) throw UsageError("cannot write " + key_log_path);
-  }
-  if (!report_dir.empty()) {
-    std::error_code ec;
-    fs::create_directories(report_dir, ec);
-    if (ec) throw UsageError("cannot create " + report_dir + ": " + ec.message());
-    dir_key_log.open(fs::path(report_dir) / "keys.log");
-    if (!dir_key_log) throw UsageError("cannot write " + (fs::path(report_dir) / "keys.log").string());
-    if (capture_path.empty()) capture_path = (fs::path(report_dir) / "capture.pcap").string();
-  }
+  cli::KeyLogs key_logs(key_log_path, report_dir);
+  if (!report_dir.empty() && capture_path.empty()) capture_path = (fs::path(report_dir) / "capture.pcap").string();
   EngineOptions options;
   options.make_attack = &attacks::make_attack;
   CertificateStore certs;
@@ -177,12 +164,7 @@ int cmd_run(const std::vector<std::string>& argv) {
   CoturnService coturn;  // one coturn for every run that needs it, stopped when we return
   options.coturn = &coturn;
   options.stop = &g_stop;
-  if (key_log.is_open() || dir_key_log.is_open())
-    options.key_log = [&](const std::string& line) {
-      std::lock_guard lock(key_log_mu);
-      if (key_log.is_open()) key_log << line << "\n";
-      if (dir_key_log.is_open()) dir_key_log << line << "\n";
-    };
+  if (key_logs.active()) options.key_log = [&](const std::string& line) { key_logs.write(line); };
   std::unique_ptr<reports::Capture> capture;
   bool capture_warned = false;
   if (!capture_path.empty()) {
@@ -210,22 +192,7 @@ int cmd_run(const std::vector<std::string>& argv) {
 
   auto doc = reports::result_document(results);
   doc["created"] = reports::utc_timestamp();
-  if (!json_path.empty()) {
-    try {
-      reports::write_file(json_path, reports::render(reports::Format::Json, doc));
-    } catch (const std::exception& e) {
-      std::cerr << "sigtrust: " << e.what() << "\n";
-      return kSimulatorFailed;
-    }
-  }
-  if (!report_dir.empty()) {
-    try {
-      reports::write_report_dir(report_dir, doc);
-    } catch (const std::exception& e) {
-      std::cerr << "sigtrust: " << e.what() << "\n";
-      return kSimulatorFailed;
-    }
-  }
+  if (!cli::write_outputs(doc, json_path, report_dir)) return kSimulatorFailed;
   const bool errors = std::any_of(results.begin(), results.end(), [](const RunResult& r) { return !r.error.empty(); });
   const bool failed = !std::all_of(results.begin(), results.end(), all_passed);
   if (!vm.count("quiet") || failed || errors) {

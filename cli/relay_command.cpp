@@ -6,17 +6,15 @@
 #include <boost/program_options.hpp>
 
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
 
 #include "attacks/registry.hpp"
 #include "cli/matrix_command.hpp"
+#include "cli/outputs.hpp"
 #include "reports/escape.hpp"
 #include "reports/json_report.hpp"
-#include "reports/report_set.hpp"
 #include "reports/terminal_report.hpp"
 #include "sim/attack.hpp"
 #include "sim/child_processes.hpp"
@@ -30,7 +28,6 @@ namespace sigtrust::cli {
 namespace {
 
 namespace po = boost::program_options;
-namespace fs = std::filesystem;
 
 // What the relay saw of one room: who joined, who offered, and the DTLS
 // fingerprint and a=setup in each SDP as sent and as delivered.
@@ -297,19 +294,7 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
     rules.push_back(rule);
   }
 
-  std::ofstream key_log;
-  if (!key_log_path.empty()) {
-    key_log.open(key_log_path);
-    if (!key_log) throw UsageError("cannot write " + key_log_path);
-  }
-  std::ofstream dir_key_log;
-  if (!report_dir.empty()) {
-    std::error_code ec;
-    fs::create_directories(report_dir, ec);
-    if (ec) throw UsageError("cannot create " + report_dir + ": " + ec.message());
-    dir_key_log.open(fs::path(report_dir) / "keys.log");
-    if (!dir_key_log) throw UsageError("cannot write " + (fs::path(report_dir) / "keys.log").string());
-  }
+  KeyLogs key_logs(key_log_path, report_dir);
   raise_descriptor_limit();
 
   const bool quiet = vm.count("quiet") > 0;
@@ -325,11 +310,9 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
     });
   CertificateRegistry registry;
   std::map<std::string, AttackerSessionReport> attacker_sessions;
-  AttackWorld world{loop,   timeline, registry, host, "mallory", params, rules, attacker_sessions,
-                    [&](const std::string& line) {
-                      if (key_log.is_open()) key_log << line << "\n" << std::flush;
-                      if (dir_key_log.is_open()) dir_key_log << line << "\n" << std::flush;
-                    }};
+  AttackWorld world{loop,  timeline, registry,          host,
+                    "mallory", params, rules, attacker_sessions,
+                    [&](const std::string& line) { key_logs.write(line); }};
   std::unique_ptr<Attack> attack;
   if (attack_name != "none") attack = attacks::make_attack(attack_name, world);
   LiveRecorder recorder(registry, world.name, attack ? attack->signaling() : nullptr);
@@ -384,13 +367,7 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
 
   auto doc = reports::result_document({run});
   doc["created"] = reports::utc_timestamp();
-  try {
-    if (!json_path.empty()) reports::write_file(json_path, reports::render(reports::Format::Json, doc));
-    if (!report_dir.empty()) reports::write_report_dir(report_dir, doc);
-  } catch (const std::exception& e) {
-    std::cerr << "sigtrust: " << e.what() << "\n";
-    return 3;
-  }
+  if (!write_outputs(doc, json_path, report_dir)) return 3;
   if (!quiet) std::cout << reports::terminal_summary(doc, {});
   return 0;
 }

@@ -1,0 +1,32 @@
+// What `run` and `relay` write besides the terminal: the DTLS key logs while
+// running, and the result document with every report at the end.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <mutex>
+#include <string>
+
+namespace sigtrust::cli {
+
+// --key-log FILE and, with --report-dir DIR, DIR/keys.log (DIR is created).
+// Throws UsageError when a file cannot be written. Lines may come from
+// several threads.
+class KeyLogs {
+ public:
+  KeyLogs(const std::string& key_log_path, const std::string& report_dir);
+  bool active() const { return file_.is_open() || dir_file_.is_open(); }
+  void write(const std::string& line);
+
+ private:
+  std::mutex mu_;
+  std::ofstream file_, dir_file_;
+};
+
+// Writes the result document to `json_path` and every report into
+// `report_dir` (each only if set). False, with the reason on stderr, if a
+// file could not be written (exit status 3).
+bool write_outputs(const nlohmann::json& doc, const std::string& json_path, const std::string& report_dir);
+
+}  // namespace sigtrust::cli

@@ -693,7 +693,7 @@ TEST(RewritePacket, EmptyReplacementIsSentAsAnEmptyMessage) {
   EXPECT_EQ(parsed(*out).data[0].payload, Bytes{0});
 }
 
-TEST(RewritePacket, NulloptWhenNothingToDoOrNotAllowed) {
+TEST(RewritePacket, NulloptWhenNoWholeMessageChangesOrTheResultIsRefused) {
   auto always = [](std::uint16_t, std::uint32_t, std::string_view) { return to("changed"); };
   int calls = 0;
   auto counting = [&](std::uint16_t, std::uint32_t, std::string_view) {

@@ -193,13 +193,16 @@ TEST_F(TurnNodeTest, TapReturningFalseDropsTheDatagram) {
 
 TEST_F(TurnNodeTest, TapRewritingBytesChangesWhatArrives) {
   tap.policy = [](RelayedDatagram& d) {
-    if (d.direction == RelayDirection::ToClient && starts_with(d.data, "secret")) std::fill_n(d.data.begin(), 6, 'X');
+    if (d.direction == RelayDirection::ToClient && starts_with(d.data, "secret")) {
+      const std::string forged = "forged";  // same length: the tap overwrites bytes in place
+      std::copy(forged.begin(), forged.end(), d.data.begin());
+    }
     return true;
   };
   turn.set_tap(&tap);
   ASSERT_NO_FATAL_FAILURE(connect());
   ASSERT_TRUE(deliver(*alice, *bob, "secret for bob"));
-  EXPECT_TRUE(bob->got("XXXXXX for bob"));
+  EXPECT_TRUE(bob->got("forged for bob"));
   EXPECT_FALSE(bob->got("secret for bob"));
   EXPECT_TRUE(tap.saw("secret for bob", RelayDirection::ToPeer));  // as alice sent it
 }

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "node_test_support.hpp"
 #include "attacks/udp_socket.hpp"
 #include "sim/ice_agent.hpp"
 
@@ -22,56 +23,13 @@ namespace sigtrust::attacks {
 namespace {
 
 using namespace std::chrono_literals;
+using namespace sigtrust::attacks::node_test;
 
 constexpr char kStunAddress[] = "127.0.0.5";
 constexpr char kAliceAddress[] = "127.0.0.2";
 constexpr char kBobAddress[] = "127.0.0.3";
 constexpr char kOutsiderAddress[] = "127.0.0.6";
 
-Clock::time_point deadline() { return Clock::now() + 5s; }
-
-std::vector<std::uint8_t> bytes(std::string_view s) { return {s.begin(), s.end()}; }
-std::string text(std::span<const std::uint8_t> d) { return {d.begin(), d.end()}; }
-
-class RecordingTap : public RelayTap {
- public:
-  std::vector<RelayedDatagram> seen;
-  std::function<bool(RelayedDatagram&)> policy;
-
-  bool on_datagram(RelayedDatagram& d) override {
-    seen.push_back(d);
-    return policy ? policy(d) : true;
-  }
-  bool saw(std::string_view payload) const {
-    return std::any_of(seen.begin(), seen.end(), [&](const RelayedDatagram& d) { return text(d.data) == payload; });
-  }
-};
-
-struct Peer {
-  std::optional<LocalIce> local;
-  std::optional<SelectedPair> pair;
-  bool failed = false;
-  std::vector<std::string> received;
-  std::unique_ptr<IceAgent> agent;
-
-  Peer(MainLoop& loop, IceOptions options) {
-    agent = std::make_unique<IceAgent>(
-        loop, std::move(options),
-        IceCallbacks{.on_gathered = [this](const LocalIce& l) { local = l; },
-                     .on_state = [this](IceState s) { failed = failed || s == IceState::Failed; },
-                     .on_ready = [this](const SelectedPair& p) { pair = p; },
-                     .on_datagram = [this](std::span<const std::uint8_t> d) { received.push_back(text(d)); }});
-  }
-  std::optional<sdp::Candidate> candidate(std::string_view type) const {
-    if (!local) return std::nullopt;
-    const auto it = std::find_if(local->candidates.begin(), local->candidates.end(),
-                                 [&](const sdp::Candidate& c) { return c.type == type; });
-    return it == local->candidates.end() ? std::nullopt : std::optional(*it);
-  }
-  bool got(std::string_view payload) const {
-    return std::find(received.begin(), received.end(), payload) != received.end();
-  }
-};
 
 std::string address_of(const sdp::Candidate& c) { return c.address + ":" + std::to_string(c.port); }
 

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "node_test_support.hpp"
 #include "attacks/udp_socket.hpp"
 #include "sim/ice_agent.hpp"
 
@@ -23,6 +24,7 @@ namespace sigtrust::attacks {
 namespace {
 
 using namespace std::chrono_literals;
+using namespace sigtrust::attacks::node_test;
 
 constexpr char kTurnAddress[] = "127.0.0.4";
 constexpr char kAliceAddress[] = "127.0.0.2";
@@ -31,56 +33,6 @@ constexpr char kOutsiderAddress[] = "127.0.0.6";
 constexpr char kUser[] = "alice";
 constexpr char kPassword[] = "correct horse battery staple";
 
-Clock::time_point deadline() { return Clock::now() + 5s; }
-
-std::vector<std::uint8_t> bytes(std::string_view s) { return {s.begin(), s.end()}; }
-std::string text(std::span<const std::uint8_t> d) { return {d.begin(), d.end()}; }
-
-bool starts_with(const std::vector<std::uint8_t>& d, std::string_view prefix) {
-  return d.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), d.begin());
-}
-
-// Records every relayed datagram; a policy may rewrite or drop.
-class RecordingTap : public RelayTap {
- public:
-  std::vector<RelayedDatagram> seen;
-  std::function<bool(RelayedDatagram&)> policy;
-
-  bool on_datagram(RelayedDatagram& d) override {
-    seen.push_back(d);
-    return policy ? policy(d) : true;
-  }
-  bool saw(std::string_view payload, RelayDirection dir) const {
-    return std::any_of(seen.begin(), seen.end(),
-                       [&](const RelayedDatagram& d) { return d.direction == dir && text(d.data) == payload; });
-  }
-};
-
-// One libnice agent and what it reported.
-struct Peer {
-  std::optional<LocalIce> local;
-  std::optional<SelectedPair> pair;
-  bool failed = false;
-  std::vector<std::string> received;
-  std::unique_ptr<IceAgent> agent;
-
-  Peer(MainLoop& loop, IceOptions options) {
-    agent = std::make_unique<IceAgent>(
-        loop, std::move(options),
-        IceCallbacks{.on_gathered = [this](const LocalIce& l) { local = l; },
-                     .on_state = [this](IceState s) { failed = failed || s == IceState::Failed; },
-                     .on_ready = [this](const SelectedPair& p) { pair = p; },
-                     .on_datagram = [this](std::span<const std::uint8_t> d) { received.push_back(text(d)); }});
-  }
-  size_t candidates_of_type(std::string_view type) const {
-    return local ? static_cast<size_t>(std::count_if(local->candidates.begin(), local->candidates.end(),
-                                                     [&](const sdp::Candidate& c) { return c.type == type; }))
-                 : 0;
-  }
-  bool got(std::string_view payload) const {
-    return std::find(received.begin(), received.end(), payload) != received.end();
-  }
-};
 
 class TurnNodeTest : public ::testing::Test {
  protected:

@@ -298,13 +298,7 @@ struct TurnNode::Impl {
   }
 
   void on_stun(const Endpoint& from, std::span<const std::uint8_t> d) {
-    // libnice's attribute lookups trust the header's length, so framing is
-    // checked first (RFC 8489 §6.3: header, length, attribute walk).
-    const int framed = stun_message_validate_buffer_length(d.data(), d.size(), true);
-    if (framed == STUN_MESSAGE_BUFFER_INCOMPLETE)
-      return events.malformed(from, "STUN length runs past the end of the datagram");
-    if (framed <= 0 || static_cast<size_t>(framed) != d.size())
-      return events.malformed(from, "not a well-formed STUN message");
+    if (const char* why = stun_framing_error(d)) return events.malformed(from, why);
 
     StunMessage probe{};
     probe.agent = &auth_agent;

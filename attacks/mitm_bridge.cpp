@@ -369,6 +369,12 @@ void MitmBridge::on_message(const RelayedMessage& m, Deliver deliver) {
       return room->on_offer(m, std::move(*msg), std::move(deliver));
     case SignalingMessage::Type::Answer: return room->on_answer(m, std::move(*msg), deliver);
     case SignalingMessage::Type::Candidate: return room->on_candidate(m, *msg);
+    case SignalingMessage::Type::Bye:
+      if (options_.forward_bye) return deliver(m.text);
+      world_.timeline.add(world_.name, "attack.dropped",
+                          "dropped the bye from " + m.from_label + " to " + m.to_label +
+                              ": the other victim is not told that its peer hung up");
+      return;
     default: return deliver(m.text);
   }
 }

@@ -29,6 +29,11 @@ struct BridgeOptions {
   FingerprintStyle style = FingerprintStyle::Swap;
   std::string downgrade_hash = "sha-1";
   std::vector<std::string> strip_attributes;  // further attributes to remove (e.g. "identity")
+  // A victim's `bye` tells the other victim that its peer refused the
+  // session. A real attacker keeps each victim unaware of the other's
+  // refusal, so the bridge drops it unless asked to forward it; each victim
+  // then ends on its own check, whichever end refuses first.
+  bool forward_bye = false;
 };
 
 // What any man in the middle does with a plaintext message it decrypted on

@@ -20,7 +20,16 @@ struct SignalingAttack : Attack {
 
 std::unique_ptr<Attack> bridge(AttackWorld& w, FingerprintStyle style, std::string hash = "sha-1",
                                std::vector<std::string> strip = {}) {
-  return std::make_unique<SignalingAttack<MitmBridge>>(w, BridgeOptions{style, std::move(hash), std::move(strip)});
+  const bool forward_bye = w.params.count("forward-bye") && w.params.at("forward-bye") == "true";
+  return std::make_unique<SignalingAttack<MitmBridge>>(
+      w, BridgeOptions{style, std::move(hash), std::move(strip), forward_bye});
+}
+
+// What every bridging attack accepts.
+std::vector<ParamDecl> bridge_params(std::vector<ParamDecl> own = {}) {
+  own.push_back({"forward-bye", ParamDecl::Type::Bool, "false", {}, 0, 0,
+                 "forward a victim's bye to the other victim (a real attacker drops it)"});
+  return own;
 }
 
 // fingerprint-only: the attacker's fingerprint in both directions, nothing else.
@@ -66,20 +75,21 @@ const std::vector<AttackPlugin>& registry() {
   static const std::vector<AttackPlugin> all = {
       {{"none", "none", "honest run, the baseline", {}}, nullptr},
       {{"swap-mitm", "signaling",
-        "replaces fingerprint, ICE credentials and candidates with the attacker's; bridges two DTLS sessions", {}},
+        "replaces fingerprint, ICE credentials and candidates with the attacker's; bridges two DTLS sessions",
+        bridge_params()},
        [](AttackWorld& w) { return bridge(w, FingerprintStyle::Swap); }},
-      {{"strip-mitm", "signaling", "removes a=fingerprint; bridges", {}},
+      {{"strip-mitm", "signaling", "removes a=fingerprint; bridges", bridge_params()},
        [](AttackWorld& w) { return bridge(w, FingerprintStyle::Strip); }},
-      {{"append-mitm", "signaling", "adds the attacker's fingerprint next to the real one; bridges", {}},
+      {{"append-mitm", "signaling", "adds the attacker's fingerprint next to the real one; bridges", bridge_params()},
        [](AttackWorld& w) { return bridge(w, FingerprintStyle::Append); }},
       {{"downgrade-mitm",
         "signaling",
         "attacker's fingerprint under a weak hash (sha-1, md5); bridges",
-        {{"hash", ParamDecl::Type::Choice, "sha-1", {"sha-1", "md5"}, 0, 0,
-          "hash function the forged fingerprint is written with"}}},
+        bridge_params({{"hash", ParamDecl::Type::Choice, "sha-1", {"sha-1", "md5"}, 0, 0,
+                        "hash function the forged fingerprint is written with"}})},
        [](AttackWorld& w) { return bridge(w, FingerprintStyle::Downgrade, w.params.at("hash")); }},
       // RFC 8827 §5: without the assertion, an identity-optional peer has only the SDP to go on.
-      {{"identity-strip-mitm", "signaling", "swap-mitm that also removes a=identity", {}},
+      {{"identity-strip-mitm", "signaling", "swap-mitm that also removes a=identity", bridge_params()},
        [](AttackWorld& w) { return bridge(w, FingerprintStyle::Swap, "sha-1", {"identity"}); }},
       {{"fingerprint-only", "signaling", "replaces the fingerprint only, no bridge", {}},
        [](AttackWorld& w) -> std::unique_ptr<Attack> { return std::make_unique<FingerprintOnly>(w); }},

@@ -1,5 +1,5 @@
-// SIGINT during a matrix: out within a second, the partial result written
-// with the unfinished runs marked, a non-zero exit.
+// SIGINT during a matrix: the partial result written with the unfinished
+// runs marked, exit status 128 + SIGINT.
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -9,7 +9,10 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <thread>
+#include <functional>
+#include <regex>
+
+#include <pty.h>
 
 #include <nlohmann/json.hpp>
 
@@ -18,32 +21,45 @@
 namespace sigtrust {
 namespace {
 
-bool sigint_blocked(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(status, line);)
-    if (line.rfind("SigBlk:", 0) == 0) return (std::stoull(line.substr(7), nullptr, 16) >> (SIGINT - 1)) & 1;
-  return false;
+// Reads what the child wrote to its terminal until `done` says enough was
+// seen, or until it closes the terminal (exits); returns what was read.
+std::string read_terminal(int master, const std::function<bool(const std::string&)>& done) {
+  std::string seen;
+  char buf[4096];
+  while (!done(seen)) {
+    const ssize_t n = read(master, buf, sizeof buf);
+    if (n <= 0) break;  // EIO once the child is gone
+    seen.append(buf, static_cast<size_t>(n));
+  }
+  return seen;
 }
 
-TEST(Interrupt, SigintDuringMatrixWritesPartialResultWithinASecond) {
+// SIGINT once the matrix has finished a cell and has others to go: the
+// partial result is written, with the unfinished runs marked. The child gets
+// a terminal, so it prints its progress ("\rN/M cells"), which is the event
+// the test waits for; no fixed pause.
+TEST(Interrupt, SigintDuringMatrixWritesPartialResult) {
   const std::string json = ::testing::TempDir() + "/interrupted-" + std::to_string(getpid()) + ".json";
-  const pid_t pid = fork();
+  int master = -1;
+  const pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
+  ASSERT_GE(pid, 0) << "forkpty failed";
   if (pid == 0) {
-    freopen("/dev/null", "w", stdout);
-    freopen("/dev/null", "w", stderr);
     execl(SIGTRUST_BINARY, SIGTRUST_BINARY, "matrix", "--jobs", "1", "--json", json.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
-  // Wait until sigtrust is up (it blocks SIGINT for its watcher thread), then let the matrix get going.
-  for (int i = 0; i < 500 && !sigint_blocked(pid); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const std::regex one_done("\r[1-9][0-9]*/[0-9]+ cells");
+  const std::string progress = read_terminal(master, [&](const std::string& s) { return std::regex_search(s, one_done); });
+  ASSERT_TRUE(std::regex_search(progress, one_done)) << "no cell finished; the matrix printed: " << progress;
   const auto sent = std::chrono::steady_clock::now();
   kill(pid, SIGINT);
+  read_terminal(master, [](const std::string&) { return false; });  // drain until it exits
+  close(master);
   int status = 0;
   waitpid(pid, &status, 0);
-  const auto took = std::chrono::steady_clock::now() - sent;
-  EXPECT_LT(took, std::chrono::seconds(1));
-  ASSERT_TRUE(WIFEXITED(status));
+  // How long it took is a figure, not an assertion (bench/ holds timing targets).
+  RecordProperty("ms_from_sigint_to_exit",
+                 static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - sent).count()));
+  ASSERT_TRUE(WIFEXITED(status)) << status;
   EXPECT_EQ(WEXITSTATUS(status), 130);
   const auto doc = nlohmann::json::parse(testing::read_text(json));
   std::filesystem::remove(json);

@@ -6,6 +6,7 @@
 #include <exception>
 #include <optional>
 
+#include "sim/certificate.hpp"
 #include "sim/identity_provider.hpp"
 #include "sim/net_plan.hpp"
 #include "sim/out_of_band.hpp"
@@ -145,9 +146,16 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
 
     if (s.attack.name != "none") {
       if (!options.make_attack) throw std::runtime_error("no attack factory for '" + s.attack.name + "'");
-      world->attack_world.reset(new AttackWorld{world->loop, world->timeline, world->registry, plan.attacker(),
-                                                "mallory", s.attack.params, s.attack.rewrite,
-                                                world->attacker_sessions, options.key_log});
+      // The engine, not the attack, writes the ground truth: what the attack
+      // presents is bound to the attacker's name, and a certificate that is
+      // already a peer's is refused (the run then ends `error`).
+      const std::string attacker = "mallory";
+      auto present = [registry = &world->registry, attacker](const Certificate& c) {
+        registry->add(c.fingerprint(), attacker);
+      };
+      world->attack_world.reset(new AttackWorld{world->loop, world->timeline, present, plan.attacker(), attacker,
+                                                s.attack.params, s.attack.rewrite, world->attacker_sessions,
+                                                options.key_log});
       world->attack = options.make_attack(s.attack.name, *world->attack_world);
       if (!world->attack) throw std::runtime_error("unknown attack '" + s.attack.name + "'");
       world->relay->set_interceptor(world->attack->signaling());
@@ -325,6 +333,12 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
   } catch (const std::exception& e) {
     result.error = e.what();
     world->timeline.add("engine", "run.error", std::string("simulator failure: ") + e.what());
+  }
+  // A refused rebinding means someone tried to rewrite the ground truth: no
+  // verdict of this run can be trusted.
+  if (const auto& refused = world->registry.refusals(); !refused.empty() && result.error.empty()) {
+    result.error = "ground truth refused: " + refused.front();
+    world->timeline.add("engine", "run.error", "simulator failure: " + result.error);
   }
 
   // Ground truth and classification.

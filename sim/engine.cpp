@@ -342,6 +342,7 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
   }
 
   // Ground truth and classification.
+  std::string unaccounted_error;
   for (size_t si = 0; si < s.sessions.size(); ++si) {
     const auto& sess = s.sessions[si];
     SessionResult sr;
@@ -373,6 +374,15 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
     t.attacker_read_plaintext = !sr.attacker.plaintext_read.empty();
     t.simulator_error = !result.error.empty();
     sr.outcome = classify(t);
+    // The classifier failed closed on this session: say why, as the run's failure.
+    if (sr.outcome == Outcome::Error && !t.simulator_error && unaccounted_error.empty())
+      for (const auto* e : {&t.offerer, &t.answerer})
+        if (e->entered_data_phase && (e->dtls_peer_owner.empty() || e->dtls_peer_owner == kUnregisteredOwner)) {
+          unaccounted_error = "ground truth incomplete: in " + sr.room + " a peer exchanged data with " +
+                              (e->dtls_peer_owner.empty() ? std::string("no recorded certificate")
+                                                          : "a certificate no node registered");
+          break;
+        }
     sr.pass = std::string(to_string(sr.outcome)) == sr.expected;
 
     const auto& o = sr.offerer_result.report;
@@ -383,6 +393,10 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
     sr.dtls_ms = span_ms(latest(o.t_ice_ms, a.t_ice_ms), latest(o.t_dtls_ms, a.t_dtls_ms));
     sr.total_ms = span_ms(start, latest(o.t_done_ms, a.t_done_ms));
     result.sessions.push_back(std::move(sr));
+  }
+  if (!unaccounted_error.empty() && result.error.empty()) {
+    result.error = unaccounted_error;
+    world->timeline.add("engine", "run.error", "simulator failure: " + result.error);
   }
   if (options.before_teardown) options.before_teardown();
   // Release TURN allocations politely (coturn would otherwise keep them for

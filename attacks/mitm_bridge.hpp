@@ -21,13 +21,15 @@ namespace sigtrust::attacks {
 enum class FingerprintStyle {
   Swap,       // swap-mitm: the victim's fingerprint replaced by the attacker's
   Strip,      // strip-mitm: no a=fingerprint at all
-  Append,     // append-mitm: the attacker's added next to the real one
-  Downgrade,  // downgrade-mitm: the attacker's, under a weak hash
+  Append,     // append-mitm: the attacker's added after the real one
+  Prepend,    // prepend-mitm: the attacker's added before the real one
+  Downgrade,  // downgrade-mitm: the real one kept, the attacker's added under a weaker hash
+  HashSwap,   // hash-swap-mitm: the real one replaced by the attacker's, under a weaker hash
 };
 
 struct BridgeOptions {
   FingerprintStyle style = FingerprintStyle::Swap;
-  std::string downgrade_hash = "sha-1";
+  std::string downgrade_hash = "sha-1";  // the weaker hash of Downgrade and HashSwap
   std::vector<std::string> strip_attributes;  // further attributes to remove (e.g. "identity")
   // A victim's `bye` tells the other victim that its peer refused the
   // session. A real attacker keeps each victim unaware of the other's

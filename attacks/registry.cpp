@@ -39,7 +39,7 @@ struct FingerprintOnly : Attack {
         rewriter(w.timeline, w.name, true, true, [this](sdp::Session& s, const RelayedMessage&, SignalingMessage::Type) {
           set_fingerprints(s, {*sdp::parse_fingerprint(cert.fingerprint())});
         }) {
-    w.registry.add(cert.fingerprint(), w.name);
+    w.present_certificate(cert);
   }
   SignalingInterceptor* signaling() override { return &rewriter; }
   Certificate cert;
@@ -80,14 +80,22 @@ const std::vector<AttackPlugin>& registry() {
        [](AttackWorld& w) { return bridge(w, FingerprintStyle::Swap); }},
       {{"strip-mitm", "signaling", "removes a=fingerprint; bridges", bridge_params()},
        [](AttackWorld& w) { return bridge(w, FingerprintStyle::Strip); }},
-      {{"append-mitm", "signaling", "adds the attacker's fingerprint next to the real one; bridges", bridge_params()},
+      {{"append-mitm", "signaling", "adds the attacker's fingerprint after the real one; bridges", bridge_params()},
        [](AttackWorld& w) { return bridge(w, FingerprintStyle::Append); }},
+      {{"prepend-mitm", "signaling", "adds the attacker's fingerprint before the real one; bridges", bridge_params()},
+       [](AttackWorld& w) { return bridge(w, FingerprintStyle::Prepend); }},
       {{"downgrade-mitm",
         "signaling",
-        "attacker's fingerprint under a weak hash (sha-1, md5); bridges",
+        "keeps the real sha-256 fingerprint and adds the attacker's under a weaker hash (sha-1, md5); bridges",
         bridge_params({{"hash", ParamDecl::Type::Choice, "sha-1", {"sha-1", "md5"}, 0, 0,
-                        "hash function the forged fingerprint is written with"}})},
+                        "weaker hash the attacker's added fingerprint is written with"}})},
        [](AttackWorld& w) { return bridge(w, FingerprintStyle::Downgrade, w.params.at("hash")); }},
+      {{"hash-swap-mitm",
+        "signaling",
+        "replaces the fingerprint with the attacker's under another hash (sha-1, md5); bridges",
+        bridge_params({{"hash", ParamDecl::Type::Choice, "sha-1", {"sha-1", "md5"}, 0, 0,
+                        "hash function the attacker's fingerprint is written with"}})},
+       [](AttackWorld& w) { return bridge(w, FingerprintStyle::HashSwap, w.params.at("hash")); }},
       // RFC 8827 §5: without the assertion, an identity-optional peer has only the SDP to go on.
       {{"identity-strip-mitm", "signaling", "swap-mitm that also removes a=identity", bridge_params()},
        [](AttackWorld& w) { return bridge(w, FingerprintStyle::Swap, "sha-1", {"identity"}); }},

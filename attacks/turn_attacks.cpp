@@ -72,7 +72,7 @@ class TurnTamper : public TurnPosition {
 // certificate, and carries the plaintext across.
 class TurnMitm : public TurnPosition {
  public:
-  explicit TurnMitm(AttackWorld& w) : TurnPosition(w), cert_(w.name) { w.registry.add(cert_.fingerprint(), w.name); }
+  explicit TurnMitm(AttackWorld& w) : TurnPosition(w), cert_(w.name) { w.present_certificate(cert_); }
 
   bool on_datagram(RelayedDatagram& d) override {
     if (d.direction != RelayDirection::ToPeer || !is_dtls(d.data)) return true;  // STUN checks pass untouched

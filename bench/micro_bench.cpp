@@ -149,10 +149,16 @@ void sdp_rewrite(benchmark::State& state, Style style) {
       case Style::Append:
         check(t.fingerprints == std::vector{in.alice_fp, mallory_fp}, "append keeps alice's and adds the attacker's");
         break;
+      case Style::Prepend:
+        check(t.fingerprints == std::vector{mallory_fp, in.alice_fp}, "prepend puts the attacker's before alice's");
+        break;
       case Style::Downgrade:
-        check(t.fingerprints.size() == 1 && t.fingerprints[0].hash == "sha-1" &&
-                  t.fingerprints[0] == *in.mallory->fingerprint("sha-1"),
-              "downgrade writes the attacker's sha-1 fingerprint");
+        check(t.fingerprints == std::vector{in.alice_fp, *in.mallory->fingerprint("sha-1")},
+              "downgrade keeps alice's sha-256 and adds the attacker's sha-1 fingerprint");
+        break;
+      case Style::HashSwap:
+        check(t.fingerprints == std::vector{*in.mallory->fingerprint("sha-1")},
+              "hash-swap writes only the attacker's sha-1 fingerprint");
         break;
     }
   }
@@ -292,6 +298,7 @@ int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("sdp/rewrite/strip", sdp_rewrite, Style::Strip);
   benchmark::RegisterBenchmark("sdp/rewrite/append", sdp_rewrite, Style::Append);
   benchmark::RegisterBenchmark("sdp/rewrite/downgrade-sha1", sdp_rewrite, Style::Downgrade);
+  benchmark::RegisterBenchmark("sdp/rewrite/hash-swap-sha1", sdp_rewrite, Style::HashSwap);
   benchmark::RegisterBenchmark("certificate/fingerprint-sha256", fingerprint_sha256);
   benchmark::RegisterBenchmark("certificate/fingerprint-verify", fingerprint_verify);
   benchmark::RegisterBenchmark("certificate/create", certificate_create)->Unit(benchmark::kMicrosecond);

@@ -17,6 +17,7 @@
 #include "reports/json_report.hpp"
 #include "reports/terminal_report.hpp"
 #include "sim/attack.hpp"
+#include "sim/certificate.hpp"
 #include "sim/child_processes.hpp"
 #include "sim/sdp.hpp"
 #include "sim/signaling_message.hpp"
@@ -69,8 +70,7 @@ SdpFacts facts(const std::string& sdp_text) {
 // session's ground truth is inferred at the end.
 class LiveRecorder : public SignalingInterceptor {
  public:
-  LiveRecorder(CertificateRegistry& registry, std::string attacker, SignalingInterceptor* attack)
-      : registry_(registry), attacker_(std::move(attacker)), attack_(attack) {}
+  LiveRecorder(CertificateRegistry& registry, SignalingInterceptor* attack) : registry_(registry), attack_(attack) {}
 
   void on_room_closed(const std::string& room) override {
     if (attack_) attack_->on_room_closed(room);  // the record of the room stays for the result
@@ -107,8 +107,9 @@ class LiveRecorder : public SignalingInterceptor {
       r.sent_fp[from] = f.fingerprint;
       r.sent_fps[from] = f.fingerprints;
       r.sent_setup[from] = f.setup;
-      if (!f.fingerprint.empty() && registry_.owner(f.fingerprint) != attacker_)
-        registry_.add(f.fingerprint, m.from_label);
+      // A client's fingerprint is its own from the first time it is seen; the
+      // registry refuses a later claim by another client or of the attacker's.
+      if (!f.fingerprint.empty()) registry_.add(f.fingerprint, m.from_label);
     }
     Deliver recorded = [this, room = m.room, to, sdp, deliver = std::move(deliver)](std::string text) {
       if (sdp) {
@@ -132,7 +133,6 @@ class LiveRecorder : public SignalingInterceptor {
 
  private:
   CertificateRegistry& registry_;
-  std::string attacker_;
   SignalingInterceptor* attack_;
   std::map<std::string, LiveRoom> rooms_;
 };
@@ -283,7 +283,7 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
   const bool bridging = plugin->decl.position == "signaling" && attack_name.ends_with("-mitm");
   if (!rewrites.empty() && !bridging)
     throw UsageError("--rewrite needs an attack that bridges the chat (swap-mitm, strip-mitm, append-mitm, "
-                     "downgrade-mitm, identity-strip-mitm), not '" + attack_name + "'");
+                     "prepend-mitm, downgrade-mitm, hash-swap-mitm, identity-strip-mitm), not '" + attack_name + "'");
   std::vector<scenario::RewriteRule> rules;
   for (const auto& r : rewrites) {
     const auto eq = r.find('=');
@@ -310,12 +310,15 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
     });
   CertificateRegistry registry;
   std::map<std::string, AttackerSessionReport> attacker_sessions;
-  AttackWorld world{loop,  timeline, registry,          host,
-                    "mallory", params, rules, attacker_sessions,
+  const std::string attacker = "mallory";
+  // The relay, not the attack, writes the ground truth (see AttackWorld).
+  auto present = [&registry, attacker](const Certificate& c) { registry.add(c.fingerprint(), attacker); };
+  AttackWorld world{loop,     timeline, present,           host,
+                    attacker, params,   rules, attacker_sessions,
                     [&](const std::string& line) { key_logs.write(line); }};
   std::unique_ptr<Attack> attack;
   if (attack_name != "none") attack = attacks::make_attack(attack_name, world);
-  LiveRecorder recorder(registry, world.name, attack ? attack->signaling() : nullptr);
+  LiveRecorder recorder(registry, attack ? attack->signaling() : nullptr);
 
   std::unique_ptr<SignalingRelay> relay;
   try {

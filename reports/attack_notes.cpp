@@ -25,18 +25,33 @@ constexpr std::array kNotes = {
                "before any data; a peer that does not verify, or that accepts a missing fingerprint "
                "(missing-accepted-bug), is man-in-the-middled without noticing."},
     AttackNote{"append-mitm", "signaling",
-               "The relay adds its own fingerprint next to the real one, under the same hash, and bridges.",
+               "The relay adds its own fingerprint after the real one, under the same hash, and bridges.",
                "RFC 8122 §5 lets an SDP list several fingerprints under one hash and accepts a certificate that "
                "matches any of them, so a receiver cannot tell an added fingerprint from a second certificate of "
-               "the real peer: the attack passes an RFC-conformant check. An out-of-band check must compare the "
-               "certificate presented in DTLS, not look for the expected fingerprint in the SDP text."},
+               "the real peer: the attack passes an RFC-conformant check. A stack that keeps only one a=fingerprint "
+               "line passes it if it keeps the last line and refuses it if it keeps the first. An out-of-band check "
+               "must compare the certificate presented in DTLS, not look for the expected fingerprint in the SDP "
+               "text."},
+    AttackNote{"prepend-mitm", "signaling",
+               "The relay adds its own fingerprint before the real one, under the same hash, and bridges.",
+               "The mirror of append-mitm: an RFC 8122 §5 check accepts it for the same reason, and a stack that "
+               "keeps only one a=fingerprint line passes it if it keeps the first line and refuses it if it keeps "
+               "the last. Between the two, an attacker always finds the position a given stack looks at."},
     AttackNote{"downgrade-mitm", "signaling",
-               "The relay puts its own fingerprint under a weak hash (sha-1 or md5) and bridges.",
-               "RFC 8122 §5 uses the most preferred hash among those offered; SHA-1 is not forbidden, so with "
-               "hash sha-1 a conforming check accepts the attacker's certificate. MD2 and MD5 are forbidden, so "
-               "the md5 variant is refused (alarm fingerprint-weak-hash). The attacker fingerprints its own "
-               "certificate and needs no collision: hash strength only matters against someone who cannot edit "
-               "the SDP."},
+               "The relay keeps the real sha-256 fingerprint and adds its own under a weaker hash (sha-1 or md5), "
+               "and bridges.",
+               "RFC 8122 §5: the receiver uses the most preferred hash among those offered, here sha-256, so a "
+               "conforming check compares the attacker's certificate with the real sha-256 fingerprint and refuses "
+               "it (alarm fingerprint-mismatch). A check that accepts a match under any listed hash "
+               "(sdp-fingerprint-any) takes the attacker's weaker line, with sha-1 and even with md5. The attacker "
+               "fingerprints its own certificate and needs no collision: what a downgrade exploits is the "
+               "receiver's choice of line, not a weakness of the hash."},
+    AttackNote{"hash-swap-mitm", "signaling",
+               "The relay replaces the fingerprint with its own under another hash (sha-1 or md5) and bridges.",
+               "swap-mitm under another hash name. With sha-1, which RFC 8122 does not forbid, a conforming check "
+               "accepts the attacker's certificate like any swap; MD2 and MD5 are forbidden, so the md5 variant is "
+               "refused (alarm fingerprint-weak-hash). It shows that a hash ban stops only the weak-hash form of an "
+               "attack the SDP's author can always make with a strong hash."},
     AttackNote{"identity-strip-mitm", "signaling", "swap-mitm that also removes a=identity.",
                "Like swap-mitm, and it removes the RFC 8827 identity assertion. A peer that requires an identity "
                "assertion (identity) detects it; one that only verifies an assertion when present "

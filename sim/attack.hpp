@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -13,6 +14,7 @@
 
 #include "sim/ice_agent.hpp"
 #include "sim/main_loop.hpp"
+#include "sim/outcome.hpp"
 #include "sim/params.hpp"
 #include "sim/scenario.hpp"
 #include "sim/signaling_relay.hpp"
@@ -32,22 +34,45 @@ struct AttackerSessionReport {
 };
 
 // Ground truth: which node owns which certificate (by sha-256 fingerprint).
+// Only the engine writes it (attacks present their certificates through
+// AttackWorld::present_certificate, which binds them to the attacker's name).
+// A fingerprint once bound keeps its owner: a second binding to another node
+// is refused and kept as a refusal, so nothing can turn an attacker's
+// certificate into a victim's after the fact.
 class CertificateRegistry {
  public:
-  void add(const std::string& fingerprint, const std::string& owner) { owners_[fingerprint] = owner; }
+  // False (and a refusal is recorded) if `fingerprint` already belongs to
+  // another owner; binding it again to the same owner is harmless.
+  bool add(const std::string& fingerprint, const std::string& owner) {
+    auto [it, inserted] = owners_.emplace(fingerprint, owner);
+    if (inserted || it->second == owner) return true;
+    if (refusals_.size() < kMaxRefusals)
+      refusals_.push_back("a certificate of " + it->second + " (" + fingerprint.substr(0, 40) + "…) claimed for " + owner);
+    return false;
+  }
   std::string owner(const std::string& fingerprint) const {
     auto it = owners_.find(fingerprint);
-    return it == owners_.end() ? (fingerprint.empty() ? "" : "unknown") : it->second;
+    return it == owners_.end() ? (fingerprint.empty() ? "" : std::string(kUnregisteredOwner)) : it->second;
   }
+  // Refused rebindings, oldest first (at most kMaxRefusals are kept).
+  const std::vector<std::string>& refusals() const { return refusals_; }
 
  private:
+  static constexpr size_t kMaxRefusals = 16;
   std::map<std::string, std::string> owners_;
+  std::vector<std::string> refusals_;
 };
 
 struct AttackWorld {
   MainLoop& loop;
   Timeline& timeline;
-  CertificateRegistry& registry;
+  // Every certificate the attack presents (in DTLS, or as a fingerprint it
+  // writes into SDP) must be announced here before use: the engine binds it
+  // to the attacker's name in the ground truth. The attack cannot name the
+  // owner; a certificate that is already another node's is refused and the
+  // run ends `error`. One never announced is unregistered, and a peer that
+  // talks to it makes the session `error` too (the classifier fails closed).
+  std::function<void(const Certificate&)> present_certificate;
   std::string address;                 // the attacker's own loopback address
   std::string name = "mallory";        // the attacker node's name in reports
   const ParamValues& params;           // declared parameters, validated

@@ -6,6 +6,7 @@
 #include <exception>
 #include <optional>
 
+#include "sim/certificate.hpp"
 #include "sim/identity_provider.hpp"
 #include "sim/net_plan.hpp"
 #include "sim/out_of_band.hpp"
@@ -145,9 +146,16 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
 
     if (s.attack.name != "none") {
       if (!options.make_attack) throw std::runtime_error("no attack factory for '" + s.attack.name + "'");
-      world->attack_world.reset(new AttackWorld{world->loop, world->timeline, world->registry, plan.attacker(),
-                                                "mallory", s.attack.params, s.attack.rewrite,
-                                                world->attacker_sessions, options.key_log});
+      // The engine, not the attack, writes the ground truth: what the attack
+      // presents is bound to the attacker's name, and a certificate that is
+      // already a peer's is refused (the run then ends `error`).
+      const std::string attacker = "mallory";
+      auto present = [registry = &world->registry, attacker](const Certificate& c) {
+        registry->add(c.fingerprint(), attacker);
+      };
+      world->attack_world.reset(new AttackWorld{world->loop, world->timeline, present, plan.attacker(), attacker,
+                                                s.attack.params, s.attack.rewrite, world->attacker_sessions,
+                                                options.key_log});
       world->attack = options.make_attack(s.attack.name, *world->attack_world);
       if (!world->attack) throw std::runtime_error("unknown attack '" + s.attack.name + "'");
       world->relay->set_interceptor(world->attack->signaling());
@@ -326,8 +334,15 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
     result.error = e.what();
     world->timeline.add("engine", "run.error", std::string("simulator failure: ") + e.what());
   }
+  // A refused rebinding means someone tried to rewrite the ground truth: no
+  // verdict of this run can be trusted.
+  if (const auto& refused = world->registry.refusals(); !refused.empty() && result.error.empty()) {
+    result.error = "ground truth refused: " + refused.front();
+    world->timeline.add("engine", "run.error", "simulator failure: " + result.error);
+  }
 
   // Ground truth and classification.
+  std::string unaccounted_error;
   for (size_t si = 0; si < s.sessions.size(); ++si) {
     const auto& sess = s.sessions[si];
     SessionResult sr;
@@ -359,6 +374,15 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
     t.attacker_read_plaintext = !sr.attacker.plaintext_read.empty();
     t.simulator_error = !result.error.empty();
     sr.outcome = classify(t);
+    // The classifier failed closed on this session: say why, as the run's failure.
+    if (sr.outcome == Outcome::Error && !t.simulator_error && unaccounted_error.empty())
+      for (const auto* e : {&t.offerer, &t.answerer})
+        if (e->entered_data_phase && (e->dtls_peer_owner.empty() || e->dtls_peer_owner == kUnregisteredOwner)) {
+          unaccounted_error = "ground truth incomplete: in " + sr.room + " a peer exchanged data with " +
+                              (e->dtls_peer_owner.empty() ? std::string("no recorded certificate")
+                                                          : "a certificate no node registered");
+          break;
+        }
     sr.pass = std::string(to_string(sr.outcome)) == sr.expected;
 
     const auto& o = sr.offerer_result.report;
@@ -369,6 +393,10 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
     sr.dtls_ms = span_ms(latest(o.t_ice_ms, a.t_ice_ms), latest(o.t_dtls_ms, a.t_dtls_ms));
     sr.total_ms = span_ms(start, latest(o.t_done_ms, a.t_done_ms));
     result.sessions.push_back(std::move(sr));
+  }
+  if (!unaccounted_error.empty() && result.error.empty()) {
+    result.error = unaccounted_error;
+    world->timeline.add("engine", "run.error", "simulator failure: " + result.error);
   }
   if (options.before_teardown) options.before_teardown();
   // Release TURN allocations politely (coturn would otherwise keep them for

@@ -17,6 +17,11 @@ constexpr std::array<std::pair<Outcome, std::string_view>, 6> kNames{{
 bool compromised(const EndTruth& e) {
   return e.entered_data_phase && !e.dtls_peer_owner.empty() && e.dtls_peer_owner != e.intended_peer;
 }
+// In the data phase with a certificate the ground truth cannot name: the
+// engine lost track of something, and no outcome would be the truth.
+bool unaccounted(const EndTruth& e) {
+  return e.entered_data_phase && (e.dtls_peer_owner.empty() || e.dtls_peer_owner == kUnregisteredOwner);
+}
 bool intact(const EndTruth& e) { return e.entered_data_phase && e.dtls_peer_owner == e.intended_peer; }
 }  // namespace
 
@@ -43,7 +48,7 @@ const std::vector<std::string>& expectable_outcome_names() {
 }
 
 Outcome classify(const SessionTruth& t) {
-  if (t.simulator_error) return Outcome::Error;
+  if (t.simulator_error || unaccounted(t.offerer) || unaccounted(t.answerer)) return Outcome::Error;
   const bool alarm = !t.offerer.alarms.empty() || !t.answerer.alarms.empty();
   // A peer talking to someone else is a man in the middle whether or not the
   // other end got through; an alarm that did not stop the data is "late".

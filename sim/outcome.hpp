@@ -16,11 +16,14 @@ std::optional<Outcome> outcome_from_string(std::string_view s);
 // The names a scenario may expect (all but "error", which is never an attack's outcome).
 const std::vector<std::string>& expectable_outcome_names();
 
+// The owner the ground truth gives a certificate no node registered.
+inline constexpr std::string_view kUnregisteredOwner = "unknown";
+
 // What the engine knows about one end of a session.
 struct EndTruth {
   bool handshake_done = false;      // DTLS handshake completed and the trust policy let it proceed
   bool entered_data_phase = false;  // the peer went on to exchange application data
-  std::string dtls_peer_owner;      // owner of the certificate it saw ("" if none)
+  std::string dtls_peer_owner;      // owner of the certificate it saw ("" if none, "unknown" if unregistered)
   std::string intended_peer;        // who it meant to talk to
   std::vector<std::string> alarms;  // alarms this peer raised
 };
@@ -33,6 +36,9 @@ struct SessionTruth {
 };
 
 // DESIGN.md "Ground truth versus detection":
+//  - the classifier fails closed: a peer in the data phase whose certificate
+//    the ground truth does not know (none recorded, or one no node
+//    registered) is a simulator failure, error, never a verdict;
 //  - a peer that entered the data phase with someone other than its intended
 //    peer is compromised: mitm-detected-late if any alarm was raised, else
 //    mitm-undetected (plaintext read by the attacker is recorded separately);

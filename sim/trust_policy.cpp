@@ -63,6 +63,23 @@ TrustVerdict check_any(const TrustCheck& c) {
   return refuse(alarm::kFingerprintMismatch, "certificate matches none of the listed fingerprints");
 }
 
+// Checks the certificate against one a=fingerprint line only, under that
+// line's hash: a stack that keeps a single fingerprint per description (the
+// first it parsed, or the last because each line overwrote the one before)
+// and ignores the rest. Real stacks do both; an attacker who adds a line puts
+// it where the victim's stack will look.
+TrustVerdict check_one_line(const TrustCheck& c, bool first) {
+  if (c.remote.fingerprints.empty()) return refuse(alarm::kFingerprintMissing, "the remote SDP carries no a=fingerprint");
+  const auto& line = first ? c.remote.fingerprints.front() : c.remote.fingerprints.back();
+  const std::string which = first ? "the first" : "the last";
+  auto mine = fingerprint_of(c.peer_der, line.hash);
+  if (!mine) return refuse(alarm::kUnsupportedHash, mine.error().message);
+  if (same_fingerprint(line, *mine))
+    return accept("certificate matches " + which + " a=fingerprint line (" + line.hash + ")");
+  return refuse(alarm::kFingerprintMismatch, "certificate " + line.hash + " " + short_fp(mine->value) + " does not match " +
+                                                 which + " a=fingerprint line");
+}
+
 // A policy that is a pure function of the check.
 class Simple : public TrustPolicy {
  public:
@@ -156,14 +173,21 @@ class Identity : public Contextual {
     if (!assertion) return refuse(alarm::kIdentityInvalid, assertion.error().message);
     if (assertion->identity != identity_of(ctx_.intended))
       return refuse(alarm::kIdentityMismatch, "the assertion names " + assertion->identity + ", not " + identity_of(ctx_.intended));
-    // RFC 8827 §5.6: the asserted fingerprints must be those in the SDP.
-    for (const auto& fp : c.remote.fingerprints) {
-      const bool asserted = std::any_of(assertion->fingerprints.begin(), assertion->fingerprints.end(),
-                                        [&](const sdp::Fingerprint& a) { return same_fingerprint(a, fp); });
-      if (!asserted)
+    // RFC 8827 §7.4: the assertion binds the identity to the fingerprints of
+    // this SDP, so the two sets must be equal: an SDP fingerprint the
+    // assertion does not name, or an asserted one the SDP does not carry
+    // (an assertion made for another description), is refused.
+    auto contains = [](const std::vector<sdp::Fingerprint>& set, const sdp::Fingerprint& fp) {
+      return std::any_of(set.begin(), set.end(), [&](const sdp::Fingerprint& x) { return same_fingerprint(x, fp); });
+    };
+    for (const auto& fp : c.remote.fingerprints)
+      if (!contains(assertion->fingerprints, fp))
         return refuse(alarm::kIdentityMismatch, "SDP fingerprint " + short_fp(fp.value) + " is not in " +
                                                     assertion->identity + "'s assertion");
-    }
+    for (const auto& fp : assertion->fingerprints)
+      if (!contains(c.remote.fingerprints, fp))
+        return refuse(alarm::kIdentityMismatch, assertion->identity + "'s assertion names " + fp.hash + " " +
+                                                    short_fp(fp.value) + ", which the SDP does not carry");
     auto v = check_rfc8122(c);
     if (v.accept) v.detail = "assertion for " + assertion->identity + " verified; " + v.detail;
     return v;
@@ -242,6 +266,16 @@ const std::vector<Entry>& entries() {
        simple("sdp-fingerprint", &check_rfc8122)},
       {{"sdp-fingerprint-any", "accepts if any listed fingerprint matches, under any hash", {}, false},
        simple("sdp-fingerprint-any", &check_any)},
+      {{"sdp-fingerprint-first",
+        "checks the certificate against the first a=fingerprint line only, under its hash (a real stack's behaviour)",
+        {},
+        false},
+       simple("sdp-fingerprint-first", [](const TrustCheck& c) { return check_one_line(c, true); })},
+      {{"sdp-fingerprint-last",
+        "checks the certificate against the last a=fingerprint line only, under its hash (a real stack's behaviour)",
+        {},
+        false},
+       simple("sdp-fingerprint-last", [](const TrustCheck& c) { return check_one_line(c, false); })},
       {{"self-compare-bug", "compares the SDP fingerprint with itself, so always passes (real bug class)", {}, false},
        simple("self-compare-bug",
               [](const TrustCheck& c) {

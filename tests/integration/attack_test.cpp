@@ -39,13 +39,33 @@ const std::vector<Case>& cases() {
       // hash: an appended one passes.
       {"append_sdp_fingerprint", "{attack: append-mitm}", "sdp-fingerprint", Outcome::MitmUndetected, {}, {}, true},
       {"append_no_verification", "{attack: append-mitm}", "no-verification", Outcome::MitmUndetected, {}, {}, true},
-      // SHA-1 is not banned by RFC 8122; MD5 is.
+      // prepend-mitm: RFC 8122 §5 looks at every line of the preferred hash.
+      {"prepend_sdp_fingerprint", "{attack: prepend-mitm}", "sdp-fingerprint", Outcome::MitmUndetected, {}, {}, true},
+      // A stack that keeps one line: the attacker puts its line where that stack looks.
+      {"append_first_line", "{attack: append-mitm}", "sdp-fingerprint-first", Outcome::Detected,
+       {"fingerprint-mismatch"}, {"fingerprint-mismatch"}, false},
+      {"append_last_line", "{attack: append-mitm}", "sdp-fingerprint-last", Outcome::MitmUndetected, {}, {}, true},
+      {"prepend_first_line", "{attack: prepend-mitm}", "sdp-fingerprint-first", Outcome::MitmUndetected, {}, {}, true},
+      {"prepend_last_line", "{attack: prepend-mitm}", "sdp-fingerprint-last", Outcome::Detected,
+       {"fingerprint-mismatch"}, {"fingerprint-mismatch"}, false},
+      // A real downgrade keeps the sha-256 line: RFC 8122 §5 checks the most
+      // preferred hash and refuses the attacker; a match under any hash passes.
       {"downgrade_sha1_sdp_fingerprint", "{attack: downgrade-mitm, params: {hash: sha-1}}", "sdp-fingerprint",
+       Outcome::Detected, {"fingerprint-mismatch"}, {"fingerprint-mismatch"}, false},
+      {"downgrade_sha1_sdp_fingerprint_any", "{attack: downgrade-mitm, params: {hash: sha-1}}", "sdp-fingerprint-any",
        Outcome::MitmUndetected, {}, {}, true},
       {"downgrade_md5_sdp_fingerprint", "{attack: downgrade-mitm, params: {hash: md5}}", "sdp-fingerprint",
-       Outcome::Detected, {"fingerprint-weak-hash"}, {"fingerprint-weak-hash"}, false},
+       Outcome::Detected, {"fingerprint-mismatch"}, {"fingerprint-mismatch"}, false},
+      {"downgrade_md5_sdp_fingerprint_any", "{attack: downgrade-mitm, params: {hash: md5}}", "sdp-fingerprint-any",
+       Outcome::MitmUndetected, {}, {}, true},
       {"downgrade_md5_no_verification", "{attack: downgrade-mitm, params: {hash: md5}}", "no-verification",
        Outcome::MitmUndetected, {}, {}, true},
+      // hash-swap-mitm: only the attacker's line, under another hash. SHA-1 is
+      // not banned by RFC 8122; MD5 is.
+      {"hash_swap_sha1_sdp_fingerprint", "{attack: hash-swap-mitm, params: {hash: sha-1}}", "sdp-fingerprint",
+       Outcome::MitmUndetected, {}, {}, true},
+      {"hash_swap_md5_sdp_fingerprint", "{attack: hash-swap-mitm, params: {hash: md5}}", "sdp-fingerprint",
+       Outcome::Detected, {"fingerprint-weak-hash"}, {"fingerprint-weak-hash"}, false},
       // No bridge: bob (the DTLS client) sees alice's real certificate, which
       // does not match the forged fingerprint, and aborts first.
       {"fingerprint_only_sdp_fingerprint", "{attack: fingerprint-only}", "sdp-fingerprint", Outcome::Detected, {},

@@ -162,13 +162,14 @@ TEST(Cli, UsageErrorsExitTwo) {
 TEST(Cli, ListsTheStableNames) {
   const auto attacks = sigtrust_cli("list attacks");
   EXPECT_EQ(attacks.status, 0);
-  for (const char* n : {"none", "swap-mitm", "strip-mitm", "append-mitm", "downgrade-mitm", "fingerprint-only",
-                        "setup-flip", "drop-answer"})
+  for (const char* n : {"none", "swap-mitm", "strip-mitm", "append-mitm", "prepend-mitm", "downgrade-mitm",
+                        "hash-swap-mitm", "fingerprint-only", "setup-flip", "drop-answer"})
     EXPECT_NE(attacks.out.find(n), std::string::npos) << n;
   EXPECT_NE(attacks.out.find("hash (sha-1|md5, default sha-1)"), std::string::npos) << attacks.out;
   const auto trust = sigtrust_cli("list trust");
   EXPECT_EQ(trust.status, 0);
-  for (const char* n : {"no-verification", "sdp-fingerprint"}) EXPECT_NE(trust.out.find(n), std::string::npos) << n;
+  for (const char* n : {"no-verification", "sdp-fingerprint", "sdp-fingerprint-first", "sdp-fingerprint-last"})
+    EXPECT_NE(trust.out.find(n), std::string::npos) << n;
   const auto scenarios = sigtrust_cli("list scenarios");
   EXPECT_EQ(scenarios.status, 0);
   EXPECT_NE(scenarios.out.find("honest.yaml"), std::string::npos);

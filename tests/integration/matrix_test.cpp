@@ -91,6 +91,41 @@ TEST(Matrix, IdentityStripIsDetectedOnlyWhenTheAssertionIsRequired) {
   EXPECT_TRUE(optional.sessions.back().answerer_result.report.alarms.empty());
 }
 
+// RFC 8122 §5's preferred-hash rule is the whole difference between
+// sdp-fingerprint and sdp-fingerprint-any, and the real downgrade is the row
+// that exercises it: the expectations differ there and nowhere else.
+TEST(Matrix, DowngradeIsTheRowWhereThePreferredHashRuleDecides) {
+  for (const auto& [attack, row] : expectations()) {
+    if (attack == "downgrade-mitm") continue;
+    EXPECT_EQ(row.at("sdp-fingerprint").outcome, row.at("sdp-fingerprint-any").outcome) << attack;
+  }
+  const auto rfc = run_cell("downgrade-mitm", "sdp-fingerprint");
+  EXPECT_EQ(rfc.sessions.back().outcome, Outcome::Detected);
+  EXPECT_EQ(rfc.sessions.back().offerer_result.report.alarms, std::vector<std::string>{"fingerprint-mismatch"});
+  EXPECT_EQ(rfc.sessions.back().answerer_result.report.alarms, std::vector<std::string>{"fingerprint-mismatch"});
+  const auto any = run_cell("downgrade-mitm", "sdp-fingerprint-any");
+  EXPECT_EQ(any.sessions.back().outcome, Outcome::MitmUndetected);
+  EXPECT_EQ(any.sessions.back().offerer_result.dtls_peer_owner, "mallory");
+  EXPECT_EQ(any.sessions.back().answerer_result.dtls_peer_owner, "mallory");
+}
+
+// A stack that reads one a=fingerprint line is fooled by the attacker who
+// puts its line there: append-mitm and prepend-mitm each pass exactly one.
+TEST(Matrix, AppendAndPrependEachFoolExactlyOneOfTheOneLineChecks) {
+  const std::pair<const char*, const char*> fooled[] = {{"append-mitm", "sdp-fingerprint-last"},
+                                                        {"prepend-mitm", "sdp-fingerprint-first"}};
+  const std::pair<const char*, const char*> caught[] = {{"append-mitm", "sdp-fingerprint-first"},
+                                                        {"prepend-mitm", "sdp-fingerprint-last"}};
+  for (const auto& [attack, trust] : fooled)
+    EXPECT_EQ(run_cell(attack, trust).sessions.back().outcome, Outcome::MitmUndetected) << attack << " × " << trust;
+  for (const auto& [attack, trust] : caught) {
+    const auto r = run_cell(attack, trust);
+    EXPECT_EQ(r.sessions.back().outcome, Outcome::Detected) << attack << " × " << trust;
+    EXPECT_EQ(r.sessions.back().offerer_result.report.alarms, std::vector<std::string>{"fingerprint-mismatch"});
+    EXPECT_EQ(r.sessions.back().answerer_result.report.alarms, std::vector<std::string>{"fingerprint-mismatch"});
+  }
+}
+
 TEST(Matrix, TofuCellRunsAnHonestFirstContactThenTheAttackedSession) {
   const auto r = run_cell("swap-mitm", "tofu");
   ASSERT_EQ(r.sessions.size(), 2u);

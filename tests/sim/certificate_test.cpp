@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <fstream>
+#include <iterator>
 #include <string>
+#include <vector>
 
 namespace sigtrust {
 namespace {
@@ -23,6 +26,32 @@ int upper_hex_pairs(const std::string& value) {
     if (!ok) return -1;
   }
   return static_cast<int>((value.size() + 1) / 3);
+}
+
+std::vector<std::uint8_t> read_der(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Known answers from another implementation: tests/data/certificates/README.md
+// says how `openssl x509 -fingerprint` produced them.
+TEST(FingerprintOf, KnownAnswersFromOpenssl) {
+  const auto der = read_der(SIGTRUST_TEST_DATA "/certificates/known-answer.der");
+  ASSERT_GT(der.size(), 100u) << "tests/data/certificates/known-answer.der missing";
+  const std::vector<std::pair<std::string, std::string>> known = {
+      {"sha-256", "5D:25:5A:50:92:B8:C9:72:02:B0:A2:D9:4C:D4:C6:57:62:41:09:00:71:37:68:34:2F:CF:41:6F:B5:1F:88:BC"},
+      {"sha-1", "58:BA:B0:3A:09:E7:CE:C2:24:E8:8D:D8:5E:05:5D:36:5E:A7:A4:98"},
+      {"md5", "68:85:F8:E5:03:47:49:EF:24:D2:B5:1A:01:99:30:DA"},
+  };
+  for (const auto& [hash, value] : known) {
+    const auto fp = fingerprint_of(der, hash);
+    ASSERT_TRUE(fp.ok()) << hash;
+    EXPECT_EQ(fp->hash, hash);
+    EXPECT_EQ(fp->value, value) << hash;
+  }
+  // And in RFC 8122 §5 syntax, as it goes into a=fingerprint.
+  EXPECT_EQ(sdp::format_fingerprint(*fingerprint_of(der, "SHA-256")),
+            "sha-256 5D:25:5A:50:92:B8:C9:72:02:B0:A2:D9:4C:D4:C6:57:62:41:09:00:71:37:68:34:2F:CF:41:6F:B5:1F:88:BC");
 }
 
 TEST(Certificate, FingerprintIsSha256WithThirtyTwoUpperCaseHexPairs) {

@@ -119,6 +119,34 @@ TEST(Classify, SimulatorErrorIsErrorWhateverElseHappened) {
   EXPECT_EQ(classify(secure), Outcome::Error);
 }
 
+// The classifier fails closed: a peer that exchanged data with a certificate
+// the ground truth cannot name is the simulator's failure, not a verdict.
+TEST(Classify, DataPhaseWithoutARecordedCertificateIsError) {
+  SessionTruth t;
+  t.offerer = in_data_with("", "bob");  // in the data phase, no certificate recorded
+  t.answerer = in_data_with("alice", "alice");
+  EXPECT_EQ(classify(t), Outcome::Error);
+  // Also when the other end was man-in-the-middled, or raised an alarm.
+  t.answerer = in_data_with("mallory", "alice");
+  t.answerer.alarms = {"fingerprint-mismatch"};
+  EXPECT_EQ(classify(t), Outcome::Error);
+}
+
+TEST(Classify, DataPhaseWithAnUnregisteredCertificateIsError) {
+  SessionTruth t;
+  t.offerer = in_data_with("bob", "bob");
+  t.answerer = in_data_with(std::string(kUnregisteredOwner), "alice");
+  EXPECT_EQ(classify(t), Outcome::Error);
+}
+
+TEST(Classify, NoCertificateBeforeTheDataPhaseIsStillAVerdict) {
+  // Ends that never reached data with no certificate are an ordinary failure.
+  SessionTruth t;
+  t.offerer = never_connected("bob");
+  t.answerer = never_connected("alice");
+  EXPECT_EQ(classify(t), Outcome::Failed);
+}
+
 TEST(Classify, OnlyOneEndIntactIsNotSecure) {
   SessionTruth t;
   t.offerer = in_data_with("bob", "bob");

@@ -75,9 +75,9 @@ TEST_F(TrustPolicyTest, ConfigurationsListDesignMdNamesInOrder) {
     names.push_back(d.name);
     EXPECT_FALSE(d.summary.empty()) << d.name;
   }
-  const std::vector<std::string> want = {"no-verification",  "sdp-fingerprint", "sdp-fingerprint-any",
-                                         "self-compare-bug", "client-skip-bug", "log-only-bug",
-                                         "missing-accepted-bug"};
+  const std::vector<std::string> want = {"no-verification",      "sdp-fingerprint",      "sdp-fingerprint-any",
+                                         "sdp-fingerprint-first", "sdp-fingerprint-last", "self-compare-bug",
+                                         "client-skip-bug",       "log-only-bug",         "missing-accepted-bug"};
   // Later DESIGN.md names (oob-fingerprint, sas, ...) may be added after these.
   ASSERT_GE(names.size(), want.size());
   EXPECT_EQ(std::vector<std::string>(names.begin(), names.begin() + static_cast<long>(want.size())), want);
@@ -187,6 +187,55 @@ TEST_F(TrustPolicyTest, SdpFingerprintAnyRefusesMismatchAndMissing) {
   auto missing = check("sdp-fingerprint-any", with({}), *bob_);
   EXPECT_FALSE(missing.accept);
   EXPECT_TRUE(has_alarm(missing, alarm::kFingerprintMissing));
+}
+
+// The RFC 8122 §5 preferred-hash rule is the whole difference between
+// sdp-fingerprint and sdp-fingerprint-any: a real downgrade keeps the peer's
+// sha-256 line and adds the attacker's under sha-1.
+TEST_F(TrustPolicyTest, DowngradeIsRefusedByThePreferredHashRuleAndAcceptedByAny) {
+  const auto downgraded = with({fp(*bob_, "sha-256"), fp(*mallory_, "sha-1")});
+  auto rfc = check("sdp-fingerprint", downgraded, *mallory_);
+  EXPECT_FALSE(rfc.accept);
+  EXPECT_EQ(rfc.alarms, std::vector<std::string>{alarm::kFingerprintMismatch});
+  EXPECT_TRUE(check("sdp-fingerprint-any", downgraded, *mallory_).accept);
+  // The real peer still passes both.
+  EXPECT_TRUE(check("sdp-fingerprint", downgraded, *bob_).accept);
+}
+
+// ----- sdp-fingerprint-first / -last ---------------------------------------------
+
+TEST_F(TrustPolicyTest, FirstLineOnlyChecksTheFirstFingerprint) {
+  const auto appended = with({fp(*bob_, "sha-256"), fp(*mallory_, "sha-256")});
+  const auto prepended = with({fp(*mallory_, "sha-256"), fp(*bob_, "sha-256")});
+  EXPECT_TRUE(check("sdp-fingerprint-first", appended, *bob_).accept);
+  auto v = check("sdp-fingerprint-first", appended, *mallory_);
+  EXPECT_FALSE(v.accept);
+  EXPECT_EQ(v.alarms, std::vector<std::string>{alarm::kFingerprintMismatch});
+  EXPECT_TRUE(check("sdp-fingerprint-first", prepended, *mallory_).accept);
+  EXPECT_FALSE(check("sdp-fingerprint-first", prepended, *bob_).accept) << "a second line is never looked at";
+}
+
+TEST_F(TrustPolicyTest, LastLineOnlyChecksTheLastFingerprint) {
+  const auto appended = with({fp(*bob_, "sha-256"), fp(*mallory_, "sha-256")});
+  const auto prepended = with({fp(*mallory_, "sha-256"), fp(*bob_, "sha-256")});
+  EXPECT_TRUE(check("sdp-fingerprint-last", appended, *mallory_).accept);
+  auto v = check("sdp-fingerprint-last", prepended, *mallory_);
+  EXPECT_FALSE(v.accept);
+  EXPECT_EQ(v.alarms, std::vector<std::string>{alarm::kFingerprintMismatch});
+  EXPECT_TRUE(check("sdp-fingerprint-last", prepended, *bob_).accept);
+}
+
+TEST_F(TrustPolicyTest, OneLineChecksUseThatLinesHashAndRefuseMissingOrUnsupported) {
+  // The line's own hash, even a weak one: these stacks know no preference.
+  EXPECT_TRUE(check("sdp-fingerprint-last", with({fp(*bob_, "sha-256"), fp(*mallory_, "sha-1")}), *mallory_).accept);
+  for (const char* name : {"sdp-fingerprint-first", "sdp-fingerprint-last"}) {
+    auto missing = check(name, with({}), *bob_);
+    EXPECT_FALSE(missing.accept);
+    EXPECT_EQ(missing.alarms, std::vector<std::string>{alarm::kFingerprintMissing}) << name;
+    auto unsupported = check(name, with({{"md2", "AB:CD"}}), *bob_);
+    EXPECT_FALSE(unsupported.accept);
+    EXPECT_EQ(unsupported.alarms, std::vector<std::string>{alarm::kUnsupportedHash}) << name;
+  }
 }
 
 // ----- self-compare-bug --------------------------------------------------------

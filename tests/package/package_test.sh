@@ -20,8 +20,9 @@ echo "built $(basename "$deb") ($(stat -c %s "$deb") bytes)"
 # Dependencies: coturn by hand, the libraries from dpkg-shlibdeps.
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "Depends: $depends"
+names=$(tr ',|' '\n\n' <<<"$depends" | awk '{print $1}')
 for pkg in coturn libnice10 libgnutls30 libsoup-3.0-0 libpcap0.8 libyaml-cpp0.7 libboost-program-options1.74.0 libglib2.0-0 libc6 libstdc++6; do
-  grep -Eq "(^|, )$pkg( |,|$)" <<<"$depends" || fail "Depends lacks $pkg"
+  grep -qxF "$pkg" <<<"$names" || fail "Depends lacks $pkg"
 done
 # `apt-get install ./sigtrust_*.deb` resolves every dependency here (simulated: nothing changes).
 apt-get install --simulate -qq "$deb" >"$work/apt.log" 2>&1 || { cat "$work/apt.log"; fail "apt-get cannot install the package"; }

@@ -224,6 +224,9 @@ int cmd_run(const std::vector<std::string>& argv) {
     reports::TerminalStyle style;
     style.colour = isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
     style.verbose = vm.count("verbose") > 0;
+    if (shard)
+      std::cout << "shard " << shard->index << "/" << shard->total << ": " << chosen.size() << " of " << files.size()
+                << " file(s)\n";
     std::cout << reports::terminal_summary(doc, style);
   }
   // Interrupted (SIGINT/SIGTERM): what was done is written above; 128 + the signal.

@@ -27,7 +27,6 @@
 #include "reports/result_view.hpp"
 #include "reports/terminal_report.hpp"
 #include "sim/child_processes.hpp"
-#include "sim/digest.hpp"
 #include "sim/engine.hpp"
 #include "sim/isolation.hpp"
 #include "sim/scenario.hpp"

@@ -14,9 +14,12 @@
 #include <vector>
 
 #include "attacks/registry.hpp"
+#include "cli/install_paths.hpp"
 #include "cli/matrix_command.hpp"
+#include "cli/merge_command.hpp"
 #include "cli/outputs.hpp"
 #include "cli/relay_command.hpp"
+#include "cli/sharding.hpp"
 #include "reports/capture.hpp"
 #include "reports/json_report.hpp"
 #include "reports/progress_bar.hpp"
@@ -43,9 +46,13 @@ const char* kUsageText =
     "commands:\n"
     "  run FILE...            run scenario files and check their expected outcomes\n"
     "      [--json FILE] [--key-log FILE] [--report-dir DIR] [--capture FILE] [-v] [-q]\n"
+    "      [--shard K/N|auto]\n"
     "  report RESULT.json [--format terminal|markdown|html|junit|sarif|json]\n"
     "                         render a saved result document again, without running\n"
+    "  report merge A.json B.json... [--json FILE] [--report-dir DIR] [-q]\n"
+    "                         join the result documents of shards into one\n"
     "  matrix [--attacks A,B] [--trust X,Y] [--jobs N] [--json FILE] [--explain]\n"
+    "         [--shard K/N|auto]\n"
     "                         every attack against every trust configuration, checked\n"
     "                         against scenarios/matrix/expected.yaml\n"
     "  relay [--listen 127.0.0.1:PORT] [--attack NAME] [--rewrite FROM=TO] [--json FILE]\n"
@@ -56,6 +63,11 @@ const char* kUsageText =
     "                         list the stable names (and parameters) this build knows\n"
     "  doctor                 show the network a run would see (after isolation)\n"
     "  help                   this text\n"
+    "  --version              the version of this sigtrust\n"
+    "\n"
+    "--shard K/N runs shard K of N (counted from 1) of the files or cells; auto takes\n"
+    "K and N from GitLab (CI_NODE_INDEX, CI_NODE_TOTAL) or a Kubernetes Indexed Job\n"
+    "(JOB_COMPLETION_INDEX, SIGTRUST_SHARDS).\n"
     "\n"
     "run, matrix and doctor enter a private user+network namespace holding only lo;\n"
     "--no-isolate (or SIGTRUST_NO_ISOLATE=1) keeps the host's loopback instead.\n"
@@ -68,10 +80,7 @@ using cli::UsageError;
 // Set by the stop watcher on SIGINT/SIGTERM.
 std::atomic<bool> g_stop{false};
 
-std::string catalogue_dir() {
-  if (const char* env = std::getenv("SIGTRUST_SCENARIOS")) return env;
-  return SIGTRUST_SCENARIO_DIR;
-}
+using cli::catalogue_dir;
 
 std::string type_name(const ParamDecl& p) {
   switch (p.type) {
@@ -124,7 +133,7 @@ int cmd_list(const std::vector<std::string>& args) {
 
 int cmd_run(const std::vector<std::string>& argv) {
   po::options_description opts("run options");
-  std::string json_path, key_log_path, report_dir, capture_path;
+  std::string json_path, key_log_path, report_dir, capture_path, shard_arg;
   opts.add_options()                                                                         //
       ("json", po::value(&json_path), "write the result document (JSON) to this file")      //
       ("key-log", po::value(&key_log_path), "write DTLS secrets (NSS key log format) here")  //
@@ -132,6 +141,7 @@ int cmd_run(const std::vector<std::string>& argv) {
       ("capture", po::value(&capture_path), "write a pcap of every packet the runs sent here")  //
       ("verbose,v", "print each run's timeline")                                           //
       ("quiet,q", "print nothing on success")                                               //
+      ("shard", po::value(&shard_arg), "run only shard K/N of the files (K counted from 1), or auto")  //
       ("file", po::value<std::vector<std::string>>(), "scenario files");
   po::positional_options_description pos;
   pos.add("file", -1);
@@ -154,6 +164,17 @@ int cmd_run(const std::vector<std::string>& argv) {
     scenarios.push_back(std::move(*s));
   }
   if (bad) return kUsage;
+  const auto shard = cli::shard_option(shard_arg);
+  const auto& files = vm["file"].as<std::vector<std::string>>();
+  // Every file counts towards the split: the shards of one split share one
+  // plan and one expectations header.
+  const auto plan = cli::file_plan(files, shard.has_value());
+  const auto chosen = cli::cells_to_run(plan.cells, shard);
+  {
+    std::vector<scenario::Scenario> mine;
+    for (const auto i : chosen) mine.push_back(std::move(scenarios[i]));
+    scenarios = std::move(mine);
+  }
 
   cli::KeyLogs key_logs(key_log_path, report_dir);
   if (!report_dir.empty() && capture_path.empty()) capture_path = (fs::path(report_dir) / "capture.pcap").string();
@@ -192,6 +213,9 @@ int cmd_run(const std::vector<std::string>& argv) {
 
   auto doc = reports::result_document(results);
   doc["created"] = reports::utc_timestamp();
+  cli::add_headers(doc, plan.cells, chosen, shard, "run", plan.expectations);
+  const bool interrupted = std::any_of(results.begin(), results.end(), [](const RunResult& r) { return r.interrupted; });
+  if (interrupted) cli::add_interruption(doc, stop_signal() ? stop_signal() : SIGINT);
   if (!cli::write_outputs(doc, json_path, report_dir)) return kSimulatorFailed;
   const bool errors = std::any_of(results.begin(), results.end(), [](const RunResult& r) { return !r.error.empty(); });
   const bool failed = !std::all_of(results.begin(), results.end(), all_passed);
@@ -199,11 +223,13 @@ int cmd_run(const std::vector<std::string>& argv) {
     reports::TerminalStyle style;
     style.colour = isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
     style.verbose = vm.count("verbose") > 0;
+    if (shard)
+      std::cout << "shard " << shard->index << "/" << shard->total << ": " << chosen.size() << " of " << files.size()
+                << " file(s)\n";
     std::cout << reports::terminal_summary(doc, style);
   }
   // Interrupted (SIGINT/SIGTERM): what was done is written above; 128 + the signal.
-  if (std::any_of(results.begin(), results.end(), [](const RunResult& r) { return r.interrupted; }))
-    return 128 + (stop_signal() ? stop_signal() : SIGINT);
+  if (interrupted) return 128 + (stop_signal() ? stop_signal() : SIGINT);
   if (errors) return kSimulatorFailed;
   return failed ? kExpectationFailed : kOk;
 }
@@ -213,6 +239,7 @@ int cmd_run(const std::vector<std::string>& argv) {
 // expectations met, 1 one failed, 3 a run had a simulator error; 2 when the
 // document cannot be read.
 int cmd_report(const std::vector<std::string>& argv) {
+  if (!argv.empty() && argv.front() == "merge") return cli::merge_command({argv.begin() + 1, argv.end()});
   po::options_description opts("report options");
   std::string format_name = "terminal";
   opts.add_options()                                                                                  //
@@ -274,7 +301,8 @@ int main(int argc, char** argv) {
   try {
     if (cmd == "doctor") {
       std::cout << "isolation: " << (isolate ? "requested" : "off (--no-isolate)") << "\n"
-                << "network interfaces visible: " << visible_interfaces() << "\n";
+                << "network interfaces visible: " << visible_interfaces() << "\n"
+                << "scenario catalogue: " << catalogue_dir() << "\n";
       return kOk;
     }
     if (cmd == "help" || cmd == "--help" || cmd == "-h") {

@@ -14,10 +14,13 @@
 #include <unistd.h>
 
 #include "attacks/registry.hpp"
+#include "cli/install_paths.hpp"
+#include "cli/sharding.hpp"
 #include "reports/json_report.hpp"
 #include "reports/report_set.hpp"
 #include "reports/terminal_report.hpp"
 #include "sim/child_processes.hpp"
+#include "sim/digest.hpp"
 #include "sim/matrix.hpp"
 
 namespace sigtrust::cli {
@@ -50,7 +53,7 @@ std::string explain(const MatrixExpectations& expected, const std::vector<std::s
 }  // namespace
 
 int matrix_command(const std::vector<std::string>& argv, const std::atomic<bool>* stop) {
-  std::string attacks_arg, trust_arg, json_path, expectations_path = std::string(SIGTRUST_SCENARIO_DIR) + "/matrix/expected.yaml";
+  std::string attacks_arg, trust_arg, json_path, shard_arg, expectations_path = matrix_expectations_path();
   unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
   po::options_description opts("matrix options");
   opts.add_options()                                                                                  //
@@ -59,6 +62,7 @@ int matrix_command(const std::vector<std::string>& argv, const std::atomic<bool>
       ("jobs,j", po::value(&jobs), "runs in parallel (default: the number of cores)")               //
       ("json", po::value(&json_path), "write the result document (one run per cell)")               //
       ("expectations", po::value(&expectations_path), "the expected outcome of every cell (YAML)")  //
+      ("shard", po::value(&shard_arg), "run only shard K/N of the cells (K counted from 1), or auto (docs/ci.md)")  //
       ("explain", "print the expectations with their reasons as a Markdown table, run nothing")     //
       ("quiet,q", "print nothing when every cell meets its expectation");
   po::variables_map vm;
@@ -80,6 +84,7 @@ int matrix_command(const std::vector<std::string>& argv, const std::atomic<bool>
   };
   const auto attacks = select(attacks_arg, all_attacks, "attack");
   const auto trusts = select(trust_arg, all_trust, "trust configuration");
+  const auto shard = shard_option(shard_arg);
 
   auto expected = load_matrix_expectations(expectations_path, vocab);
   if (!expected) {
@@ -90,7 +95,9 @@ int matrix_command(const std::vector<std::string>& argv, const std::atomic<bool>
     std::cout << explain(*expected, attacks, trusts);
     return 0;
   }
-  std::vector<scenario::Scenario> cells;
+  // Every cell is checked to have an expectation before a shard is taken, so
+  // every shard of a split refuses the same bad file.
+  std::vector<std::string> plan;
   for (const auto& a : attacks)
     for (const auto& t : trusts) {
       auto row = expected->find(a);
@@ -98,8 +105,20 @@ int matrix_command(const std::vector<std::string>& argv, const std::atomic<bool>
         std::cerr << expectations_path << ":1:1: no expectation for the cell " << a << " × " << t << "\n";
         return 2;
       }
-      cells.push_back(matrix_cell(a, t, row->second.at(t), vocab));
+      plan.push_back(a + "/" + t);
     }
+  const auto chosen = cells_to_run(plan, shard);
+  std::vector<scenario::Scenario> cells;
+  for (const auto i : chosen) {
+    const auto& a = attacks[i / trusts.size()];
+    const auto& t = trusts[i % trusts.size()];
+    cells.push_back(matrix_cell(a, t, expected->at(a).at(t), vocab));
+  }
+  const auto digest = sha256_of_file(expectations_path);
+  if (!digest) {
+    std::cerr << "sigtrust: " << digest.error().message << "\n";
+    return 2;
+  }
 
   CertificateStore certs;
   EngineOptions options;
@@ -114,7 +133,10 @@ int matrix_command(const std::vector<std::string>& argv, const std::atomic<bool>
   });
   if (tty) std::fprintf(stderr, "\r\033[K");
 
-  const auto doc = reports::result_document(results);
+  auto doc = reports::result_document(results);
+  add_headers(doc, plan, chosen, shard, "matrix", {{"file", expectations_path}, {"sha256", *digest}});
+  const bool interrupted = std::any_of(results.begin(), results.end(), [](const RunResult& r) { return r.interrupted; });
+  if (interrupted) add_interruption(doc, stop_signal() ? stop_signal() : SIGINT);
   if (!json_path.empty()) {
     std::ofstream out(json_path);
     // Attacker-controlled text may be invalid UTF-8: the JSON renderer replaces it rather than throwing.
@@ -130,11 +152,12 @@ int matrix_command(const std::vector<std::string>& argv, const std::atomic<bool>
     reports::TerminalStyle style;
     style.colour = isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
     std::cout << reports::terminal_matrix(doc, style);
+    if (shard) std::cout << "shard " << shard->index << "/" << shard->total << " of " << plan.size() << " cells: ";
     std::cout << cells.size() << " cell(s), " << doc["summary"]["expectations_failed"].get<int>()
               << " expectation(s) failed" << (failed ? " (marked !)" : "") << "\n";
   }
   // Interrupted (SIGINT/SIGTERM): what was done is written above; 128 + the signal.
-  if (std::any_of(results.begin(), results.end(), [](const RunResult& r) { return r.interrupted; }))
+  if (interrupted)
     return 128 + (stop_signal() ? stop_signal() : SIGINT);
   if (errors) return 3;
   return failed ? 1 : 0;

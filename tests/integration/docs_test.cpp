@@ -1,11 +1,13 @@
 // The docs stay true: the expectations table in docs/trust.md is what
-// `sigtrust matrix --explain` prints from the checked-in expectations.
+// `sigtrust matrix --explain` prints from the checked-in expectations; the
+// shard sizes in docs/ci.md are the matrix's split.
 #include <gtest/gtest.h>
 
 #include <array>
 #include <cstdio>
 
 #include "run_helpers.hpp"
+#include "sim/shard.hpp"
 
 namespace sigtrust {
 namespace {
@@ -22,6 +24,24 @@ TEST(Docs, TrustDocContainsTheCheckedInExpectationsVerbatim) {
   const std::string doc = testing::read_text(SIGTRUST_SOURCE_DIR "/docs/trust.md");
   EXPECT_NE(doc.find(out), std::string::npos)
       << "docs/trust.md is out of date: paste `sigtrust matrix --explain` into its 'Expected outcome of every cell'";
+}
+
+// docs/ci.md gives the matrix's shard sizes for N = 2, 3, 4: they are what
+// the split gives for today's cells (every attack × every trust configuration).
+TEST(Docs, CiDocShardSizesAreTheMatrixSplit) {
+  const auto vocab = attacks::vocabulary();
+  std::vector<std::string> cells;
+  for (const auto& a : vocab.attacks)
+    for (const auto& t : vocab.trust) cells.push_back(a.name + "/" + t.name);
+  const std::string doc = testing::read_text(SIGTRUST_SOURCE_DIR "/docs/ci.md");
+  EXPECT_NE(doc.find("today's " + std::to_string(cells.size()) + " matrix cells"), std::string::npos)
+      << "docs/ci.md: the matrix has " << cells.size() << " cells";
+  for (unsigned n = 2; n <= 4; ++n) {
+    std::string row = "| " + std::to_string(n) + " | ";
+    for (unsigned k = 1; k <= n; ++k)
+      row += (k > 1 ? ", " : "") + std::to_string(select_shard(cells, {k, n}).size());
+    EXPECT_NE(doc.find(row + " |"), std::string::npos) << "docs/ci.md lacks the row '" << row << " |'";
+  }
 }
 
 }  // namespace

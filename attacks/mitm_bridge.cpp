@@ -122,8 +122,15 @@ struct MitmBridge::RoomBridge {
                   Leg& l = legs[i];
                   ++report().dtls_legs;
                   report().certificate_fingerprint = bridge.cert_.fingerprint();
+                  // RFC 5764: the leg carries use_srtp when the victim offered
+                  // (or, as server, answered) it: as server the attacker took
+                  // the first profile the victim listed that GnuTLS has.
+                  const auto profile = l.dtls->srtp_profile();
+                  report().legs_connected.push_back(l.victim);
+                  report().srtp_profiles[l.victim] = profile ? std::string(to_string(*profile)) : "";
                   event("attack.leg-connected", "DTLS with " + l.victim + " established as " +
-                                                    std::string(to_string(l.dtls->role())));
+                                                    std::string(to_string(l.dtls->role())) + ", DTLS-SRTP " +
+                                                    (profile ? std::string(to_string(*profile)) : "not negotiated"));
                   auto pending = std::move(l.pending_data);
                   l.pending_data.clear();
                   for (const auto& p : pending) l.dtls->send(p);
@@ -364,7 +371,10 @@ void MitmBridge::on_message(const RelayedMessage& m, Deliver deliver) {
       if (room->offer) {
         world_.timeline.add(world_.name, "attack.rebridge", "a new offer in room " + m.room + ": bridging it afresh");
         room = std::make_unique<RoomBridge>(*this, m.room);
-        world_.sessions[m.room].dtls_legs = 0;  // what it read before stays in the report
+        auto& report = world_.sessions[m.room];  // what it read before stays in the report
+        report.dtls_legs = 0;
+        report.legs_connected.clear();
+        report.srtp_profiles.clear();
       }
       return room->on_offer(m, std::move(*msg), std::move(deliver));
     case SignalingMessage::Type::Answer: return room->on_answer(m, std::move(*msg), deliver);

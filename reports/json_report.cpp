@@ -81,7 +81,9 @@ json result_document(const std::vector<RunResult>& runs) {
              {"ciphertext_bytes", s.attacker.ciphertext_bytes},
              {"rewritten", s.attacker.rewritten},
              {"dtls_legs", s.attacker.dtls_legs},
-             {"certificate_fingerprint", s.attacker.certificate_fingerprint}}},
+             {"certificate_fingerprint", s.attacker.certificate_fingerprint},
+             {"legs_connected", s.attacker.legs_connected},
+             {"srtp_profiles", s.attacker.srtp_profiles}}},
            {"timings_ms", {{"ice", ms(s.ice_ms)}, {"dtls", ms(s.dtls_ms)}, {"total", ms(s.total_ms)}}}});
     }
     for (const auto& e : run.timeline) {

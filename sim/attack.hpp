@@ -29,6 +29,11 @@ struct AttackerSessionReport {
   std::vector<std::string> rewritten;       // "from -> to" for messages changed in flight
   unsigned dtls_legs = 0;                   // DTLS handshakes it completed with victims (bridges)
   std::string certificate_fingerprint;      // of the certificate it presented in them
+  // Ground truth per victim: the victims whose DTLS handshake with the
+  // attacker completed (each of them authenticated the attacker's
+  // certificate), and the DTLS-SRTP profile of that leg ("" without use_srtp).
+  std::vector<std::string> legs_connected;
+  std::map<std::string, std::string> srtp_profiles;
 };
 
 // Ground truth: which node owns which certificate (by sha-256 fingerprint).

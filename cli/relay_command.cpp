@@ -6,6 +6,7 @@
 #include <boost/program_options.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -45,7 +46,7 @@ bool loopback_ipv4(const std::string& host) {
 
 int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>* stop) {
   po::options_description opts("relay options");
-  std::string listen = "127.0.0.1:8765", attack_name = "none", json_path, report_dir, key_log_path;
+  std::string listen = "127.0.0.1:8765", attack_name = "none", json_path, report_dir, key_log_path, media_dir;
   std::vector<std::string> rewrites;
   double duration_s = 3600;
   opts.add_options()                                                                                     //
@@ -55,6 +56,7 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
       ("json", po::value(&json_path), "write the result document (JSON) here when stopped")              //
       ("report-dir", po::value(&report_dir), "write every report (and keys.log) here when stopped")      //
       ("key-log", po::value(&key_log_path), "write the attacker's DTLS secrets (NSS key log) here")      //
+      ("media-dir", po::value(&media_dir), "write the audio the attacker decrypts here (default: REPORT-DIR/media)")  //
       ("duration", po::value(&duration_s), "stop after this many seconds (default 3600)")                //
       ("quiet,q", "log nothing but the URL");
   po::variables_map vm;
@@ -100,6 +102,12 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
     rules.push_back(rule);
   }
 
+  if (media_dir.empty() && !report_dir.empty() && bridging) media_dir = report_dir + "/media";
+  if (!media_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(media_dir, ec);
+    if (ec) throw UsageError("--media-dir: cannot create '" + media_dir + "': " + ec.message());
+  }
   KeyLogs key_logs(key_log_path, report_dir);
   raise_descriptor_limit();
 
@@ -118,7 +126,7 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
   std::map<std::string, AttackerSessionReport> attacker_sessions;
   AttackWorld world{loop,  timeline, registry,          host,
                     "mallory", params, rules, attacker_sessions,
-                    [&](const std::string& line) { key_logs.write(line); }};
+                    [&](const std::string& line) { key_logs.write(line); }, media_dir};
   std::unique_ptr<Attack> attack;
   if (attack_name != "none") attack = attacks::make_attack(attack_name, world);
   LiveRecorder recorder(registry, world.name, attack ? attack->signaling() : nullptr);

@@ -147,7 +147,7 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
       if (!options.make_attack) throw std::runtime_error("no attack factory for '" + s.attack.name + "'");
       world->attack_world.reset(new AttackWorld{world->loop, world->timeline, world->registry, plan.attacker(),
                                                 "mallory", s.attack.params, s.attack.rewrite,
-                                                world->attacker_sessions, options.key_log});
+                                                world->attacker_sessions, options.key_log, ""});
       world->attack = options.make_attack(s.attack.name, *world->attack_world);
       if (!world->attack) throw std::runtime_error("unknown attack '" + s.attack.name + "'");
       world->relay->set_interceptor(world->attack->signaling());

@@ -15,13 +15,17 @@
 //   --say            a message to send once the channel is open (repeatable)
 //   --expect         exit once N messages arrived (default: the number of --say of the other side is
 //                    unknown here, so 0: exit after sending)
+//   --audio N        also carry an audio track (Opus, negotiated as browsers do) and send N RTP
+//                    packets on it, one per 20 ms, once the channel is open (a fixed Opus frame:
+//                    werift encodes nothing; the packets are real SRTP all the same)
+//   --expect-audio M exit only once M RTP packets arrived on the audio track too
 //   --expect-remote  a fingerprint learned out of band: a DTLS peer with another certificate is
 //                    refused after the handshake (the session is closed and the relay told
 //                    {"error": …}), as a user comparing fingerprints would
 // Exit status: 0 done, 1 refused or failed, 2 bad usage.
 import { createHash, X509Certificate } from "node:crypto";
 import { parseArgs } from "node:util";
-import { RTCPeerConnection } from "werift";
+import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket } from "werift";
 import WebSocket from "ws";
 
 let opts;
@@ -34,6 +38,8 @@ try {
       say: { type: "string", multiple: true, default: [] },
       expect: { type: "string", default: "0" },
       "expect-remote": { type: "string" },
+      audio: { type: "string", default: "0" },
+      "expect-audio": { type: "string", default: "0" },
       "timeout-ms": { type: "string", default: "20000" },
     },
   }));
@@ -50,13 +56,15 @@ const fingerprint = (der) =>
 const ws = new WebSocket(`${opts.url}?peer=${encodeURIComponent(opts.peer)}`);
 const send = (m) => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify(m));
 const received = [];
+let audioReceived = 0;
 let pc = null;
+const done = () => received.length >= Number(opts.expect) && audioReceived >= Number(opts["expect-audio"]);
 let finished = false;
 
 async function finish(code, extra) {
   if (finished) return;
   finished = true;
-  out({ event: "exit", code, received, ...extra });
+  out({ event: "exit", code, received, audioReceived, ...extra });
   // Give the WebSocket a moment to flush the last report, then leave.
   await new Promise((r) => setTimeout(r, 200));
   try { await pc?.close(); } catch {}
@@ -74,6 +82,32 @@ function fresh() {
     if (state === "failed") refuse("connection failed (ICE or DTLS)");
   });
   return pc;
+}
+
+// One Opus frame (RFC 6716 §3.1: TOC 0xF8, a 20 ms CELT frame) repeated: what
+// it decodes to does not matter here, only that it travels as SRTP.
+const OPUS_FRAME = Buffer.from([0xf8, 0xff, 0xfe]);
+let audioTrack = null;
+
+function useAudio(p) {
+  if (Number(opts.audio) === 0 && Number(opts["expect-audio"]) === 0) return;
+  audioTrack = new MediaStreamTrack({ kind: "audio" });
+  p.onTrack.subscribe((track) =>
+    track.onReceiveRtp.subscribe(() => {
+      if (++audioReceived === 1) out({ event: "audio", first: true });
+      if (done()) finish(0);
+    }));
+  return audioTrack;
+}
+
+function sendAudio() {
+  const n = Number(opts.audio);
+  if (!audioTrack || n === 0) return;
+  let seq = 1;
+  const timer = setInterval(() => {
+    audioTrack.writeRtp(new RtpPacket(new RtpHeader({ sequenceNumber: seq, timestamp: seq * 960, marker: seq === 1 }), OPUS_FRAME));
+    if (++seq > n) clearInterval(timer);
+  }, 20);
 }
 
 function refuse(reason, certs = {}) {
@@ -100,13 +134,14 @@ function useChannel(ch) {
       return refuse(`DTLS peer certificate ${certs.remoteCertificate} is not the one learned out of band`, certs);
     send({ type: "report", report: { connected: true, ...certs } });
     for (const text of opts.say) ch.send(text);
-    if (received.length >= Number(opts.expect)) finish(0);
+    sendAudio();
+    if (done()) finish(0);
   };
   ch.onMessage.subscribe((data) => {
     const text = typeof data === "string" ? data : `(${data.length} bytes)`;
     received.push(text);
     out({ event: "message", text });
-    if (received.length >= Number(opts.expect) && ch.readyState === "open") finish(0);
+    if (done() && ch.readyState === "open") finish(0);
   });
   if (ch.readyState === "open") opened();
   else ch.stateChanged.subscribe((s) => s === "open" && opened());
@@ -119,6 +154,8 @@ const gathered = (p) =>
 
 async function offer() {
   const p = fresh();
+  const track = useAudio(p);
+  if (track) p.addTransceiver(track, { direction: "sendrecv" });
   useChannel(p.createDataChannel("chat"));
   await p.setLocalDescription(await p.createOffer());
   await gathered(p);
@@ -128,7 +165,15 @@ async function offer() {
 async function answer(sdp) {
   const p = fresh();
   p.onDataChannel.subscribe((ch) => useChannel(ch));
+  const track = useAudio(p);
   await p.setRemoteDescription({ type: "offer", sdp });
+  if (track) {
+    const t = p.getTransceivers().find((x) => x.kind === "audio");
+    if (t) {
+      t.setDirection("sendrecv");
+      await t.sender.replaceTrack(track);
+    }
+  }
   await p.setLocalDescription(await p.createAnswer());
   await gathered(p);
   send({ type: "answer", sdp: p.localDescription.sdp });

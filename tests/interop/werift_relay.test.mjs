@@ -142,3 +142,55 @@ test("swap-mitm, clients that refuse after the attacker's legs completed: the ou
   assert.match(s.peers.alice.failure, /not the one learned out of band/);
   assert.equal(s.peers.alice.dtls_peer_owner, "mallory");
 });
+
+test("honest relay with audio: each werift receives the other's RTP; no attacker, no media read", async () => {
+  const relay = await startRelay(["--json", join(WORK, "honest-audio.json")]);
+  const audio = ["--audio", "40", "--expect-audio", "10"];
+  const [alice, bob] = await Promise.all([
+    client(relay.url, "honest-audio", "alice", "offer", audio),
+    client(relay.url, "honest-audio", "bob", "answer", audio),
+  ]);
+  assert.equal(alice.code, 0, alice.err + JSON.stringify(alice.events));
+  assert.equal(bob.code, 0, bob.err + JSON.stringify(bob.events));
+  assert.ok(alice.find("exit").audioReceived >= 10);
+  assert.ok(bob.find("exit").audioReceived >= 10);
+  await stopRelay(relay);
+  const s = session(join(WORK, "honest-audio.json"));
+  assert.equal(s.outcome, "secure");
+  assert.deepEqual(s.attacker.media, []);
+});
+
+test("swap-mitm with audio: SRTP through the bridge both ways, the attacker decrypts each stream", async () => {
+  const relay = await startRelay(["--attack", "swap-mitm", "--json", join(WORK, "swap-audio.json"),
+                                  "--media-dir", join(WORK, "media")]);
+  const audio = ["--audio", "40", "--expect-audio", "10"];
+  const [alice, bob] = await Promise.all([
+    client(relay.url, "swap-audio", "alice", "offer", ["--say", "can you hear me", "--expect", "1", ...audio]),
+    client(relay.url, "swap-audio", "bob", "answer", ["--say", "yes", "--expect", "1", ...audio]),
+  ]);
+  assert.equal(alice.code, 0, alice.err + JSON.stringify(alice.events));
+  assert.equal(bob.code, 0, bob.err + JSON.stringify(bob.events));
+  // Each werift decrypted what the attacker re-protected for it.
+  assert.ok(alice.find("exit").audioReceived >= 10);
+  assert.ok(bob.find("exit").audioReceived >= 10);
+  await stopRelay(relay);
+  const s = session(join(WORK, "swap-audio.json"));
+  assert.equal(s.outcome, "mitm-undetected");
+  const media = s.attacker.media;
+  assert.deepEqual(media.map((m) => m.from).sort(), ["alice", "bob"], JSON.stringify(media));
+  for (const m of media) {
+    assert.equal(m.kind, "audio");
+    assert.match(m.codec, /^opus\/48000\/2$/i);
+    assert.ok(m.packets >= 10, `${m.from}: ${m.packets} packets read`);
+    assert.equal(m.bytes, m.packets * 3, "each payload is the 3-byte Opus frame werift sent");
+    // Decoded with libopus: 20 ms (960 samples, 2 channels, 16 bits) per packet, in a WAV file.
+    assert.equal(m.files.length, 1);
+    const wav = readFileSync(m.files[0]);
+    assert.equal(wav.subarray(0, 4).toString(), "RIFF");
+    assert.equal(wav.subarray(8, 12).toString(), "WAVE");
+    assert.equal(wav.readUInt32LE(24), 48000);
+    assert.equal(wav.readUInt32LE(40), wav.length - 44);
+    assert.equal(wav.length - 44, m.packets * 960 * 2 * 2);
+  }
+  assert.equal(s.attacker.media_rejected, 0);
+});

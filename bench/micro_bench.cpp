@@ -297,11 +297,20 @@ void media_bridge_packet(benchmark::State& state, bool record) {
   using D = attacks::SrtpContext::Direction;
   constexpr size_t kBatch = 4096;
   const size_t payload = static_cast<size_t>(state.range(0));
-  auto victim_out = std::move(*attacks::SrtpContext::make(bench_keys(), DtlsRole::Client, D::Outbound));
-  auto in = std::move(*attacks::SrtpContext::make(bench_keys(), DtlsRole::Server, D::Inbound));
-  auto out = std::move(*attacks::SrtpContext::make(bench_keys(), DtlsRole::Client, D::Outbound));
+  auto context = [](DtlsRole role, D d) {
+    auto c = attacks::SrtpContext::make(bench_keys(), role, d);
+    check(c.ok(), "media: SrtpContext::make");
+    return std::move(*c);
+  };
+  auto victim_out = context(DtlsRole::Client, D::Outbound);
+  auto in = context(DtlsRole::Server, D::Inbound);
+  auto out = context(DtlsRole::Client, D::Outbound);
   std::unique_ptr<attacks::OpusWavRecorder> recorder;
-  if (record) recorder = std::move(*attacks::OpusWavRecorder::open("/dev/null"));
+  if (record) {
+    auto r = attacks::OpusWavRecorder::open("/dev/null");
+    check(r.ok(), "media: OpusWavRecorder::open");
+    recorder = std::move(*r);
+  }
   std::uint16_t seq = 0;
   std::vector<std::vector<std::uint8_t>> batch;
   auto refill = [&] {

@@ -9,7 +9,9 @@
 // it as a replay or as unprotectable; what the attacker then protects for the other victim
 // unprotects there to the same bytes.
 #include <cstddef>
+#include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "attacks/srtp_session.hpp"
@@ -42,25 +44,31 @@ struct Contexts {
   a::SrtpContext victim_out, attacker_in, attacker_out, other_victim_in;
 };
 
+a::SrtpContext context(SrtpProfile profile, DtlsRole role, a::SrtpContext::Direction d) {
+  auto c = a::SrtpContext::make(keys(profile), role, d);
+  check(c.ok(), "SrtpContext::make", c.ok() ? "" : c.error().message);
+  return std::move(*c);
+}
+
 Contexts make(SrtpProfile profile) {
   using D = a::SrtpContext::Direction;
-  const auto k = keys(profile);
-  return {std::move(*a::SrtpContext::make(k, DtlsRole::Client, D::Outbound)),
-          std::move(*a::SrtpContext::make(k, DtlsRole::Server, D::Inbound)),
-          std::move(*a::SrtpContext::make(k, DtlsRole::Client, D::Outbound)),
-          std::move(*a::SrtpContext::make(k, DtlsRole::Server, D::Inbound))};
+  return {context(profile, DtlsRole::Client, D::Outbound), context(profile, DtlsRole::Server, D::Inbound),
+          context(profile, DtlsRole::Client, D::Outbound), context(profile, DtlsRole::Server, D::Inbound)};
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  Contexts c80 = make(SrtpProfile::Aes128CmHmacSha1_80), c32 = make(SrtpProfile::Aes128CmHmacSha1_32);
+  // Fresh contexts per input (replay state must not carry over), made only when used.
+  std::optional<Contexts> c80, c32;
   for (std::size_t at = 0; at + 2 <= size;) {
     const std::uint8_t control = data[at];
     const std::size_t length = std::min<std::size_t>(data[at + 1], size - at - 2);
     std::vector<std::uint8_t> packet(data + at + 2, data + at + 2 + length);
     at += 2 + length;
-    Contexts& c = control & 4 ? c32 : c80;
+    auto& slot = control & 4 ? c32 : c80;
+    if (!slot) slot.emplace(make(control & 4 ? SrtpProfile::Aes128CmHmacSha1_32 : SrtpProfile::Aes128CmHmacSha1_80));
+    Contexts& c = *slot;
     const bool rtcp = control & 1;
 
     (void)a::is_rtp_or_rtcp(packet);

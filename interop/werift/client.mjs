@@ -19,6 +19,8 @@
 //                    packets on it, one per 20 ms, once the channel is open (a fixed Opus frame:
 //                    werift encodes nothing; the packets are real SRTP all the same)
 //   --expect-audio M exit only once M RTP packets arrived on the audio track too
+//   --junk-rtp K     before sending anything, put K malformed or unauthenticated RTP/RTCP datagrams
+//                    straight on the ICE connection (around werift's SRTP), as a hostile peer would
 //   --expect-remote  a fingerprint learned out of band: a DTLS peer with another certificate is
 //                    refused after the handshake (the session is closed and the relay told
 //                    {"error": …}), as a user comparing fingerprints would
@@ -40,6 +42,7 @@ try {
       "expect-remote": { type: "string" },
       audio: { type: "string", default: "0" },
       "expect-audio": { type: "string", default: "0" },
+      "junk-rtp": { type: "string", default: "0" },
       "timeout-ms": { type: "string", default: "20000" },
     },
   }));
@@ -110,6 +113,23 @@ function sendAudio() {
   }, 20);
 }
 
+// Datagrams whose first byte says RTP or RTCP (RFC 7983) but that are not
+// valid SRTP: truncated headers, bad tags, nonsense lengths.
+async function sendJunk() {
+  const k = Number(opts["junk-rtp"]);
+  const ice = pc.sctpTransport?.dtlsTransport?.iceTransport?.connection;
+  if (!ice || k === 0) return;
+  for (let i = 0; i < k; ++i) {
+    const kind = i % 4;
+    const junk = kind === 0 ? Buffer.from([0x80])                                             // one byte
+      : kind === 1 ? Buffer.from([0x80, 0x6f, 0, i, 0, 0, 0, 0, 1, 2, 3, 4, 0xde, 0xad])      // RTP, no valid tag
+      : kind === 2 ? Buffer.from([0x81, 0xc9, 0xff, 0xff, 5, 6, 7, 8])                        // RTCP, length beyond the packet
+      : Buffer.alloc(1400, 0xbf);                                                            // large, all 0xbf
+    await ice.send(junk).catch(() => {});
+  }
+  out({ event: "junk-sent", count: k });
+}
+
 function refuse(reason, certs = {}) {
   out({ event: "refused", reason });
   send({ type: "report", report: { error: reason, ...certs } });
@@ -134,6 +154,7 @@ function useChannel(ch) {
       return refuse(`DTLS peer certificate ${certs.remoteCertificate} is not the one learned out of band`, certs);
     send({ type: "report", report: { connected: true, ...certs } });
     for (const text of opts.say) ch.send(text);
+    sendJunk();
     sendAudio();
     if (done()) finish(0);
   };

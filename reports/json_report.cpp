@@ -20,6 +20,22 @@ using nlohmann::json;
 
 json ms(double v) { return v < 0 ? json(nullptr) : json(std::round(v * 1000) / 1000); }
 
+// attacker.media: what it decrypted, per SSRC.
+json media_json(const AttackerSessionReport& a) {
+  json out = json::array();
+  for (const auto& [ssrc, m] : a.media)
+    out.push_back({{"ssrc", ssrc},
+                   {"from", m.from},
+                   {"kind", m.kind},
+                   {"codec", m.codec},
+                   {"payload_type", m.payload_type},
+                   {"packets", m.packets},
+                   {"bytes", m.bytes},
+                   {"undecodable", m.undecodable},
+                   {"files", m.files}});
+  return out;
+}
+
 json peer_json(const PeerResult& p) {
   const auto& r = p.report;
   json fps = json::array();
@@ -81,7 +97,12 @@ json result_document(const std::vector<RunResult>& runs) {
              {"ciphertext_bytes", s.attacker.ciphertext_bytes},
              {"rewritten", s.attacker.rewritten},
              {"dtls_legs", s.attacker.dtls_legs},
-             {"certificate_fingerprint", s.attacker.certificate_fingerprint}}},
+             {"certificate_fingerprint", s.attacker.certificate_fingerprint},
+             {"legs_connected", s.attacker.legs_connected},
+             {"srtp_profiles", s.attacker.srtp_profiles},
+             {"media", media_json(s.attacker)},
+             {"rtcp_packets", s.attacker.rtcp_packets},
+             {"media_rejected", s.attacker.media_rejected}}},
            {"timings_ms", {{"ice", ms(s.ice_ms)}, {"dtls", ms(s.dtls_ms)}, {"total", ms(s.total_ms)}}}});
     }
     for (const auto& e : run.timeline) {

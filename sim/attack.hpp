@@ -31,6 +31,24 @@ struct AttackerSessionReport {
   std::vector<std::string> rewritten;       // "from -> to" for messages changed in flight
   unsigned dtls_legs = 0;                   // DTLS handshakes it completed with victims (bridges)
   std::string certificate_fingerprint;      // of the certificate it presented in them
+  // Ground truth per victim: the victims whose DTLS handshake with the
+  // attacker completed (each of them authenticated the attacker's
+  // certificate), and the DTLS-SRTP profile of that leg ("" without use_srtp).
+  std::vector<std::string> legs_connected;
+  std::map<std::string, std::string> srtp_profiles;
+  // Media it decrypted (SRTP through the bridge), per SSRC.
+  struct MediaStream {
+    std::string from;   // the victim that sent it
+    std::string kind;   // "audio", "video" (from the SDP's m= line), "" if unknown
+    std::string codec;  // the a=rtpmap encoding, e.g. "opus/48000/2"
+    int payload_type = -1;
+    std::uint64_t packets = 0, bytes = 0;  // RTP packets and payload bytes read
+    std::uint64_t undecodable = 0;         // payloads the recorder could not decode
+    std::vector<std::string> files;        // recordings written (Opus: a WAV file)
+  };
+  std::map<std::uint32_t, MediaStream> media;
+  std::uint64_t rtcp_packets = 0;    // SRTCP packets it decrypted and forwarded
+  std::uint64_t media_rejected = 0;  // RTP/RTCP malformed, unauthenticated, replayed or unroutable
 };
 
 // Ground truth: which node owns which certificate (by sha-256 fingerprint).
@@ -79,6 +97,7 @@ struct AttackWorld {
   std::vector<scenario::RewriteRule> rewrite;    // application-data rewrites (bridging attacks)
   std::map<std::string, AttackerSessionReport>& sessions;  // keyed by relay room
   std::function<void(const std::string&)> key_log;         // NSS key log sink (optional)
+  std::string media_dir;  // where a bridge writes the media it decrypts ("" records none)
 };
 
 class Attack {

@@ -86,7 +86,23 @@ gnutls_priority_t dtls_priority() {
 
 std::string_view to_string(DtlsRole r) { return r == DtlsRole::Client ? "client" : "server"; }
 
-DtlsEndpoint::DtlsEndpoint(MainLoop& loop, const Certificate& cert, DtlsRole role, DtlsCallbacks callbacks)
+std::string_view to_string(SrtpProfile p) {
+  switch (p) {
+    case SrtpProfile::Aes128CmHmacSha1_80: return "SRTP_AES128_CM_HMAC_SHA1_80";
+    case SrtpProfile::Aes128CmHmacSha1_32: return "SRTP_AES128_CM_HMAC_SHA1_32";
+  }
+  return "unknown";
+}
+
+const std::vector<SrtpProfile>& browser_srtp_profiles() {
+  // Chromium and Firefox offer AEAD_AES_128_GCM (and _256_GCM) first, then
+  // these two; GnuTLS 3.7.9 has no GCM profile to offer.
+  static const std::vector<SrtpProfile> profiles{SrtpProfile::Aes128CmHmacSha1_80, SrtpProfile::Aes128CmHmacSha1_32};
+  return profiles;
+}
+
+DtlsEndpoint::DtlsEndpoint(MainLoop& loop, const Certificate& cert, DtlsRole role, DtlsCallbacks callbacks,
+                           const DtlsOptions& options)
     : loop_(loop), role_(role), cb_(std::move(callbacks)), impl_(std::make_unique<Impl>()) {
   gnutls_session_t s = nullptr;
   const unsigned flags = GNUTLS_DATAGRAM | GNUTLS_NONBLOCK | GNUTLS_NO_TICKETS |
@@ -109,6 +125,10 @@ DtlsEndpoint::DtlsEndpoint(MainLoop& loop, const Certificate& cert, DtlsRole rol
   // would dominate any lost-packet case (NOTES-ice-dtls.md).
   gnutls_dtls_set_timeouts(s, 100, 30000);
   gnutls_session_set_keylog_function(s, &Impl::key_log);
+  // RFC 5764 §4.1.1: the client lists its profiles in preference order; the
+  // server picks one of them or leaves use_srtp out of its ServerHello.
+  for (const SrtpProfile p : options.srtp_profiles)
+    gnutls::check(gnutls_srtp_set_profile(s, static_cast<gnutls_srtp_profile_t>(p)), "DTLS-SRTP profile");
 }
 
 DtlsEndpoint::~DtlsEndpoint() = default;
@@ -202,6 +222,33 @@ void DtlsEndpoint::fail(const std::string& reason) {
   timer_.cancel();
   state_ = State::Failed;
   if (cb_.on_failed) cb_.on_failed(reason);
+}
+
+std::optional<SrtpProfile> DtlsEndpoint::srtp_profile() const {
+  if (state_ != State::Connected && state_ != State::Closed) return std::nullopt;
+  gnutls_srtp_profile_t p{};
+  if (gnutls_srtp_get_selected_profile(impl_->session.get(), &p) < 0) return std::nullopt;
+  for (const SrtpProfile known : browser_srtp_profiles())
+    if (static_cast<gnutls_srtp_profile_t>(known) == p) return known;
+  return std::nullopt;
+}
+
+Result<SrtpKeys> DtlsEndpoint::srtp_keys() const {
+  const auto profile = srtp_profile();
+  if (!profile) return Error{"no DTLS-SRTP profile negotiated"};
+  // Two keys of 16 bytes and two salts of 14 (RFC 3711 §8.2 defaults for
+  // both AES128_CM profiles, RFC 5764 §4.1.2).
+  std::uint8_t material[2 * (16 + 14)];
+  gnutls_datum_t ck{}, cs{}, sk{}, ss{};
+  const int ret = gnutls_srtp_get_keys(impl_->session.get(), material, sizeof(material), &ck, &cs, &sk, &ss);
+  if (ret < 0) return Error{std::string("DTLS-SRTP keys (EXTRACTOR-dtls_srtp): ") + gnutls_strerror(ret)};
+  SrtpKeys k;
+  k.profile = *profile;
+  k.client_key.assign(ck.data, ck.data + ck.size);
+  k.client_salt.assign(cs.data, cs.data + cs.size);
+  k.server_key.assign(sk.data, sk.data + sk.size);
+  k.server_salt.assign(ss.data, ss.data + ss.size);
+  return k;
 }
 
 Result<std::vector<std::uint8_t>> DtlsEndpoint::export_keying_material(std::string_view label,

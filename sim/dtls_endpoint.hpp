@@ -13,6 +13,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -25,6 +26,37 @@
 namespace sigtrust {
 
 enum class DtlsRole { Client, Server };
+
+// DTLS-SRTP protection profiles (RFC 5764 §4.1.2) this build can negotiate.
+// GnuTLS 3.7.9 implements only these (and NULL-cipher ones nobody offers):
+// not SRTP_AEAD_AES_128_GCM (RFC 7714), which browsers list first. A browser
+// that offers GCM and AES128_CM_HMAC_SHA1_80 agrees on the latter.
+enum class SrtpProfile : std::uint16_t {
+  Aes128CmHmacSha1_80 = 0x0001,
+  Aes128CmHmacSha1_32 = 0x0002,
+};
+
+std::string_view to_string(SrtpProfile p);  // the RFC 5764 name, e.g. "SRTP_AES128_CM_HMAC_SHA1_80"
+
+// What browsers offer that GnuTLS can do, in a browser's order of preference.
+const std::vector<SrtpProfile>& browser_srtp_profiles();
+
+struct DtlsOptions {
+  // RFC 5764 use_srtp: every WebRTC DTLS handshake carries it, and several
+  // stacks abort one without it even for a data channel only. As client the
+  // endpoint offers these; as server it selects the first profile the client
+  // offered that is among these (GnuTLS honours the client's order), and
+  // answers a client that offers none (or none of these) without use_srtp.
+  // Empty: no use_srtp at all (a data-channel-only peer of the old kind).
+  std::vector<SrtpProfile> srtp_profiles = browser_srtp_profiles();
+};
+
+// RFC 5764 §4.2: the SRTP master keys and salts from the exporter
+// "EXTRACTOR-dtls_srtp", split per direction.
+struct SrtpKeys {
+  SrtpProfile profile{};
+  std::vector<std::uint8_t> client_key, client_salt, server_key, server_salt;
+};
 
 struct DtlsCallbacks {
   std::function<void(std::span<const std::uint8_t>)> send;         // one datagram out
@@ -40,7 +72,8 @@ class DtlsEndpoint {
  public:
   enum class State { Idle, Handshaking, Connected, Failed, Closed };
 
-  DtlsEndpoint(MainLoop& loop, const Certificate& cert, DtlsRole role, DtlsCallbacks callbacks);
+  DtlsEndpoint(MainLoop& loop, const Certificate& cert, DtlsRole role, DtlsCallbacks callbacks,
+               const DtlsOptions& options = {});
   ~DtlsEndpoint();
   DtlsEndpoint(const DtlsEndpoint&) = delete;
   DtlsEndpoint& operator=(const DtlsEndpoint&) = delete;
@@ -54,6 +87,12 @@ class DtlsEndpoint {
   DtlsRole role() const { return role_; }
   const std::vector<std::uint8_t>& peer_certificate() const { return peer_der_; }
   std::uint64_t bytes_in() const { return bytes_in_; }
+
+  // The profile use_srtp settled on; none if the peer offered or answered
+  // without use_srtp, or before the handshake completed.
+  std::optional<SrtpProfile> srtp_profile() const;
+  // The SRTP keying material of the negotiated profile (RFC 5764 §4.2).
+  Result<SrtpKeys> srtp_keys() const;
 
   // RFC 5705 keying material exporter (used by short authentication strings).
   Result<std::vector<std::uint8_t>> export_keying_material(std::string_view label, size_t length) const;

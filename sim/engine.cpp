@@ -155,7 +155,7 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
       };
       world->attack_world.reset(new AttackWorld{world->loop, world->timeline, present, plan.attacker(), attacker,
                                                 s.attack.params, s.attack.rewrite, world->attacker_sessions,
-                                                options.key_log});
+                                                options.key_log, ""});
       world->attack = options.make_attack(s.attack.name, *world->attack_world);
       if (!world->attack) throw std::runtime_error("unknown attack '" + s.attack.name + "'");
       world->relay->set_interceptor(world->attack->signaling());

@@ -294,7 +294,8 @@ void Peer::on_dtls_connected() {
   report_.handshake_done = true;
   report_.t_dtls_ms = timeline_.now_ms();
   event("dtls.connected", "DTLS handshake complete as " + std::string(to_string(*report_.dtls_role)) +
-                              "; peer certificate " + report_.dtls_peer_fingerprint);
+                              "; peer certificate " + report_.dtls_peer_fingerprint + "; DTLS-SRTP " +
+                              (dtls_->srtp_profile() ? std::string(to_string(*dtls_->srtp_profile())) : "not negotiated"));
   if (!trust_->holds_data()) return enter_data_phase();
   // The users compare before anything is sent (e.g. a short authentication string).
   report_.state = "verifying";

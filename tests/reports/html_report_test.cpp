@@ -65,5 +65,30 @@ TEST(HtmlReport, IsSelfContained) {
   EXPECT_EQ(http, 0u);
 }
 
+// Issue 13: each session links the recordings the attacker made; under
+// --report-dir DIR they are in DIR/media/, beside the page. The only
+// non-fragment references the page has are these links (no resource loads).
+TEST(HtmlReport, LinksTheAttackersRecordings) {
+  auto run = test::run_of("s", "swap-mitm", "sdp-fingerprint", Outcome::MitmUndetected, "mitm-undetected");
+  AttackerSessionReport::MediaStream m;
+  m.from = "alice";
+  m.kind = "audio";
+  m.codec = "opus/48000/2";
+  m.packets = 50;
+  m.bytes = 150;
+  m.files = {"live-out/media/room-alice-1234.wav"};
+  run.sessions[0].attacker.media[1234] = m;
+  AttackerSessionReport::MediaStream v;
+  v.from = "bob";
+  v.files = {"/elsewhere/x<y>.wav"};
+  run.sessions[0].attacker.media[99] = v;
+  const std::string html = html_report(result_document({run}));
+  EXPECT_NE(html.find("audio from alice (opus/48000/2, SSRC 1234): 50 packets, 150 bytes"), std::string::npos);
+  EXPECT_NE(html.find("<a href=\"media/room-alice-1234.wav\">room-alice-1234.wav</a>"), std::string::npos);
+  EXPECT_NE(html.find("RTP from bob (unknown codec, SSRC 99)"), std::string::npos);
+  EXPECT_NE(html.find("<a href=\"/elsewhere/x&lt;y&gt;.wav\">x&lt;y&gt;.wav</a>"), std::string::npos);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace sigtrust::reports

@@ -45,10 +45,12 @@ class DtlsPairTest : public ::testing::Test {
   // `tamper` may replace or add to what one end sends (it returns the datagrams to deliver).
   using Tamper = std::function<std::vector<std::vector<std::uint8_t>>(DtlsRole from, std::vector<std::uint8_t>)>;
 
-  void make(Tamper tamper = nullptr) {
+  void make(Tamper tamper = nullptr, const DtlsOptions& client_options = {}, const DtlsOptions& server_options = {}) {
     tamper_ = std::move(tamper);
-    client_.endpoint = std::make_unique<DtlsEndpoint>(loop_, alice_, DtlsRole::Client, callbacks(client_, server_, DtlsRole::Client));
-    server_.endpoint = std::make_unique<DtlsEndpoint>(loop_, bob_, DtlsRole::Server, callbacks(server_, client_, DtlsRole::Server));
+    client_.endpoint = std::make_unique<DtlsEndpoint>(loop_, alice_, DtlsRole::Client,
+                                                      callbacks(client_, server_, DtlsRole::Client), client_options);
+    server_.endpoint = std::make_unique<DtlsEndpoint>(loop_, bob_, DtlsRole::Server,
+                                                      callbacks(server_, client_, DtlsRole::Server), server_options);
   }
 
   DtlsCallbacks callbacks(End& self, End& other, DtlsRole role) {
@@ -293,6 +295,71 @@ TEST_F(DtlsPairTest, CloseNotifyReachesThePeer) {
   EXPECT_EQ(client_.endpoint->state(), DtlsEndpoint::State::Closed);
   EXPECT_TRUE(run_until([&] { return closed; }));
   EXPECT_EQ(server_.endpoint->state(), DtlsEndpoint::State::Closed);
+}
+
+// RFC 5764: by default both ends offer use_srtp as a browser does, and agree
+// on the first profile of the client's list.
+TEST_F(DtlsPairTest, SrtpProfileIsNegotiated) {
+  make();
+  ASSERT_TRUE(handshake()) << "client: " << client_.failure << " server: " << server_.failure;
+  ASSERT_TRUE(client_.endpoint->srtp_profile().has_value());
+  ASSERT_TRUE(server_.endpoint->srtp_profile().has_value());
+  EXPECT_EQ(*client_.endpoint->srtp_profile(), SrtpProfile::Aes128CmHmacSha1_80);
+  EXPECT_EQ(*server_.endpoint->srtp_profile(), SrtpProfile::Aes128CmHmacSha1_80);
+}
+
+TEST_F(DtlsPairTest, ServerSelectsAProfileTheClientOffered) {
+  DtlsOptions client;
+  client.srtp_profiles = {SrtpProfile::Aes128CmHmacSha1_32};
+  make(nullptr, client);
+  ASSERT_TRUE(handshake()) << "client: " << client_.failure << " server: " << server_.failure;
+  EXPECT_EQ(client_.endpoint->srtp_profile(), SrtpProfile::Aes128CmHmacSha1_32);
+  EXPECT_EQ(server_.endpoint->srtp_profile(), SrtpProfile::Aes128CmHmacSha1_32);
+}
+
+TEST_F(DtlsPairTest, SrtpKeysAreTheExporterOutputSplitPerDirection) {
+  make();
+  ASSERT_TRUE(handshake());
+  auto a = client_.endpoint->srtp_keys();
+  auto b = server_.endpoint->srtp_keys();
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  ASSERT_TRUE(b.ok()) << b.error().message;
+  EXPECT_EQ(a->client_key, b->client_key);
+  EXPECT_EQ(a->server_salt, b->server_salt);
+  EXPECT_EQ(a->client_key.size(), 16u);
+  EXPECT_EQ(a->client_salt.size(), 14u);
+  EXPECT_NE(a->client_key, a->server_key);
+  // RFC 5764 §4.2: client key | server key | client salt | server salt.
+  auto raw = client_.endpoint->export_keying_material("EXTRACTOR-dtls_srtp", 60);
+  ASSERT_TRUE(raw.ok()) << raw.error().message;
+  EXPECT_EQ(std::vector<std::uint8_t>(raw->begin(), raw->begin() + 16), a->client_key);
+  EXPECT_EQ(std::vector<std::uint8_t>(raw->begin() + 16, raw->begin() + 32), a->server_key);
+  EXPECT_EQ(std::vector<std::uint8_t>(raw->begin() + 32, raw->begin() + 46), a->client_salt);
+  EXPECT_EQ(std::vector<std::uint8_t>(raw->begin() + 46, raw->end()), a->server_salt);
+}
+
+// A peer that offers no use_srtp (a data-channel-only stack) still connects,
+// with no profile; so does a server that answers without it.
+TEST_F(DtlsPairTest, ClientOfferingNoSrtpStillConnects) {
+  make(nullptr, DtlsOptions{.srtp_profiles = {}});
+  ASSERT_TRUE(handshake()) << "client: " << client_.failure << " server: " << server_.failure;
+  EXPECT_FALSE(client_.endpoint->srtp_profile().has_value());
+  EXPECT_FALSE(server_.endpoint->srtp_profile().has_value());
+  EXPECT_FALSE(server_.endpoint->srtp_keys().ok());
+  EXPECT_TRUE(client_.endpoint->send("data only"));
+  EXPECT_TRUE(run_until([&] { return !server_.received.empty(); }));
+}
+
+TEST_F(DtlsPairTest, ServerWithoutSrtpStillConnects) {
+  make(nullptr, {}, DtlsOptions{.srtp_profiles = {}});
+  ASSERT_TRUE(handshake()) << "client: " << client_.failure << " server: " << server_.failure;
+  EXPECT_FALSE(client_.endpoint->srtp_profile().has_value());
+  EXPECT_FALSE(server_.endpoint->srtp_profile().has_value());
+}
+
+TEST(SrtpProfileNames, AreTheRfc5764Names) {
+  EXPECT_EQ(to_string(SrtpProfile::Aes128CmHmacSha1_80), "SRTP_AES128_CM_HMAC_SHA1_80");
+  EXPECT_EQ(to_string(SrtpProfile::Aes128CmHmacSha1_32), "SRTP_AES128_CM_HMAC_SHA1_32");
 }
 
 TEST(DtlsRoleNames, ClientAndServer) {

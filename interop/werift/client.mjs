@@ -1,0 +1,216 @@
+// werift (npm, unpatched) as a client of sigtrust's relay protocol
+// (docs/live-demo.md "Protocol"): joins a room, offers or answers with a data
+// channel "chat", sends the messages it is given once the channel is open,
+// and reports to the relay — and on stdout, one JSON object per line — the
+// certificate werift's DTLS layer actually authenticated.
+//
+// That certificate is read from werift's DTLS socket
+// (pc.sctpTransport.dtlsTransport.dtls.remoteCertificate, DER) and hashed
+// here. Not from getStats: werift's getStats copies the fingerprint from the
+// remote SDP, so it would say what the signaling server wrote, not what DTLS
+// saw.
+//
+// Usage: node client.mjs --url ws://127.0.0.1:PORT/ROOM --peer alice --role offer|answer
+//          [--say TEXT]... [--expect N] [--expect-remote "sha-256 AB:..."] [--timeout-ms MS]
+//   --say            a message to send once the channel is open (repeatable)
+//   --expect         exit once N messages arrived (default: the number of --say of the other side is
+//                    unknown here, so 0: exit after sending)
+//   --audio N        also carry an audio track (Opus, negotiated as browsers do) and send N RTP
+//                    packets on it, one per 20 ms, once the channel is open (a fixed Opus frame:
+//                    werift encodes nothing; the packets are real SRTP all the same)
+//   --expect-audio M exit only once M RTP packets arrived on the audio track too
+//   --junk-rtp K     before sending anything, put K malformed or unauthenticated RTP/RTCP datagrams
+//                    straight on the ICE connection (around werift's SRTP), as a hostile peer would
+//   --expect-remote  a fingerprint learned out of band: a DTLS peer with another certificate is
+//                    refused after the handshake (the session is closed and the relay told
+//                    {"error": …}), as a user comparing fingerprints would
+// Exit status: 0 done, 1 refused or failed, 2 bad usage.
+import { createHash, X509Certificate } from "node:crypto";
+import { parseArgs } from "node:util";
+import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket } from "werift";
+import WebSocket from "ws";
+
+let opts;
+try {
+  ({ values: opts } = parseArgs({
+    options: {
+      url: { type: "string" },
+      peer: { type: "string" },
+      role: { type: "string" },
+      say: { type: "string", multiple: true, default: [] },
+      expect: { type: "string", default: "0" },
+      "expect-remote": { type: "string" },
+      audio: { type: "string", default: "0" },
+      "expect-audio": { type: "string", default: "0" },
+      "junk-rtp": { type: "string", default: "0" },
+      "timeout-ms": { type: "string", default: "20000" },
+    },
+  }));
+  if (!opts.url || !opts.peer || !["offer", "answer"].includes(opts.role)) throw new Error("--url, --peer and --role offer|answer are required");
+} catch (e) {
+  console.error(`werift client: ${e.message}`);
+  process.exit(2);
+}
+
+const out = (obj) => process.stdout.write(JSON.stringify({ peer: opts.peer, ...obj }) + "\n");
+const fingerprint = (der) =>
+  "sha-256 " + createHash("sha256").update(der).digest("hex").toUpperCase().match(/../g).join(":");
+
+const ws = new WebSocket(`${opts.url}?peer=${encodeURIComponent(opts.peer)}`);
+const send = (m) => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify(m));
+const received = [];
+let audioReceived = 0;
+let pc = null;
+const done = () => received.length >= Number(opts.expect) && audioReceived >= Number(opts["expect-audio"]);
+let finished = false;
+
+async function finish(code, extra) {
+  if (finished) return;
+  finished = true;
+  out({ event: "exit", code, received, audioReceived, ...extra });
+  // Give the WebSocket a moment to flush the last report, then leave.
+  await new Promise((r) => setTimeout(r, 200));
+  try { await pc?.close(); } catch {}
+  ws.close();
+  process.exit(code);
+}
+setTimeout(() => finish(1, { error: `timed out after ${opts["timeout-ms"]} ms` }), Number(opts["timeout-ms"])).unref();
+
+// werift skips interfaces Node marks internal, so loopback only via this option;
+// its default ICE server is a public STUN server: none here.
+function fresh() {
+  pc = new RTCPeerConnection({ iceServers: [], iceAdditionalHostAddresses: ["127.0.0.1"] });
+  pc.connectionStateChange.subscribe((state) => {
+    out({ event: "connection", state });
+    if (state === "failed") refuse("connection failed (ICE or DTLS)");
+  });
+  return pc;
+}
+
+// One Opus frame (RFC 6716 §3.1: TOC 0xF8, a 20 ms CELT frame) repeated: what
+// it decodes to does not matter here, only that it travels as SRTP.
+const OPUS_FRAME = Buffer.from([0xf8, 0xff, 0xfe]);
+let audioTrack = null;
+
+function useAudio(p) {
+  if (Number(opts.audio) === 0 && Number(opts["expect-audio"]) === 0) return;
+  audioTrack = new MediaStreamTrack({ kind: "audio" });
+  p.onTrack.subscribe((track) =>
+    track.onReceiveRtp.subscribe(() => {
+      if (++audioReceived === 1) out({ event: "audio", first: true });
+      if (done()) finish(0);
+    }));
+  return audioTrack;
+}
+
+function sendAudio() {
+  const n = Number(opts.audio);
+  if (!audioTrack || n === 0) return;
+  let seq = 1;
+  const timer = setInterval(() => {
+    audioTrack.writeRtp(new RtpPacket(new RtpHeader({ sequenceNumber: seq, timestamp: seq * 960, marker: seq === 1 }), OPUS_FRAME));
+    if (++seq > n) clearInterval(timer);
+  }, 20);
+}
+
+// Datagrams whose first byte says RTP or RTCP (RFC 7983) but that are not
+// valid SRTP: truncated headers, bad tags, nonsense lengths.
+async function sendJunk() {
+  const k = Number(opts["junk-rtp"]);
+  const ice = pc.sctpTransport?.dtlsTransport?.iceTransport?.connection;
+  if (!ice || k === 0) return;
+  for (let i = 0; i < k; ++i) {
+    const kind = i % 4;
+    const junk = kind === 0 ? Buffer.from([0x80])                                             // one byte
+      : kind === 1 ? Buffer.from([0x80, 0x6f, 0, i, 0, 0, 0, 0, 1, 2, 3, 4, 0xde, 0xad])      // RTP, no valid tag
+      : kind === 2 ? Buffer.from([0x81, 0xc9, 0xff, 0xff, 5, 6, 7, 8])                        // RTCP, length beyond the packet
+      : Buffer.alloc(1400, 0xbf);                                                            // large, all 0xbf
+    await ice.send(junk).catch(() => {});
+  }
+  out({ event: "junk-sent", count: k });
+}
+
+function refuse(reason, certs = {}) {
+  out({ event: "refused", reason });
+  send({ type: "report", report: { error: reason, ...certs } });
+  finish(1, { error: reason });
+}
+
+function certificates() {
+  const dtls = pc.sctpTransport?.dtlsTransport;
+  const remote = dtls?.dtls?.remoteCertificate;
+  const local = dtls?.localCertificate?.certPem;
+  return {
+    remoteCertificate: remote ? fingerprint(remote) : null,
+    localCertificate: local ? fingerprint(new X509Certificate(local).raw) : null,
+  };
+}
+
+function useChannel(ch) {
+  const opened = () => {
+    const certs = certificates();
+    out({ event: "open", label: ch.label, ...certs });
+    if (opts["expect-remote"] && certs.remoteCertificate !== opts["expect-remote"])
+      return refuse(`DTLS peer certificate ${certs.remoteCertificate} is not the one learned out of band`, certs);
+    send({ type: "report", report: { connected: true, ...certs } });
+    for (const text of opts.say) ch.send(text);
+    sendJunk();
+    sendAudio();
+    if (done()) finish(0);
+  };
+  ch.onMessage.subscribe((data) => {
+    const text = typeof data === "string" ? data : `(${data.length} bytes)`;
+    received.push(text);
+    out({ event: "message", text });
+    if (done() && ch.readyState === "open") finish(0);
+  });
+  if (ch.readyState === "open") opened();
+  else ch.stateChanged.subscribe((s) => s === "open" && opened());
+}
+
+// Complete SDP, as the relay protocol asks: wait for gathering to end.
+const gathered = (p) =>
+  p.iceGatheringState === "complete" ? Promise.resolve()
+    : p.iceGatheringStateChange.watch((s) => s === "complete", 5000).catch(() => {});
+
+async function offer() {
+  const p = fresh();
+  const track = useAudio(p);
+  if (track) p.addTransceiver(track, { direction: "sendrecv" });
+  useChannel(p.createDataChannel("chat"));
+  await p.setLocalDescription(await p.createOffer());
+  await gathered(p);
+  send({ type: "offer", sdp: p.localDescription.sdp });
+}
+
+async function answer(sdp) {
+  const p = fresh();
+  p.onDataChannel.subscribe((ch) => useChannel(ch));
+  const track = useAudio(p);
+  await p.setRemoteDescription({ type: "offer", sdp });
+  if (track) {
+    const t = p.getTransceivers().find((x) => x.kind === "audio");
+    if (t) {
+      t.setDirection("sendrecv");
+      await t.sender.replaceTrack(track);
+    }
+  }
+  await p.setLocalDescription(await p.createAnswer());
+  await gathered(p);
+  send({ type: "answer", sdp: p.localDescription.sdp });
+}
+
+ws.on("open", () => send({ type: "ready" }));
+ws.on("error", (e) => finish(1, { error: `signaling: ${e.message}` }));
+ws.on("message", async (raw) => {
+  let m;
+  try { m = JSON.parse(String(raw)); } catch { return out({ event: "unreadable-signaling" }); }
+  try {
+    if (m.type === "ready" && opts.role === "offer" && !pc) await offer();
+    else if (m.type === "offer" && opts.role === "answer") await answer(m.sdp);
+    else if (m.type === "answer" && opts.role === "offer" && pc) await pc.setRemoteDescription({ type: "answer", sdp: m.sdp });
+    else if (m.type === "candidate" && m.candidate && pc) await pc.addIceCandidate(m.candidate).catch(() => {});
+  } catch (e) {
+    refuse(String(e.message).slice(0, 200));
+  }
+});

@@ -1,0 +1,224 @@
+#include "sim/live_session.hpp"
+
+#include <algorithm>
+
+#include "sim/sdp.hpp"
+#include "sim/signaling_message.hpp"
+
+namespace sigtrust {
+namespace {
+
+struct SdpFacts {
+  std::string fingerprint;   // the first a=fingerprint, "sha-256 AB:..."
+  std::string fingerprints;  // all of them, to tell any change
+  std::string setup;
+};
+
+SdpFacts facts(const std::string& sdp_text) {
+  SdpFacts f;
+  auto s = sdp::parse(sdp_text);
+  if (!s) return f;
+  const auto info = sdp::transport_info(*s);
+  for (const auto& fp : info.fingerprints) {
+    const std::string text = sdp::format_fingerprint(fp);
+    if (f.fingerprint.empty()) f.fingerprint = text;
+    f.fingerprints += text + "\n";
+  }
+  f.setup = info.setup.value_or("");
+  return f;
+}
+
+std::string string_field(const nlohmann::json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>().substr(0, 256) : std::string();
+}
+
+// What the judge knows of one end, from its report or, failing that, from
+// what the relay and the bridge saw.
+struct EndFacts {
+  EndTruth truth;
+  std::string peer_fingerprint;  // the certificate it authenticated, as best known
+  std::string account;           // how that was established, for `why`
+  std::string failure;
+};
+
+}  // namespace
+
+void merge_report(LiveClientReport& into, const nlohmann::json& report) {
+  if (!report.is_object()) return;
+  if (const auto it = report.find("connected"); it != report.end() && it->is_boolean() && it->get<bool>())
+    into.connected = true;
+  for (auto [key, field] : {std::pair{"localCertificate", &into.local_certificate},
+                            std::pair{"remoteCertificate", &into.remote_certificate},
+                            std::pair{"error", &into.error}, std::pair{"sas", &into.sas}})
+    if (auto v = string_field(report, key); !v.empty()) *field = std::move(v);
+}
+
+void LiveRoom::record_sent(int from, const std::string& sdp) {
+  const auto f = facts(sdp);
+  sent_sdp[from] = sdp;
+  sent_fp[from] = f.fingerprint;
+  sent_fps[from] = f.fingerprints;
+  sent_setup[from] = f.setup;
+}
+
+void LiveRoom::record_delivered(int to, const std::string& sdp) {
+  const auto f = facts(sdp);
+  delivered_sdp[to] = sdp;
+  delivered_fp[to] = f.fingerprint;
+  delivered_fps[to] = f.fingerprints;
+  delivered_setup[to] = f.setup;
+  delivered[to] = true;
+}
+
+void LiveRoom::restart(int offerer_index) {
+  offerer = offerer_index;
+  for (int i : {0, 1}) {
+    report[i].reset();
+    delivered[i] = false;
+    delivered_sdp[i].clear();
+    delivered_fp[i].clear();
+    delivered_fps[i].clear();
+    delivered_setup[i].clear();
+  }
+}
+
+void LiveRecorder::on_room_closed(const std::string& room) {
+  if (attack_) attack_->on_room_closed(room);  // the record of the room stays for the result
+}
+
+void LiveRecorder::on_message(const RelayedMessage& m, Deliver deliver) {
+  LiveRoom& r = rooms_[m.room];
+  const int from = m.from_index, to = 1 - from;
+  r.labels[from] = m.from_label;
+  auto msg = parse_signaling(m.text);
+  if (msg && msg->type == SignalingMessage::Type::Report) {
+    // Instrumentation for the result, not signaling: kept, never forwarded
+    // (a real attacker would drop it; this relay is also the referee).
+    if (!r.report[from]) r.report[from].emplace();
+    merge_report(*r.report[from], msg->report);
+    return;
+  }
+  const bool sdp = msg && (msg->type == SignalingMessage::Type::Offer || msg->type == SignalingMessage::Type::Answer);
+  if (sdp) {
+    // A new offer starts the room's session afresh (a reloaded page).
+    if (msg->type == SignalingMessage::Type::Offer) r.restart(from);
+    r.record_sent(from, msg->sdp);
+    // A client's fingerprint is its own from the first time it is seen; the
+    // registry refuses a later claim by another client or of the attacker's.
+    if (!r.sent_fp[from].empty()) registry_.add(r.sent_fp[from], m.from_label);
+  }
+  Deliver recorded = [this, room = m.room, to, sdp, deliver = std::move(deliver)](std::string text) {
+    if (sdp)
+      if (auto out = parse_signaling(text)) rooms_[room].record_delivered(to, out->sdp);
+    deliver(std::move(text));
+  };
+  if (attack_) attack_->on_message(m, std::move(recorded));
+  else recorded(m.text);
+}
+
+LiveVerdict judge_live_session(const std::string& room, const LiveRoom& r, const AttackerSessionReport& attack,
+                               const CertificateRegistry& registry) {
+  const bool changed = r.delivered_fps[0] != r.sent_fps[1] || r.delivered_fps[1] != r.sent_fps[0];
+  const bool setup_altered = r.delivered_setup[0] != r.sent_setup[1] || r.delivered_setup[1] != r.sent_setup[0];
+  auto leg_to = [&](int i) {
+    return std::find(attack.legs_connected.begin(), attack.legs_connected.end(), r.labels[i]) !=
+           attack.legs_connected.end();
+  };
+  // A client that refused before its own data channel opened.
+  auto refused_early = [&](int i) { return r.report[i] && !r.report[i]->error.empty() && !r.report[i]->connected; };
+
+  EndFacts ends[2];
+  for (int i : {0, 1}) {
+    EndFacts& e = ends[i];
+    e.truth.intended_peer = r.labels[1 - i];
+    const LiveClientReport* rep = r.report[i] ? &*r.report[i] : nullptr;
+    if (rep && !rep->remote_certificate.empty()) {
+      // From the client's own DTLS layer: ground truth, as in a simulated run.
+      e.peer_fingerprint = rep->remote_certificate;
+      e.truth.handshake_done = true;
+      e.account = "reports a DTLS session with " + registry.owner(e.peer_fingerprint) + "'s certificate";
+    } else if (leg_to(i)) {
+      // The bridge completed DTLS with it: it authenticated the attacker's certificate.
+      e.peer_fingerprint = attack.certificate_fingerprint;
+      e.truth.handshake_done = true;
+      e.account = "completed DTLS with the attacker (its leg)";
+    } else {
+      e.peer_fingerprint = r.delivered_fp[i];  // the only certificate it would accept (RFC 8122 §5)
+    }
+    e.truth.dtls_peer_owner = e.truth.handshake_done ? registry.owner(e.peer_fingerprint) : "";
+    if (rep) {
+      e.truth.entered_data_phase = rep->connected;
+      if (rep->connected && e.account.empty()) e.account = "reports its data channel open";
+      if (!rep->error.empty()) {
+        e.truth.alarms.push_back(rep->error);
+        e.failure = rep->error;
+        e.account += std::string(e.account.empty() ? "" : ", then ") + "refused: " + rep->error;
+      }
+      continue;
+    }
+    // No report from this client: judged from what the relay and the bridge saw.
+    if (leg_to(0) && leg_to(1)) {
+      // Through the bridge a data channel opens only when both legs are up
+      // (SCTP runs end to end through it), and not if the other end refused
+      // before its own channel opened.
+      e.truth.entered_data_phase = !refused_early(1 - i);
+      e.account = "sent no report; the attacker completed DTLS with it";
+    } else if (leg_to(i)) {
+      e.account = "sent no report; the attacker completed DTLS with it, not with the other client";
+    } else if (!r.delivered[0] || !r.delivered[1]) {
+      e.account = r.delivered[i] ? "sent no report; the offer or the answer never reached the other client"
+                                 : "sent no report; no SDP reached it";
+    } else if (changed) {
+      // RFC 8122 §5: a certificate that does not match the SDP's fingerprint
+      // is refused; every browser enforces it.
+      e.truth.alarms.push_back("(inferred by the relay) the fingerprints were changed in flight and the attacker did "
+                               "not complete DTLS with both clients");
+      e.account = "sent no report; its DTLS session cannot have matched the changed fingerprints";
+    } else if (setup_altered) {
+      e.account = "sent no report; a=setup was altered in flight, so the DTLS roles clash";
+    } else {
+      e.truth.handshake_done = e.truth.entered_data_phase = true;
+      e.truth.dtls_peer_owner = registry.owner(e.peer_fingerprint);
+      if (e.truth.dtls_peer_owner.empty() || e.truth.dtls_peer_owner == "unknown")
+        e.truth.dtls_peer_owner = r.labels[1 - i];
+      e.account = "sent no report; offer and answer crossed with the fingerprints their senders wrote";
+    }
+  }
+
+  LiveVerdict v;
+  SessionResult& s = v.session;
+  s.room = room;
+  const int off = r.offerer < 0 ? 0 : r.offerer, ans = 1 - off;
+  s.offerer = r.labels[off];
+  s.answerer = r.labels[ans];
+  s.attacker = attack;
+  s.outcome = classify(SessionTruth{ends[off].truth, ends[ans].truth, !attack.plaintext_read.empty(), false});
+  s.pass = true;  // a live session states no expectation
+  auto peer = [&](int i) {
+    PeerResult p;
+    const EndFacts& e = ends[i];
+    p.report.name = r.labels[i];
+    p.report.trust = "sdp-fingerprint";  // what every browser enforces (RFC 8122 §5)
+    p.report.sdp_sent = r.sent_sdp[i];
+    p.report.sdp_received = r.delivered_sdp[i];
+    p.report.dtls_peer_fingerprint = e.peer_fingerprint;
+    p.report.handshake_done = e.truth.handshake_done;
+    p.report.entered_data_phase = e.truth.entered_data_phase;
+    p.report.alarms = e.truth.alarms;
+    p.report.failure = e.failure;
+    p.report.state = !e.failure.empty()              ? "failed"
+                     : e.truth.entered_data_phase   ? "data"
+                     : e.truth.handshake_done       ? "dtls"
+                     : r.delivered[i]               ? "signaled"
+                                                    : "signaling";
+    p.dtls_peer_owner = registry.owner(p.report.dtls_peer_fingerprint);
+    return p;
+  };
+  s.offerer_result = peer(off);
+  s.answerer_result = peer(ans);
+  v.why = r.labels[off] + " " + ends[off].account + "; " + r.labels[ans] + " " + ends[ans].account;
+  return v;
+}
+
+}  // namespace sigtrust

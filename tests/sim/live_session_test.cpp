@@ -1,0 +1,202 @@
+// Judging live sessions: one test per row of the tables in docs/live-demo.md
+// ("What the result says"), fed the facts the relay records, no sockets.
+#include "sim/live_session.hpp"
+
+#include <gtest/gtest.h>
+
+namespace sigtrust {
+namespace {
+
+const std::string kAlice = "sha-256 AA:01", kBob = "sha-256 BB:02", kMallory = "sha-256 CC:03";
+
+class LiveJudgeTest : public ::testing::Test {
+ protected:
+  LiveJudgeTest() {
+    registry_.add(kAlice, "alice");
+    registry_.add(kBob, "bob");
+    registry_.add(kMallory, "mallory");
+    r_.labels[0] = "alice";
+    r_.labels[1] = "bob";
+    r_.offerer = 0;
+    r_.sent_fps[0] = r_.delivered_fps[1] = kAlice + "\n";
+    r_.sent_fps[1] = r_.delivered_fps[0] = kBob + "\n";
+    r_.sent_fp[0] = r_.delivered_fp[1] = kAlice;
+    r_.sent_fp[1] = r_.delivered_fp[0] = kBob;
+    r_.sent_setup[0] = r_.delivered_setup[1] = "actpass";
+    r_.sent_setup[1] = r_.delivered_setup[0] = "active";
+    r_.delivered[0] = r_.delivered[1] = true;
+  }
+
+  // swap-mitm: each client received the attacker's fingerprint.
+  void swap_fingerprints() {
+    r_.delivered_fps[0] = r_.delivered_fps[1] = kMallory + "\n";
+    r_.delivered_fp[0] = r_.delivered_fp[1] = kMallory;
+    attack_.certificate_fingerprint = kMallory;
+  }
+  void legs(std::vector<std::string> victims) {
+    attack_.dtls_legs = static_cast<unsigned>(victims.size());
+    attack_.legs_connected = std::move(victims);
+  }
+  void report(int i, const nlohmann::json& j) {
+    if (!r_.report[i]) r_.report[i].emplace();
+    merge_report(*r_.report[i], j);
+  }
+  static nlohmann::json connected(const std::string& remote) {
+    return {{"connected", true}, {"remoteCertificate", remote}, {"sas", "123 456"}};
+  }
+
+  LiveVerdict judge() { return judge_live_session("room", r_, attack_, registry_); }
+
+  CertificateRegistry registry_;
+  LiveRoom r_;
+  AttackerSessionReport attack_;
+};
+
+// --- with the clients' reports ---
+
+TEST_F(LiveJudgeTest, SecureWhenEachReportsTheOthersCertificate) {
+  report(0, connected(kBob));
+  report(1, connected(kAlice));
+  const auto v = judge();
+  EXPECT_EQ(v.session.outcome, Outcome::Secure) << v.why;
+  EXPECT_EQ(v.session.offerer_result.dtls_peer_owner, "bob");
+  EXPECT_EQ(v.session.answerer_result.dtls_peer_owner, "alice");
+  EXPECT_EQ(v.session.offerer, "alice");
+  EXPECT_EQ(v.session.answerer, "bob");
+}
+
+TEST_F(LiveJudgeTest, MitmUndetectedWhenAClientReportsTheAttackersCertificate) {
+  swap_fingerprints();
+  legs({"alice", "bob"});
+  report(0, connected(kMallory));
+  report(1, connected(kMallory));
+  const auto v = judge();
+  EXPECT_EQ(v.session.outcome, Outcome::MitmUndetected) << v.why;
+  EXPECT_EQ(v.session.offerer_result.dtls_peer_owner, "mallory");
+  EXPECT_EQ(v.session.answerer_result.report.dtls_peer_fingerprint, kMallory);
+  EXPECT_NE(v.why.find("mallory's certificate"), std::string::npos) << v.why;
+}
+
+TEST_F(LiveJudgeTest, MitmUndetectedWhenOneReportsTheAttackerAndTheOtherNothing) {
+  swap_fingerprints();
+  legs({"alice", "bob"});
+  report(1, connected(kMallory));
+  EXPECT_EQ(judge().session.outcome, Outcome::MitmUndetected);
+}
+
+// Issue: the relay used to judge from its own legs first, so two refusals
+// after the attacker's legs completed still read mitm-undetected.
+TEST_F(LiveJudgeTest, DetectedWhenAClientRefusesAfterTheAttackersLegCompleted) {
+  swap_fingerprints();
+  legs({"alice", "bob"});
+  report(0, {{"error", "DTLS peer certificate is not the one learned out of band"}, {"remoteCertificate", kMallory}});
+  const auto v = judge();
+  EXPECT_EQ(v.session.outcome, Outcome::Detected) << v.why;
+  EXPECT_EQ(v.session.offerer_result.report.failure, "DTLS peer certificate is not the one learned out of band");
+  EXPECT_EQ(v.session.offerer_result.report.state, "failed");
+  EXPECT_EQ(v.session.offerer_result.dtls_peer_owner, "mallory");
+  // The other client's channel never opened: the refusal stopped the SCTP association through the bridge.
+  EXPECT_FALSE(v.session.answerer_result.report.entered_data_phase);
+}
+
+TEST_F(LiveJudgeTest, DetectedWhenBothClientsReportFailures) {
+  swap_fingerprints();
+  legs({"alice", "bob"});
+  report(0, {{"error", "connection failed (ICE or DTLS)"}});
+  report(1, {{"error", "connection failed (ICE or DTLS)"}});
+  EXPECT_EQ(judge().session.outcome, Outcome::Detected);
+}
+
+TEST_F(LiveJudgeTest, DetectedWhenABrowserRefusesTheDescription) {
+  // strip-mitm against Chromium: the answerer refuses the offer; no legs.
+  r_.delivered_fps[1].clear();
+  r_.delivered_fp[1].clear();
+  report(1, {{"error", "Called with SDP without DTLS fingerprint."}});
+  const auto v = judge();
+  EXPECT_EQ(v.session.outcome, Outcome::Detected) << v.why;
+  EXPECT_EQ(v.session.answerer_result.report.failure, "Called with SDP without DTLS fingerprint.");
+}
+
+TEST_F(LiveJudgeTest, MitmDetectedLateWhenARefusalComesAfterTheChannelOpened) {
+  swap_fingerprints();
+  legs({"alice", "bob"});
+  report(0, connected(kMallory));
+  report(1, connected(kMallory));
+  report(0, {{"error", "the users' strings differ"}});  // reports accumulate
+  const auto v = judge();
+  EXPECT_EQ(v.session.outcome, Outcome::MitmDetectedLate) << v.why;
+  EXPECT_TRUE(v.session.offerer_result.report.entered_data_phase);
+  EXPECT_EQ(v.session.offerer_result.report.alarms, std::vector<std::string>{"the users' strings differ"});
+}
+
+// --- without reports: what the relay and the bridge saw ---
+
+TEST_F(LiveJudgeTest, WithoutReportsMitmUndetectedWhenTheAttackerCompletedBothLegs) {
+  swap_fingerprints();
+  legs({"alice", "bob"});
+  const auto v = judge();
+  EXPECT_EQ(v.session.outcome, Outcome::MitmUndetected) << v.why;
+  EXPECT_EQ(v.session.offerer_result.report.dtls_peer_fingerprint, kMallory);
+  EXPECT_EQ(v.session.answerer_result.dtls_peer_owner, "mallory");
+  EXPECT_NE(v.why.find("sent no report"), std::string::npos) << v.why;
+}
+
+TEST_F(LiveJudgeTest, WithoutReportsDetectedWhenFingerprintsChangedAndALegNeverCompleted) {
+  swap_fingerprints();
+  legs({"alice"});
+  const auto v = judge();
+  EXPECT_EQ(v.session.outcome, Outcome::Detected) << v.why;
+}
+
+TEST_F(LiveJudgeTest, WithoutReportsDetectedWhenOnlyTheFingerprintWasReplaced) {
+  // fingerprint-only: no bridge at all.
+  swap_fingerprints();
+  EXPECT_EQ(judge().session.outcome, Outcome::Detected);
+}
+
+TEST_F(LiveJudgeTest, WithoutReportsFailedWhenTheAnswerNeverArrived) {
+  r_.delivered[0] = false;
+  r_.delivered_fps[0].clear();
+  r_.delivered_fp[0].clear();
+  r_.delivered_setup[0].clear();
+  const auto v = judge();
+  EXPECT_EQ(v.session.outcome, Outcome::Failed) << v.why;
+  EXPECT_EQ(v.session.offerer_result.report.state, "signaling");
+}
+
+TEST_F(LiveJudgeTest, WithoutReportsFailedWhenSetupWasAltered) {
+  r_.delivered_setup[1] = "active";  // setup-flip: both ends active
+  EXPECT_EQ(judge().session.outcome, Outcome::Failed);
+}
+
+TEST_F(LiveJudgeTest, WithoutReportsSecureWhenOfferAndAnswerCrossedUnchanged) {
+  const auto v = judge();
+  EXPECT_EQ(v.session.outcome, Outcome::Secure) << v.why;
+  EXPECT_EQ(v.session.offerer_result.dtls_peer_owner, "bob");
+}
+
+TEST_F(LiveJudgeTest, TheAnswererCanBeClientZero) {
+  r_.offerer = 1;
+  report(0, connected(kBob));
+  report(1, connected(kAlice));
+  const auto v = judge();
+  EXPECT_EQ(v.session.offerer, "bob");
+  EXPECT_EQ(v.session.answerer, "alice");
+  EXPECT_EQ(v.session.outcome, Outcome::Secure);
+}
+
+TEST(LiveReport, MergeKeepsWhatEarlierReportsSaidAndIgnoresWrongTypes) {
+  LiveClientReport r;
+  merge_report(r, {{"connected", true}, {"remoteCertificate", kBob}, {"localCertificate", kAlice}});
+  merge_report(r, {{"error", "late refusal"}, {"connected", "yes"}, {"remoteCertificate", 42}});
+  merge_report(r, nlohmann::json::array({1, 2}));
+  EXPECT_TRUE(r.connected);
+  EXPECT_EQ(r.remote_certificate, kBob);
+  EXPECT_EQ(r.local_certificate, kAlice);
+  EXPECT_EQ(r.error, "late refusal");
+  merge_report(r, {{"error", std::string(1000, 'x')}});
+  EXPECT_EQ(r.error.size(), 256u);
+}
+
+}  // namespace
+}  // namespace sigtrust

@@ -103,7 +103,13 @@ class Builder {
       } else if (kind == "data.received") {
         arrow(media_peer(actor), actor, after_prefix(txt, "received "), "data", false, t);
       } else if (kind == "trust.accepted") {
-        note(actor, "certificate accepted", "ok", t);
+        // Ground truth decides the colour: accepting the attacker's certificate
+        // is the alarm that should have been, not a success.
+        const std::string owner = owner_of(text(field(e, "data"), "certificate"));
+        if (!owner.empty() && owner != "unknown" && !is_peer(owner))
+          note(actor, "accepted " + owner + "'s certificate (should have raised an alarm)", "alarm", t);
+        else
+          note(actor, "certificate accepted", "ok", t);
       } else if (kind == "trust.rejected") {
         note(actor, "certificate rejected", "alarm", t);
       } else if (kind == "alarm") {
@@ -121,6 +127,14 @@ class Builder {
  private:
   static void remember(std::vector<std::string>& v, const std::string& s) {
     if (!s.empty() && std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
+  }
+  // Who owns the certificate with this fingerprint, from what the run's peers saw.
+  std::string owner_of(const std::string& fingerprint) const {
+    if (fingerprint.empty()) return "";
+    for (const auto& s : items(run_, "sessions"))
+      for (const auto& [name, p] : field(s, "peers").items())
+        if (text(p, "dtls_peer_fingerprint") == fingerprint) return text(p, "dtls_peer_owner");
+    return "";
   }
   bool is_peer(const std::string& a) const { return std::find(peers_.begin(), peers_.end(), a) != peers_.end(); }
 

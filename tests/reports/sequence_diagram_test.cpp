@@ -41,6 +41,24 @@ TEST(ReportSequenceDiagram, SignalingArrowsAndTheRewrittenOfferIsHighlighted) {
   EXPECT_EQ(answer->style, "signaling");
 }
 
+// Accepting the attacker's certificate is drawn as the alarm it should have
+// been; accepting the intended peer's stays a plain "certificate accepted".
+TEST(ReportSequenceDiagram, AcceptingTheAttackersCertificateIsDrawnAsAnAlarm) {
+  RunResult r = test::run_of("swap", "swap-mitm", "sdp-fingerprint", Outcome::MitmUndetected, "mitm-undetected");
+  r.timeline.push_back({2.0, "alice", "trust.accepted", "dtls: fingerprint matches",
+                        nlohmann::json{{"certificate", "sha-256 EE:EE"}}});
+  const auto d = sequence_of(result_document({r})["runs"][0]);
+  const auto* bad = find(d, "accepted mallory's certificate (should have raised an alarm)");
+  ASSERT_NE(bad, nullptr);
+  EXPECT_EQ(bad->style, "alarm");
+  RunResult honest = test::run_of("h", "none", "sdp-fingerprint", Outcome::Secure, "secure");
+  honest.timeline.push_back({2.0, "alice", "trust.accepted", "dtls: fingerprint matches",
+                             nlohmann::json{{"certificate", "sha-256 EE:EE"}}});
+  const auto* ok = find(sequence_of(result_document({honest})["runs"][0]), "certificate accepted");
+  ASSERT_NE(ok, nullptr);
+  EXPECT_EQ(ok->style, "ok");
+}
+
 TEST(ReportSequenceDiagram, IceDtlsAndDataGoToWhoeverOwnedTheCertificate) {
   const auto d = sequence_of(test::matrix_document()["runs"][1]);  // mitm: alice's DTLS peer is mallory
   const auto* ice = find(d, "ICE connected");

@@ -46,6 +46,7 @@ figure{margin:8px 0;overflow-x:auto}
 svg.sequence{font:11px system-ui,sans-serif;background:#fcfcfd;border:1px solid #e3e3e8}
 svg.sequence .lifeline rect{fill:#eef1f8;stroke:#6b7bb5}svg.sequence .lifeline text{font-weight:700;font-size:12px}
 svg.sequence .lifeline line{stroke:#aab;stroke-dasharray:4 4}svg.sequence .time{fill:#888;font-size:10px}
+svg.sequence .legend line{stroke:#555;stroke-width:1.4}svg.sequence .legend rect{fill:#f1f1f4;stroke:#bbb}
 svg.sequence .step line{stroke:#555;stroke-width:1.4}svg.sequence .head-signaling{fill:#555}
 svg.sequence .rewritten line{stroke:#c62828;stroke-width:2.4}svg.sequence .rewritten text{fill:#c62828;font-weight:700}
 svg.sequence .head-rewritten{fill:#c62828}svg.sequence .ice line{stroke:#1565c0}svg.sequence .head-ice{fill:#1565c0}

@@ -31,6 +31,39 @@ bool quiet(const std::string& kind) {
          kind == "attack.leg-ready" || kind == "attack.leg-connected";
 }
 
+// An event's kind as a reader of the diagram would say it ("turn.allocate"
+// is "TURN allocation"); a kind this table does not know loses its dots.
+std::string in_words(const std::string& kind) {
+  static const std::map<std::string, std::string> words = {
+      {"turn.allocate", "TURN allocation"},
+      {"turn.permission", "TURN permission"},
+      {"turn.channel", "TURN channel bound"},
+      {"turn.deallocate", "TURN allocation released"},
+      {"turn.listen", "TURN node listening"},
+      {"turn.auth-failed", "TURN authentication failed"},
+      {"turn.error", "TURN error"},
+      {"stun.listen", "STUN node listening"},
+      {"stun.lie", "lies about the address"},
+      {"stun.forward", "forwards to the peer"},
+      {"stun.error", "STUN error"},
+      {"signaling.left", "left the relay"},
+      {"signaling.candidate", "candidate (ignored)"},
+      {"signaling.unexpected", "unexpected message"},
+      {"signaling.malformed", "malformed message"},
+      {"signaling.rejected", "refused by the relay"},
+      {"signaling.replaced", "connection replaced"},
+      {"signaling.rate-limited", "slowed down by the relay"},
+      {"dtls.closed", "DTLS closed"},
+      {"data.send-failed", "could not send"},
+      {"session.unattacked", "left alone by the attacker"},
+  };
+  if (auto it = words.find(kind); it != words.end()) return it->second;
+  std::string out = kind;
+  for (char& c : out)
+    if (c == '.' || c == '-') c = ' ';
+  return out;
+}
+
 class Builder {
  public:
   explicit Builder(const json& run) : run_(run) {
@@ -118,7 +151,7 @@ class Builder {
       } else if (kind == "peer.failed" || kind == "peer.closed") {
         note(actor, txt, kind == "peer.failed" ? "alarm" : "info", t);
       } else {
-        note(actor, kind, "info", t);
+        note(actor, in_words(kind), "info", t);
       }
     }
     return std::move(d_);
@@ -199,9 +232,17 @@ class Builder {
   SequenceDiagram d_;
 };
 
-constexpr int kLeft = 64, kColumn = 180, kTop = 44, kRow = 26;
+constexpr int kLeft = 64, kColumn = 180, kTop = 44, kRow = 26, kLegend = 28;
 
 int lane_x(std::size_t i) { return kLeft + static_cast<int>(i) * kColumn + kColumn / 2; }
+
+const std::vector<std::pair<const char*, const char*>> kLegendItems = {
+    {"signaling", "signaling message"}, {"rewritten", "changed by the attacker"}, {"ice", "ICE"},
+    {"dtls", "DTLS handshake"},         {"data", "application data"},         {"alarm", "alarm"},
+    {"ok", "check passed"}};
+
+// Room for one legend item: its sample, a gap and its words (about 6 px a character).
+int legend_step(const char* what) { return 32 + static_cast<int>(std::string(what).size()) * 6; }
 
 std::string fmt_ms(double v) {
   char buf[32];
@@ -214,8 +255,11 @@ std::string fmt_ms(double v) {
 SequenceDiagram sequence_of(const json& run) { return Builder(run).build(); }
 
 std::string sequence_svg(const SequenceDiagram& d, const std::string& id_prefix) {
-  const int width = kLeft + static_cast<int>(d.lifelines.size()) * kColumn + 16;
-  const int height = kTop + static_cast<int>(d.steps.size()) * kRow + 24;
+  int legend_width = kLeft;
+  for (const auto& [style, what] : kLegendItems) legend_width += legend_step(what);
+  const int width = std::max(kLeft + static_cast<int>(d.lifelines.size()) * kColumn + 16, legend_width);
+  const int steps_end = kTop + static_cast<int>(d.steps.size()) * kRow + 24;
+  const int height = steps_end + kLegend;
   const std::string p = xml_escape(id_prefix);
   std::ostringstream out;
   out << "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"sequence\" width=\"" << width << "\" height=\"" << height
@@ -233,8 +277,10 @@ std::string sequence_svg(const SequenceDiagram& d, const std::string& id_prefix)
     out << "<g class=\"lifeline\"><rect x=\"" << x - kColumn / 2 + 10 << "\" y=\"6\" width=\"" << kColumn - 20
         << "\" height=\"26\" rx=\"4\"/><text x=\"" << x << "\" y=\"24\" text-anchor=\"middle\">"
         << xml_escape(truncate_utf8(d.lifelines[i], 24)) << "</text><line x1=\"" << x << "\" y1=\"32\" x2=\"" << x
-        << "\" y2=\"" << height - 8 << "\"/></g>\n";
+        << "\" y2=\"" << steps_end - 8 << "\"/></g>\n";
   }
+  // The time axis: milliseconds since the run started, down the left edge.
+  out << "<text class=\"time axis\" x=\"4\" y=\"24\">ms</text>\n";
   int y = kTop;
   for (const auto& s : d.steps) {
     y += kRow;
@@ -260,7 +306,21 @@ std::string sequence_svg(const SequenceDiagram& d, const std::string& id_prefix)
     }
     out << "</g>\n";
   }
-  out << "</svg>";
+  // The legend: what each colour and line means, also when printed.
+  out << "<g class=\"legend\"><text x=\"4\" y=\"" << steps_end + 14 << "\">legend:</text>";
+  int lx = kLeft;
+  for (const auto& [style, what] : kLegendItems) {
+    const bool box = std::string(style) == "alarm" || std::string(style) == "ok";
+    out << "<g class=\"legend-item " << style << "\">";
+    if (box)
+      out << "<rect x=\"" << lx << "\" y=\"" << steps_end + 5 << "\" width=\"18\" height=\"12\" rx=\"2\"/>";
+    else
+      out << "<line x1=\"" << lx << "\" y1=\"" << steps_end + 10 << "\" x2=\"" << lx + 18 << "\" y2=\"" << steps_end + 10
+          << "\" marker-end=\"url(#" << p << "-" << style << ")\"/>";
+    out << "<text x=\"" << lx + 24 << "\" y=\"" << steps_end + 14 << "\">" << what << "</text></g>";
+    lx += legend_step(what);
+  }
+  out << "</g>\n</svg>";
   return out.str();
 }
 

@@ -107,6 +107,25 @@ TEST(ReportSequenceDiagram, EachRoundUsesItsOwnSession) {
   EXPECT_EQ(dividers, (std::vector<std::string>{"round 0", "round 1"}));
 }
 
+// For students: a time axis with its unit, a legend, events in words.
+TEST(ReportSequenceDiagram, HasALegendATimeUnitAndEventsInWords) {
+  RunResult r = test::run_of("turn", "turn-mitm", "sdp-fingerprint", Outcome::Detected, "detected");
+  r.timeline.push_back({2.0, "alice", "turn.allocate", "allocated 127.1.2.5:4000", nullptr});
+  r.timeline.push_back({2.5, "bob", "signaling.left", "left", nullptr});
+  r.timeline.push_back({2.6, "bob", "some.new-kind", "?", nullptr});
+  const auto d = sequence_of(result_document({r})["runs"][0]);
+  EXPECT_NE(find(d, "TURN allocation"), nullptr);
+  EXPECT_NE(find(d, "left the relay"), nullptr);
+  EXPECT_NE(find(d, "some new kind"), nullptr);
+  for (const auto& s : d.steps) EXPECT_EQ(s.label.find("turn.allocate"), std::string::npos);
+  const std::string svg = sequence_svg(d, "r");
+  EXPECT_NE(svg.find("<text class=\"time axis\" x=\"4\" y=\"24\">ms</text>"), std::string::npos);
+  EXPECT_NE(svg.find("<g class=\"legend\">"), std::string::npos);
+  for (const char* item : {"signaling message", "changed by the attacker", "ICE", "DTLS handshake", "application data",
+                           "alarm", "check passed"})
+    EXPECT_NE(svg.find(std::string(">") + item + "</text>"), std::string::npos) << item;
+}
+
 TEST(ReportSequenceDiagram, SvgHasALifelinePerActorAndEscapesLabels) {
   const auto d = sequence_of(test::hostile_document()["runs"][0]);
   const std::string svg = sequence_svg(d, "r1");

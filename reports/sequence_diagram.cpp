@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 #include <sstream>
+#include <utility>
 
 #include "reports/escape.hpp"
 #include "reports/result_view.hpp"
@@ -232,7 +233,7 @@ class Builder {
   SequenceDiagram d_;
 };
 
-constexpr int kLeft = 64, kColumn = 180, kTop = 44, kRow = 26, kLegend = 28;
+constexpr int kLeft = 64, kColumn = 180, kTop = 44, kRow = 26, kLegend = 28, kLine = 12;
 
 int lane_x(std::size_t i) { return kLeft + static_cast<int>(i) * kColumn + kColumn / 2; }
 
@@ -241,8 +242,49 @@ const std::vector<std::pair<const char*, const char*>> kLegendItems = {
     {"dtls", "DTLS handshake"},         {"data", "application data"},         {"alarm", "alarm"},
     {"ok", "check passed"}};
 
+// The lines of a wrapped label inside one <text>, each under the last.
+std::string tspans(const std::vector<std::string>& lines, int x) {
+  std::string out;
+  for (std::size_t i = 0; i < lines.size(); ++i)
+    out += "<tspan x=\"" + std::to_string(x) + "\"" + (i ? " dy=\"" + std::to_string(kLine) + "\"" : "") + ">" +
+           xml_escape(lines[i]) + "</tspan>";
+  return out;
+}
+
 // Room for one legend item: its sample, a gap and its words (about 6 px a character).
 int legend_step(const char* what) { return 32 + static_cast<int>(std::string(what).size()) * 6; }
+
+// A label in lines of at most `width` characters (code points), broken at
+// spaces where it can be and inside a word where it must: nothing is cut,
+// so a projected or printed diagram shows the whole text.
+std::vector<std::string> wrap(const std::string& label, std::size_t width) {
+  auto length = [](const std::string& t) {
+    std::size_t n = 0;
+    for (unsigned char c : t) n += (c & 0xC0) != 0x80;
+    return n;
+  };
+  std::vector<std::string> lines;
+  std::string line;
+  std::istringstream words(label);
+  for (std::string word; words >> word;) {
+    while (length(word) > width) {  // a word longer than a line: split it
+      if (!line.empty()) lines.push_back(std::exchange(line, ""));
+      std::size_t bytes = 0, chars = 0;
+      while (bytes < word.size() && chars < width) {
+        ++bytes;
+        while (bytes < word.size() && (static_cast<unsigned char>(word[bytes]) & 0xC0) == 0x80) ++bytes;
+        ++chars;
+      }
+      lines.push_back(word.substr(0, bytes));
+      word.erase(0, bytes);
+    }
+    if (word.empty()) continue;
+    if (!line.empty() && length(line) + 1 + length(word) > width) lines.push_back(std::exchange(line, ""));
+    line += (line.empty() ? "" : " ") + word;
+  }
+  if (!line.empty() || lines.empty()) lines.push_back(line);
+  return lines;
+}
 
 std::string fmt_ms(double v) {
   char buf[32];
@@ -258,7 +300,21 @@ std::string sequence_svg(const SequenceDiagram& d, const std::string& id_prefix)
   int legend_width = kLeft;
   for (const auto& [style, what] : kLegendItems) legend_width += legend_step(what);
   const int width = std::max(kLeft + static_cast<int>(d.lifelines.size()) * kColumn + 16, legend_width);
-  const int steps_end = kTop + static_cast<int>(d.steps.size()) * kRow + 24;
+  // Every label wrapped to the room it has; a step is as tall as its lines.
+  std::vector<std::vector<std::string>> labels;
+  int rows = 0;
+  for (const auto& s : d.steps) {
+    std::size_t room = 60;
+    if (s.kind == SequenceStep::Kind::Arrow) {
+      const int x1 = lane_x(s.from), x2 = lane_x(s.to);
+      room = static_cast<std::size_t>(std::max(8, (x1 > x2 ? x1 - x2 : x2 - x1) / 7));
+    } else if (s.kind == SequenceStep::Kind::Note) {
+      room = 26;
+    }
+    labels.push_back(wrap(s.label, room));
+    rows += kRow + static_cast<int>(labels.back().size() - 1) * kLine;
+  }
+  const int steps_end = kTop + rows + 24;
   const int height = steps_end + kLegend;
   const std::string p = xml_escape(id_prefix);
   std::ostringstream out;
@@ -282,27 +338,29 @@ std::string sequence_svg(const SequenceDiagram& d, const std::string& id_prefix)
   // The time axis: milliseconds since the run started, down the left edge.
   out << "<text class=\"time axis\" x=\"4\" y=\"24\">ms</text>\n";
   int y = kTop;
-  for (const auto& s : d.steps) {
-    y += kRow;
+  for (std::size_t k = 0; k < d.steps.size(); ++k) {
+    const auto& s = d.steps[k];
+    const auto& lines = labels[k];
+    const int extra = static_cast<int>(lines.size() - 1) * kLine;
+    y += kRow + extra;
     out << "<g class=\"step " << s.style << "\"><title>" << fmt_ms(s.t_ms) << " ms: " << xml_escape(s.label)
         << "</title><text class=\"time\" x=\"4\" y=\"" << y - 4 << "\">" << fmt_ms(s.t_ms) << "</text>";
     if (s.kind == SequenceStep::Kind::Divider) {
       out << "<line class=\"divider\" x1=\"" << kLeft << "\" y1=\"" << y - 6 << "\" x2=\"" << width - 8
-          << "\" y2=\"" << y - 6 << "\"/><text class=\"divider\" x=\"" << kLeft + 4 << "\" y=\"" << y - 9 << "\">"
-          << xml_escape(truncate_utf8(s.label, 60)) << "</text>";
+          << "\" y2=\"" << y - 6 << "\"/><text class=\"divider\" x=\"" << kLeft + 4 << "\" y=\"" << y - 9 - extra << "\">"
+          << tspans(lines, kLeft + 4) << "</text>";
     } else if (s.kind == SequenceStep::Kind::Arrow) {
       const int x1 = lane_x(s.from), x2 = lane_x(s.to);
-      const int chars = std::max(8, (x1 > x2 ? x1 - x2 : x2 - x1) / 7);
       out << "<line x1=\"" << x1 << "\" y1=\"" << y << "\" x2=\"" << x2 << "\" y2=\"" << y << "\" marker-end=\"url(#"
           << p << "-" << s.style << ")\"";
       if (s.both_ways) out << " marker-start=\"url(#" << p << "-" << s.style << ")\"";
-      out << "/><text x=\"" << (x1 + x2) / 2 << "\" y=\"" << y - 5 << "\" text-anchor=\"middle\">"
-          << xml_escape(truncate_utf8(s.label, static_cast<std::size_t>(chars))) << "</text>";
+      out << "/><text x=\"" << (x1 + x2) / 2 << "\" y=\"" << y - 5 - extra << "\" text-anchor=\"middle\">"
+          << tspans(lines, (x1 + x2) / 2) << "</text>";
     } else {
       const int x = lane_x(s.from);
-      out << "<rect x=\"" << x - kColumn / 2 + 6 << "\" y=\"" << y - 17 << "\" width=\"" << kColumn - 12
-          << "\" height=\"20\" rx=\"3\"/><text x=\"" << x << "\" y=\"" << y - 3 << "\" text-anchor=\"middle\">"
-          << xml_escape(truncate_utf8(s.label, 26)) << "</text>";
+      out << "<rect x=\"" << x - kColumn / 2 + 6 << "\" y=\"" << y - 17 - extra << "\" width=\"" << kColumn - 12
+          << "\" height=\"" << 20 + extra << "\" rx=\"3\"/><text x=\"" << x << "\" y=\"" << y - 3 - extra
+          << "\" text-anchor=\"middle\">" << tspans(lines, x) << "</text>";
     }
     out << "</g>\n";
   }

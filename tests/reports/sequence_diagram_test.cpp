@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "report_fixtures.hpp"
 
 namespace sigtrust::reports {
@@ -124,6 +126,30 @@ TEST(ReportSequenceDiagram, HasALegendATimeUnitAndEventsInWords) {
   for (const char* item : {"signaling message", "changed by the attacker", "ICE", "DTLS handshake", "application data",
                            "alarm", "check passed"})
     EXPECT_NE(svg.find(std::string(">") + item + "</text>"), std::string::npos) << item;
+}
+
+// Long labels wrap over several lines instead of being cut: every word of a
+// long message and of a long note is in the drawing, not only on hover.
+TEST(ReportSequenceDiagram, LongLabelsWrapAndNothingIsCut) {
+  RunResult r = test::run_of("swap", "swap-mitm", "sdp-fingerprint", Outcome::MitmUndetected, "mitm-undetected");
+  const std::string message = "please co-sign tx 4f2a: 1 BTC to bob, fee 0.0001 BTC, change to 3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy";
+  r.timeline.push_back({2.0, "alice", "data.sent", "sent " + message, nullptr});
+  r.timeline.push_back({2.1, "mallory", "attack.read", "read " + message, nullptr});
+  const std::string svg = sequence_svg(sequence_of(result_document({r})["runs"][0]), "w");
+  std::string drawn;  // the text of every <tspan>, as it is drawn
+  for (std::size_t at = svg.find("<tspan"); at != std::string::npos; at = svg.find("<tspan", at + 1)) {
+    const std::size_t open = svg.find('>', at) + 1;
+    drawn += svg.substr(open, svg.find("</tspan>", open) - open) + " ";
+  }
+  std::istringstream words(message);
+  for (std::string w; words >> w;) {
+    if (w.size() <= 26) {
+      EXPECT_NE(drawn.find(w), std::string::npos) << w << " missing from " << drawn;
+    }
+  }
+  EXPECT_NE(drawn.find("3J98t1WpEZ73CNmQviecrnyiWr"), std::string::npos) << "a long word is split, not cut";
+  EXPECT_NE(drawn.find("nqRhWNLy"), std::string::npos);
+  EXPECT_NE(svg.find("dy=\"12\""), std::string::npos) << "several lines";
 }
 
 TEST(ReportSequenceDiagram, SvgHasALifelinePerActorAndEscapesLabels) {

@@ -3,6 +3,7 @@
 #include <boost/program_options.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -15,11 +16,13 @@
 
 #include "attacks/registry.hpp"
 #include "cli/install_paths.hpp"
+#include "cli/command.hpp"
 #include "cli/matrix_command.hpp"
 #include "cli/merge_command.hpp"
 #include "cli/outputs.hpp"
 #include "cli/relay_command.hpp"
 #include "cli/sharding.hpp"
+#include "reports/baseline.hpp"
 #include "reports/capture.hpp"
 #include "reports/json_report.hpp"
 #include "reports/progress_bar.hpp"
@@ -35,45 +38,11 @@
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
 using namespace sigtrust;
+using nlohmann::json;
 
 namespace {
 
 constexpr int kOk = 0, kExpectationFailed = 1, kUsage = 2, kSimulatorFailed = 3;
-
-const char* kUsageText =
-    "usage: sigtrust <command> [options]\n"
-    "\n"
-    "commands:\n"
-    "  run FILE...            run scenario files and check their expected outcomes\n"
-    "      [--json FILE] [--key-log FILE] [--report-dir DIR] [--capture FILE] [-v] [-q]\n"
-    "      [--shard K/N|auto]\n"
-    "  report RESULT.json [--format terminal|markdown|html|junit|sarif|json]\n"
-    "                         render a saved result document again, without running\n"
-    "  report merge A.json B.json... [--json FILE] [--report-dir DIR] [-q]\n"
-    "                         join the result documents of shards into one\n"
-    "  matrix [--attacks A,B] [--trust X,Y] [--jobs N] [--json FILE] [--explain]\n"
-    "         [--shard K/N|auto]\n"
-    "                         every attack against every trust configuration, checked\n"
-    "                         against scenarios/matrix/expected.yaml\n"
-    "  relay [--listen 127.0.0.1:PORT] [--attack NAME] [--rewrite FROM=TO] [--json FILE]\n"
-    "        [--report-dir DIR] [--key-log FILE] [--duration S] [-q]\n"
-    "                         serve real browsers (demo page at /) until SIGINT/SIGTERM,\n"
-    "                         then write one session per room; stays on the host's loopback\n"
-    "  list attacks|trust|scenarios\n"
-    "                         list the stable names (and parameters) this build knows\n"
-    "  doctor                 show the network a run would see (after isolation)\n"
-    "  help                   this text\n"
-    "  --version              the version of this sigtrust\n"
-    "\n"
-    "--shard K/N runs shard K of N (counted from 1) of the files or cells; auto takes\n"
-    "K and N from GitLab (CI_NODE_INDEX, CI_NODE_TOTAL) or a Kubernetes Indexed Job\n"
-    "(JOB_COMPLETION_INDEX, SIGTRUST_SHARDS).\n"
-    "\n"
-    "run, matrix and doctor enter a private user+network namespace holding only lo;\n"
-    "--no-isolate (or SIGTRUST_NO_ISOLATE=1) keeps the host's loopback instead.\n"
-    "\n"
-    "exit status: 0 all expectations met, 1 an expectation failed, 2 bad input or usage,\n"
-    "             3 the simulator itself failed\n";
 
 using cli::UsageError;
 
@@ -97,75 +66,199 @@ std::string type_name(const ParamDecl& p) {
   return "?";
 }
 
-int cmd_list(const std::vector<std::string>& args) {
+json params_json(const std::vector<ParamDecl>& params) {
+  json out = json::array();
+  for (const auto& p : params) {
+    json j{{"name", p.name}, {"type", type_name(p)}, {"default", p.default_value}, {"help", p.help}};
+    if (p.min != p.max) j["range"] = {p.min, p.max};
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+void print_params(const std::vector<ParamDecl>& params) {
+  for (const auto& param : params)
+    std::printf("    %s (%s, default %s): %s\n", param.name.c_str(), type_name(param).c_str(),
+                param.default_value.c_str(), param.help.c_str());
+}
+
+std::vector<fs::path> catalogue_files() {
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(catalogue_dir(), ec))
+    if (e.path().extension() == ".yaml") files.push_back(e.path());
+  if (ec) throw UsageError("cannot read the scenario catalogue " + catalogue_dir() + ": " + ec.message());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// A scenario argument: a file, or the name of one in the catalogue
+// ("swap-mitm" or "swap-mitm.yaml", as `sigtrust list scenarios` shows it).
+std::string resolve_scenario(const std::string& arg) {
+  std::error_code ec;
+  if (fs::exists(arg, ec) || arg.find('/') != std::string::npos) return arg;
+  for (const std::string& candidate : {arg, arg + ".yaml"}) {
+    const fs::path p = fs::path(catalogue_dir()) / candidate;
+    if (fs::is_regular_file(p, ec)) return p.string();
+  }
+  return arg;
+}
+
+int cmd_list(const std::vector<std::string>& argv) {
+  po::options_description opts("list options");
+  opts.add_options()                                                           //
+      ("json", "print a JSON array instead of text")                           //
+      ("what", po::value<std::vector<std::string>>(), "attacks, trust or scenarios");
+  po::positional_options_description pos;
+  pos.add("what", -1);
+  const auto vm = cli::parse("list", argv, opts, &pos);
+  if (!vm) return kOk;
+  const auto args = vm->count("what") ? (*vm)["what"].as<std::vector<std::string>>() : std::vector<std::string>{};
   if (args.size() != 1) throw UsageError("list takes one of: attacks, trust, scenarios");
+  const bool as_json = vm->count("json") > 0;
   const auto& what = args[0];
+  json out = json::array();
   if (what == "attacks") {
     for (const auto& p : attacks::registry()) {
-      std::printf("%-20s %-10s %s\n", p.decl.name.c_str(), p.decl.position.c_str(), p.decl.summary.c_str());
-      for (const auto& param : p.decl.params)
-        std::printf("    %s (%s, default %s): %s\n", param.name.c_str(), type_name(param).c_str(),
-                    param.default_value.c_str(), param.help.c_str());
-    }
-  } else if (what == "trust") {
-    for (const auto& t : trust_configurations()) std::printf("%-22s %s\n", t.name.c_str(), t.summary.c_str());
-  } else if (what == "scenarios") {
-    std::vector<fs::path> files;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(catalogue_dir(), ec))
-      if (e.path().extension() == ".yaml") files.push_back(e.path());
-    if (ec) throw UsageError("cannot read the scenario catalogue " + catalogue_dir() + ": " + ec.message());
-    std::sort(files.begin(), files.end());
-    const auto vocab = attacks::vocabulary();
-    for (const auto& f : files) {
-      auto s = scenario::load_file(f.string(), vocab);
-      if (!s) {
-        std::printf("%-28s (invalid: %s)\n", f.filename().c_str(), s.error().message.c_str());
+      if (as_json) {
+        out.push_back({{"name", p.decl.name},
+                       {"position", p.decl.position},
+                       {"summary", p.decl.summary},
+                       {"bridges", p.decl.bridges},
+                       {"params", params_json(p.decl.params)}});
         continue;
       }
-      std::printf("%-32s %-18s %s\n", f.filename().c_str(), s->attack.name.c_str(), s->description.c_str());
+      std::printf("%-20s %-10s %s\n", p.decl.name.c_str(), p.decl.position.c_str(), p.decl.summary.c_str());
+      print_params(p.decl.params);
+    }
+  } else if (what == "trust") {
+    for (const auto& t : trust_configurations()) {
+      if (as_json) {
+        out.push_back({{"name", t.name},
+                       {"summary", t.summary},
+                       {"needs_out_of_band", t.needs_out_of_band},
+                       {"params", params_json(t.params)}});
+        continue;
+      }
+      std::printf("%-22s %s\n", t.name.c_str(), t.summary.c_str());
+      print_params(t.params);
+    }
+  } else if (what == "scenarios") {
+    const auto vocab = attacks::vocabulary();
+    for (const auto& f : catalogue_files()) {
+      auto s = scenario::load_file(f.string(), vocab);
+      if (as_json) {
+        json j{{"name", f.stem().string()}, {"file", f.string()}};
+        if (s) {
+          j["scenario"] = s->name;
+          j["attack"] = s->attack.name;
+          j["description"] = s->description;
+        } else {
+          j["invalid"] = s.error().message;
+        }
+        out.push_back(std::move(j));
+        continue;
+      }
+      if (!s) {
+        std::printf("%-28s (invalid: %s)\n", f.stem().c_str(), s.error().message.c_str());
+        continue;
+      }
+      std::printf("%-28s %-18s %s\n", f.stem().c_str(), s->attack.name.c_str(), s->description.c_str());
     }
   } else {
     throw UsageError("unknown list '" + what + "'; expected attacks, trust or scenarios");
   }
+  if (as_json) std::cout << out.dump(2) << "\n";
   return kOk;
 }
 
-int cmd_run(const std::vector<std::string>& argv) {
-  po::options_description opts("run options");
-  std::string json_path, key_log_path, report_dir, capture_path, shard_arg;
-  opts.add_options()                                                                         //
-      ("json", po::value(&json_path), "write the result document (JSON) to this file")      //
-      ("key-log", po::value(&key_log_path), "write DTLS secrets (NSS key log format) here")  //
-      ("report-dir", po::value(&report_dir), "write every report, the capture and the key log here")  //
-      ("capture", po::value(&capture_path), "write a pcap of every packet the runs sent here")  //
-      ("verbose,v", "print each run's timeline")                                           //
-      ("quiet,q", "print nothing on success")                                               //
-      ("shard", po::value(&shard_arg), "run only shard K/N of the files (K counted from 1), or auto")  //
-      ("file", po::value<std::vector<std::string>>(), "scenario files");
-  po::positional_options_description pos;
-  pos.add("file", -1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(argv).options(opts).positional(pos).run(), vm);
-  po::notify(vm);
-  if (!vm.count("file")) throw UsageError("run needs at least one scenario file");
-
-  // Load and validate everything before running anything (exit 2 on bad input).
+// Loads every scenario (files or catalogue names) before anything runs;
+// each bad one is reported with file:line:column. False if any was bad.
+bool load_scenarios(const std::vector<std::string>& args, std::vector<scenario::Scenario>& out) {
   const auto vocab = attacks::vocabulary();
-  std::vector<scenario::Scenario> scenarios;
   bool bad = false;
-  for (const auto& f : vm["file"].as<std::vector<std::string>>()) {
-    auto s = scenario::load_file(f, vocab);
+  for (const auto& a : args) {
+    auto s = scenario::load_file(resolve_scenario(a), vocab);
     if (!s) {
       std::cerr << s.error().message << "\n";
       bad = true;
       continue;
     }
-    scenarios.push_back(std::move(*s));
+    out.push_back(std::move(*s));
   }
-  if (bad) return kUsage;
-  const auto shard = cli::shard_option(shard_arg);
-  const auto& files = vm["file"].as<std::vector<std::string>>();
+  return !bad;
+}
+
+// `sigtrust validate FILE|NAME...`: what `run` checks before it runs, and nothing run.
+int cmd_validate(const std::vector<std::string>& argv) {
+  po::options_description opts("validate options");
+  opts.add_options()("file", po::value<std::vector<std::string>>(), "scenario files or catalogue names");
+  po::positional_options_description pos;
+  pos.add("file", -1);
+  const auto vm = cli::parse("validate", argv, opts, &pos);
+  if (!vm) return kOk;
+  if (!vm->count("file")) throw UsageError("validate needs at least one scenario file");
+  const auto vocab = attacks::vocabulary();
+  bool bad = false;
+  for (const auto& a : (*vm)["file"].as<std::vector<std::string>>()) {
+    const std::string path = resolve_scenario(a);
+    auto s = scenario::load_file(path, vocab);
+    if (!s) {
+      std::cerr << s.error().message << "\n";
+      bad = true;
+      continue;
+    }
+    std::cout << path << ": valid: scenario " << s->name << ", attack " << s->attack.name << ", " << s->peers.size()
+              << " peer(s), " << s->sessions.size() << " session(s)\n";
+  }
+  return bad ? kUsage : kOk;
+}
+
+// The options of `run`, one struct so that more (e.g. sharding) fit beside them.
+struct RunOptions {
+  std::string json_path, key_log_path, report_dir, capture_path, baseline_path, shard_arg;
+  std::vector<std::string> files;
+  bool verbose = false, quiet = false;
+};
+
+po::options_description run_options(RunOptions& o) {
+  po::options_description opts("run options");
+  opts.add_options()                                                                                         //
+      ("json", po::value(&o.json_path), "write the result document (JSON) to this file")                    //
+      ("key-log", po::value(&o.key_log_path), "write DTLS secrets (NSS key log format, mode 0600) here")    //
+      ("report-dir", po::value(&o.report_dir), "write every report, the capture and the key log here")      //
+      ("capture", po::value(&o.capture_path), "write a pcap of every packet the runs sent here")            //
+      ("baseline", po::value(&o.baseline_path),
+       "an earlier result document: mark each session new/unchanged/updated (JSON, SARIF) and print only "
+       "the changes")                                                                                          //
+      ("verbose,v", po::bool_switch(&o.verbose), "print each run's timeline")                               //
+      ("quiet,q", po::bool_switch(&o.quiet), "print nothing on success")                                    //
+      ("shard", po::value(&o.shard_arg), "run only shard K/N of the files (K counted from 1), or auto")      //
+      ("file", po::value(&o.files), "scenario files or catalogue names");
+  return opts;
+}
+
+int cmd_run(const std::vector<std::string>& argv) {
+  RunOptions o;
+  const auto opts = run_options(o);
+  po::positional_options_description pos;
+  pos.add("file", -1);
+  if (!cli::parse("run", argv, opts, &pos)) return kOk;
+  if (o.files.empty()) throw UsageError("run needs at least one scenario file or catalogue name");
+  std::string json_path = o.json_path, key_log_path = o.key_log_path, report_dir = o.report_dir,
+              capture_path = o.capture_path;
+
+  // Load and validate everything before running anything (exit 2 on bad input).
+  std::vector<scenario::Scenario> scenarios;
+  if (!load_scenarios(o.files, scenarios)) return kUsage;
+  // Outputs that could not be written are bad usage too, found before the runs.
+  cli::check_output_file(json_path, "--json");
+  cli::check_output_file(key_log_path, "--key-log");
+  cli::check_output_file(capture_path, "--capture");
+  cli::check_output_dir(report_dir, "--report-dir");
+  const json baseline = cli::load_baseline(o.baseline_path);
+  const auto shard = cli::shard_option(o.shard_arg);
+  const auto& files = o.files;
   // Every file counts towards the split: the shards of one split share one
   // plan and one expectations header.
   const auto plan = cli::file_plan(files, shard.has_value());
@@ -216,17 +309,19 @@ int cmd_run(const std::vector<std::string>& argv) {
   cli::add_headers(doc, plan.cells, chosen, shard, "run", plan.expectations);
   const bool interrupted = std::any_of(results.begin(), results.end(), [](const RunResult& r) { return r.interrupted; });
   if (interrupted) cli::add_interruption(doc, stop_signal() ? stop_signal() : SIGINT);
+  if (!baseline.is_null()) reports::apply_baseline(doc, baseline);
   if (!cli::write_outputs(doc, json_path, report_dir)) return kSimulatorFailed;
   const bool errors = std::any_of(results.begin(), results.end(), [](const RunResult& r) { return !r.error.empty(); });
   const bool failed = !std::all_of(results.begin(), results.end(), all_passed);
-  if (!vm.count("quiet") || failed || errors) {
+  if (!o.quiet || failed || errors) {
     reports::TerminalStyle style;
     style.colour = isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
-    style.verbose = vm.count("verbose") > 0;
+    style.verbose = o.verbose;
     if (shard)
       std::cout << "shard " << shard->index << "/" << shard->total << ": " << chosen.size() << " of " << files.size()
                 << " file(s)\n";
-    std::cout << reports::terminal_summary(doc, style);
+    if (!baseline.is_null() && !o.verbose) std::cout << cli::baseline_summary(baseline, doc);
+    else std::cout << reports::terminal_summary(doc, style);
   }
   // Interrupted (SIGINT/SIGTERM): what was done is written above; 128 + the signal.
   if (interrupted) return 128 + (stop_signal() ? stop_signal() : SIGINT);
@@ -248,9 +343,9 @@ int cmd_report(const std::vector<std::string>& argv) {
       ("file", po::value<std::vector<std::string>>(), "the result document");
   po::positional_options_description pos;
   pos.add("file", -1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(argv).options(opts).positional(pos).run(), vm);
-  po::notify(vm);
+  const auto parsed = cli::parse("report", argv, opts, &pos);
+  if (!parsed) return kOk;
+  const po::variables_map& vm = *parsed;
   if (!vm.count("file") || vm["file"].as<std::vector<std::string>>().size() != 1)
     throw UsageError("report needs exactly one result document (the JSON that run --json wrote)");
   const auto format = reports::parse_format(format_name);
@@ -269,6 +364,99 @@ int cmd_report(const std::vector<std::string>& argv) {
   return totals.failed ? kExpectationFailed : kOk;
 }
 
+// `sigtrust diff OLD.json NEW.json`: which sessions changed outcome. Exit 0
+// when none changed, 1 when some did, 2 when a document cannot be read.
+int cmd_diff(const std::vector<std::string>& argv) {
+  po::options_description opts("diff options");
+  opts.add_options()("file", po::value<std::vector<std::string>>(), "the two result documents");
+  po::positional_options_description pos;
+  pos.add("file", -1);
+  const auto vm = cli::parse("diff", argv, opts, &pos);
+  if (!vm) return kOk;
+  const auto files = vm->count("file") ? (*vm)["file"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  if (files.size() != 2) throw UsageError("diff needs two result documents: OLD.json NEW.json");
+  const auto before = reports::load_document(files[0]);
+  const auto after = reports::load_document(files[1]);
+  for (const auto* d : {&before, &after})
+    if (!*d) {
+      std::cerr << "sigtrust: " << d->error().message << "\n";
+      return kUsage;
+    }
+  const auto d = reports::diff_documents(*before, *after);
+  std::cout << reports::diff_text(d);
+  return d.empty() ? kOk : kExpectationFailed;
+}
+
+struct Check {
+  bool ok;
+  std::string what, detail, fix;
+};
+
+// `sigtrust doctor`: every program and capability a run may need, each
+// with ✔/✘ and how to fix it. Exit 0 when what scenario runs need is there
+// (isolation is optional: runs fall back to the host's loopback), else 1.
+int cmd_doctor(const std::vector<std::string>& argv, bool isolate, const IsolationResult& iso) {
+  po::options_description opts("doctor options");
+  if (!cli::parse("doctor", argv, opts)) return kOk;
+  std::vector<Check> required, optional;
+  if (!isolate)
+    optional.push_back({false, "isolation", "off (--no-isolate or SIGTRUST_NO_ISOLATE)",
+                        "drop --no-isolate to run in a private network namespace"});
+  else if (iso.isolated)
+    optional.push_back({true, "isolation", "achieved: a private user+network namespace holding only lo", ""});
+  else
+    optional.push_back({false, "isolation", "not achieved: " + iso.why_not,
+                        "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, "
+                        "kernel.apparmor_restrict_unprivileged_userns=0) or run as root; runs use the host's "
+                        "loopback meanwhile"});
+  optional.push_back({true, "network interfaces visible", visible_interfaces(), ""});
+  required.push_back({fs::is_directory(catalogue_dir()), "scenario catalogue", catalogue_dir(),
+                      "reinstall sigtrust, or run the binary from its build directory"});
+  const std::string turnserver = find_program("turnserver");
+  required.push_back({!turnserver.empty(), "turnserver (coturn)",
+                      turnserver.empty() ? "not on PATH; scenarios with 'stun: coturn' or 'turn: coturn' fail"
+                                         : turnserver,
+                      "apt-get install coturn (scripts/install-deps installs it)"});
+  {
+    // Capture permission, tried for real on a throwaway file.
+    const fs::path probe = fs::temp_directory_path() / ("sigtrust-doctor-" + std::to_string(::getpid()) + ".pcap");
+    std::string why;
+    {
+      reports::Capture capture(probe.string());
+      why = capture.start("127.0.0.0/8");
+      if (why.empty()) capture.stop("127.0.0.0/8", std::chrono::milliseconds(0));
+    }
+    std::error_code ec;
+    fs::remove(probe, ec);
+    optional.push_back({why.empty(), "packet capture on lo", why.empty() ? "permitted" : why,
+                        "run as root or with CAP_NET_RAW (or in the private namespace, which needs neither); "
+                        "runs write everything else without it"});
+  }
+  for (const char* browser : {"chromium", "node", "tshark"}) {
+    const std::string path = find_program(browser);
+    const std::string name = browser;
+    const std::string use = name == "tshark" ? "the capture tests dissect with it"
+                                             : "the live-relay browser test (tests/browser) needs it";
+    optional.push_back({!path.empty(), name, path.empty() ? "not on PATH; " + use : path,
+                        name == "node" ? "apt-get install nodejs npm (scripts/install-deps)"
+                                       : "apt-get install " + std::string(name == "tshark" ? "tshark" : "chromium") +
+                                             " (scripts/install-deps)"});
+  }
+  bool ok = true;
+  auto print = [](const Check& c) {
+    std::cout << (c.ok ? "\u2714 " : "\u2718 ") << c.what << ": " << c.detail << "\n";
+    if (!c.ok && !c.fix.empty()) std::cout << "    fix: " << c.fix << "\n";
+  };
+  std::cout << "needed by runs:\n";
+  for (const auto& c : required) {
+    print(c);
+    ok = ok && c.ok;
+  }
+  std::cout << "optional (some runs, captures and tests):\n";
+  for (const auto& c : optional) print(c);
+  return ok ? kOk : kExpectationFailed;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -278,7 +466,7 @@ int main(int argc, char** argv) {
   block_stop_signals();
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
-    std::cerr << kUsageText;
+    std::cerr << cli::usage_text();
     return kUsage;
   }
   const std::string cmd = args.front();
@@ -289,41 +477,59 @@ int main(int argc, char** argv) {
     isolate = false;
     args.erase(it);
   }
-  if (cmd == "run" || cmd == "matrix" || cmd == "doctor") {
+  const bool wants_help = std::any_of(args.begin(), args.end(), [](const std::string& a) { return a == "--help" || a == "-h"; });
+  IsolationResult iso;
+  if ((cmd == "run" || cmd == "matrix" || cmd == "doctor") && !wants_help) {
     if (isolate) {
-      const auto iso = enter_private_network();
-      if (!iso.isolated)
+      iso = enter_private_network();
+      if (!iso.isolated && cmd != "doctor")
         std::cerr << "sigtrust: note: no private network namespace (" << iso.why_not
                   << "); runs use the host's loopback, each in its own 127.a.b.0/24\n";
     }
   }
   start_stop_watcher(g_stop);
   try {
-    if (cmd == "doctor") {
-      std::cout << "isolation: " << (isolate ? "requested" : "off (--no-isolate)") << "\n"
-                << "network interfaces visible: " << visible_interfaces() << "\n"
-                << "scenario catalogue: " << catalogue_dir() << "\n";
-      return kOk;
-    }
     if (cmd == "help" || cmd == "--help" || cmd == "-h") {
-      std::cout << kUsageText;
+      if (!args.empty() && cli::find_command(args.front()) && args.front() != "help") {
+        // `sigtrust help run` is `sigtrust run --help`.
+        const std::string sub = args.front();
+        args = {"--help"};
+        if (sub == "run") return cmd_run(args);
+        if (sub == "validate") return cmd_validate(args);
+        if (sub == "diff") return cmd_diff(args);
+        if (sub == "list") return cmd_list(args);
+        if (sub == "report") return cmd_report(args);
+        if (sub == "doctor") return cmd_doctor(args, isolate, iso);
+        if (sub == "matrix") return cli::matrix_command(args, &g_stop);
+        if (sub == "relay") return cli::relay_command(args, &g_stop);
+      }
+      std::cout << cli::usage_text();
       return kOk;
     }
-    if (cmd == "--version") {
+    if (cmd == "--version" || cmd == "version") {
       std::cout << "sigtrust " << SIGTRUST_VERSION << "\n";
       return kOk;
     }
+    if (cmd == "doctor") return cmd_doctor(args, isolate, iso);
     if (cmd == "run") return cmd_run(args);
+    if (cmd == "validate") return cmd_validate(args);
+    if (cmd == "diff") return cmd_diff(args);
     if (cmd == "list") return cmd_list(args);
     if (cmd == "report") return cmd_report(args);
     if (cmd == "matrix") return cli::matrix_command(args, &g_stop);
     if (cmd == "relay") return cli::relay_command(args, &g_stop);
-    throw UsageError("unknown command '" + cmd + "'");
+    const std::string near = scenario::nearest_name(cmd, [] {
+      std::vector<std::string> names;
+      for (const auto& c : cli::commands()) names.push_back(c.name);
+      return names;
+    }());
+    throw UsageError("unknown command '" + cmd + "'" + (near.empty() ? "" : "; did you mean '" + near + "'?"));
   } catch (const UsageError& e) {
-    std::cerr << "sigtrust: " << e.what() << "\n\n" << kUsageText;
+    // Short: the message, the command's synopsis and where the rest is.
+    std::cerr << "sigtrust: " << e.what() << "\n" << cli::short_usage(cmd);
     return kUsage;
   } catch (const po::error& e) {
-    std::cerr << "sigtrust: " << e.what() << "\n\n" << kUsageText;
+    std::cerr << "sigtrust: " << e.what() << "\n" << cli::short_usage(cmd);
     return kUsage;
   } catch (const std::exception& e) {
     std::cerr << "sigtrust: internal failure: " << e.what() << "\n";

@@ -16,6 +16,8 @@
 #include "attacks/registry.hpp"
 #include "cli/install_paths.hpp"
 #include "cli/sharding.hpp"
+#include "cli/outputs.hpp"
+#include "reports/baseline.hpp"
 #include "reports/json_report.hpp"
 #include "reports/report_set.hpp"
 #include "reports/terminal_report.hpp"
@@ -52,22 +54,41 @@ std::string explain(const MatrixExpectations& expected, const std::vector<std::s
 
 }  // namespace
 
-int matrix_command(const std::vector<std::string>& argv, const std::atomic<bool>* stop) {
-  std::string attacks_arg, trust_arg, json_path, shard_arg, expectations_path = matrix_expectations_path();
+// The options of `matrix`, one struct so that more fit beside them.
+struct MatrixOptions {
+  std::string attacks_arg, trust_arg, json_path, report_dir, baseline_path, shard_arg;
+  std::string expectations_path = matrix_expectations_path();
   unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
+  bool explain = false, quiet = false;
+};
+
+po::options_description matrix_options(MatrixOptions& o) {
   po::options_description opts("matrix options");
-  opts.add_options()                                                                                  //
-      ("attacks", po::value(&attacks_arg), "comma-separated attack names (default: all)")           //
-      ("trust", po::value(&trust_arg), "comma-separated trust configurations (default: all)")       //
-      ("jobs,j", po::value(&jobs), "runs in parallel (default: the number of cores)")               //
-      ("json", po::value(&json_path), "write the result document (one run per cell)")               //
-      ("expectations", po::value(&expectations_path), "the expected outcome of every cell (YAML)")  //
-      ("shard", po::value(&shard_arg), "run only shard K/N of the cells (K counted from 1), or auto (docs/ci.md)")  //
-      ("explain", "print the expectations with their reasons as a Markdown table, run nothing")     //
-      ("quiet,q", "print nothing when every cell meets its expectation");
-  po::variables_map vm;
-  po::store(po::command_line_parser(argv).options(opts).run(), vm);
-  po::notify(vm);
+  opts.add_options()                                                                                    //
+      ("attacks", po::value(&o.attacks_arg), "comma-separated attack names (default: all)")           //
+      ("trust", po::value(&o.trust_arg), "comma-separated trust configurations (default: all)")       //
+      ("jobs,j", po::value(&o.jobs), "runs in parallel (default: the number of cores)")               //
+      ("json", po::value(&o.json_path), "write the result document (one run per cell)")               //
+      ("report-dir", po::value(&o.report_dir), "write every report format of the result here")        //
+      ("baseline", po::value(&o.baseline_path),
+       "an earlier matrix result document: mark each cell new/unchanged/updated and print only the changes")  //
+      ("expectations", po::value(&o.expectations_path),
+       "the expected outcome of every cell (YAML; default scenarios/matrix/expected.yaml)")             //
+      ("shard", po::value(&o.shard_arg), "run only shard K/N of the cells (K counted from 1), or auto (docs/ci.md)")  //
+      ("explain", po::bool_switch(&o.explain),
+       "print the expectations with their reasons as a Markdown table, run nothing")                    //
+      ("quiet,q", po::bool_switch(&o.quiet), "print nothing when every cell meets its expectation");
+  return opts;
+}
+
+int matrix_command(const std::vector<std::string>& argv, const std::atomic<bool>* stop) {
+  MatrixOptions o;
+  const auto opts = matrix_options(o);
+  if (!parse("matrix", argv, opts)) return 0;
+  const std::string &attacks_arg = o.attacks_arg, &trust_arg = o.trust_arg, &json_path = o.json_path,
+                    &expectations_path = o.expectations_path, &shard_arg = o.shard_arg;
+  if (o.jobs == 0) throw UsageError("--jobs must be at least 1");
+  const unsigned jobs = o.jobs;
 
   const Vocabulary vocab = attacks::vocabulary();
   std::vector<std::string> all_attacks, all_trust;
@@ -91,7 +112,7 @@ int matrix_command(const std::vector<std::string>& argv, const std::atomic<bool>
     std::cerr << expected.error().message << "\n";
     return 2;
   }
-  if (vm.count("explain")) {
+  if (o.explain) {
     std::cout << explain(*expected, attacks, trusts);
     return 0;
   }
@@ -120,6 +141,11 @@ int matrix_command(const std::vector<std::string>& argv, const std::atomic<bool>
     return 2;
   }
 
+  // Outputs that could not be written are bad usage, found before the cells run.
+  check_output_file(json_path, "--json");
+  check_output_dir(o.report_dir, "--report-dir");
+  const nlohmann::json baseline = load_baseline(o.baseline_path);
+
   CertificateStore certs;
   EngineOptions options;
   options.make_attack = &attacks::make_attack;
@@ -137,21 +163,17 @@ int matrix_command(const std::vector<std::string>& argv, const std::atomic<bool>
   add_headers(doc, plan, chosen, shard, "matrix", {{"file", expectations_path}, {"sha256", *digest}});
   const bool interrupted = std::any_of(results.begin(), results.end(), [](const RunResult& r) { return r.interrupted; });
   if (interrupted) add_interruption(doc, stop_signal() ? stop_signal() : SIGINT);
-  if (!json_path.empty()) {
-    std::ofstream out(json_path);
-    // Attacker-controlled text may be invalid UTF-8: the JSON renderer replaces it rather than throwing.
-    out << reports::render(reports::Format::Json, doc);
-    if (!out) {
-      std::cerr << "sigtrust: cannot write " << json_path << "\n";
-      return 3;
-    }
-  }
+  doc["created"] = reports::utc_timestamp();
+  if (!baseline.is_null()) reports::apply_baseline(doc, baseline);
+  // Attacker-controlled text may be invalid UTF-8: the JSON renderer replaces it rather than throwing.
+  if (!write_outputs(doc, json_path, o.report_dir)) return 3;
   const bool errors = std::any_of(results.begin(), results.end(), [](const RunResult& r) { return !r.error.empty(); });
   const bool failed = !std::all_of(results.begin(), results.end(), all_passed);
-  if (!vm.count("quiet") || failed || errors) {
+  if (!o.quiet || failed || errors) {
     reports::TerminalStyle style;
     style.colour = isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
-    std::cout << reports::terminal_matrix(doc, style);
+    if (!baseline.is_null()) std::cout << baseline_summary(baseline, doc);
+    else std::cout << reports::terminal_matrix(doc, style);
     if (shard) std::cout << "shard " << shard->index << "/" << shard->total << " of " << plan.size() << " cells: ";
     std::cout << cells.size() << " cell(s), " << doc["summary"]["expectations_failed"].get<int>()
               << " expectation(s) failed" << (failed ? " (marked !)" : "") << "\n";

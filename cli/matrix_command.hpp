@@ -1,16 +1,12 @@
 #pragma once
 
 #include <atomic>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
-namespace sigtrust::cli {
+#include "cli/command.hpp"
 
-// Bad usage: main() prints it with the usage text and exits 2.
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+namespace sigtrust::cli {
 
 // `stop` (optional): set on SIGINT/SIGTERM; the matrix then ends at once and
 // writes the cells it has, the others marked interrupted.

@@ -1,27 +1,48 @@
 #include "cli/outputs.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 
 #include "cli/matrix_command.hpp"
+#include "reports/baseline.hpp"
 #include "reports/report_set.hpp"
+#include "reports/result_view.hpp"
 
 namespace sigtrust::cli {
 
 namespace fs = std::filesystem;
 
-KeyLogs::KeyLogs(const std::string& key_log_path, const std::string& report_dir) {
-  if (!key_log_path.empty()) {
-    file_.open(key_log_path);
-    if (!file_) throw UsageError("cannot write " + key_log_path);
+namespace {
+
+// DTLS secrets decrypt every session of the run: readable by the owner only
+// (mode 0600, also when the file existed with wider permissions).
+void open_secret(std::ofstream& file, const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0 || ::fchmod(fd, 0600) != 0) {
+    const std::string why = std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    throw UsageError("cannot write " + path + ": " + why);
   }
+  ::close(fd);
+  file.open(path, std::ios::out | std::ios::trunc);
+  if (!file) throw UsageError("cannot write " + path);
+}
+
+}  // namespace
+
+KeyLogs::KeyLogs(const std::string& key_log_path, const std::string& report_dir) {
+  if (!key_log_path.empty()) open_secret(file_, key_log_path);
   if (!report_dir.empty()) {
     std::error_code ec;
     fs::create_directories(report_dir, ec);
     if (ec) throw UsageError("cannot create " + report_dir + ": " + ec.message());
-    const auto path = fs::path(report_dir) / "keys.log";
-    dir_file_.open(path);
-    if (!dir_file_) throw UsageError("cannot write " + path.string());
+    open_secret(dir_file_, (fs::path(report_dir) / "keys.log").string());
   }
 }
 
@@ -41,6 +62,19 @@ bool write_outputs(const nlohmann::json& doc, const std::string& json_path, cons
     return false;
   }
   return true;
+}
+
+nlohmann::json load_baseline(const std::string& path) {
+  if (path.empty()) return nullptr;
+  auto doc = reports::load_document(path);
+  if (!doc) throw UsageError("--baseline: " + doc.error().message);
+  return *doc;
+}
+
+std::string baseline_summary(const nlohmann::json& baseline, const nlohmann::json& doc) {
+  const auto t = reports::totals(doc);
+  return reports::diff_text(reports::diff_documents(baseline, doc)) + std::to_string(t.runs) + " run(s), " +
+         std::to_string(t.sessions) + " session(s), " + std::to_string(t.failed) + " expectation(s) failed\n";
 }
 
 }  // namespace sigtrust::cli

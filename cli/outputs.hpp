@@ -29,4 +29,12 @@ class KeyLogs {
 // file could not be written (exit status 3).
 bool write_outputs(const nlohmann::json& doc, const std::string& json_path, const std::string& report_dir);
 
+// --baseline FILE: the earlier result document, read before anything runs
+// (UsageError, exit 2, when it cannot be read or is not a result document).
+// Null when `path` is empty.
+nlohmann::json load_baseline(const std::string& path);
+
+// What CI shows with a baseline: only the sessions that changed, then the totals.
+std::string baseline_summary(const nlohmann::json& baseline, const nlohmann::json& doc);
+
 }  // namespace sigtrust::cli

@@ -60,9 +60,11 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
       ("media-dir", po::value(&media_dir), "write the audio the attacker decrypts here (default: REPORT-DIR/media)")  //
       ("duration", po::value(&duration_s), "stop after this many seconds (default 3600)")                //
       ("quiet,q", "log nothing but the URL");
-  po::variables_map vm;
-  po::store(po::command_line_parser(argv).options(opts).run(), vm);
-  po::notify(vm);
+  const auto parsed = parse("relay", argv, opts);
+  if (!parsed) return 0;
+  const po::variables_map& vm = *parsed;
+  check_output_file(json_path, "--json");
+  check_output_file(key_log_path, "--key-log");
 
   const auto colon = listen.rfind(':');
   if (colon == std::string::npos) throw UsageError("--listen wants HOST:PORT, got '" + listen + "'");
@@ -88,11 +90,13 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
                      " position; the live relay carries only signaling-position attacks");
   ParamValues params;
   for (const auto& d : plugin->decl.params) params[d.name] = d.default_value;
-  // Only a bridge reads the chat: every bridging attack is an *-mitm at the signaling position.
-  const bool bridging = plugin->decl.position == "signaling" && attack_name.ends_with("-mitm");
-  if (!rewrites.empty() && !bridging)
-    throw UsageError("--rewrite needs an attack that bridges the chat (swap-mitm, strip-mitm, append-mitm, "
-                     "prepend-mitm, downgrade-mitm, hash-swap-mitm, identity-strip-mitm), not '" + attack_name + "'");
+  // Only a bridge reads the chat (declared with the attack, as the scenario loader checks it).
+  if (!rewrites.empty() && !plugin->decl.bridges) {
+    std::string bridging;
+    for (const auto& p : attacks::registry())
+      if (p.decl.bridges) bridging += (bridging.empty() ? "" : ", ") + p.decl.name;
+    throw UsageError("--rewrite needs an attack that bridges the chat (" + bridging + "), not '" + attack_name + "'");
+  }
   std::vector<scenario::RewriteRule> rules;
   for (const auto& r : rewrites) {
     const auto eq = r.find('=');

@@ -37,6 +37,7 @@ th{background:#f3f3f5}td.num{text-align:right}code,.mono{font-family:ui-monospac
 .o-failed{background:#fff1c2;color:#6b4e00}.o-error,.o-unknown{background:#ead7f5;color:#4a1466}
 table.matrix th{white-space:nowrap}.pass{color:#0b5d1e;font-weight:600}.fail{color:#c62828;font-weight:700}
 .verdict{padding:8px 12px;border-left:5px solid #888;background:#f7f7f9}.verdict.bad{border-color:#c62828}.verdict.good{border-color:#2e7d32}
+.cut{color:#6a1b9a;font-weight:bold}
 .note{color:#555}.owner-bad{color:#c62828;font-weight:700}.owner-good{color:#2e7d32;font-weight:600}
 pre.diff{background:#fafafa;border:1px solid #ddd;padding:8px;overflow-x:auto;font-size:12px}
 pre.diff .add{background:#e6ffec;color:#116329;display:block}pre.diff .del{background:#ffebe9;color:#82071e;display:block}
@@ -45,6 +46,7 @@ figure{margin:8px 0;overflow-x:auto}
 svg.sequence{font:11px system-ui,sans-serif;background:#fcfcfd;border:1px solid #e3e3e8}
 svg.sequence .lifeline rect{fill:#eef1f8;stroke:#6b7bb5}svg.sequence .lifeline text{font-weight:700;font-size:12px}
 svg.sequence .lifeline line{stroke:#aab;stroke-dasharray:4 4}svg.sequence .time{fill:#888;font-size:10px}
+svg.sequence .legend line{stroke:#555;stroke-width:1.4}svg.sequence .legend rect{fill:#f1f1f4;stroke:#bbb}
 svg.sequence .step line{stroke:#555;stroke-width:1.4}svg.sequence .head-signaling{fill:#555}
 svg.sequence .rewritten line{stroke:#c62828;stroke-width:2.4}svg.sequence .rewritten text{fill:#c62828;font-weight:700}
 svg.sequence .head-rewritten{fill:#c62828}svg.sequence .ice line{stroke:#1565c0}svg.sequence .head-ice{fill:#1565c0}
@@ -90,6 +92,7 @@ void outcome_table(std::ostringstream& out, const json& doc) {
       out << "<tr><td class=\"num\"><a href=\"#run-" << n << "\">" << n << "</a></td><td>" << h(run, "scenario")
           << "</td><td>" << h(run, "attack") << "</td><td>" << h(run, "trust") << "</td><td>" << h(s, "offerer")
           << " &rarr; " << h(s, "answerer") << "</td><td class=\"cell\">" << outcome_span(text(s, "outcome"))
+          << (is_cut(s) ? " <span class=\"cut\">(" + h(std::string(is_provisional(s) ? "provisional, " : "") + "cut: " + text(s, "cut_by")) + ")</span>" : "")
           << "</td><td>" << h(s, "expected") << "</td><td class=\"" << (pass ? "pass\">pass" : "fail\">FAIL")
           << "</td></tr>\n";
     }
@@ -142,6 +145,8 @@ void session_block(std::ostringstream& out, const json& run, const json& s) {
       << outcome_span(o) << "</h3>\n<p class=\"verdict " << (bad ? "bad" : "good") << "\"><strong>Verdict:</strong> "
       << h(verdict_sentence(s)) << " Expected <strong>" << h(s, "expected") << "</strong>: <span class=\""
       << (pass ? "pass\">pass" : "fail\">FAIL") << "</span>.</p>\n";
+  if (const auto cut = cut_note(run, s); !cut.empty())
+    out << "<p class=\"verdict bad cut\"><strong>" << h(cut) << ".</strong></p>\n";
   out << "<table class=\"fingerprints\"><thead><tr><th>peer</th><th>trust</th><th>its own fingerprint (sent)</th>"
          "<th>fingerprint(s) it expected (SDP received)</th><th>certificate it saw in DTLS</th><th>owner</th>"
          "<th>alarms</th><th>failure</th></tr></thead><tbody>\n";
@@ -252,7 +257,8 @@ std::string html_report(const json& doc) {
         << "</strong> (" << h(std::string(note.position)) << "); trust <strong>" << h(run, "trust")
         << "</strong>; network <code>" << h(run, "network") << "</code>; the run took "
         << format_ms(field(run, "duration_ms")) << " ms"
-        << (flag(run, "deadline_reached") ? "; <strong>the deadline was reached</strong>" : "") << ".</p>\n"
+        << (flag(run, "deadline_reached") ? "; <strong>the deadline was reached</strong>" : "")
+        << (flag(run, "interrupted") ? "; <strong>interrupted</strong> (stopped from outside)" : "") << ".</p>\n"
         << "<p class=\"note\">" << h(std::string(note.help)) << "</p>\n";
     if (const auto e = text(run, "error"); !e.empty())
       out << "<p class=\"verdict bad\"><strong>Simulator error:</strong> " << h(e) << "</p>\n";

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <ctime>
+#include <filesystem>
 
 namespace sigtrust::reports {
 
@@ -61,18 +62,37 @@ json peer_json(const PeerResult& p) {
   return j;
 }
 
+// The scenario file's path relative to the root of the git repository that
+// holds it ("scenarios/swap-mitm.yaml"), for tools that locate findings in a
+// repository (SARIF code scanning); null when the file is not in one.
+json repository_path(const std::string& file) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (file.empty() || file.find("://") != std::string::npos || !fs::is_regular_file(file, ec)) return nullptr;
+  const fs::path path = fs::weakly_canonical(fs::absolute(file, ec), ec);
+  if (ec) return nullptr;
+  for (fs::path dir = path.parent_path(); !dir.empty(); dir = dir.parent_path()) {
+    if (fs::exists(dir / ".git", ec)) return path.lexically_relative(dir).generic_string();
+    if (dir == dir.root_path()) break;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 json result_document(const std::vector<RunResult>& runs) {
-  json doc{{"tool", "sigtrust"}, {"version", SIGTRUST_VERSION}, {"runs", json::array()}};
+  // schema_version: of docs/result.schema.json; raised when a field changes meaning or goes.
+  json doc{{"tool", "sigtrust"}, {"version", SIGTRUST_VERSION}, {"schema_version", kSchemaVersion}, {"runs", json::array()}};
   size_t sessions = 0, failed = 0, errors = 0, interrupted = 0;
   for (const auto& run : runs) {
     json jr{{"scenario", run.scenario},
             {"file", run.file},
+            {"repo_path", repository_path(run.file)},
             {"attack", run.attack},
             {"trust", run.trust},
             {"seed", run.seed},
             {"network", run.network},
+            {"deadline_ms", run.deadline_ms},
             {"deadline_reached", run.deadline_reached},
             {"interrupted", run.interrupted},
             {"duration_ms", ms(run.duration_ms)},
@@ -88,6 +108,8 @@ json result_document(const std::vector<RunResult>& runs) {
           {{"offerer", s.offerer},
            {"answerer", s.answerer},
            {"room", s.room},
+           {"round", s.round},
+           {"line", s.line > 0 ? json(s.line) : json(nullptr)},
            {"outcome", std::string(to_string(s.outcome))},
            {"expected", s.expected},
            {"pass", s.pass},
@@ -103,7 +125,10 @@ json result_document(const std::vector<RunResult>& runs) {
              {"media", media_json(s.attacker)},
              {"rtcp_packets", s.attacker.rtcp_packets},
              {"media_rejected", s.attacker.media_rejected}}},
-           {"timings_ms", {{"ice", ms(s.ice_ms)}, {"dtls", ms(s.dtls_ms)}, {"total", ms(s.total_ms)}}}});
+           {"timings_ms", {{"ice", ms(s.ice_ms)}, {"dtls", ms(s.dtls_ms)}, {"total", ms(s.total_ms)}}},
+           // Ended by the deadline or a stop before it settled: then the outcome is what happened so far.
+           {"cut_by", s.cut == CutBy::None ? json(nullptr) : json(std::string(to_string(s.cut)))},
+           {"waiting_for", s.waiting_for.empty() ? json(nullptr) : json(s.waiting_for)}});
     }
     for (const auto& e : run.timeline) {
       json je{{"t_ms", ms(e.t_ms)}, {"actor", e.actor}, {"kind", e.kind}, {"text", e.text}};

@@ -11,6 +11,10 @@
 
 namespace sigtrust::reports {
 
+// The version of the document's schema (docs/result.schema.json), in every
+// document as "schema_version". Fields may be added without raising it.
+constexpr int kSchemaVersion = 1;
+
 nlohmann::json result_document(const std::vector<RunResult>& runs);
 
 // Now, UTC, ISO 8601 ("2025-01-31T12:00:00Z"): a document's "created".

@@ -1,6 +1,7 @@
 #include "reports/junit_report.hpp"
 
 #include <cstdio>
+#include <set>
 #include <sstream>
 
 #include "reports/escape.hpp"
@@ -43,9 +44,40 @@ std::string token(const std::string& s, const char* fallback) {
   return out.empty() ? fallback : out;
 }
 
-std::string failure_details(const json& s) {
+// Why a session failed, in one line: the cut first (a provisional outcome is
+// no finding), else what was expected and what came, and the alarms.
+std::string failure_message(const json& run, const json& s) {
+  std::string m = "expected " + text(s, "expected") + ", got " + (is_provisional(s) ? "provisional " : "") +
+                  text(s, "outcome");
+  if (const auto cut = cut_note(run, s); !cut.empty()) return m + ": " + cut;
+  std::string alarms;
+  for (const auto& name : session_peers(s))
+    for (const auto& a : texts(field(field(s, "peers"), name), "alarms"))
+      alarms += (alarms.empty() ? "" : "; ") + name + ": " + a;
+  return m + (alarms.empty() ? " (no alarm was raised)" : " (alarms: " + alarms + ")");
+}
+
+// The test case's name: the session and its round, unique within the suite
+// (a live relay session has no round but its own room).
+std::string case_name(const json& run, const json& s) {
+  std::string where = field(s, "round").is_number() ? "round " + text(s, "round") : "room " + text(s, "room");
+  return token(text(s, "offerer") + " -> " + text(s, "answerer") + ", " + where + " [" + text(run, "attack") + " / " +
+                   text(run, "trust") + "]",
+               "session");
+}
+
+// Seconds the session took: its own total when it finished, else the
+// deadline that ended it, else the run's duration (it lasted no longer).
+double case_ms(const json& run, const json& s) {
+  const double total = number(field(s, "timings_ms"), "total");
+  if (total >= 0) return total;
+  if (text(s, "cut_by") == "deadline" && number(run, "deadline_ms", 0) > 0) return number(run, "deadline_ms");
+  return number(run, "duration_ms", 0);
+}
+
+std::string failure_details(const json& run, const json& s) {
   std::ostringstream d;
-  d << "expected " << text(s, "expected") << ", got " << text(s, "outcome") << "\n";
+  d << failure_message(run, s) << "\n";
   for (const auto& name : session_peers(s)) {
     const json& p = field(field(s, "peers"), name);
     const std::string owner = text(p, "dtls_peer_owner");
@@ -69,8 +101,12 @@ std::string junit_report(const json& doc) {
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n";
   const std::string when = timestamp(doc);
   std::size_t id = 0;
+  std::set<std::string> suites;
   for (const auto& run : items(doc, "runs")) {
-    const std::string scenario = token(text(run, "scenario"), "unnamed");
+    // The same scenario run twice (two files, or a file named twice) is two suites: told apart by number.
+    std::string scenario = token(text(run, "scenario"), "unnamed");
+    for (int k = 2; !suites.insert(scenario).second; ++k) scenario = token(text(run, "scenario"), "unnamed") + " #" + std::to_string(k);
+    const std::string classname = scenario;
     const std::string error = text(run, "error");
     std::size_t failures = 0, errors = 0;
     for (const auto& s : items(run, "sessions")) {
@@ -84,18 +120,18 @@ std::string junit_report(const json& doc) {
     for (const char* key : {"file", "attack", "trust", "network", "seed"})
       out << "      <property name=\"" << key << "\" value=\"" << x(text(run, key)) << "\"/>\n";
     out << "    </properties>\n";
+    std::set<std::string> names;
     for (const auto& s : items(run, "sessions")) {
-      const std::string name = token(text(s, "offerer") + "->" + text(s, "answerer") + " [" + text(run, "attack") +
-                                         " / " + text(run, "trust") + "]",
-                                     "session");
-      out << "    <testcase classname=\"" << x(scenario) << "\" name=\"" << x(name) << "\" time=\""
-          << seconds(number(field(s, "timings_ms"), "total", 0)) << "\"";
+      std::string name = case_name(run, s);
+      for (int k = 2; !names.insert(name).second; ++k) name = case_name(run, s) + " #" + std::to_string(k);
+      out << "    <testcase classname=\"" << x(classname) << "\" name=\"" << x(name) << "\" time=\""
+          << seconds(case_ms(run, s)) << "\"";
       if (!error.empty()) {
         out << ">\n      <error type=\"simulator\" message=\"" << x("the simulator failed: " + error) << "\">"
             << x(error) << "</error>\n    </testcase>\n";
       } else if (!flag(s, "pass")) {
-        out << ">\n      <failure type=\"expectation\" message=\""
-            << x("expected " + text(s, "expected") + ", got " + text(s, "outcome")) << "\">" << x(failure_details(s))
+        out << ">\n      <failure type=\"" << (is_cut(s) ? text(s, "cut_by") : std::string("expectation"))
+            << "\" message=\"" << x(failure_message(run, s)) << "\">" << x(failure_details(run, s))
             << "</failure>\n    </testcase>\n";
       } else {
         out << "/>\n";

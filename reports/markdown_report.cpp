@@ -29,7 +29,9 @@ void outcome_table(std::ostringstream& out, const json& doc) {
     ++n;
     for (const auto& s : items(run, "sessions"))
       out << "| " << n << " | " << md(run, "scenario") << " | " << md(run, "attack") << " | " << md(run, "trust")
-          << " | " << md(s, "offerer") << " → " << md(s, "answerer") << " | **" << md(s, "outcome") << "** | "
+          << " | " << md(s, "offerer") << " → " << md(s, "answerer") << " | **" << md(s, "outcome") << "**"
+          << (is_cut(s) ? " (" + md(std::string(is_provisional(s) ? "provisional, " : "") + "cut: " + text(s, "cut_by")) + ")" : "")
+          << " | "
           << md(s, "expected") << " | " << (flag(s, "pass") ? "pass" : "**FAIL**") << " |\n";
     if (items(run, "sessions").empty())
       out << "| " << n << " | " << md(run, "scenario") << " | " << md(run, "attack") << " | " << md(run, "trust")
@@ -61,6 +63,7 @@ void matrix_table(std::ostringstream& out, const json& doc) {
 void session_section(std::ostringstream& out, const json& run, const json& s) {
   out << "### " << md(s, "offerer") << " → " << md(s, "answerer") << ": " << md(s, "outcome") << " (expected "
       << md(s, "expected") << ", " << (flag(s, "pass") ? "pass" : "**FAIL**") << ")\n\n";
+  if (const auto cut = cut_note(run, s); !cut.empty()) out << "**" << md(cut) << ".**\n\n";
   out << "| peer | trust | own fingerprint (in the SDP it sent) | fingerprints in the SDP it received | "
          "certificate it saw in DTLS | owner of that certificate | alarms | failure |\n"
       << "|---|---|---|---|---|---|---|---|\n";
@@ -151,7 +154,8 @@ std::string markdown_report(const json& doc) {
         << md(std::string(note.summary)) << "\n"
         << "- trust: " << md(run, "trust") << "\n"
         << "- network: " << md(run, "network") << ", run took " << format_ms(field(run, "duration_ms")) << " ms"
-        << (flag(run, "deadline_reached") ? ", **the deadline was reached**" : "") << "\n";
+        << (flag(run, "deadline_reached") ? ", **the deadline was reached**" : "")
+        << (flag(run, "interrupted") ? ", **interrupted** (stopped from outside)" : "") << "\n";
     if (const auto e = text(run, "error"); !e.empty()) out << "- **simulator error:** " << md(e) << "\n";
     out << "\n";
     for (const auto& s : items(run, "sessions")) session_section(out, run, s);

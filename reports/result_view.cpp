@@ -1,5 +1,7 @@
 #include "reports/result_view.hpp"
 
+#include "sim/outcome.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -121,6 +123,29 @@ std::string format_ms(const json& value) {
   return buf;
 }
 
+bool is_cut(const json& session) { return !text(session, "cut_by").empty(); }
+
+bool is_provisional(const json& session) {
+  const std::string cut = text(session, "cut_by");
+  if (cut.empty()) return false;
+  const auto outcome = outcome_from_string(text(session, "outcome"));
+  return !outcome || !is_final(*outcome, cut == "deadline" ? CutBy::Deadline : CutBy::Interrupted);
+}
+
+std::string cut_note(const json& run, const json& session) {
+  const std::string cut = text(session, "cut_by");
+  if (cut.empty()) return "";
+  std::string out = cut == "deadline" ? "cut by the deadline" : "interrupted";
+  if (cut == "deadline") {
+    const double ms = number(run, "deadline_ms", 0);
+    if (ms > 0) out += " (" + std::to_string(static_cast<long long>(ms)) + " ms)";
+  }
+  out += " before it settled";
+  if (const auto w = text(session, "waiting_for"); !w.empty()) out += ": " + w;
+  if (is_provisional(session)) out += "; the outcome is provisional, not a finding";
+  return out;
+}
+
 std::vector<std::string> session_peers(const json& session) {
   return {text(session, "offerer"), text(session, "answerer")};
 }
@@ -193,6 +218,8 @@ Matrix matrix_of(const json& doc) {
       c.outcome = text(sessions.back(), "outcome");
       c.expected = text(sessions.back(), "expected");
       c.pass = std::all_of(sessions.begin(), sessions.end(), [](const json& s) { return flag(s, "pass"); });
+      for (const auto& s : sessions)
+        if (is_cut(s)) c.cut = text(s, "cut_by");
     }
     m.cells[{attack, trust}].push_back(std::move(c));
   }
@@ -205,7 +232,7 @@ std::vector<MatrixCell> cell_entries(const std::vector<MatrixCell>& cell) {
   bool uniform = true;
   for (const auto& c : cell)
     uniform = uniform && c.outcome == cell.front().outcome && c.pass == cell.front().pass &&
-              c.expected == cell.front().expected;
+              c.expected == cell.front().expected && c.cut == cell.front().cut;
   if (uniform && !cell.empty()) {
     MatrixCell one = cell.front();
     if (cell.size() > 1) one.scenario.clear();
@@ -227,6 +254,7 @@ std::string cell_summary(const std::vector<MatrixCell>& cell) {
   for (const auto& c : entries) {
     std::string p = c.outcome;
     if (entries.size() > 1) p += " (" + c.scenario + ")";
+    if (!c.cut.empty()) p += " [" + c.cut + "]";
     if (!c.pass) p += " \xE2\x89\xA0 expected " + c.expected;
     out += (out.empty() ? "" : ", ") + p;
   }

@@ -40,6 +40,17 @@ bool flag(const json& j, std::string_view key);
 // Milliseconds with one decimal ("9.8"), "-" when null/absent.
 std::string format_ms(const json& value);
 
+// A session the run ended before it settled ("cut_by": deadline or
+// interrupted): its outcome is only what happened so far. Provisional when a
+// later event could have changed it (sim/outcome.hpp is_final): then it is
+// never a finding and never meets its expectation.
+bool is_cut(const json& session);
+bool is_provisional(const json& session);
+// "" for a settled session, else one line for the terminal and every report:
+// "cut by the deadline (5000 ms) before it settled: bob was waiting for the
+// users' out-of-band comparison; the outcome is provisional, not a finding".
+std::string cut_note(const json& run, const json& session);
+
 // The names of a session's two ends in order: offerer, answerer.
 std::vector<std::string> session_peers(const json& session);
 
@@ -66,6 +77,7 @@ std::vector<std::string> sent_fingerprints(const json& run, const std::string& p
 struct MatrixCell {
   std::string outcome, expected, scenario;
   bool pass = true;
+  std::string cut = "";  // "deadline" / "interrupted" when a session of the run was cut before it settled
 };
 struct Matrix {
   std::vector<std::string> attacks, trusts;  // in order of first appearance
@@ -83,7 +95,8 @@ std::vector<MatrixCell> cell_entries(const std::vector<MatrixCell>& cell);
 
 // The cell's outcomes as one line: "mitm-undetected", or
 // "detected (downgrade-mitm-md5), mitm-undetected (downgrade-mitm-sha1)" when
-// the runs that share it differ; a failed expectation adds " ≠ expected X".
+// the runs that share it differ; a failed expectation adds " ≠ expected X",
+// a session cut before it settled " [deadline]" or " [interrupted]".
 std::string cell_summary(const std::vector<MatrixCell>& cell);
 
 struct Totals {

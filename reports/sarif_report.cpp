@@ -44,6 +44,20 @@ std::string rule_name(const std::string& id) {
   return out.empty() ? "Unnamed" : out;
 }
 
+// GitHub code scanning's severity scale (CVSS-like, as a string): a man in
+// the middle nobody noticed is critical, one noticed too late high.
+std::string severity(const std::string& outcome) { return outcome == "mitm-undetected" ? "9.3" : "7.5"; }
+
+// The path a result points at: the file's path in its repository when the
+// document knows it, else the file as given when relative; "" for a live
+// session (a WebSocket URL) or an absolute path outside any repository.
+std::string location_path(const json& run) {
+  if (const std::string repo = text(run, "repo_path"); !repo.empty()) return repo;
+  const std::string file = text(run, "file");
+  if (file.empty() || file.front() == '/' || file.find("://") != std::string::npos) return "";
+  return file;
+}
+
 bool is_mitm(const std::string& outcome) { return outcome == "mitm-undetected" || outcome == "mitm-detected-late"; }
 
 }  // namespace
@@ -63,16 +77,30 @@ json sarif_report(const json& doc) {
                      {"fullDescription", {{"text", std::string(note.help)}}},
                      {"help", {{"text", std::string(note.help)}}},
                      {"defaultConfiguration", {{"level", "error"}}},
-                     {"properties", {{"position", std::string(note.position)}, {"tags", {"security", "webrtc"}}}}});
+                     // The highest severity a result of this rule can have (GitHub reads the rule's).
+                     {"properties",
+                      {{"position", std::string(note.position)},
+                       {"tags", {"security", "webrtc"}},
+                       {"security-severity", severity("mitm-undetected")}}}});
   }
 
   json results = json::array();
+  // Sessions the run ended before they settled: never a finding (a later
+  // alarm could have changed the outcome), but said, as the tool's notes.
+  json notifications = json::array();
+  bool complete = true;
   for (const auto& run : items(doc, "runs")) {
     const std::string attack = text(run, "attack");
     const auto rule = std::find(attacks.begin(), attacks.end(), attack);
+    complete = complete && !flag(run, "interrupted") && text(run, "error").empty();
     for (const auto& s : items(run, "sessions")) {
       const std::string outcome = text(s, "outcome");
-      if (!is_mitm(outcome) || rule == attacks.end()) continue;
+      if (const auto cut = cut_note(run, s); !cut.empty())
+        notifications.push_back({{"level", "warning"},
+                                 {"message",
+                                  {{"text", text(run, "scenario") + ": " + text(s, "offerer") + " -> " +
+                                                text(s, "answerer") + ": " + outcome + ", " + cut + "."}}}});
+      if (!is_mitm(outcome) || rule == attacks.end() || is_provisional(s)) continue;
       std::string owners;
       for (const auto& name : session_peers(s)) {
         const std::string owner = text(field(field(s, "peers"), name), "dtls_peer_owner");
@@ -83,24 +111,38 @@ json sarif_report(const json& doc) {
           text(s, "offerer") + " -> " + text(s, "answerer") + ": " + outcome + " under attack " + attack +
           " with trust " + text(run, "trust") + " (" + owners + "; the attacker read " + std::to_string(read.size()) +
           " plaintext message(s)" + (outcome == "mitm-detected-late" ? "; an alarm came too late" : "") + ").";
-      results.push_back(
+      // Located at the session's line of the scenario file (or the matrix
+      // cell's entry in the expectations file), by its path in the repository.
+      const double line = number(s, "line", 1);
+      json location;
+      if (const std::string file = location_path(run); !file.empty())
+        location = {{"physicalLocation",
+                     {{"artifactLocation", {{"uri", uri_of(file)}}},
+                      {"region", {{"startLine", line >= 1 ? static_cast<long long>(line) : 1}}}}}};
+      else  // a live relay session: no file, the room it happened in
+        location = {{"logicalLocations", {{{"name", text(s, "room")}, {"kind", "module"}}}}};
+      json result =
           {{"ruleId", attack},
            {"ruleIndex", rule - attacks.begin()},
            {"level", outcome == "mitm-undetected" ? "error" : "warning"},
            {"message", {{"text", message}}},
-           {"locations",
-            {{{"physicalLocation",
-               {{"artifactLocation", {{"uri", uri_of(text(run, "file"))}}}, {"region", {{"startLine", 1}}}}}}}},
+           {"locations", {location}},
+           // One per scenario, session and round: the same pair meeting twice is two findings.
            {"partialFingerprints",
-            {{"sigtrustSession/v1", text(run, "scenario") + "|" + attack + "|" + text(run, "trust") + "|" +
-                                        text(s, "offerer") + "->" + text(s, "answerer")}}},
+            {{"sigtrustSession/v2", text(run, "scenario") + "|" + attack + "|" + text(run, "trust") + "|" +
+                                        text(s, "offerer") + "->" + text(s, "answerer") + "|round " +
+                                        text(s, "round") + "|" + text(s, "room")}}},
            {"properties",
             {{"scenario", text(run, "scenario")},
              {"trust", text(run, "trust")},
              {"outcome", outcome},
              {"expected", text(s, "expected")},
              {"expectationMet", flag(s, "pass")},
-             {"plaintextRead", read}}}});
+             {"plaintextRead", read},
+             {"security-severity", severity(outcome)}}}};
+      // With --baseline: new, unchanged or updated against the baseline's session.
+      if (const std::string state = text(field(s, "baseline"), "state"); !state.empty()) result["baselineState"] = state;
+      results.push_back(std::move(result));
     }
   }
 
@@ -108,7 +150,11 @@ json sarif_report(const json& doc) {
   if (const auto v = text(doc, "version"); !v.empty()) driver["version"] = v;
   return {{"$schema", "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"},
           {"version", "2.1.0"},
-          {"runs", {{{"tool", {{"driver", driver}}}, {"results", results}}}}};
+          {"runs",
+           {{{"tool", {{"driver", driver}}},
+             {"invocations",
+              {{{"executionSuccessful", complete}, {"toolExecutionNotifications", notifications}}}},
+             {"results", results}}}}};
 }
 
 }  // namespace sigtrust::reports

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 #include <sstream>
+#include <utility>
 
 #include "reports/escape.hpp"
 #include "reports/result_view.hpp"
@@ -29,6 +30,39 @@ std::string ip_of(const std::string& address) {
 bool quiet(const std::string& kind) {
   return kind == "ice.gathered" || kind == "ice.state" || kind == "dtls.role" || kind == "signaling.joined" ||
          kind == "attack.leg-ready" || kind == "attack.leg-connected";
+}
+
+// An event's kind as a reader of the diagram would say it ("turn.allocate"
+// is "TURN allocation"); a kind this table does not know loses its dots.
+std::string in_words(const std::string& kind) {
+  static const std::map<std::string, std::string> words = {
+      {"turn.allocate", "TURN allocation"},
+      {"turn.permission", "TURN permission"},
+      {"turn.channel", "TURN channel bound"},
+      {"turn.deallocate", "TURN allocation released"},
+      {"turn.listen", "TURN node listening"},
+      {"turn.auth-failed", "TURN authentication failed"},
+      {"turn.error", "TURN error"},
+      {"stun.listen", "STUN node listening"},
+      {"stun.lie", "lies about the address"},
+      {"stun.forward", "forwards to the peer"},
+      {"stun.error", "STUN error"},
+      {"signaling.left", "left the relay"},
+      {"signaling.candidate", "candidate (ignored)"},
+      {"signaling.unexpected", "unexpected message"},
+      {"signaling.malformed", "malformed message"},
+      {"signaling.rejected", "refused by the relay"},
+      {"signaling.replaced", "connection replaced"},
+      {"signaling.rate-limited", "slowed down by the relay"},
+      {"dtls.closed", "DTLS closed"},
+      {"data.send-failed", "could not send"},
+      {"session.unattacked", "left alone by the attacker"},
+  };
+  if (auto it = words.find(kind); it != words.end()) return it->second;
+  std::string out = kind;
+  for (char& c : out)
+    if (c == '.' || c == '-') c = ' ';
+  return out;
 }
 
 class Builder {
@@ -103,7 +137,13 @@ class Builder {
       } else if (kind == "data.received") {
         arrow(media_peer(actor), actor, after_prefix(txt, "received "), "data", false, t);
       } else if (kind == "trust.accepted") {
-        note(actor, "certificate accepted", "ok", t);
+        // Ground truth decides the colour: accepting the attacker's certificate
+        // is the alarm that should have been, not a success.
+        const std::string owner = owner_of(text(field(e, "data"), "certificate"));
+        if (!owner.empty() && owner != "unknown" && !is_peer(owner))
+          note(actor, "accepted " + owner + "'s certificate (should have raised an alarm)", "alarm", t);
+        else
+          note(actor, "certificate accepted", "ok", t);
       } else if (kind == "trust.rejected") {
         note(actor, "certificate rejected", "alarm", t);
       } else if (kind == "alarm") {
@@ -112,7 +152,7 @@ class Builder {
       } else if (kind == "peer.failed" || kind == "peer.closed") {
         note(actor, txt, kind == "peer.failed" ? "alarm" : "info", t);
       } else {
-        note(actor, kind, "info", t);
+        note(actor, in_words(kind), "info", t);
       }
     }
     return std::move(d_);
@@ -121,6 +161,14 @@ class Builder {
  private:
   static void remember(std::vector<std::string>& v, const std::string& s) {
     if (!s.empty() && std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
+  }
+  // Who owns the certificate with this fingerprint, from what the run's peers saw.
+  std::string owner_of(const std::string& fingerprint) const {
+    if (fingerprint.empty()) return "";
+    for (const auto& s : items(run_, "sessions"))
+      for (const auto& [name, p] : field(s, "peers").items())
+        if (text(p, "dtls_peer_fingerprint") == fingerprint) return text(p, "dtls_peer_owner");
+    return "";
   }
   bool is_peer(const std::string& a) const { return std::find(peers_.begin(), peers_.end(), a) != peers_.end(); }
 
@@ -185,9 +233,58 @@ class Builder {
   SequenceDiagram d_;
 };
 
-constexpr int kLeft = 64, kColumn = 180, kTop = 44, kRow = 26;
+constexpr int kLeft = 64, kColumn = 180, kTop = 44, kRow = 26, kLegend = 28, kLine = 12;
 
 int lane_x(std::size_t i) { return kLeft + static_cast<int>(i) * kColumn + kColumn / 2; }
+
+const std::vector<std::pair<const char*, const char*>> kLegendItems = {
+    {"signaling", "signaling message"}, {"rewritten", "changed by the attacker"}, {"ice", "ICE"},
+    {"dtls", "DTLS handshake"},         {"data", "application data"},         {"alarm", "alarm"},
+    {"ok", "check passed"}};
+
+// The lines of a wrapped label inside one <text>, each under the last.
+std::string tspans(const std::vector<std::string>& lines, int x) {
+  std::string out;
+  for (std::size_t i = 0; i < lines.size(); ++i)
+    out += "<tspan x=\"" + std::to_string(x) + "\"" + (i ? " dy=\"" + std::to_string(kLine) + "\"" : "") + ">" +
+           xml_escape(lines[i]) + "</tspan>";
+  return out;
+}
+
+// Room for one legend item: its sample, a gap and its words (about 6 px a character).
+int legend_step(const char* what) { return 32 + static_cast<int>(std::string(what).size()) * 6; }
+
+// A label in lines of at most `width` characters (code points), broken at
+// spaces where it can be and inside a word where it must: nothing is cut,
+// so a projected or printed diagram shows the whole text.
+std::vector<std::string> wrap(const std::string& label, std::size_t width) {
+  auto length = [](const std::string& t) {
+    std::size_t n = 0;
+    for (unsigned char c : t) n += (c & 0xC0) != 0x80;
+    return n;
+  };
+  std::vector<std::string> lines;
+  std::string line;
+  std::istringstream words(label);
+  for (std::string word; words >> word;) {
+    while (length(word) > width) {  // a word longer than a line: split it
+      if (!line.empty()) lines.push_back(std::exchange(line, ""));
+      std::size_t bytes = 0, chars = 0;
+      while (bytes < word.size() && chars < width) {
+        ++bytes;
+        while (bytes < word.size() && (static_cast<unsigned char>(word[bytes]) & 0xC0) == 0x80) ++bytes;
+        ++chars;
+      }
+      lines.push_back(word.substr(0, bytes));
+      word.erase(0, bytes);
+    }
+    if (word.empty()) continue;
+    if (!line.empty() && length(line) + 1 + length(word) > width) lines.push_back(std::exchange(line, ""));
+    line += (line.empty() ? "" : " ") + word;
+  }
+  if (!line.empty() || lines.empty()) lines.push_back(line);
+  return lines;
+}
 
 std::string fmt_ms(double v) {
   char buf[32];
@@ -200,8 +297,25 @@ std::string fmt_ms(double v) {
 SequenceDiagram sequence_of(const json& run) { return Builder(run).build(); }
 
 std::string sequence_svg(const SequenceDiagram& d, const std::string& id_prefix) {
-  const int width = kLeft + static_cast<int>(d.lifelines.size()) * kColumn + 16;
-  const int height = kTop + static_cast<int>(d.steps.size()) * kRow + 24;
+  int legend_width = kLeft;
+  for (const auto& [style, what] : kLegendItems) legend_width += legend_step(what);
+  const int width = std::max(kLeft + static_cast<int>(d.lifelines.size()) * kColumn + 16, legend_width);
+  // Every label wrapped to the room it has; a step is as tall as its lines.
+  std::vector<std::vector<std::string>> labels;
+  int rows = 0;
+  for (const auto& s : d.steps) {
+    std::size_t room = 60;
+    if (s.kind == SequenceStep::Kind::Arrow) {
+      const int x1 = lane_x(s.from), x2 = lane_x(s.to);
+      room = static_cast<std::size_t>(std::max(8, (x1 > x2 ? x1 - x2 : x2 - x1) / 7));
+    } else if (s.kind == SequenceStep::Kind::Note) {
+      room = 26;
+    }
+    labels.push_back(wrap(s.label, room));
+    rows += kRow + static_cast<int>(labels.back().size() - 1) * kLine;
+  }
+  const int steps_end = kTop + rows + 24;
+  const int height = steps_end + kLegend;
   const std::string p = xml_escape(id_prefix);
   std::ostringstream out;
   out << "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"sequence\" width=\"" << width << "\" height=\"" << height
@@ -219,34 +333,52 @@ std::string sequence_svg(const SequenceDiagram& d, const std::string& id_prefix)
     out << "<g class=\"lifeline\"><rect x=\"" << x - kColumn / 2 + 10 << "\" y=\"6\" width=\"" << kColumn - 20
         << "\" height=\"26\" rx=\"4\"/><text x=\"" << x << "\" y=\"24\" text-anchor=\"middle\">"
         << xml_escape(truncate_utf8(d.lifelines[i], 24)) << "</text><line x1=\"" << x << "\" y1=\"32\" x2=\"" << x
-        << "\" y2=\"" << height - 8 << "\"/></g>\n";
+        << "\" y2=\"" << steps_end - 8 << "\"/></g>\n";
   }
+  // The time axis: milliseconds since the run started, down the left edge.
+  out << "<text class=\"time axis\" x=\"4\" y=\"24\">ms</text>\n";
   int y = kTop;
-  for (const auto& s : d.steps) {
-    y += kRow;
+  for (std::size_t k = 0; k < d.steps.size(); ++k) {
+    const auto& s = d.steps[k];
+    const auto& lines = labels[k];
+    const int extra = static_cast<int>(lines.size() - 1) * kLine;
+    y += kRow + extra;
     out << "<g class=\"step " << s.style << "\"><title>" << fmt_ms(s.t_ms) << " ms: " << xml_escape(s.label)
         << "</title><text class=\"time\" x=\"4\" y=\"" << y - 4 << "\">" << fmt_ms(s.t_ms) << "</text>";
     if (s.kind == SequenceStep::Kind::Divider) {
       out << "<line class=\"divider\" x1=\"" << kLeft << "\" y1=\"" << y - 6 << "\" x2=\"" << width - 8
-          << "\" y2=\"" << y - 6 << "\"/><text class=\"divider\" x=\"" << kLeft + 4 << "\" y=\"" << y - 9 << "\">"
-          << xml_escape(truncate_utf8(s.label, 60)) << "</text>";
+          << "\" y2=\"" << y - 6 << "\"/><text class=\"divider\" x=\"" << kLeft + 4 << "\" y=\"" << y - 9 - extra << "\">"
+          << tspans(lines, kLeft + 4) << "</text>";
     } else if (s.kind == SequenceStep::Kind::Arrow) {
       const int x1 = lane_x(s.from), x2 = lane_x(s.to);
-      const int chars = std::max(8, (x1 > x2 ? x1 - x2 : x2 - x1) / 7);
       out << "<line x1=\"" << x1 << "\" y1=\"" << y << "\" x2=\"" << x2 << "\" y2=\"" << y << "\" marker-end=\"url(#"
           << p << "-" << s.style << ")\"";
       if (s.both_ways) out << " marker-start=\"url(#" << p << "-" << s.style << ")\"";
-      out << "/><text x=\"" << (x1 + x2) / 2 << "\" y=\"" << y - 5 << "\" text-anchor=\"middle\">"
-          << xml_escape(truncate_utf8(s.label, static_cast<std::size_t>(chars))) << "</text>";
+      out << "/><text x=\"" << (x1 + x2) / 2 << "\" y=\"" << y - 5 - extra << "\" text-anchor=\"middle\">"
+          << tspans(lines, (x1 + x2) / 2) << "</text>";
     } else {
       const int x = lane_x(s.from);
-      out << "<rect x=\"" << x - kColumn / 2 + 6 << "\" y=\"" << y - 17 << "\" width=\"" << kColumn - 12
-          << "\" height=\"20\" rx=\"3\"/><text x=\"" << x << "\" y=\"" << y - 3 << "\" text-anchor=\"middle\">"
-          << xml_escape(truncate_utf8(s.label, 26)) << "</text>";
+      out << "<rect x=\"" << x - kColumn / 2 + 6 << "\" y=\"" << y - 17 - extra << "\" width=\"" << kColumn - 12
+          << "\" height=\"" << 20 + extra << "\" rx=\"3\"/><text x=\"" << x << "\" y=\"" << y - 3 - extra
+          << "\" text-anchor=\"middle\">" << tspans(lines, x) << "</text>";
     }
     out << "</g>\n";
   }
-  out << "</svg>";
+  // The legend: what each colour and line means, also when printed.
+  out << "<g class=\"legend\"><text x=\"4\" y=\"" << steps_end + 14 << "\">legend:</text>";
+  int lx = kLeft;
+  for (const auto& [style, what] : kLegendItems) {
+    const bool box = std::string(style) == "alarm" || std::string(style) == "ok";
+    out << "<g class=\"legend-item " << style << "\">";
+    if (box)
+      out << "<rect x=\"" << lx << "\" y=\"" << steps_end + 5 << "\" width=\"18\" height=\"12\" rx=\"2\"/>";
+    else
+      out << "<line x1=\"" << lx << "\" y1=\"" << steps_end + 10 << "\" x2=\"" << lx + 18 << "\" y2=\"" << steps_end + 10
+          << "\" marker-end=\"url(#" << p << "-" << style << ")\"/>";
+    out << "<text x=\"" << lx + 24 << "\" y=\"" << steps_end + 14 << "\">" << what << "</text></g>";
+    lx += legend_step(what);
+  }
+  out << "</g>\n</svg>";
   return out.str();
 }
 

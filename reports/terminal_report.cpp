@@ -69,6 +69,7 @@ std::string terminal_summary(const json& doc, const TerminalStyle& style) {
   for (const auto& run : items(doc, "runs")) {
     out << t(run, "scenario") << "  (attack " << t(run, "attack") << ", trust " << t(run, "trust") << ")\n";
     if (const auto e = t(run, "error"); !e.empty()) out << "  simulator error: " << e << "\n";
+    if (flag(run, "interrupted")) out << "  interrupted: stopped from outside before the run finished\n";
     for (const auto& s : items(run, "sessions")) {
       const std::string outcome = t(s, "outcome");
       const bool pass = flag(s, "pass");
@@ -76,10 +77,14 @@ std::string terminal_summary(const json& doc, const TerminalStyle& style) {
       out << "  " << t(s, "offerer") << " -> " << t(s, "answerer") << ": "
           << (style.colour ? colour_of(outcome) : "") << outcome << reset;
       // A live relay session (sigtrust relay) states no expectation and has no run timings.
-      if (expected.empty()) out << "  (live, room " << t(s, "room") << ")\n";
+      if (expected.empty()) out << "  (live, room " << t(s, "room") << ")";
       else
         out << "  expected " << expected << "  " << (pass ? "PASS" : "FAIL") << "  ("
-            << format_ms(field(field(s, "timings_ms"), "total")) << " ms)\n";
+            << format_ms(field(field(s, "timings_ms"), "total")) << " ms)";
+      // On the session's own line: a cut session must not read like a finding.
+      if (const auto cut = cut_note(run, s); !cut.empty())
+        out << "  " << (style.colour ? "\033[1;35m" : "") << "[" << terminal_escape(cut) << "]" << reset;
+      out << "\n";
       for (const auto& name : session_peers(s)) {
         const json& p = field(field(s, "peers"), name);
         const std::string owner = t(p, "dtls_peer_owner");

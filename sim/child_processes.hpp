@@ -17,6 +17,11 @@ namespace sigtrust {
 // stdout/stderr to `log_path`. The child is registered until reap_child().
 Result<pid_t> spawn_child(const std::vector<std::string>& argv, const std::string& log_path);
 
+// The full path of the executable `name` found in PATH, "" if none (what
+// execvp would run). Runs that need a program check first, so a missing one
+// is named instead of failing later in a way that hides why.
+std::string find_program(const std::string& name);
+
 // SIGTERM, then SIGKILL after `grace_ms`; waits for it and unregisters it.
 void reap_child(pid_t pid, int grace_ms = 500);
 

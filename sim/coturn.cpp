@@ -82,6 +82,10 @@ bool answers_binding(const std::string& address, std::uint16_t port) {
 }  // namespace
 
 Result<std::unique_ptr<Coturn>> Coturn::start(const std::string& address, int startup_ms) {
+  // Named here: a missing program would otherwise show only as a server that never answered.
+  if (find_program("turnserver").empty())
+    return Error{"turnserver (coturn) is not on PATH, and this run needs it for STUN/TURN: install coturn "
+                 "(apt-get install coturn, or scripts/install-deps); 'sigtrust doctor' checks what runs need"};
   std::unique_ptr<Coturn> c(new Coturn);
   char tmpl[] = "/tmp/sigtrust-coturn-XXXXXX";
   if (!mkdtemp(tmpl)) return Error{"coturn: cannot make a working directory"};

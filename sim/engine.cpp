@@ -46,6 +46,13 @@ std::string trust_label(const scenario::Scenario& s) {
   return out;
 }
 
+bool settled_pair(const Peer& a, const Peer& b) {
+  return (a.settled() && b.settled()) ||
+         // One side failed and the other can expect nothing more from it.
+         (a.failed() && (b.settled() || b.report().sent.size() == b.config().outgoing.size())) ||
+         (b.failed() && (a.settled() || a.report().sent.size() == a.config().outgoing.size()));
+}
+
 std::string room_of(size_t index, const scenario::SessionSpec& s) {
   return "/s" + std::to_string(index) + "-" + s.offerer + "-" + s.answerer;
 }
@@ -126,6 +133,7 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
   result.attack = s.attack.name;
   result.trust = trust_label(s);
   result.seed = s.seed;
+  result.deadline_ms = s.deadline_ms;
   const auto started = Clock::now();
   const auto deadline = started + std::chrono::milliseconds(s.deadline_ms);
 
@@ -254,14 +262,7 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
         world->peers[2 * si + side] = std::make_unique<Peer>(loop, store.get(me), std::move(pc), world->timeline);
       }
     };
-    auto session_settled = [&](size_t si) {
-      const Peer& a = *world->peers[2 * si];
-      const Peer& b = *world->peers[2 * si + 1];
-      return (a.settled() && b.settled()) ||
-             // One side failed and the other can expect nothing more from it.
-             (a.failed() && (b.settled() || b.report().sent.size() == b.config().outgoing.size())) ||
-             (b.failed() && (a.settled() || a.report().sent.size() == a.config().outgoing.size()));
-    };
+    auto session_settled = [&](size_t si) { return settled_pair(*world->peers[2 * si], *world->peers[2 * si + 1]); };
     auto stopped = [&] { return options.stop && options.stop->load(); };
     // A round of more than kBatchSessions sessions is started in batches:
     // hundreds of peers connecting at once on one loop miss ICE and WebSocket
@@ -349,10 +350,25 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
     sr.offerer = sess.offerer;
     sr.answerer = sess.answerer;
     sr.room = room_of(si, sess);
+    sr.round = sess.round;
+    sr.line = sess.where.line;
     sr.expected = sess.expect;
-    if (2 * si + 1 < world->peers.size() && world->peers[2 * si] && world->peers[2 * si + 1]) {
+    const bool began = 2 * si + 1 < world->peers.size() && world->peers[2 * si] && world->peers[2 * si + 1];
+    if (began) {
       sr.offerer_result.report = world->peers[2 * si]->report();
       sr.answerer_result.report = world->peers[2 * si + 1]->report();
+    }
+    // Unsettled when the run ended: its outcome is only what happened so far.
+    if (result.error.empty() && (result.interrupted || result.deadline_reached) &&
+        !(began && settled_pair(*world->peers[2 * si], *world->peers[2 * si + 1]))) {
+      sr.cut = result.interrupted ? CutBy::Interrupted : CutBy::Deadline;
+      if (!began) sr.waiting_for = "the session never started";
+      else
+        for (const size_t k : {2 * si, 2 * si + 1}) {
+          const Peer& p = *world->peers[k];
+          if (!p.settled())
+            sr.waiting_for += (sr.waiting_for.empty() ? "" : "; ") + p.config().name + " was waiting for " + p.waiting_for();
+        }
     }
     for (PeerResult* pr : {&sr.offerer_result, &sr.answerer_result})
       pr->dtls_peer_owner = world->registry.owner(pr->report.dtls_peer_fingerprint);
@@ -383,7 +399,7 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
                                                           : "a certificate no node registered");
           break;
         }
-    sr.pass = std::string(to_string(sr.outcome)) == sr.expected;
+    sr.pass = std::string(to_string(sr.outcome)) == sr.expected && is_final(sr.outcome, sr.cut);
 
     const auto& o = sr.offerer_result.report;
     const auto& a = sr.answerer_result.report;

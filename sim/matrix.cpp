@@ -53,7 +53,8 @@ Result<MatrixExpectations> load_matrix_expectations(const std::string& path, con
       if (!known(outcomes, outcome))
         return Error{where(path, v["expect"].Mark()) + "unknown outcome '" + outcome + "'"};
       if (out[attack].count(trust)) return Error{where(path, cell.first.Mark()) + "duplicate cell " + attack + " × " + trust};
-      out[attack][trust] = {outcome, v["why"].Scalar()};
+      out[attack][trust] = {outcome, v["why"].Scalar(),
+                            scenario::Location{path, cell.first.Mark().line + 1, cell.first.Mark().column + 1}};
     }
   }
   return out;
@@ -64,7 +65,8 @@ scenario::Scenario matrix_cell(const std::string& attack, const std::string& tru
   scenario::Scenario s;
   s.name = attack + "/" + trust;
   s.description = expected.why;
-  s.file = "matrix";
+  // Reports locate the cell at its entry in the expectations file.
+  s.file = expected.where.file.empty() ? "matrix" : expected.where.file;
   s.deadline_ms = 5000;
   s.attack.name = attack;
   for (const auto& a : vocab.attacks)
@@ -94,6 +96,7 @@ scenario::Scenario matrix_cell(const std::string& attack, const std::string& tru
     ss.round = round;
     ss.attacked = attacked;
     ss.out_of_band = true;  // the users can meet: what oob-fingerprint and sas need
+    ss.where = expected.where;
     ss.messages = {{"alice", "hello bob"}, {"bob", "hello alice"}, {"alice", "please co-sign tx 4f2a: 1 BTC to bob"}};
     return ss;
   };

@@ -20,6 +20,7 @@ namespace sigtrust {
 struct CellExpectation {
   std::string outcome;  // an expectable outcome name
   std::string why;      // one line
+  scenario::Location where = {};  // the cell's entry in the expectations file (reports point at it)
 };
 
 // attack -> trust -> expectation

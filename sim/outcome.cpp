@@ -58,4 +58,19 @@ Outcome classify(const SessionTruth& t) {
   return alarm ? Outcome::Detected : Outcome::Failed;
 }
 
+std::string_view to_string(CutBy c) {
+  switch (c) {
+    case CutBy::None: return "";
+    case CutBy::Deadline: return "deadline";
+    case CutBy::Interrupted: return "interrupted";
+  }
+  return "";
+}
+
+bool is_final(Outcome o, CutBy cut) {
+  if (cut == CutBy::None) return true;
+  if (cut == CutBy::Interrupted) return false;
+  return o == Outcome::Detected || o == Outcome::Failed;
+}
+
 }  // namespace sigtrust

@@ -46,4 +46,15 @@ struct SessionTruth {
 //  - otherwise detected if any alarm was raised, else failed.
 Outcome classify(const SessionTruth& t);
 
+// A session the run ended before it settled (the deadline, or a stop from
+// outside) has an outcome of what happened until then. Only an outcome a
+// later event cannot change is a finding: `detected` (an alarm was raised
+// and no data went) and `failed` (nothing connected by the deadline: the
+// denial of service it means). Anything connected could still have raised
+// an alarm, so it is provisional; so is every outcome of an interrupted
+// session. A provisional outcome never meets an expectation.
+enum class CutBy { None, Deadline, Interrupted };
+std::string_view to_string(CutBy c);  // "", "deadline", "interrupted"
+bool is_final(Outcome o, CutBy cut);
+
 }  // namespace sigtrust

@@ -29,6 +29,9 @@ struct AttackDecl {
   std::string position;  // "none", "signaling", "turn", "stun"
   std::string summary;   // one line
   std::vector<ParamDecl> params;
+  // It carries the peers' application data through its own DTLS legs, so
+  // `rewrite` rules can change it (the *-mitm bridges at the signaling position).
+  bool bridges = false;
 };
 
 struct TrustDecl {

@@ -351,6 +351,7 @@ class Loader {
     }
     if (scale_field) scale(*scale_field, s);
     else s.sessions = sessions(require(fields, root, "the scenario", "sessions"), s.peers);
+    if (attack) can_act(*attack, s);
     return s;
   }
 
@@ -579,15 +580,71 @@ class Loader {
     a.where = src_.at(node.Mark());
     const Field& attack = require(fields, node, "the relay", "attack");
     a.name = text(attack, "an attack name");
+    a.name_at = src_.at(attack.value.Mark());
     const AttackDecl* decl = attack_decl(a.name);
     if (!decl) fail_value(attack, "unknown attack " + quote(a.name) + did_you_mean(a.name, attack_names_));
     a.params = defaults(decl);
     if (const Field* p = find(fields, "params")) params(*p, *decl, a.params);
     if (const Field* r = find(fields, "rewrite")) {
       if (a.name == "none") fail(r->key, "'rewrite' needs an attack; with attack 'none' messages pass unchanged");
+      // Only an attacker that carries the data between its own DTLS legs can change it.
+      if (!decl->bridges) {
+        fail(r->key, "'rewrite' needs an attack that bridges the peers' data (" + join(bridging_attacks()) +
+                         "); attack " + quote(a.name) + " does not carry it, so the rules would never apply");
+      }
+      a.rewrite_at = src_.at(r->key.Mark());
       a.rewrite = rewrite(*r);
     }
     return a;
+  }
+
+  std::vector<std::string> bridging_attacks() const {
+    std::vector<std::string> out;
+    for (const auto& a : vocab_.attacks)
+      if (a.bridges) out.push_back(a.name);
+    return out;
+  }
+
+  // An attack that cannot act in this scenario would report `secure` and
+  // read as assurance: refuse it. The attacker at the TURN position is on the
+  // path only of a session one of whose peers takes relayed candidates only
+  // (`ice_policy: relay`; otherwise the direct host pair wins), at the STUN
+  // position only where a peer's host address is hidden (`behind_nat`), and
+  // every attack only on sessions not marked `attacked: false`.
+  void can_act(const AttackDecl& decl, const Scenario& s) const {
+    if (decl.position == "none") return;
+    const auto peer = [&](const std::string& name) -> const PeerSpec* {
+      for (const auto& p : s.peers)
+        if (p.name == name) return &p;
+      return nullptr;
+    };
+    bool attacked = false, reached = false;
+    for (const auto& sess : s.sessions) {
+      if (!sess.attacked) continue;
+      attacked = true;
+      for (const std::string* end : {&sess.offerer, &sess.answerer}) {
+        const PeerSpec* p = peer(*end);
+        if (!p) continue;
+        if (decl.position == "turn" && p->relay_only) reached = true;
+        if (decl.position == "stun" && p->behind_nat) reached = true;
+      }
+    }
+    const Location& at = s.attack.name_at.line ? s.attack.name_at : s.attack.where;
+    if (!attacked) {
+      src_.fail(at, "attack " + quote(decl.name) +
+                        " cannot act: every session is 'attacked: false'; mark a session as attacked or use "
+                        "'relay: honest'");
+    }
+    if (decl.position == "turn" && !reached) {
+      src_.fail(at, "attack " + quote(decl.name) +
+                        " sits at the TURN position, but no attacked session goes through TURN, so it would "
+                        "never act: give a peer of an attacked session 'ice_policy: relay'");
+    }
+    if (decl.position == "stun" && !reached) {
+      src_.fail(at, "attack " + quote(decl.name) +
+                        " sits at the STUN position, but no attacked session depends on what STUN says, so it "
+                        "would never act: make a peer of an attacked session 'behind_nat: true'");
+    }
   }
 
   void params(const Field& f, const AttackDecl& decl, ParamValues& values,

@@ -40,7 +40,9 @@ struct AttackSpec {
   std::string name = "none";  // a known attack name
   ParamValues params;         // every declared parameter, defaults filled in
   std::vector<RewriteRule> rewrite;  // bridge rewrites of application data
-  Location where;
+  Location where;                    // the `relay:` value
+  Location name_at;                  // the attack's name
+  Location rewrite_at;               // the `rewrite` key, if any
 };
 
 struct MessageSpec {

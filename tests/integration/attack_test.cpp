@@ -135,6 +135,35 @@ TEST(SignalingAttacks, DropAnswerTimelineSaysTheAnswerWasDropped) {
   EXPECT_FALSE(r.deadline_reached);
 }
 
+// Only alice compares the short authentication string; bob never does, so she
+// waits for the users until the deadline. What the run saw by then
+// (mitm-undetected) is no finding: the comparison could still have raised
+// the alarm. The session says it was cut, and what it was waiting for.
+TEST(SignalingAttacks, SessionCutByTheDeadlineIsProvisionalAndFails) {
+  const std::string yaml =
+      "name: t\ndeadline_ms: 1500\npeers:\n  - {name: alice, trust: sas}\n  - {name: bob, trust: sdp-fingerprint}\n"
+      "relay: {attack: swap-mitm}\nsessions:\n  - {offerer: alice, answerer: bob, out_of_band: true, expect: "
+      "mitm-undetected, messages: [{from: alice, text: hi}]}\n";
+  const auto r = run(load_yaml(yaml));
+  ASSERT_EQ(r.sessions.size(), 1u);
+  const auto& s = r.sessions[0];
+  EXPECT_TRUE(r.deadline_reached);
+  EXPECT_EQ(r.deadline_ms, 1500u);
+  EXPECT_EQ(s.cut, CutBy::Deadline);
+  EXPECT_NE(s.waiting_for.find("alice was waiting for the users' out-of-band comparison"), std::string::npos)
+      << s.waiting_for;
+  EXPECT_FALSE(s.pass) << "outcome " << to_string(s.outcome) << " is provisional";
+  EXPECT_FALSE(all_passed(r));
+}
+
+TEST(SignalingAttacks, SettledSessionsAreNotCut) {
+  const auto r = run(load_yaml(two_peer_yaml("sdp-fingerprint", "{attack: swap-mitm}", "mitm-undetected")));
+  ASSERT_EQ(r.sessions.size(), 1u);
+  EXPECT_EQ(r.sessions[0].cut, CutBy::None);
+  EXPECT_TRUE(r.sessions[0].waiting_for.empty());
+  EXPECT_TRUE(r.sessions[0].pass);
+}
+
 TEST(SignalingAttacks, BridgeRewritesApplicationDataInFlight) {
   auto yaml = two_peer_yaml("sdp-fingerprint",
                             "{attack: swap-mitm, rewrite: [{from: \"1 BTC to bob\", to: \"1 BTC to mallory\"}]}",

@@ -37,6 +37,16 @@ TEST(HtmlReport, ShowsFingerprintsExpectedAndSeenAndTheVerdict) {
   EXPECT_NE(html.find("<span class=\"owner-bad\">mallory (not bob)</span>"), std::string::npos);
 }
 
+TEST(HtmlReport, CutSessionIsMarkedInTheTableAndItsVerdict) {
+  const std::string html = html_report(result_document({test::cut_run()}));
+  EXPECT_NE(html.find("<span class=\"cut\">(provisional, cut: deadline)</span>"), std::string::npos) << html;
+  EXPECT_NE(html.find("<p class=\"verdict bad cut\"><strong>cut by the deadline (5000 ms) before it settled: alice "
+                      "was waiting for the users&#39; out-of-band comparison; the outcome is provisional, not a "
+                      "finding.</strong></p>"),
+            std::string::npos)
+      << html;
+}
+
 TEST(HtmlReport, EscapesEveryHostileString) {
   const std::string html = html_report(test::hostile_document());
   EXPECT_EQ(html.find("<img"), std::string::npos);

@@ -79,6 +79,17 @@ TEST(MarkdownReport, FailedExpectationIsMarked) {
   EXPECT_NE(md.find("| **mitm-undetected** | detected | **FAIL** |"), std::string::npos);
 }
 
+TEST(MarkdownReport, CutSessionIsMarkedInTheTableAndItsSection) {
+  const std::string md = markdown_report(result_document({test::cut_run()}));
+  EXPECT_NE(md.find("| **mitm-undetected** (provisional, cut: deadline) | mitm-undetected | **FAIL** |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("**cut by the deadline (5000 ms) before it settled: alice was waiting for the users' out-of-band "
+                    "comparison; the outcome is provisional, not a finding.**"),
+            std::string::npos)
+      << md;
+}
+
 TEST(MarkdownReport, HostileTextCannotInjectMarkupOrBreakOutOfTheDiff) {
   const std::string md = markdown_report(test::hostile_document());
   const std::string prose = outside_fences(md);

@@ -93,6 +93,22 @@ inline RunResult run_of(const std::string& scenario, const std::string& attack, 
 }
 
 // A document whose every free-text field carries kHostile.
+// A one-sided `sas` run on swap-mitm that the deadline ended: alice was still
+// waiting for the users' comparison, so the outcome is provisional.
+inline RunResult cut_run(CutBy cut = CutBy::Deadline) {
+  RunResult r = run_of("sas-one-sided", "swap-mitm", "alice=sas,bob=sdp-fingerprint", Outcome::MitmUndetected,
+                       "mitm-undetected");
+  r.deadline_ms = 5000;
+  r.deadline_reached = cut == CutBy::Deadline;
+  r.interrupted = cut == CutBy::Interrupted;
+  auto& s = r.sessions.front();
+  s.cut = cut;
+  s.waiting_for = "alice was waiting for the users' out-of-band comparison";
+  s.pass = false;  // as the engine judges it: a provisional outcome meets no expectation
+  s.total_ms = -1;
+  return r;
+}
+
 inline nlohmann::json hostile_document() {
   RunResult r = run_of("swap-mitm", "swap-mitm", "sdp-fingerprint", Outcome::MitmUndetected, "secure");
   r.scenario = "evil " + kHostile;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "report_fixtures.hpp"
 
 namespace sigtrust::reports {
@@ -39,6 +41,24 @@ TEST(ReportSequenceDiagram, SignalingArrowsAndTheRewrittenOfferIsHighlighted) {
   const auto* answer = find(d, "answer");
   ASSERT_NE(answer, nullptr) << "the answer was not rewritten";
   EXPECT_EQ(answer->style, "signaling");
+}
+
+// Accepting the attacker's certificate is drawn as the alarm it should have
+// been; accepting the intended peer's stays a plain "certificate accepted".
+TEST(ReportSequenceDiagram, AcceptingTheAttackersCertificateIsDrawnAsAnAlarm) {
+  RunResult r = test::run_of("swap", "swap-mitm", "sdp-fingerprint", Outcome::MitmUndetected, "mitm-undetected");
+  r.timeline.push_back({2.0, "alice", "trust.accepted", "dtls: fingerprint matches",
+                        nlohmann::json{{"certificate", "sha-256 EE:EE"}}});
+  const auto d = sequence_of(result_document({r})["runs"][0]);
+  const auto* bad = find(d, "accepted mallory's certificate (should have raised an alarm)");
+  ASSERT_NE(bad, nullptr);
+  EXPECT_EQ(bad->style, "alarm");
+  RunResult honest = test::run_of("h", "none", "sdp-fingerprint", Outcome::Secure, "secure");
+  honest.timeline.push_back({2.0, "alice", "trust.accepted", "dtls: fingerprint matches",
+                             nlohmann::json{{"certificate", "sha-256 EE:EE"}}});
+  const auto* ok = find(sequence_of(result_document({honest})["runs"][0]), "certificate accepted");
+  ASSERT_NE(ok, nullptr);
+  EXPECT_EQ(ok->style, "ok");
 }
 
 TEST(ReportSequenceDiagram, IceDtlsAndDataGoToWhoeverOwnedTheCertificate) {
@@ -87,6 +107,49 @@ TEST(ReportSequenceDiagram, EachRoundUsesItsOwnSession) {
   }
   EXPECT_EQ(ice_to, (std::vector<std::string>{"bob", "mallory"}));
   EXPECT_EQ(dividers, (std::vector<std::string>{"round 0", "round 1"}));
+}
+
+// For students: a time axis with its unit, a legend, events in words.
+TEST(ReportSequenceDiagram, HasALegendATimeUnitAndEventsInWords) {
+  RunResult r = test::run_of("turn", "turn-mitm", "sdp-fingerprint", Outcome::Detected, "detected");
+  r.timeline.push_back({2.0, "alice", "turn.allocate", "allocated 127.1.2.5:4000", nullptr});
+  r.timeline.push_back({2.5, "bob", "signaling.left", "left", nullptr});
+  r.timeline.push_back({2.6, "bob", "some.new-kind", "?", nullptr});
+  const auto d = sequence_of(result_document({r})["runs"][0]);
+  EXPECT_NE(find(d, "TURN allocation"), nullptr);
+  EXPECT_NE(find(d, "left the relay"), nullptr);
+  EXPECT_NE(find(d, "some new kind"), nullptr);
+  for (const auto& s : d.steps) EXPECT_EQ(s.label.find("turn.allocate"), std::string::npos);
+  const std::string svg = sequence_svg(d, "r");
+  EXPECT_NE(svg.find("<text class=\"time axis\" x=\"4\" y=\"24\">ms</text>"), std::string::npos);
+  EXPECT_NE(svg.find("<g class=\"legend\">"), std::string::npos);
+  for (const char* item : {"signaling message", "changed by the attacker", "ICE", "DTLS handshake", "application data",
+                           "alarm", "check passed"})
+    EXPECT_NE(svg.find(std::string(">") + item + "</text>"), std::string::npos) << item;
+}
+
+// Long labels wrap over several lines instead of being cut: every word of a
+// long message and of a long note is in the drawing, not only on hover.
+TEST(ReportSequenceDiagram, LongLabelsWrapAndNothingIsCut) {
+  RunResult r = test::run_of("swap", "swap-mitm", "sdp-fingerprint", Outcome::MitmUndetected, "mitm-undetected");
+  const std::string message = "please co-sign tx 4f2a: 1 BTC to bob, fee 0.0001 BTC, change to 3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy";
+  r.timeline.push_back({2.0, "alice", "data.sent", "sent " + message, nullptr});
+  r.timeline.push_back({2.1, "mallory", "attack.read", "read " + message, nullptr});
+  const std::string svg = sequence_svg(sequence_of(result_document({r})["runs"][0]), "w");
+  std::string drawn;  // the text of every <tspan>, as it is drawn
+  for (std::size_t at = svg.find("<tspan"); at != std::string::npos; at = svg.find("<tspan", at + 1)) {
+    const std::size_t open = svg.find('>', at) + 1;
+    drawn += svg.substr(open, svg.find("</tspan>", open) - open) + " ";
+  }
+  std::istringstream words(message);
+  for (std::string w; words >> w;) {
+    if (w.size() <= 26) {
+      EXPECT_NE(drawn.find(w), std::string::npos) << w << " missing from " << drawn;
+    }
+  }
+  EXPECT_NE(drawn.find("3J98t1WpEZ73CNmQviecrnyiWr"), std::string::npos) << "a long word is split, not cut";
+  EXPECT_NE(drawn.find("nqRhWNLy"), std::string::npos);
+  EXPECT_NE(svg.find("dy=\"12\""), std::string::npos) << "several lines";
 }
 
 TEST(ReportSequenceDiagram, SvgHasALifelinePerActorAndEscapesLabels) {

@@ -45,6 +45,34 @@ TEST(TerminalReport, MatrixTableForSeveralAttacksAndTrusts) {
       << out;
 }
 
+// The deadline (or an interruption) is on the line of the session it cut.
+TEST(TerminalReport, CutSessionSaysSoOnItsOwnLine) {
+  const std::string out = terminal_summary(result_document({test::cut_run()}), TerminalStyle{});
+  EXPECT_NE(out.find("  alice -> bob: mitm-undetected  expected mitm-undetected  FAIL  (- ms)  [cut by the deadline "
+                     "(5000 ms) before it settled: alice was waiting for the users' out-of-band comparison; the "
+                     "outcome is provisional, not a finding]\n"),
+            std::string::npos)
+      << out;
+  const std::string stopped = terminal_summary(result_document({test::cut_run(CutBy::Interrupted)}), TerminalStyle{});
+  EXPECT_NE(stopped.find("  interrupted: stopped from outside before the run finished\n"), std::string::npos) << stopped;
+  EXPECT_NE(stopped.find("FAIL  (- ms)  [interrupted before it settled: alice was waiting"), std::string::npos) << stopped;
+}
+
+// A deadline that ended a session which cannot change any more (nothing
+// connected: `failed`) keeps its outcome as a finding, and still says so.
+TEST(TerminalReport, FailedSessionCutByTheDeadlineIsFinalButMarked) {
+  RunResult r = test::run_of("drop", "drop-answer", "sdp-fingerprint", Outcome::Failed, "failed");
+  r.deadline_ms = 5000;
+  r.deadline_reached = true;
+  r.sessions.front().cut = CutBy::Deadline;
+  r.sessions.front().waiting_for = "alice was waiting for the answer";
+  const std::string out = terminal_summary(result_document({r}), TerminalStyle{});
+  EXPECT_NE(out.find("PASS  (3.2 ms)  [cut by the deadline (5000 ms) before it settled: alice was waiting for the "
+                     "answer]\n"),
+            std::string::npos)
+      << out;
+}
+
 TEST(TerminalReport, ControlSequencesFromTheDocumentAreNeutralised) {
   TerminalStyle style;
   style.verbose = true;

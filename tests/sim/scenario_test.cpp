@@ -11,13 +11,16 @@ namespace {
 Vocabulary test_vocabulary() {
   Vocabulary v;
   v.attacks.push_back({"none", "none", "honest run", {}});
-  v.attacks.push_back({"swap-mitm", "signaling", "swaps fingerprint, credentials and candidates", {}});
+  v.attacks.push_back({"swap-mitm", "signaling", "swaps fingerprint, credentials and candidates", {}, true});
+  v.attacks.push_back({"fingerprint-only", "signaling", "replaces the fingerprint only, no bridge", {}});
+  v.attacks.push_back({"turn-mitm", "turn", "terminates DTLS towards each peer", {}});
+  v.attacks.push_back({"stun-lie", "stun", "lies about the mapped address", {}});
   ParamDecl hash;
   hash.name = "hash";
   hash.type = ParamDecl::Type::Choice;
   hash.default_value = "sha-1";
   hash.choices = {"sha-1", "md5"};
-  v.attacks.push_back({"downgrade-mitm", "signaling", "weak-hash fingerprint", {hash}});
+  v.attacks.push_back({"downgrade-mitm", "signaling", "weak-hash fingerprint", {hash}, true});
   // Test-only declaration covering the other parameter types.
   ParamDecl every{"every", ParamDecl::Type::Int, "1", {}, 1, 1000, "flip one record in N"};
   ParamDecl fraction{"fraction", ParamDecl::Type::Double, "0.5", {}, 0, 1, "share of bytes"};
@@ -252,7 +255,9 @@ TEST(ScenarioLoad, HonestRelayIsAttackNone) {
 }
 
 TEST(ScenarioLoad, MissingParamsGetDefaults) {
-  const auto r = load(with_relay("relay: {attack: turn-tamper, params: {every: +20, header-only: true}}\n"));
+  std::string relayed = with_relay("relay: {attack: turn-tamper, params: {every: +20, header-only: true}}\n");
+  relayed.replace(relayed.find("trust: sdp-fingerprint}"), 23, "trust: sdp-fingerprint, ice_policy: relay}");
+  const auto r = load(relayed);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->attack.params,
             (ParamValues{{"every", "20"}, {"fraction", "0.5"}, {"header-only", "true"}, {"label", ""}}));
@@ -515,6 +520,53 @@ TEST(ScenarioRejectRelay, BadRewrite) {
                        "t.yaml:5:45: ", "'from' of a rewrite rule must not be empty"));
   EXPECT_TRUE(rejected(with_relay("relay: {attack: none, rewrite: [{from: a, to: b}]}\n"),
                        "t.yaml:5:23: ", "'rewrite' needs an attack"));
+}
+
+// An attack that cannot act in the scenario would report `secure` and read as
+// assurance: refused where it is named.
+TEST(ScenarioRejectRelay, TurnAttackWithoutRelayedSession) {
+  EXPECT_TRUE(rejected(with_relay("relay: {attack: turn-mitm}\n"), "t.yaml:5:17: ",
+                       "attack 'turn-mitm' sits at the TURN position, but no attacked session goes through TURN"));
+  // Relayed, but only in a session the attacker leaves alone.
+  constexpr std::string_view unattacked = R"(name: t
+peers:
+  - {name: alice, trust: sdp-fingerprint, ice_policy: relay}
+  - {name: bob, trust: sdp-fingerprint}
+  - {name: carol, trust: sdp-fingerprint}
+turn: coturn
+relay: {attack: turn-mitm}
+sessions:
+  - {offerer: alice, answerer: bob, expect: secure, attacked: false}
+  - {offerer: carol, answerer: bob, expect: secure, round: 1}
+)";
+  EXPECT_TRUE(rejected(unattacked, "t.yaml:7:17: ", "no attacked session goes through TURN"));
+  // One relayed peer in an attacked session is enough.
+  std::string relayed = with_relay("relay: {attack: turn-mitm}\n");
+  relayed.replace(relayed.find("trust: sdp-fingerprint}"), 23, "trust: sdp-fingerprint, ice_policy: relay}");
+  const auto ok = load(relayed);
+  EXPECT_TRUE(ok.ok()) << ok.error().message;
+}
+
+TEST(ScenarioRejectRelay, StunAttackWithoutPeerBehindNat) {
+  EXPECT_TRUE(rejected(with_relay("relay:\n  attack: stun-lie\n"), "t.yaml:6:11: ",
+                       "attack 'stun-lie' sits at the STUN position, but no attacked session depends on what STUN says"));
+  std::string natted = with_relay("relay: {attack: stun-lie}\n");
+  natted.replace(natted.find("trust: sdp-fingerprint}"), 23, "trust: sdp-fingerprint, behind_nat: true}");
+  const auto ok = load(natted);
+  EXPECT_TRUE(ok.ok()) << ok.error().message;
+}
+
+TEST(ScenarioRejectRelay, SignalingAttackWithEverySessionUnattacked) {
+  std::string y = with_relay("relay: {attack: swap-mitm}\n");
+  y.replace(y.find("expect: secure}"), 15, "expect: secure, attacked: false}");
+  EXPECT_TRUE(rejected(y, "t.yaml:5:17: ", "attack 'swap-mitm' cannot act: every session is 'attacked: false'"));
+}
+
+TEST(ScenarioRejectRelay, RewriteWithAnAttackThatDoesNotBridge) {
+  EXPECT_TRUE(rejected(with_relay("relay: {attack: fingerprint-only, rewrite: [{from: a, to: b}]}\n"), "t.yaml:5:35: ",
+                       "'rewrite' needs an attack that bridges the peers' data (swap-mitm, downgrade-mitm); attack "
+                       "'fingerprint-only' does not carry it"));
+  EXPECT_TRUE(load(with_relay("relay: {attack: swap-mitm, rewrite: [{from: a, to: b}]}\n")).ok());
 }
 
 TEST(ScenarioRejectSessions, SelfSession) {

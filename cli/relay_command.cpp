@@ -107,7 +107,7 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
     rules.push_back(rule);
   }
 
-  if (media_dir.empty() && !report_dir.empty() && bridging) media_dir = report_dir + "/media";
+  if (media_dir.empty() && !report_dir.empty() && plugin->decl.bridges) media_dir = report_dir + "/media";
   if (!media_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(media_dir, ec);

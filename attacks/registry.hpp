@@ -1,4 +1,4 @@
-// The one explicit registry of attack plug-ins, by stable name (DESIGN.md).
+// The one explicit registry of attack plug-ins, by stable name (docs/architecture.md).
 // Each declares its parameters once; the scenario loader, `sigtrust list
 // attacks` and the docs read the declarations.
 #pragma once

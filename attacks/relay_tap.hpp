@@ -1,6 +1,6 @@
 // The hook a malicious STUN or TURN node offers an attack: every datagram it
 // relays between a client and a peer passes through the tap first, which may
-// read it, rewrite it, or drop it (STYLE.md §8: attacks hook only what they need).
+// read it, rewrite it, or drop it (docs/architecture.md, convention 8: attacks hook only what they need).
 #pragma once
 
 #include <cstdint>

@@ -5,7 +5,7 @@
 //
 // Everything here reads bytes a victim (or anyone able to write into a DTLS
 // leg) chose: malformed input is an Error or a counted, skipped packet, never
-// an assert, an exception or a read out of bounds (STYLE.md §5).
+// an assert, an exception or a read out of bounds (docs/architecture.md, convention 5).
 #pragma once
 
 #include <cstddef>

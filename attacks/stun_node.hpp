@@ -9,7 +9,7 @@
 // and, because ICE (RFC 8445) and DTLS authenticate the peers, that buys it
 // ciphertext and the power to drop or corrupt, nothing more.
 //
-// Untrusted input (STYLE.md §5): anything malformed is dropped and counted.
+// Untrusted input (docs/architecture.md, convention 5): anything malformed is dropped and counted.
 #pragma once
 
 #include <cstdint>

@@ -11,7 +11,7 @@
 // Binding requests on the TURN port. Not supported: TCP/TLS/DTLS transports,
 // IPv6, EVEN-PORT/RESERVATION-TOKEN (answered 420), dual allocations.
 //
-// Untrusted input (STYLE.md §5): anything malformed is dropped and counted, or
+// Untrusted input (docs/architecture.md, convention 5): anything malformed is dropped and counted, or
 // answered with the error code RFC 8656 names; it is never an assert.
 #pragma once
 

@@ -1,4 +1,4 @@
-// The `sigtrust` command. Exit status (DESIGN.md): 0 all expectations met;
+// The `sigtrust` command. Exit status (docs/architecture.md): 0 all expectations met;
 // 1 an expectation failed; 2 bad input or usage; 3 the simulator failed.
 #include <boost/program_options.hpp>
 

@@ -11,7 +11,7 @@
 namespace sigtrust::reports {
 
 struct AttackNote {
-  std::string_view name;      // the attack's stable name (DESIGN.md vocabulary)
+  std::string_view name;      // the attack's stable name (docs/architecture.md vocabulary)
   std::string_view position;  // signaling, TURN, STUN or "-"
   std::string_view summary;   // one line
   std::string_view help;      // one paragraph

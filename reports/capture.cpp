@@ -11,7 +11,7 @@
 namespace sigtrust::reports {
 namespace {
 
-// RAII for libpcap handles (STYLE.md §3): one stateless deleter per type.
+// RAII for libpcap handles (docs/architecture.md, convention 3): one stateless deleter per type.
 struct PcapCloser {
   void operator()(pcap_t* p) const { pcap_close(p); }
 };
@@ -23,7 +23,7 @@ using DumperHandle = std::unique_ptr<pcap_dumper_t, DumperCloser>;
 
 constexpr int kSnapLen = 262144;
 
-// libpcap's checker (STYLE.md §4): turns a status into a message with
+// libpcap's checker (docs/architecture.md, convention 4): turns a status into a message with
 // libpcap's own text and what was being attempted; "" when fine. Warnings
 // (positive statuses) are not failures.
 std::string check(int status, pcap_t* p, const std::string& what) {

@@ -1,4 +1,4 @@
-// The result document (DESIGN.md): the contract with CI and other tools.
+// The result document (docs/architecture.md): the contract with CI and other tools.
 // Fields may be added; the documented ones stay.
 #pragma once
 

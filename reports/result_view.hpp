@@ -1,4 +1,4 @@
-// Reading the result document (DESIGN.md "The result document") for the
+// Reading the result document (docs/architecture.md "The result document") for the
 // report writers. Every writer is a pure function of that document, so a
 // report can be regenerated from a saved result.json without running anything.
 //

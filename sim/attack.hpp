@@ -1,4 +1,4 @@
-// The small interface between the engine and attack plug-ins (STYLE.md §8).
+// The small interface between the engine and attack plug-ins (docs/architecture.md, convention 8).
 // An attack is created per run with an AttackWorld: the hooks and resources it
 // may use. It hooks only what it needs; the engine knows nothing of any
 // particular attack.

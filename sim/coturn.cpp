@@ -98,7 +98,7 @@ Result<std::unique_ptr<Coturn>> Coturn::start(const std::string& address, int st
     c->server_.port = free_udp_port(address);
     if (c->server_.port == 0) return Error{"coturn: no free port on " + address};
     // Loopback only: listen and relay on `address`; no TLS/DTLS listeners, no
-    // CLI port, no TCP relay (NOTES-ice-dtls.md has the measured set-up).
+    // CLI port, no TCP relay (the measured set-up is in docs/architecture.md, measured facts).
     const std::vector<std::string> argv = {
         "turnserver", "-n", "--listening-ip=" + address, "--listening-port=" + std::to_string(c->server_.port),
         "--relay-ip=" + address, "--lt-cred-mech", "--user=" + c->server_.username + ":" + c->server_.password,

@@ -31,7 +31,7 @@ struct DtlsEndpoint::Impl {
     return static_cast<ssize_t>(n);
   }
 
-  // Required for DTLS over a custom transport (NOTES-ice-dtls.md): we never
+  // Required for DTLS over a custom transport (docs/architecture.md, measured facts): we never
   // block, so only report whether a datagram is already queued.
   static int pull_timeout(gnutls_transport_ptr_t ptr, unsigned int) {
     auto* self = static_cast<DtlsEndpoint*>(ptr);
@@ -70,7 +70,7 @@ struct DtlsEndpoint::Impl {
 
 namespace {
 
-// DTLS 1.2 only: what browsers negotiate with GnuTLS 3.7 (NOTES-ice-dtls.md).
+// DTLS 1.2 only: what browsers negotiate with GnuTLS 3.7 (docs/architecture.md, measured facts).
 // Parsed once and shared by every session (GnuTLS counts its users): parsing
 // the string per session cost CPU and ~8 KiB per live session.
 gnutls_priority_t dtls_priority() {
@@ -122,7 +122,7 @@ DtlsEndpoint::DtlsEndpoint(MainLoop& loop, const Certificate& cert, DtlsRole rol
   gnutls_transport_set_pull_timeout_function(s, &Impl::pull_timeout);
   gnutls_dtls_set_mtu(s, 1200);
   // Loopback round trips are microseconds; GnuTLS's 1 s first retransmission
-  // would dominate any lost-packet case (NOTES-ice-dtls.md).
+  // would dominate any lost-packet case (docs/architecture.md, measured facts).
   gnutls_dtls_set_timeouts(s, 100, 30000);
   gnutls_session_set_keylog_function(s, &Impl::key_log);
   // RFC 5764 §4.1.1: the client lists its profiles in preference order; the

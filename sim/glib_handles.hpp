@@ -1,4 +1,4 @@
-// RAII for GLib/GObject handles, with stateless deleters (STYLE.md §3).
+// RAII for GLib/GObject handles, with stateless deleters (docs/architecture.md, convention 3).
 #pragma once
 
 #include <glib-object.h>

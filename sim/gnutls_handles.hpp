@@ -1,5 +1,5 @@
 // GnuTLS handles owned by RAII and the one checker that turns GnuTLS return
-// codes into errors carrying GnuTLS's text and what was attempted (STYLE.md
+// codes into errors carrying GnuTLS's text and what was attempted (docs/architecture.md
 // §3-4). Private to the files that wrap GnuTLS: certificate, dtls_endpoint.
 #pragma once
 

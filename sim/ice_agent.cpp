@@ -94,7 +94,7 @@ IceAgent::IceAgent(MainLoop& loop, IceOptions options, IceCallbacks callbacks)
   impl_->owner = this;
   // UPnP must be off at construction or SSDP multicast leaves the machine and
   // gathering waits for it; ICE-TCP off (UDP only); Ta = 1 ms and aggressive
-  // nomination on loopback (NOTES-ice-dtls.md). RFC5245 compatibility is
+  // nomination on loopback (docs/architecture.md, measured facts). RFC5245 compatibility is
   // libnice's RFC 8445 mode.
   auto* agent = static_cast<NiceAgent*>(g_object_new(
       NICE_TYPE_AGENT, "compatibility", NICE_COMPATIBILITY_RFC5245, "main-context", loop.context(), "reliable",

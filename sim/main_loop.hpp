@@ -1,4 +1,4 @@
-// One owner of a GLib main context per run (STYLE.md §6). Everything of a run
+// One owner of a GLib main context per run (docs/architecture.md, convention 6). Everything of a run
 // (libnice agents, the WebSocket server and clients, timers) is created on
 // this context while it is the thread-default one, and the run drives it from
 // one thread. Several runs may proceed in parallel on different threads.

@@ -1,4 +1,4 @@
-// The outcome vocabulary of DESIGN.md and the one classifier that maps ground
+// The outcome vocabulary of docs/architecture.md and the one classifier that maps ground
 // truth + what peers noticed to an outcome. Pure; no attack-specific code.
 #pragma once
 
@@ -35,7 +35,7 @@ struct SessionTruth {
   bool simulator_error = false;
 };
 
-// DESIGN.md "Ground truth versus detection":
+// docs/architecture.md "Ground truth and the one classifier":
 //  - the classifier fails closed: a peer in the data phase whose certificate
 //    the ground truth does not know (none recorded, or one no node
 //    registered) is a simulator failure, error, never a verdict;

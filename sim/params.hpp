@@ -1,6 +1,6 @@
 // Parameters are declared once (name, type, default, help); the scenario
 // loader validates against the declaration and `sigtrust list` / the docs
-// print it (STYLE.md §9).
+// print it (docs/architecture.md, convention 9).
 #pragma once
 
 #include <map>
@@ -25,7 +25,7 @@ struct ParamDecl {
 using ParamValues = std::map<std::string, std::string>;
 
 struct AttackDecl {
-  std::string name;      // stable name (DESIGN.md)
+  std::string name;      // stable name (docs/architecture.md)
   std::string position;  // "none", "signaling", "turn", "stun"
   std::string summary;   // one line
   std::vector<ParamDecl> params;
@@ -35,7 +35,7 @@ struct AttackDecl {
 };
 
 struct TrustDecl {
-  std::string name;     // stable name (DESIGN.md)
+  std::string name;     // stable name (docs/architecture.md)
   std::string summary;  // one line
   std::vector<ParamDecl> params;
   bool needs_out_of_band = false;  // the session must declare `out_of_band: true`

@@ -225,7 +225,7 @@ void Peer::create_dtls() {
       DtlsCallbacks{
           .send =
               [this](std::span<const std::uint8_t> d) {
-                // Until libnice selects a pair, sends fail: keep them for later (NOTES-ice-dtls.md).
+                // Until libnice selects a pair, sends fail: keep them for later (docs/architecture.md, measured facts).
                 if (!ice_ready_ || !ice_->send(d)) early_out_.emplace_back(d.begin(), d.end());
               },
           .verify = [this](std::span<const std::uint8_t> der) { return verify(der); },

@@ -485,7 +485,7 @@ class Loader {
                              std::to_string(dup->where.line) + ", column " + std::to_string(dup->where.column) + ")");
       }
       p.trust = trust(require(fields, node, "a peer", "trust"));
-      // The parameters of all its trust configurations, declared once each (STYLE.md §9).
+      // The parameters of all its trust configurations, declared once each (docs/architecture.md, convention 9).
       AttackDecl combined{"", "", "", {}};
       combined.name = join_trust(p.trust);
       for (const auto& t : p.trust)

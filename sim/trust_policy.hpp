@@ -1,6 +1,6 @@
 // Trust configurations: how a peer decides whether the DTLS certificate it
 // was shown is the one of the peer it meant to talk to. Each is a named,
-// documented policy (DESIGN.md's table, STYLE.md §10); the `*-bug` ones model
+// documented policy (docs/trust.md; docs/architecture.md, convention 10); the `*-bug` ones model
 // real implementation bugs on purpose. A peer may combine several ("a+b"):
 // all must accept.
 //
@@ -74,7 +74,7 @@ class TrustPolicy {
   }
 };
 
-// Every trust configuration this build implements, in DESIGN.md order.
+// Every trust configuration this build implements, in the order of docs/trust.md.
 const std::vector<TrustDecl>& trust_configurations();
 
 // Builds the policy for a combination of names (each from trust_configurations()).

@@ -1,4 +1,4 @@
-// Every signaling attack as a clean/tampered pair (STYLE.md §11), under
+// Every signaling attack as a clean/tampered pair (docs/architecture.md, convention 11), under
 // sdp-fingerprint and under no-verification, asserting the exact outcome and
 // the exact alarms each victim raised.
 #include <gtest/gtest.h>

@@ -57,7 +57,7 @@ TEST(Core, HonestSdpHasTheBrowserDataChannelShape) {
   EXPECT_NE(r.sessions[0].answerer_result.report.sdp_sent.find("a=setup:active"), std::string::npos);
 }
 
-// The pair of tests for a wrong fingerprint (STYLE.md §11): the relay hands
+// The pair of tests for a wrong fingerprint (docs/architecture.md, convention 11): the relay hands
 // each peer a fingerprint that is not its partner's, and nothing else changes.
 TEST(Core, WrongFingerprintIsDetectedUnderSdpFingerprint) {
   const auto r = run(load_yaml(two_peer_yaml("sdp-fingerprint", "{attack: fingerprint-only}", "detected")));

@@ -73,7 +73,7 @@ TEST(Stress, WholeCatalogueRepeatedHasNoFlakyOutcome) {
 }
 
 // coturn keeps allocations it was not told to release; a reused 5-tuple then
-// meets 437 Allocation Mismatch (NOTES-ice-dtls.md). 200 in a row must pass.
+// meets 437 Allocation Mismatch (docs/architecture.md, measured facts). 200 in a row must pass.
 TEST(Stress, ConsecutiveRelayOnlyRunsThroughCoturnAllSecure) {
   CertificateStore store;
   CoturnService coturn;

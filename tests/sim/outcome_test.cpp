@@ -25,7 +25,7 @@ EndTruth never_connected(const std::string& intended) {
   return e;
 }
 
-// ----- DESIGN.md's outcome table, one row per test -------------------------
+// ----- docs/architecture.md's outcome table, one row per test -------------------------
 
 TEST(Classify, SecureWhenBothEndsTalkToTheirIntendedPeerWithoutAlarm) {
   SessionTruth t;
@@ -96,7 +96,7 @@ TEST(Classify, OneEndCompromisedWhileTheOtherFailedWithAlarmIsMitmDetectedLate) 
 }
 
 TEST(Classify, AlarmsWithBothEndsIntactIsSecure) {
-  // DESIGN.md: secure allows "a harmless one, listed".
+  // docs/architecture.md: secure allows "a harmless one, listed".
   SessionTruth t;
   t.offerer = in_data_with("bob", "bob");
   t.offerer.alarms = {"harmless"};

@@ -258,7 +258,8 @@ int cmd_run(const std::vector<std::string>& argv) {
   cli::check_output_dir(report_dir, "--report-dir");
   const json baseline = cli::load_baseline(o.baseline_path);
   const auto shard = cli::shard_option(o.shard_arg);
-  const auto& files = o.files;
+  std::vector<std::string> files;  // catalogue names resolved to their files
+  for (const auto& f : o.files) files.push_back(resolve_scenario(f));
   // Every file counts towards the split: the shards of one split share one
   // plan and one expectations header.
   const auto plan = cli::file_plan(files, shard.has_value());

@@ -41,13 +41,13 @@ cd "$work"
 unset SIGTRUST_SCENARIOS
 
 [[ $("$sigtrust" --version) == "sigtrust $version" ]] || fail "--version says '$("$sigtrust" --version)'"
-catalogue=$("$sigtrust" doctor --no-isolate | sed -n 's/^scenario catalogue: //p')
+catalogue=$("$sigtrust" doctor --no-isolate | sed -n 's/^.*scenario catalogue: //p')
 [[ $catalogue == "$root/usr/share/sigtrust/scenarios" ]] || fail "the installed sigtrust reads the catalogue '$catalogue'"
 
 "$sigtrust" list scenarios >list.txt
 installed=$(ls "$root"/usr/share/sigtrust/scenarios/*.yaml | wc -l)
-[[ $(grep -c '\.yaml' list.txt) == "$installed" ]] || { cat list.txt; fail "list scenarios does not list the $installed installed files"; }
-grep -q '^honest.yaml .*none' list.txt || { cat list.txt; fail "list scenarios lacks honest.yaml"; }
+[[ $(grep -cE '^[a-z0-9-]+ ' list.txt) == "$installed" ]] || { cat list.txt; fail "list scenarios does not list the $installed installed files"; }
+grep -q '^honest .*none' list.txt || { cat list.txt; fail "list scenarios lacks honest"; }
 grep -q invalid list.txt && { cat list.txt; fail "an installed scenario is invalid"; }
 
 "$sigtrust" run "$root/usr/share/sigtrust/scenarios/swap-mitm.yaml" --json run.json -q || fail "the catalogue's swap-mitm.yaml (exit $?)"

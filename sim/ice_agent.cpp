@@ -167,11 +167,13 @@ Result<int> IceAgent::set_remote(const std::string& ufrag, const std::string& pw
 }
 
 bool IceAgent::send(std::span<const std::uint8_t> datagram) {
+  if (closing_) return false;
   return nice_agent_send(impl_->agent.get(), impl_->stream, 1, static_cast<guint>(datagram.size()),
                          reinterpret_cast<const gchar*>(datagram.data())) >= 0;
 }
 
 void IceAgent::close_async(std::function<void()> done) {
+  closing_ = true;
   auto* fn = new std::function<void()>(std::move(done));
   nice_agent_close_async(
       impl_->agent.get(),

@@ -56,7 +56,8 @@ TEST(ReportSequenceDiagram, AcceptingTheAttackersCertificateIsDrawnAsAnAlarm) {
   RunResult honest = test::run_of("h", "none", "sdp-fingerprint", Outcome::Secure, "secure");
   honest.timeline.push_back({2.0, "alice", "trust.accepted", "dtls: fingerprint matches",
                              nlohmann::json{{"certificate", "sha-256 EE:EE"}}});
-  const auto* ok = find(sequence_of(result_document({honest})["runs"][0]), "certificate accepted");
+  const auto honest_diagram = sequence_of(result_document({honest})["runs"][0]);  // outlives `ok`
+  const auto* ok = find(honest_diagram, "certificate accepted");
   ASSERT_NE(ok, nullptr);
   EXPECT_EQ(ok->style, "ok");
 }

@@ -15,10 +15,15 @@
 //   --say            a message to send once the channel is open (repeatable)
 //   --expect         exit once N messages arrived (default: the number of --say of the other side is
 //                    unknown here, so 0: exit after sending)
-//   --audio N        also carry an audio track (Opus, negotiated as browsers do) and send N RTP
-//                    packets on it, one per 20 ms, once the channel is open (a fixed Opus frame:
-//                    werift encodes nothing; the packets are real SRTP all the same)
-//   --expect-audio M exit only once M RTP packets arrived on the audio track too
+//   --audio N        also carry an audio track (Opus, negotiated as browsers do) and send RTP
+//                    packets on it, one per 20 ms, once the channel is open: at least N, and on
+//                    until the client leaves (a fixed Opus frame: werift encodes nothing; the
+//                    packets are real SRTP all the same)
+//   --expect-audio M exit only once M RTP packets arrived on the audio track too, and the other
+//                    side has said on the channel that it has what it expected: neither end stops
+//                    its audio while the other still waits for it (however late the other end's
+//                    DTLS and SRTP came up). That word is the control message "\u0006done",
+//                    which is not counted as a received message.
 //   --junk-rtp K     before sending anything, put K malformed or unauthenticated RTP/RTCP datagrams
 //                    straight on the ICE connection (around werift's SRTP), as a hostile peer would
 //   --expect-remote  a fingerprint learned out of band: a DTLS peer with another certificate is
@@ -61,7 +66,23 @@ const send = (m) => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify(m
 const received = [];
 let audioReceived = 0;
 let pc = null;
-const done = () => received.length >= Number(opts.expect) && audioReceived >= Number(opts["expect-audio"]);
+// With --expect-audio each end tells the other when it has what it expected
+// (DONE_MARK on the channel) and leaves only once both have.
+const DONE_MARK = "\u0006done";
+const waitsForPeer = Number(opts["expect-audio"]) > 0;
+let peerDone = false;
+let chat = null;
+let toldPeer = false;
+const satisfied = () => received.length >= Number(opts.expect) && audioReceived >= Number(opts["expect-audio"]);
+const done = () => {
+  if (!satisfied()) return false;
+  if (!waitsForPeer) return true;
+  if (!toldPeer && chat?.readyState === "open") {
+    toldPeer = true;
+    chat.send(DONE_MARK);
+  }
+  return peerDone;
+};
 let finished = false;
 
 async function finish(code, extra) {
@@ -107,9 +128,10 @@ function sendAudio() {
   const n = Number(opts.audio);
   if (!audioTrack || n === 0) return;
   let seq = 1;
-  const timer = setInterval(() => {
-    audioTrack.writeRtp(new RtpPacket(new RtpHeader({ sequenceNumber: seq, timestamp: seq * 960, marker: seq === 1 }), OPUS_FRAME));
-    if (++seq > n) clearInterval(timer);
+  // On until the process leaves (finish exits it): the other end may still be waiting.
+  setInterval(() => {
+    audioTrack.writeRtp(new RtpPacket(new RtpHeader({ sequenceNumber: seq & 0xffff, timestamp: seq * 960, marker: seq === 1 }), OPUS_FRAME));
+    ++seq;
   }, 20);
 }
 
@@ -158,7 +180,13 @@ function useChannel(ch) {
     sendAudio();
     if (done()) finish(0);
   };
+  chat = ch;
   ch.onMessage.subscribe((data) => {
+    if (data === DONE_MARK) {
+      peerDone = true;
+      if (done()) finish(0);
+      return;
+    }
     const text = typeof data === "string" ? data : `(${data.length} bytes)`;
     received.push(text);
     out({ event: "message", text });

@@ -17,7 +17,7 @@ struct DtlsEndpoint::Impl {
     if (self->hold_) {
       if (is_client_hello(d)) {
         if (self->client_hello_.empty()) self->client_hello_.assign(d.begin(), d.end());
-      } else {
+      } else if (!d.empty() && (d[0] == 22 || d[0] == 20)) {  // handshake or ChangeCipherSpec; an alert still goes out
         // The flight after the server's: held (or, once held, its
         // retransmissions dropped) until grind() decides.
         if (!self->held_) self->held_flight_.emplace_back(d.begin(), d.end());

@@ -403,6 +403,13 @@ void DtlsEndpoint::grind_slice() {
   };
   // Try 0: the session's own key share.
   if (g.result.tries == 0) {
+    // RFC 6347 §4.2.1 cookie exchange: the try would have to replay a second
+    // ClientHello too; not handled (GnuTLS servers, as used here, send none).
+    for (const auto& d : server_flight_)
+      if (d.size() > 13 && d[0] == 22 && d[13] == 3) {
+        g.result.error = "the server sent a HelloVerifyRequest (cookie exchange), which the grind does not replay";
+        return finish(std::move(held_flight_));
+      }
     ++g.result.tries;
     const auto own = exporter(impl_->session.get());
     if (!own) {

@@ -16,6 +16,11 @@ import net from "node:net";
 import { chromium } from "playwright-core";
 
 const SIGTRUST = process.env.SIGTRUST_BINARY;
+// How long a wait for a connection (both pages' SAS, a refusal) may take
+// before the test gives up: a bound against a hang, not a timing target. Two
+// Chromium instances and a bridging relay took 20 s and more on this 2-core
+// machine under a load average of 10 or more.
+const CONNECT_WAIT_MS = 60000;
 assert.ok(SIGTRUST, "SIGTRUST_BINARY must name the sigtrust binary");
 const WORK = mkdtempSync(join(tmpdir(), "sigtrust-live-"));
 
@@ -82,7 +87,7 @@ async function pair(url, room) {
   await alice.goto(`${url}/?room=${room}&peer=alice&role=offer`);
   await bob.goto(`${url}/?room=${room}&peer=bob&role=answer`);
   for (const p of [alice, bob])
-    await p.waitForFunction(() => window.sigtrust && window.sigtrust.sas !== null, null, { timeout: 20000 });
+    await p.waitForFunction(() => window.sigtrust && window.sigtrust.sas !== null, null, { timeout: CONNECT_WAIT_MS });
   return { alice, bob, close: async () => { await ba.close(); await bb.close(); } };
 }
 
@@ -153,9 +158,9 @@ test("swap-mitm: a reloaded page starts a new session, which the attacker bridge
   await say(alice, bob, "before the reload");
   const bobCertificate = (await view(bob)).localCertificate;
   await alice.reload();
-  await alice.waitForFunction(() => window.sigtrust && window.sigtrust.sas !== null, null, { timeout: 20000 });
+  await alice.waitForFunction(() => window.sigtrust && window.sigtrust.sas !== null, null, { timeout: CONNECT_WAIT_MS });
   await bob.waitForFunction((old) => window.sigtrust.sas !== null && window.sigtrust.localCertificate !== old,
-                           bobCertificate, { timeout: 20000 });
+                           bobCertificate, { timeout: CONNECT_WAIT_MS });
   await say(alice, bob, "after the reload");
   const [a, b] = [await view(alice), await view(bob)];
   assert.deepEqual(b.received, ["before the reload", "after the reload"]);
@@ -192,7 +197,7 @@ test("the pages report what their browsers saw: append-mitm goes unnoticed, stri
   const bob = await (await bb.newContext()).newPage();
   await alice.goto(`${strip.url}/?room=strip&peer=alice&role=offer`);
   await bob.goto(`${strip.url}/?room=strip&peer=bob&role=answer`);
-  await bob.waitForFunction(() => window.sigtrust.state.startsWith("error:"), null, { timeout: 20000 });
+  await bob.waitForFunction(() => window.sigtrust.state.startsWith("error:"), null, { timeout: CONNECT_WAIT_MS });
   assert.match((await view(bob)).state, /fingerprint/i, "Chromium names the missing fingerprint");
   await strip.printed(/relay\.client-report\s+bob in room \/strip reported an error/);  // the report reached the relay
   await ba.close();

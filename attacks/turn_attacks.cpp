@@ -121,6 +121,7 @@ class TurnMitm : public TurnPosition {
             .on_data = [this, relayed](std::string_view data) { carry(relayed, std::string(data)); },
             .on_closed = nullptr,
             .key_log = world_.key_log,
+            .on_flight_held = nullptr,
         });
     world_.timeline.add(world_.name, "attack.intercept",
                         "answering DTLS for the client of allocation " + relayed + " as " + std::string(to_string(role)));

@@ -13,7 +13,10 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +28,9 @@
 #include "reports/json_report.hpp"
 #include "reports/report_set.hpp"
 #include "sim/certificate.hpp"
+#include "sim/dtls_endpoint.hpp"
+#include "sim/main_loop.hpp"
+#include "sim/out_of_band.hpp"
 #include "sim/engine.hpp"
 #include "sim/outcome.hpp"
 #include "sim/scenario.hpp"
@@ -210,6 +216,85 @@ void certificate_create(benchmark::State& state) {
   }
 }
 
+// ----- SAS grind (sas-grind-mitm) ------------------------------------------
+
+// One grind of `state.range(0)` tries on a held DTLS client handshake against
+// a GnuTLS server, both in memory. items_per_second is tries per second: what
+// decides how long a SAS of a given length holds (docs/trust.md, `sas`).
+// Checked once: a grind for the server's own SAS finds it, and the server's
+// exporter after the handshake is the one the try predicted.
+struct GrindPair {
+  MainLoop loop;
+  Certificate client_cert{"mallory"}, server_cert{"alice"};
+  std::unique_ptr<DtlsEndpoint> client, server;
+  bool held = false;
+  GrindPair() {
+    DtlsOptions hold;
+    hold.hold_key_exchange = true;
+    server = std::make_unique<DtlsEndpoint>(
+        loop, server_cert, DtlsRole::Server,
+        DtlsCallbacks{[this](std::span<const std::uint8_t> d) { client->receive(d); }, nullptr, nullptr, nullptr,
+                      nullptr, nullptr, nullptr, nullptr});
+    client = std::make_unique<DtlsEndpoint>(
+        loop, client_cert, DtlsRole::Client,
+        DtlsCallbacks{[this](std::span<const std::uint8_t> d) { server->receive(d); }, nullptr, nullptr, nullptr,
+                      nullptr, nullptr, nullptr, [this] { held = true; }},
+        hold);
+    client->start();
+    loop.run_until([this] { return held; }, Clock::now() + std::chrono::seconds(5));
+    check(held, "the client holds its key exchange after the server's flight");
+  }
+  GrindResult grind(std::uint64_t budget, const std::function<bool(const std::vector<std::uint8_t>&)>& accept) {
+    std::optional<GrindResult> r;
+    client->grind(kSasExporterLabel, kSasExporterBytes, accept, budget, [&](const GrindResult& g) { r = g; });
+    loop.run_until([&] { return r.has_value(); }, Clock::now() + std::chrono::seconds(60));
+    check(r.has_value() && r->error.empty(), "the grind ends without error");
+    return *r;
+  }
+};
+
+void sas_grind(benchmark::State& state) {
+  {
+    GrindPair p;
+    std::vector<std::uint8_t> predicted;
+    const auto r = p.grind(4096, [&](const std::vector<std::uint8_t>& b) {
+      if (render_sas(b, 5) != "y") return false;  // a 5-bit target: about 32 tries
+      predicted = b;
+      return true;
+    });
+    check(r.found, "a 5-bit SAS is found within 4096 tries");
+    p.loop.run_until([&] { return p.server->state() == DtlsEndpoint::State::Connected; },
+                     Clock::now() + std::chrono::seconds(5));
+    const auto got = p.server->export_keying_material(kSasExporterLabel, kSasExporterBytes);
+    check(got && *got == predicted, "the server's exporter is the one the winning try predicted");
+  }
+  std::uint64_t tries = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    GrindPair p;
+    state.ResumeTiming();
+    tries += p.grind(static_cast<std::uint64_t>(state.range(0)), [](const auto&) { return false; }).tries;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(tries));
+}
+
+// ----- Bad scenario files --------------------------------------------------
+
+// Every file of tests/data/bad-scenarios loaded and refused (what `sigtrust
+// run` does before exiting 2): a timing target out of the CLI tests, which
+// check only the exit status, the message and bounded memory.
+void scenario_load_bad(benchmark::State& state) {
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(SIGTRUST_SOURCE_DIR "/tests/data/bad-scenarios"))
+    if (e.path().extension() == ".yaml") files.push_back(e.path().string());
+  check(!files.empty(), "bad scenario files exist");
+  const auto vocab = attacks::vocabulary();
+  for (const auto& f : files) check(!scenario::load_file(f, vocab), "every bad scenario file is refused: " + f);
+  for (auto _ : state)
+    for (const auto& f : files) benchmark::DoNotOptimize(scenario::load_file(f, vocab));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * files.size()));
+}
+
 // ----- Outcome classification --------------------------------------------
 
 SessionTruth truth(bool mitm, bool alarm, bool connected) {
@@ -373,6 +458,8 @@ int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("certificate/fingerprint-sha256", fingerprint_sha256);
   benchmark::RegisterBenchmark("certificate/fingerprint-verify", fingerprint_verify);
   benchmark::RegisterBenchmark("certificate/create", certificate_create)->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("scenario/load-bad-files", scenario_load_bad)->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("sas/grind-tries", sas_grind)->Arg(64)->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("outcome/classify-x5", outcome_classify);
   benchmark::RegisterBenchmark("signaling/parse-offer", signaling_parse);
   benchmark::RegisterBenchmark("report/result_document", result_document)->Unit(benchmark::kMicrosecond);

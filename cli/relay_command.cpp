@@ -137,7 +137,7 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
                     [&](const std::string& line) { key_logs.write(line); }, media_dir};
   std::unique_ptr<Attack> attack;
   if (attack_name != "none") attack = attacks::make_attack(attack_name, world);
-  LiveRecorder recorder(registry, attack ? attack->signaling() : nullptr);
+  LiveRecorder recorder(registry, attack ? attack->signaling() : nullptr, &timeline);
 
   std::unique_ptr<SignalingRelay> relay;
   try {

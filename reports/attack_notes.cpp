@@ -52,6 +52,16 @@ constexpr std::array kNotes = {
                "accepts the attacker's certificate like any swap; MD2 and MD5 are forbidden, so the md5 variant is "
                "refused (alarm fingerprint-weak-hash). It shows that a hash ban stops only the weak-hash form of an "
                "attack the SDP's author can always make with a strong hash."},
+    AttackNote{"sas-grind-mitm", "signaling",
+               "swap-mitm that, on the leg where it is the DTLS client, tries key shares until that leg's short "
+               "authentication string equals the other leg's.",
+               "DTLS 1.2 has no commitment step: the client sees the server's random, ECDHE share and signature "
+               "before it picks its own share, so the attacker can try shares offline (each a fresh GnuTLS client "
+               "session replaying the same ClientHello and the server's recorded flight) and send only one whose "
+               "RFC 5705 exporter renders to the SAS the other victim reads. It succeeds when the budget covers "
+               "about 2^bits tries: a 5- or 8-bit string falls in well under a second, the 20-bit default within "
+               "its 64 tries almost never (alarm sas-mismatch). ZRTP avoids this by committing to its share "
+               "before seeing the other's."},
     AttackNote{"identity-strip-mitm", "signaling", "swap-mitm that also removes a=identity.",
                "Like swap-mitm, and it removes the RFC 8827 identity assertion. A peer that requires an identity "
                "assertion (identity) detects it; one that only verifies an assertion when present "

@@ -49,6 +49,10 @@ struct AttackerSessionReport {
   std::map<std::uint32_t, MediaStream> media;
   std::uint64_t rtcp_packets = 0;    // SRTCP packets it decrypted and forwarded
   std::uint64_t media_rejected = 0;  // RTP/RTCP malformed, unauthenticated, replayed or unroutable
+  // sas-grind-mitm: key shares tried on its DTLS-client leg, and whether one
+  // gave that leg the other leg's SAS.
+  std::uint64_t grind_tries = 0;
+  bool grind_matched = false;
 };
 
 // Ground truth: which node owns which certificate (by sha-256 fingerprint).

@@ -49,6 +49,20 @@ struct DtlsOptions {
   // answers a client that offers none (or none of these) without use_srtp.
   // Empty: no use_srtp at all (a data-channel-only peer of the old kind).
   std::vector<SrtpProfile> srtp_profiles = browser_srtp_profiles();
+  // Client only, for an attacker that grinds the exporter (sas-grind-mitm):
+  // the flight that follows the server's first flight (Certificate,
+  // ClientKeyExchange, CertificateVerify, ChangeCipherSpec, Finished) is held
+  // back instead of sent, and on_flight_held is called; grind() then decides
+  // which key share goes out.
+  bool hold_key_exchange = false;
+};
+
+// What grind() did.
+struct GrindResult {
+  bool found = false;       // a try's exporter was accepted, and its flight went out
+  std::uint64_t tries = 0;  // key shares tried (the first is the session's own)
+  double seconds = 0;       // wall time spent trying
+  std::string error;        // why the grind stopped early (empty if it ran to the end)
 };
 
 // RFC 5764 §4.2: the SRTP master keys and salts from the exporter
@@ -66,6 +80,7 @@ struct DtlsCallbacks {
   std::function<void(std::string_view)> on_data;
   std::function<void()> on_closed;                        // peer sent close_notify
   std::function<void(const std::string& line)> key_log;   // NSS key log lines (optional)
+  std::function<void()> on_flight_held;                   // hold_key_exchange: the flight is held
 };
 
 class DtlsEndpoint {
@@ -97,6 +112,22 @@ class DtlsEndpoint {
   // RFC 5705 keying material exporter (used by short authentication strings).
   Result<std::vector<std::uint8_t>> export_keying_material(std::string_view label, size_t length) const;
 
+  // With hold_key_exchange, once on_flight_held was called: search for a key
+  // share whose RFC 5705 exporter (`label`, `length` bytes) `accept` takes.
+  // DTLS 1.2 has no commitment step: the client sees the server's random,
+  // ECDHE share and signature before it picks its own share, so each try is a
+  // fresh GnuTLS client session forced to the same client random
+  // (gnutls_handshake_set_random), which must send a ClientHello byte for
+  // byte the one the server answered (else the try is abandoned), fed the
+  // server's recorded flight; its own flight is held, and GnuTLS's exporter,
+  // computable once the master secret exists, is offered to `accept`. The
+  // first accepted try's flight is sent and its session carries on; after
+  // `budget` tries the session's own first flight goes out instead. Runs in
+  // slices on the loop (the loop stays responsive); `done` is called once.
+  void grind(std::string label, size_t length, std::function<bool(const std::vector<std::uint8_t>&)> accept,
+             std::uint64_t budget, std::function<void(const GrindResult&)> done);
+  bool flight_held() const { return held_; }
+
  private:
   struct Impl;
   friend struct Impl;
@@ -104,17 +135,28 @@ class DtlsEndpoint {
   void fail(const std::string& reason);
   void arm_timer();
   void read_records();
+  void release_held(std::vector<std::vector<std::uint8_t>> flight);
+  void grind_slice();
 
   MainLoop& loop_;
   DtlsRole role_;
   DtlsCallbacks cb_;
   State state_ = State::Idle;
   std::unique_ptr<Impl> impl_;
+  const Certificate& cert_;  // outlives the endpoint (its credentials are GnuTLS's too)
+  DtlsOptions options_;
   std::deque<std::vector<std::uint8_t>> inbox_;
   std::vector<std::uint8_t> peer_der_;
   std::uint64_t bytes_in_ = 0;
   Timer timer_;
   bool in_step_ = false;
+  // hold_key_exchange: what the exporter search replays.
+  bool hold_ = false, held_ = false, grinding_ = false;
+  std::vector<std::uint8_t> client_hello_;                  // the first ClientHello datagram sent
+  std::vector<std::vector<std::uint8_t>> server_flight_;    // every datagram received before the hold
+  std::vector<std::vector<std::uint8_t>> held_flight_;      // the session's own held flight
+  struct Grind;
+  std::unique_ptr<Grind> grind_;
 };
 
 std::string_view to_string(DtlsRole r);

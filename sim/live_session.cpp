@@ -97,6 +97,13 @@ void LiveRecorder::on_message(const RelayedMessage& m, Deliver deliver) {
     // (a real attacker would drop it; this relay is also the referee).
     if (!r.report[from]) r.report[from].emplace();
     merge_report(*r.report[from], msg->report);
+    if (timeline_) {
+      const LiveClientReport& rep = *r.report[from];
+      timeline_->add("relay", "relay.client-report",
+                     m.from_label + " in room " + m.room + " reported " +
+                         (rep.error.empty() ? std::string(rep.connected ? "a connection" : "its state")
+                                            : "an error: " + rep.error.substr(0, 200)));
+    }
     return;
   }
   const bool sdp = msg && (msg->type == SignalingMessage::Type::Offer || msg->type == SignalingMessage::Type::Answer);

@@ -57,7 +57,10 @@ struct LiveRoom {
 // delivers; keeps clients' reports (instrumentation, never forwarded).
 class LiveRecorder : public SignalingInterceptor {
  public:
-  LiveRecorder(CertificateRegistry& registry, SignalingInterceptor* attack) : registry_(registry), attack_(attack) {}
+  // `timeline` (optional) gets one relay.client-report event per report a
+  // client sends, so whoever watches the relay sees when it has one.
+  LiveRecorder(CertificateRegistry& registry, SignalingInterceptor* attack, Timeline* timeline = nullptr)
+      : registry_(registry), attack_(attack), timeline_(timeline) {}
 
   void on_room_closed(const std::string& room) override;
   void on_message(const RelayedMessage& m, Deliver deliver) override;
@@ -67,6 +70,7 @@ class LiveRecorder : public SignalingInterceptor {
  private:
   CertificateRegistry& registry_;
   SignalingInterceptor* attack_;
+  Timeline* timeline_;
   std::map<std::string, LiveRoom> rooms_;
 };
 

@@ -51,14 +51,17 @@ void OutOfBand::settle() {
   }
 }
 
-std::string render_sas(const std::vector<std::uint8_t>& bytes) {
+std::string render_sas(const std::vector<std::uint8_t>& bytes, unsigned bits) {
   // RFC 6189 §5.1.6 base32 alphabet, chosen to be read aloud without confusion.
   static constexpr char kAlphabet[] = "ybndrfg8ejkmcpqxot1uwisza345h769";
-  std::uint32_t bits = 0;
-  for (size_t i = 0; i < 3 && i < bytes.size(); ++i) bits = (bits << 8) | bytes[i];
-  bits >>= 4;  // leftmost 20 bits
+  bits = std::clamp(bits, kSasMinBits, kSasMaxBits);
+  std::uint32_t v = 0;
+  for (size_t i = 0; i < 3; ++i) v = (v << 8) | (i < bytes.size() ? bytes[i] : 0);
+  v >>= 4;                                          // the leftmost 20 bits
+  v &= ~((1u << (kSasMaxBits - bits)) - 1);         // keep the leftmost `bits` of them
+  const unsigned chars = (bits + 4) / 5;
   std::string out;
-  for (int shift = 15; shift >= 0; shift -= 5) out += kAlphabet[(bits >> shift) & 31];
+  for (unsigned c = 0; c < chars; ++c) out += kAlphabet[(v >> (15 - 5 * c)) & 31];
   return out;
 }
 

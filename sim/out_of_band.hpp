@@ -55,7 +55,13 @@ class OutOfBand {
   bool settled_ = false;
 };
 
-// RFC 6189 §5.1.6 style: the leftmost 20 bits rendered as 4 base32 characters.
-std::string render_sas(const std::vector<std::uint8_t>& exporter_bytes);
+// RFC 6189 §5.1.6 style: the leftmost `bits` bits (4..20; 20 is RFC 6189's
+// base32 SAS) rendered as ceil(bits / 5) base32 characters, the last one
+// padded with zero bits. Fewer than 3 bytes count as zero-padded.
+// The RFC 5705 exporter label and length (bytes) each end's SAS comes from.
+constexpr const char* kSasExporterLabel = "EXTRACTOR-sigtrust-sas";
+constexpr size_t kSasExporterBytes = 4;
+constexpr unsigned kSasMinBits = 4, kSasMaxBits = 20;
+std::string render_sas(const std::vector<std::uint8_t>& exporter_bytes, unsigned bits = kSasMaxBits);
 
 }  // namespace sigtrust

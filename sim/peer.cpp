@@ -1,5 +1,7 @@
 #include "sim/peer.hpp"
 
+#include "sim/out_of_band.hpp"
+
 #include <algorithm>
 #include <random>
 
@@ -248,6 +250,7 @@ void Peer::create_dtls() {
               },
           .on_closed = [this] { event("dtls.closed", "the DTLS peer sent close_notify"); },
           .key_log = config_.key_log,
+          .on_flight_held = nullptr,
       });
   for (auto& d : early_in_) dtls_->receive(d);
   early_in_.clear();
@@ -301,7 +304,7 @@ void Peer::on_dtls_connected() {
   report_.state = "verifying";
   trust_->after_handshake(
       [this] {
-        auto bytes = dtls_->export_keying_material("EXTRACTOR-sigtrust-sas", 4);
+        auto bytes = dtls_->export_keying_material(kSasExporterLabel, kSasExporterBytes);
         return bytes ? *bytes : std::vector<std::uint8_t>{};
       },
       [this](TrustVerdict v) {

@@ -132,7 +132,9 @@ class Sas : public Contextual {
   void after_handshake(const std::function<std::vector<std::uint8_t>()>& exporter,
                        std::function<void(TrustVerdict)> done) const override {
     if (!ctx_.oob) return done(refuse(alarm::kSasMismatch, "no out-of-band channel to compare the SAS over"));
-    const std::string sas = render_sas(exporter());
+    const auto bits = static_cast<unsigned>(
+        std::strtoul(ctx_.params.count("bits") ? ctx_.params.at("bits").c_str() : "20", nullptr, 10));
+    const std::string sas = render_sas(exporter(), bits);
     const double miss = std::strtod(ctx_.params.count("miss-rate") ? ctx_.params.at("miss-rate").c_str() : "0", nullptr);
     ctx_.oob->compare_sas(ctx_.self, sas, miss, [done = std::move(done)](const SasComparison& c) {
       using R = SasComparison::Result;
@@ -314,7 +316,9 @@ const std::vector<Entry>& entries() {
       {{"sas",
         "both users compare a short authentication string derived from the DTLS exporter (RFC 5705) before data",
         {{"miss-rate", ParamDecl::Type::Double, "0", {}, 0, 1,
-          "probability that the users overlook a SAS mismatch (drawn from the scenario's seed)"}},
+          "probability that the users overlook a SAS mismatch (drawn from the scenario's seed)"},
+         {"bits", ParamDecl::Type::Int, "20", {}, 4, 20,
+          "length of the string the users compare, in bits (5 per base32 character; 20 as in RFC 6189)"}},
         true},
        [](const TrustContext& ctx) { return std::make_unique<Sas>("sas", ctx); }},
       {{"identity", "requires an RFC 8827 identity assertion, signed by a trusted IdP, that binds the fingerprint", {}, false},

@@ -16,6 +16,11 @@ import net from "node:net";
 import { chromium } from "playwright-core";
 
 const SIGTRUST = process.env.SIGTRUST_BINARY;
+// How long a wait for a connection (both pages' SAS, a refusal) may take
+// before the test gives up: a bound against a hang, not a timing target. Two
+// Chromium instances and a bridging relay took 20 s and more on this 2-core
+// machine under a load average of 10 or more.
+const CONNECT_WAIT_MS = 60000;
 assert.ok(SIGTRUST, "SIGTRUST_BINARY must name the sigtrust binary");
 const WORK = mkdtempSync(join(tmpdir(), "sigtrust-live-"));
 
@@ -40,16 +45,25 @@ after(async () => {
 });
 
 // Starts `sigtrust relay --listen 127.0.0.1:0 ARGS`; resolves when it printed its URL.
+// `printed(re)` resolves once the relay has printed a line matching `re` (its
+// timeline, one event a line): what the tests wait on instead of pausing.
 function startRelay(args) {
   return new Promise((resolve, reject) => {
     const proc = spawn(SIGTRUST, ["relay", "--listen", "127.0.0.1:0", ...args], { stdio: ["ignore", "pipe", "pipe"] });
     relays.push(proc);
     let out = "", err = "";
+    const waiters = [];
+    const printed = (re) => new Promise((res) => {
+      if (re.test(out)) res();
+      else waiters.push({ re, res });
+    });
     const exited = new Promise((res) => proc.on("exit", (code, signal) => res({ code, signal, out, err })));
     proc.stdout.on("data", (d) => {
       out += d;
+      for (let i = waiters.length - 1; i >= 0; --i)
+        if (waiters[i].re.test(out)) waiters.splice(i, 1)[0].res();
       const m = /demo page: (http:\/\/[0-9.]+:\d+)\//.exec(out);
-      if (m) resolve({ proc, url: m[1], exited, output: () => out });
+      if (m) resolve({ proc, url: m[1], exited, output: () => out, printed });
     });
     proc.stderr.on("data", (d) => { err += d; });
     proc.on("exit", (code) => reject(new Error(`relay exited (${code}) before listening: ${err}`)));
@@ -73,7 +87,7 @@ async function pair(url, room) {
   await alice.goto(`${url}/?room=${room}&peer=alice&role=offer`);
   await bob.goto(`${url}/?room=${room}&peer=bob&role=answer`);
   for (const p of [alice, bob])
-    await p.waitForFunction(() => window.sigtrust && window.sigtrust.sas !== null, null, { timeout: 20000 });
+    await p.waitForFunction(() => window.sigtrust && window.sigtrust.sas !== null, null, { timeout: CONNECT_WAIT_MS });
   return { alice, bob, close: async () => { await ba.close(); await bb.close(); } };
 }
 
@@ -144,9 +158,9 @@ test("swap-mitm: a reloaded page starts a new session, which the attacker bridge
   await say(alice, bob, "before the reload");
   const bobCertificate = (await view(bob)).localCertificate;
   await alice.reload();
-  await alice.waitForFunction(() => window.sigtrust && window.sigtrust.sas !== null, null, { timeout: 20000 });
+  await alice.waitForFunction(() => window.sigtrust && window.sigtrust.sas !== null, null, { timeout: CONNECT_WAIT_MS });
   await bob.waitForFunction((old) => window.sigtrust.sas !== null && window.sigtrust.localCertificate !== old,
-                           bobCertificate, { timeout: 20000 });
+                           bobCertificate, { timeout: CONNECT_WAIT_MS });
   await say(alice, bob, "after the reload");
   const [a, b] = [await view(alice), await view(bob)];
   assert.deepEqual(b.received, ["before the reload", "after the reload"]);
@@ -183,9 +197,9 @@ test("the pages report what their browsers saw: append-mitm goes unnoticed, stri
   const bob = await (await bb.newContext()).newPage();
   await alice.goto(`${strip.url}/?room=strip&peer=alice&role=offer`);
   await bob.goto(`${strip.url}/?room=strip&peer=bob&role=answer`);
-  await bob.waitForFunction(() => window.sigtrust.state.startsWith("error:"), null, { timeout: 20000 });
+  await bob.waitForFunction(() => window.sigtrust.state.startsWith("error:"), null, { timeout: CONNECT_WAIT_MS });
   assert.match((await view(bob)).state, /fingerprint/i, "Chromium names the missing fingerprint");
-  await new Promise((r) => setTimeout(r, 300));  // the report reaches the relay
+  await strip.printed(/relay\.client-report\s+bob in room \/strip reported an error/);  // the report reached the relay
   await ba.close();
   await bb.close();
   await stopRelay(strip);
@@ -212,15 +226,22 @@ test("swap-mitm with --rewrite: the attacker changes a chat message in flight", 
   assert.deepEqual(s.attacker.rewritten, ["pay to bc1qalice -> pay to bc1qmallory"]);
 });
 
-// A raw TCP client: sends `bytes`, optionally waits, and closes (or never does).
-function rawClient(url, bytes, { closeAfterMs = 200 } = {}) {
+// A raw TCP client: sends `bytes`; with `keepOpen` resolves with the open
+// socket (a client that never finishes), else ends its side and resolves
+// when the relay has closed the connection.
+function rawClient(url, bytes, { keepOpen = false } = {}) {
   const { hostname, port } = new URL(url);
   return new Promise((resolve) => {
     const s = net.connect(Number(port), hostname, () => {
-      s.write(bytes);
-      if (closeAfterMs !== null) setTimeout(() => { s.destroy(); resolve(null); }, closeAfterMs);
-      else resolve(s);
+      if (keepOpen) {
+        s.write(bytes);
+        resolve(s);
+      } else {
+        s.end(bytes);
+      }
     });
+    s.resume();  // read (and drop) whatever the relay answers, so its close arrives
+    s.once("close", () => resolve(null));
     s.on("error", () => resolve(null));
   });
 }
@@ -248,7 +269,21 @@ test("the relay survives clients that disconnect mid-handshake, send garbage or 
       w.onopen = () => res(w);
       w.onerror = () => res(null);
     });
-    const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+    // Events to wait on, never pauses: ICE gathering done, a message of a
+    // type arriving at a client, a client's connection closed.
+    const gathered = (pc) => new Promise((r) => {
+      if (pc.iceGatheringState === "complete") return r();
+      pc.addEventListener("icegatheringstatechange", () => { if (pc.iceGatheringState === "complete") r(); });
+    });
+    const arrives = (w, type) => new Promise((r) => {
+      w.addEventListener("message", (e) => {
+        try { if (JSON.parse(e.data).type === type) r(); } catch { /* not ours */ }
+      });
+    });
+    const closed = (w) => new Promise((r) => {
+      if (w.readyState === WebSocket.CLOSED) return r();
+      w.addEventListener("close", () => r());
+    });
     const out = [];
     // Garbage: not JSON, unknown type, binary, oversized, an offer whose SDP is nonsense.
     const g = await open("/garbage?peer=junk");
@@ -263,12 +298,13 @@ test("the relay survives clients that disconnect mid-handshake, send garbage or 
     const pc = new RTCPeerConnection();
     pc.createDataChannel("chat");
     await pc.setLocalDescription(await pc.createOffer());
-    await pause(300);
+    await gathered(pc);
     const m = await open("/midway?peer=alice");
     const other = await open("/midway?peer=bob");
+    const forwarded = other ? arrives(other, "offer") : Promise.resolve();
     m.send(JSON.stringify({ type: "ready" }));
     m.send(JSON.stringify({ type: "offer", sdp: pc.localDescription.sdp }));
-    await pause(300);
+    await forwarded;  // the attacker took the offer and started bridging
     m.close();
     pc.close();
     out.push("offered and left");
@@ -276,15 +312,16 @@ test("the relay survives clients that disconnect mid-handshake, send garbage or 
     const pc2 = new RTCPeerConnection();
     pc2.createDataChannel("chat");
     await pc2.setLocalDescription(await pc2.createOffer());
-    await pause(300);
+    await gathered(pc2);
     const silentOfferer = await open("/silent?peer=alice");
     const silent = await open("/silent?peer=bob");
+    const reached = silent ? arrives(silent, "offer") : Promise.resolve();
     silentOfferer.send(JSON.stringify({ type: "offer", sdp: pc2.localDescription.sdp }));
-    await pause(300);
+    await reached;
     out.push("silent " + (silent ? silent.readyState : "refused") + " " + (other ? "ok" : "refused"));
     // A third client in a full room is refused, the room goes on.
     const third = await open("/silent?peer=carol");
-    await pause(300);
+    if (third) await closed(third);
     out.push("third " + (third ? third.readyState : "refused"));
     return out;
   }, ws);
@@ -298,7 +335,7 @@ test("the relay survives clients that disconnect mid-handshake, send garbage or 
   assert.match(await upgrade("https://evil.example"), /^HTTP\/1\.1 403/);
   assert.match(await upgrade(relay.url), /^HTTP\/1\.1 101/);
   // Raw TCP: a half-written HTTP request left hanging, and bytes that are not HTTP at all.
-  const hanging = await rawClient(relay.url, "GET /hang HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n", { closeAfterMs: null });
+  const hanging = await rawClient(relay.url, "GET /hang HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n", { keepOpen: true });
   await rawClient(relay.url, Buffer.from([0x16, 0x03, 0x01, 0xff, 0xff, 0, 0, 0]));
   // The same relay still carries a real session afterwards.
   const { alice, bob, close } = await pair(relay.url, "after-the-storm");

@@ -212,5 +212,66 @@ TEST(SignalingAttacks, ChangingOnlyTheAttackNameRunsThatAttack) {
   }
 }
 
+// sas-grind-mitm: the attacker, DTLS client toward alice, grinds key shares
+// until alice's SAS equals bob's. `bits`: the SAS length of both the users'
+// app and the attacker's search.
+std::string grind_yaml(unsigned bits, unsigned budget, const std::string& expect) {
+  const std::string b = std::to_string(bits);
+  return "name: t\ndeadline_ms: 15000\npeers:\n"
+         "  - {name: alice, trust: sas, params: {bits: " + b + "}}\n"
+         "  - {name: bob, trust: sas, params: {bits: " + b + "}}\n"
+         "relay: {attack: sas-grind-mitm, params: {budget: " + std::to_string(budget) + ", sas-bits: " + b + "}}\n"
+         "sessions:\n  - offerer: alice\n    answerer: bob\n    out_of_band: true\n    expect: " + expect +
+         "\n    messages:\n      - {from: alice, text: hello bob}\n      - {from: bob, text: hello alice}\n";
+}
+
+// A 5-bit SAS has 32 values: about 32 tries on average, and 2000 leave a miss
+// with probability (31/32)^2000, about 3e-28.
+TEST(SasGrind, AShortSasFallsWithinTheBudgetAndNobodyIsWarned) {
+  const auto r = run(load_yaml(grind_yaml(5, 2000, "mitm-undetected")));
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  ASSERT_EQ(r.sessions.size(), 1u);
+  const auto& s = r.sessions[0];
+  EXPECT_EQ(s.outcome, Outcome::MitmUndetected) << to_string(s.outcome);
+  EXPECT_TRUE(s.pass);
+  EXPECT_TRUE(s.offerer_result.report.alarms.empty());
+  EXPECT_TRUE(s.answerer_result.report.alarms.empty());
+  EXPECT_TRUE(s.attacker.grind_matched);
+  EXPECT_GE(s.attacker.grind_tries, 1u);
+  EXPECT_LE(s.attacker.grind_tries, 2000u);
+  EXPECT_EQ(s.offerer_result.dtls_peer_owner, "mallory");
+  EXPECT_EQ(s.answerer_result.dtls_peer_owner, "mallory");
+  auto read = s.attacker.plaintext_read;
+  std::sort(read.begin(), read.end());
+  EXPECT_EQ(read, (std::vector<std::string>{"hello alice", "hello bob"}));
+  EXPECT_TRUE(has_event(r, "attack.grind"));
+}
+
+// A 20-bit SAS against 16 tries: each try matches with probability 2^-20, so
+// the users see different strings (all 16 miss with probability 1 - 1.5e-5).
+TEST(SasGrind, ATwentyBitSasHoldsAgainstASmallBudget) {
+  const auto r = run(load_yaml(grind_yaml(20, 16, "detected")));
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  ASSERT_EQ(r.sessions.size(), 1u);
+  const auto& s = r.sessions[0];
+  EXPECT_EQ(s.outcome, Outcome::Detected) << to_string(s.outcome);
+  EXPECT_TRUE(s.pass);
+  EXPECT_EQ(s.offerer_result.report.alarms, std::vector<std::string>{"sas-mismatch"});
+  EXPECT_EQ(s.answerer_result.report.alarms, std::vector<std::string>{"sas-mismatch"});
+  EXPECT_FALSE(s.attacker.grind_matched);
+  EXPECT_EQ(s.attacker.grind_tries, 16u);
+  EXPECT_TRUE(s.attacker.plaintext_read.empty());
+}
+
+// The pair's clean half: the same users with no attacker read the same string.
+TEST(SasGrind, TheSameUsersWithoutAnAttackerMatch) {
+  auto yaml = grind_yaml(20, 16, "secure");
+  yaml.replace(yaml.find("relay: {attack: sas-grind-mitm"), std::string("relay: {attack: sas-grind-mitm, params: {budget: 16, sas-bits: 20}}").size(), "relay: honest");
+  const auto r = run(load_yaml(yaml));
+  ASSERT_EQ(r.sessions.size(), 1u);
+  EXPECT_EQ(r.sessions[0].outcome, Outcome::Secure) << to_string(r.sessions[0].outcome);
+  EXPECT_TRUE(r.sessions[0].offerer_result.report.alarms.empty());
+}
+
 }  // namespace
 }  // namespace sigtrust

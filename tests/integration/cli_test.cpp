@@ -51,15 +51,15 @@ std::string first_line(const std::string& s) { return s.substr(0, s.find('\n'));
 // expected; the message is the golden `.expect` next to it.
 class BadScenario : public ::testing::TestWithParam<std::string> {};
 
-// Exit status, wall time and peak memory of `sigtrust run FILE` (wait4's rusage).
+// Exit status and peak memory of `sigtrust run FILE` (wait4's rusage). How
+// long a refusal takes is a timing target: bench/micro_bench.cpp
+// (scenario/load-bad-files), not an assertion here.
 struct Measured {
   int status = -1;
-  double seconds = 0;
   long max_rss_kb = 0;
 };
 
 Measured measure_run(const std::string& file) {
-  const auto start = std::chrono::steady_clock::now();
   const pid_t pid = fork();
   if (pid == 0) {
     freopen("/dev/null", "w", stdout);
@@ -72,7 +72,6 @@ Measured measure_run(const std::string& file) {
   wait4(pid, &st, 0, &usage);
   Measured m;
   m.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   m.max_rss_kb = usage.ru_maxrss;
   return m;
 }
@@ -86,14 +85,13 @@ TEST_P(BadScenario, ExitsTwoWithLocatedMessage) {
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(first_line(r.err), dir + expected);
   EXPECT_TRUE(r.out.empty()) << "nothing runs when input is bad";
-  // Fast and in bounded memory, whatever the file holds (alias bombs, deep nesting, ...).
+  // In bounded memory, whatever the file holds (alias bombs, deep nesting, ...).
   const Measured m = measure_run(dir + name + ".yaml");
   EXPECT_EQ(m.status, 2);
-  EXPECT_LT(m.seconds, 2.0);
   EXPECT_LT(m.max_rss_kb, 200 * 1024);
 }
 
-// Over 1 MiB: refused before parsing, also fast and small.
+// Over 1 MiB: refused before parsing, also in bounded memory.
 TEST(Cli, VeryLargeScenarioFileIsRefusedFastInBoundedMemory) {
   const fs::path file = fs::temp_directory_path() / ("sigtrust-large-" + std::to_string(::getpid()) + ".yaml");
   {
@@ -105,7 +103,7 @@ TEST(Cli, VeryLargeScenarioFileIsRefusedFastInBoundedMemory) {
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find(file.string() + ":1:1:"), std::string::npos) << r.err;
   const Measured m = measure_run(file.string());
-  EXPECT_LT(m.seconds, 2.0);
+  EXPECT_EQ(m.status, 2);
   EXPECT_LT(m.max_rss_kb, 200 * 1024);
   fs::remove(file);
 }

@@ -153,6 +153,44 @@ SasRun compare(const std::vector<std::uint8_t>& alice_bytes, const std::vector<s
 const std::vector<std::uint8_t> kExporterA(32, 0x11);
 const std::vector<std::uint8_t> kExporterB(32, 0xEE);
 
+TEST(SasRendering, KeepsTheLeftmostBitsInBase32) {
+  // 0xA5 0x3C 0x96 -> leftmost 20 bits 1010 0101 0011 1100 1001 = 10100 10100 11110 01001
+  // -> indices 20, 20, 30, 9 of "ybndrfg8ejkmcpqxot1uwisza345h769".
+  const std::vector<std::uint8_t> b{0xA5, 0x3C, 0x96, 0xFF};
+  EXPECT_EQ(render_sas(b), "ww6j");
+  EXPECT_EQ(render_sas(b, 20), "ww6j");
+  EXPECT_EQ(render_sas(b, 15), "ww6");
+  EXPECT_EQ(render_sas(b, 10), "ww");
+  EXPECT_EQ(render_sas(b, 5), "w");
+  // A partial last character keeps its leading bits and pads with zeros:
+  // 8 bits 10100101 -> 10100 10100 (index 20, 20); 4 bits 1010 -> 10100.
+  EXPECT_EQ(render_sas(b, 8), "ww");
+  EXPECT_EQ(render_sas(b, 4), "w");
+  EXPECT_EQ(render_sas({0xA7, 0, 0}, 8), "wh");  // 10100 111(00): index 20, 28
+  EXPECT_EQ(render_sas({0xA7, 0, 0}, 6), "wo");  // 10100 1(0000): index 20, 16
+}
+
+TEST_F(ContextualTrust, SasComparesOnlyItsBits) {
+  // Equal in the leftmost 8 bits, different after: a 2-character SAS cannot tell them apart.
+  const std::vector<std::uint8_t> a{0x5A, 0x00, 0x00, 0x00}, b{0x5A, 0xFF, 0xFF, 0xFF};
+  for (const auto& [bits, equal] : {std::pair{"8", true}, std::pair{"20", false}}) {
+    MainLoop loop;
+    OutOfBand oob(loop, 7, 0);
+    TrustContext ca{"alice", "bob", {{"miss-rate", "0"}, {"bits", bits}}, &oob, nullptr, nullptr, {}, nullptr};
+    TrustContext cb{"bob", "alice", {{"miss-rate", "0"}, {"bits", bits}}, &oob, nullptr, nullptr, {}, nullptr};
+    auto pa = make_trust_policy({"sas"}, ca);
+    auto pb = make_trust_policy({"sas"}, cb);
+    std::optional<TrustVerdict> va, vb;
+    pa->after_handshake([&] { return a; }, [&](TrustVerdict v) { va = std::move(v); });
+    pb->after_handshake([&] { return b; }, [&](TrustVerdict v) { vb = std::move(v); });
+    loop.run_until([&] { return va && vb; }, Clock::now() + std::chrono::seconds(10));
+    ASSERT_TRUE(va && vb) << bits;
+    EXPECT_EQ(va->accept, equal) << bits << ": " << va->detail;
+    EXPECT_EQ(vb->accept, equal) << bits << ": " << vb->detail;
+    EXPECT_EQ(va->alarms, equal ? Alarms{} : Alarms{alarm::kSasMismatch}) << bits;
+  }
+}
+
 TEST_F(ContextualTrust, SasAcceptsTheCertificateAndHoldsTheDataForTheComparison) {
   auto p = policy("sas", alice());
   const auto v = check(*p, {}, {}, *mallory_);

@@ -2,11 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -77,6 +79,7 @@ class DtlsPairTest : public ::testing::Test {
       self.failure = reason;
     };
     cb.on_data = [&self](std::string_view data) { self.received.emplace_back(data); };
+    cb.on_flight_held = [this] { ++held_; };
     return cb;
   }
 
@@ -100,6 +103,7 @@ class DtlsPairTest : public ::testing::Test {
   Tamper tamper_;
   std::deque<Timer> pending_;  // deliveries in flight (destroyed before the loop)
   int datagrams_ = 0;
+  int held_ = 0;  // on_flight_held calls
   End client_, server_;  // endpoints destroyed first
 };
 
@@ -355,6 +359,89 @@ TEST_F(DtlsPairTest, ServerWithoutSrtpStillConnects) {
   ASSERT_TRUE(handshake()) << "client: " << client_.failure << " server: " << server_.failure;
   EXPECT_FALSE(client_.endpoint->srtp_profile().has_value());
   EXPECT_FALSE(server_.endpoint->srtp_profile().has_value());
+}
+
+// ----- grind (sas-grind-mitm) ------------------------------------------------
+
+GrindResult grind(MainLoop& loop, DtlsEndpoint& e, std::uint64_t budget,
+                  std::function<bool(const std::vector<std::uint8_t>&)> accept) {
+  std::optional<GrindResult> r;
+  e.grind("EXTRACTOR-test", 4, std::move(accept), budget, [&](const GrindResult& g) { r = g; });
+  loop.run_until([&] { return r.has_value(); }, Clock::now() + 60s);
+  return r.value_or(GrindResult{false, 0, 0, "grind never ended"});
+}
+
+TEST_F(DtlsPairTest, HeldClientStopsAfterTheServersFlightUntilGrind) {
+  DtlsOptions hold;
+  hold.hold_key_exchange = true;
+  make(nullptr, hold);
+  client_.endpoint->start();
+  ASSERT_TRUE(run_until([&] { return held_ > 0; }));
+  EXPECT_EQ(held_, 1);
+  EXPECT_TRUE(client_.endpoint->flight_held());
+  EXPECT_EQ(server_.endpoint->state(), DtlsEndpoint::State::Handshaking);
+  EXPECT_FALSE(client_.connected);
+}
+
+// A 5-bit target (the exporter's leftmost 5 bits zero): about 32 tries; 4096
+// miss with probability (31/32)^4096, about 1e-56. The server then finishes
+// the handshake against the winning try, and its exporter is the predicted one.
+TEST_F(DtlsPairTest, GrindFindsAShareAndTheServerGetsThePredictedExporter) {
+  DtlsOptions hold;
+  hold.hold_key_exchange = true;
+  make(nullptr, hold);
+  client_.endpoint->start();
+  ASSERT_TRUE(run_until([&] { return held_ > 0; }));
+  std::vector<std::uint8_t> predicted;
+  const auto r = grind(loop_, *client_.endpoint, 4096, [&](const std::vector<std::uint8_t>& b) {
+    if ((b.at(0) >> 3) != 0) return false;
+    predicted = b;
+    return true;
+  });
+  EXPECT_TRUE(r.error.empty()) << r.error;
+  ASSERT_TRUE(r.found);
+  EXPECT_GE(r.tries, 1u);
+  EXPECT_LE(r.tries, 4096u);
+  ASSERT_TRUE(run_until([&] { return both_connected(); }));
+  const auto server = server_.endpoint->export_keying_material("EXTRACTOR-test", 4);
+  const auto client = client_.endpoint->export_keying_material("EXTRACTOR-test", 4);
+  ASSERT_TRUE(server.ok() && client.ok());
+  EXPECT_EQ(*server, predicted);
+  EXPECT_EQ(*client, predicted);
+  EXPECT_TRUE(client_.endpoint->send("after the grind"));
+  ASSERT_TRUE(run_until([&] { return !server_.received.empty(); }));
+  EXPECT_EQ(server_.received, std::vector<std::string>{"after the grind"});
+}
+
+TEST_F(DtlsPairTest, GrindThatFindsNothingSendsTheFirstShare) {
+  DtlsOptions hold;
+  hold.hold_key_exchange = true;
+  make(nullptr, hold);
+  client_.endpoint->start();
+  ASSERT_TRUE(run_until([&] { return held_ > 0; }));
+  std::vector<std::vector<std::uint8_t>> seen;
+  const auto r = grind(loop_, *client_.endpoint, 8, [&](const std::vector<std::uint8_t>& b) {
+    seen.push_back(b);
+    return false;
+  });
+  EXPECT_TRUE(r.error.empty()) << r.error;
+  EXPECT_FALSE(r.found);
+  EXPECT_EQ(r.tries, 8u);
+  ASSERT_EQ(seen.size(), 8u);
+  ASSERT_TRUE(run_until([&] { return both_connected(); }));
+  // The first share (try 1, the session's own) went out.
+  EXPECT_EQ(*server_.endpoint->export_keying_material("EXTRACTOR-test", 4), seen[0]);
+  // Every try had a share of its own.
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(std::unique(seen.begin(), seen.end()), seen.end());
+}
+
+TEST_F(DtlsPairTest, GrindWithoutAHeldFlightIsRefused) {
+  make();
+  const auto r = grind(loop_, *client_.endpoint, 8, [](const auto&) { return true; });
+  EXPECT_FALSE(r.found);
+  EXPECT_EQ(r.error, "no held flight to grind");
+  EXPECT_TRUE(handshake()) << "the endpoint is unharmed";
 }
 
 TEST(SrtpProfileNames, AreTheRfc5764Names) {

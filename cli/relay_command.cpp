@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "attacks/registry.hpp"
+#include "cli/live_support.hpp"
 #include "cli/matrix_command.hpp"
 #include "cli/outputs.hpp"
 #include "reports/escape.hpp"
@@ -21,9 +22,11 @@
 #include "sim/certificate.hpp"
 #include "sim/child_processes.hpp"
 #include "sim/live_session.hpp"
+#include "sim/peerjs_server.hpp"
 #include "sim/signaling_relay.hpp"
 
 extern const char* const kSigtrustDemoPage;  // web/demo.html, embedded by cli/CMakeLists.txt
+extern const char* const kSigtrustWalletPage;  // web/wallet.html (PeerJS), embedded likewise
 
 namespace sigtrust::cli {
 namespace {
@@ -38,16 +41,12 @@ void raise_descriptor_limit() {
   setrlimit(RLIMIT_NOFILE, &limit);
 }
 
-bool loopback_ipv4(const std::string& host) {
-  in_addr a{};
-  return inet_pton(AF_INET, host.c_str(), &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
-}
-
 }  // namespace
 
 int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>* stop) {
   po::options_description opts("relay options");
   std::string listen = "127.0.0.1:8765", attack_name = "none", json_path, report_dir, key_log_path, media_dir;
+  std::string protocol = "sigtrust", peerjs_key = "peerjs", peerjs_path = "/", peerjs_script;
   std::vector<std::string> rewrites;
   double duration_s = 3600;
   opts.add_options()                                                                                     //
@@ -59,6 +58,11 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
       ("key-log", po::value(&key_log_path), "write the attacker's DTLS secrets (NSS key log) here")      //
       ("media-dir", po::value(&media_dir), "write the audio the attacker decrypts here (default: REPORT-DIR/media)")  //
       ("duration", po::value(&duration_s), "stop after this many seconds (default 3600)")                //
+      ("protocol", po::value(&protocol), "the signaling protocol served: sigtrust (default) or peerjs (a PeerServer)")  //
+      ("peerjs-key", po::value(&peerjs_key), "--protocol peerjs: the PeerServer key (default peerjs)")            //
+      ("peerjs-path", po::value(&peerjs_path), "--protocol peerjs: the PeerServer path (default /)")              //
+      ("peerjs-script", po::value(&peerjs_script),
+       "--protocol peerjs: serve this file (PeerJS's browser bundle, peerjs.min.js) at /sigtrust/peerjs.min.js for the wallet page")  //
       ("quiet,q", "log nothing but the URL");
   const auto parsed = parse("relay", argv, opts);
   if (!parsed) return 0;
@@ -80,6 +84,13 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
   if (!loopback_ipv4(host))
     throw UsageError("--listen: the relay serves loopback only (an IPv4 address in 127.0.0.0/8), not '" + host + "'");
   if (!(duration_s > 0) || duration_s > 7 * 24 * 3600) throw UsageError("--duration: between 0 and 604800 seconds");
+  if (protocol != "sigtrust" && protocol != "peerjs")
+    throw UsageError("--protocol: sigtrust or peerjs, not '" + protocol + "'");
+  std::string peerjs_bundle;
+  if (!peerjs_script.empty()) {
+    if (protocol != "peerjs") throw UsageError("--peerjs-script goes with --protocol peerjs");
+    peerjs_bundle = read_small_file(peerjs_script, "--peerjs-script");
+  }
 
   const attacks::AttackPlugin* plugin = nullptr;
   for (const auto& p : attacks::registry())
@@ -140,17 +151,34 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
   LiveRecorder recorder(registry, attack ? attack->signaling() : nullptr);
 
   std::unique_ptr<SignalingRelay> relay;
+  std::unique_ptr<PeerJsServer> peerjs;
+  std::string base;
   try {
-    relay = std::make_unique<SignalingRelay>(loop, host, timeline, RelayLimits{}, static_cast<std::uint16_t>(port));
+    if (protocol == "peerjs") {
+      PeerJsLimits limits;
+      limits.key = peerjs_key;
+      limits.path = peerjs_path;
+      peerjs = std::make_unique<PeerJsServer>(loop, host, timeline, limits, static_cast<std::uint16_t>(port));
+      peerjs->set_interceptor(&recorder);
+      peerjs->serve("/", "text/html; charset=utf-8", kSigtrustWalletPage);
+      if (!peerjs_bundle.empty()) peerjs->serve("/sigtrust/peerjs.min.js", "text/javascript", peerjs_bundle);
+      base = host + ":" + std::to_string(peerjs->port());
+    } else {
+      relay = std::make_unique<SignalingRelay>(loop, host, timeline, RelayLimits{}, static_cast<std::uint16_t>(port));
+      relay->set_interceptor(&recorder);
+      relay->serve_page(kSigtrustDemoPage);
+      base = host + ":" + std::to_string(relay->port());
+    }
   } catch (const SignalingRelay::Failure& e) {
-    std::cerr << "sigtrust: " << e.what() << "\n";
+    std::cerr << "sigtrust: relay: " << e.what() << "\n";
     return 3;
   }
-  relay->set_interceptor(&recorder);
-  relay->serve_page(kSigtrustDemoPage);
-  const std::string base = host + ":" + std::to_string(relay->port());
-  std::printf("sigtrust relay on ws://%s/ROOM  (attack: %s)\ndemo page: http://%s/\n", base.c_str(),
-              attack_name.c_str(), base.c_str());
+  if (peerjs)
+    std::printf("sigtrust relay (PeerServer: key %s, path %s) on http://%s  (attack: %s)\ndemo page: http://%s/\n",
+                peerjs_key.c_str(), peerjs_path.c_str(), base.c_str(), attack_name.c_str(), base.c_str());
+  else
+    std::printf("sigtrust relay on ws://%s/ROOM  (attack: %s)\ndemo page: http://%s/\n", base.c_str(),
+                attack_name.c_str(), base.c_str());
   std::fflush(stdout);
 
   const auto start = Clock::now();
@@ -162,8 +190,8 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
   timeline.set_listener(nullptr);
 
   RunResult run;
-  run.scenario = "live-relay";
-  run.file = "ws://" + base;
+  run.scenario = peerjs ? "live-relay-peerjs" : "live-relay";
+  run.file = (peerjs ? "http://" : "ws://") + base;
   run.attack = attack_name;
   run.trust = "sdp-fingerprint";
   run.network = host + "/32";
@@ -180,6 +208,7 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
   }
   run.timeline = timeline.events();
   relay.reset();  // closes the clients before the attacker's agents go
+  peerjs.reset();
   attack.reset();
 
   auto doc = reports::result_document({run});

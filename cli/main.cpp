@@ -503,6 +503,7 @@ int main(int argc, char** argv) {
         if (sub == "doctor") return cmd_doctor(args, isolate, iso);
         if (sub == "matrix") return cli::matrix_command(args, &g_stop);
         if (sub == "relay") return cli::relay_command(args, &g_stop);
+        if (sub == "proxy") return cli::proxy_command(args, &g_stop);
       }
       std::cout << cli::usage_text();
       return kOk;
@@ -519,6 +520,7 @@ int main(int argc, char** argv) {
     if (cmd == "report") return cmd_report(args);
     if (cmd == "matrix") return cli::matrix_command(args, &g_stop);
     if (cmd == "relay") return cli::relay_command(args, &g_stop);
+    if (cmd == "proxy") return cli::proxy_command(args, &g_stop);
     const std::string near = scenario::nearest_name(cmd, [] {
       std::vector<std::string> names;
       for (const auto& c : cli::commands()) names.push_back(c.name);

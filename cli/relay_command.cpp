@@ -1,6 +1,5 @@
 #include "cli/relay_command.hpp"
 
-#include <arpa/inet.h>
 #include <sys/resource.h>
 
 #include <boost/program_options.hpp>
@@ -23,6 +22,7 @@
 #include "sim/child_processes.hpp"
 #include "sim/live_session.hpp"
 #include "sim/peerjs_server.hpp"
+#include "sim/signaling_proxy.hpp"
 #include "sim/signaling_relay.hpp"
 
 extern const char* const kSigtrustDemoPage;  // web/demo.html, embedded by cli/CMakeLists.txt
@@ -41,12 +41,14 @@ void raise_descriptor_limit() {
   setrlimit(RLIMIT_NOFILE, &limit);
 }
 
-}  // namespace
-
-int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>* stop) {
-  po::options_description opts("relay options");
+// `sigtrust relay` and `sigtrust proxy` differ only in what listens: the
+// signaling server itself, or a proxy in front of an existing one.
+int live_command(const std::string& command, const std::vector<std::string>& argv, const std::atomic<bool>* stop) {
+  const bool proxy = command == "proxy";
+  po::options_description opts(command + " options");
   std::string listen = "127.0.0.1:8765", attack_name = "none", json_path, report_dir, key_log_path, media_dir;
-  std::string protocol = "sigtrust", peerjs_key = "peerjs", peerjs_path = "/", peerjs_script;
+  std::string protocol = proxy ? "peerjs" : "sigtrust", peerjs_key = "peerjs", peerjs_path = "/", peerjs_script;
+  std::string upstream, sdp_path, candidate_path;
   std::vector<std::string> rewrites;
   double duration_s = 3600;
   opts.add_options()                                                                                     //
@@ -58,13 +60,22 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
       ("key-log", po::value(&key_log_path), "write the attacker's DTLS secrets (NSS key log) here")      //
       ("media-dir", po::value(&media_dir), "write the audio the attacker decrypts here (default: REPORT-DIR/media)")  //
       ("duration", po::value(&duration_s), "stop after this many seconds (default 3600)")                //
-      ("protocol", po::value(&protocol), "the signaling protocol served: sigtrust (default) or peerjs (a PeerServer)")  //
-      ("peerjs-key", po::value(&peerjs_key), "--protocol peerjs: the PeerServer key (default peerjs)")            //
-      ("peerjs-path", po::value(&peerjs_path), "--protocol peerjs: the PeerServer path (default /)")              //
       ("peerjs-script", po::value(&peerjs_script),
        "--protocol peerjs: serve this file (PeerJS's browser bundle, peerjs.min.js) at /sigtrust/peerjs.min.js for the wallet page")  //
       ("quiet,q", "log nothing but the URL");
-  const auto parsed = parse("relay", argv, opts);
+  if (proxy)
+    opts.add_options()                                                                                          //
+        ("upstream", po::value(&upstream), "the signaling server to sit in front of: http://127.x.y.z:PORT (loopback only)")  //
+        ("protocol", po::value(&protocol), "its signaling: peerjs (default; a PeerServer) or json (--sdp-path)")  //
+        ("sdp-path", po::value(&sdp_path), "--protocol json: JSON Pointer (RFC 6901) to the SDP in a message, e.g. /data/sdp")  //
+        ("candidate-path", po::value(&candidate_path),
+         "--protocol json: JSON Pointer to a trickled candidate (a candidate line, or an object with one under \"candidate\")");
+  else
+    opts.add_options()                                                                                                //
+        ("protocol", po::value(&protocol), "the signaling protocol served: sigtrust (default) or peerjs (a PeerServer)")  //
+        ("peerjs-key", po::value(&peerjs_key), "--protocol peerjs: the PeerServer key (default peerjs)")              //
+        ("peerjs-path", po::value(&peerjs_path), "--protocol peerjs: the PeerServer path (default /)");
+  const auto parsed = parse(command, argv, opts);
   if (!parsed) return 0;
   const po::variables_map& vm = *parsed;
   check_output_file(json_path, "--json");
@@ -84,8 +95,29 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
   if (!loopback_ipv4(host))
     throw UsageError("--listen: the relay serves loopback only (an IPv4 address in 127.0.0.0/8), not '" + host + "'");
   if (!(duration_s > 0) || duration_s > 7 * 24 * 3600) throw UsageError("--duration: between 0 and 604800 seconds");
-  if (protocol != "sigtrust" && protocol != "peerjs")
+  if (!proxy && protocol != "sigtrust" && protocol != "peerjs")
     throw UsageError("--protocol: sigtrust or peerjs, not '" + protocol + "'");
+  ProxyOptions proxy_options;
+  if (proxy) {
+    if (protocol != "json" && protocol != "peerjs") throw UsageError("--protocol: peerjs or json, not '" + protocol + "'");
+    if (upstream.empty()) throw UsageError("--upstream URL is required");
+    if (const auto why = upstream_problem(upstream)) throw UsageError("--upstream: " + *why);
+    proxy_options.upstream = upstream;
+    proxy_options.protocol = protocol == "json" ? ProxyOptions::Protocol::Json : ProxyOptions::Protocol::PeerJs;
+    if (protocol == "json") {
+      if (sdp_path.empty()) throw UsageError("--protocol json needs --sdp-path (a JSON Pointer)");
+      auto sdp_pointer = parse_json_pointer(sdp_path);
+      if (!sdp_pointer) throw UsageError("--sdp-path: " + sdp_pointer.error().message);
+      proxy_options.paths.sdp = *sdp_pointer;
+      if (!candidate_path.empty()) {
+        auto c = parse_json_pointer(candidate_path);
+        if (!c) throw UsageError("--candidate-path: " + c.error().message);
+        proxy_options.paths.candidate = *c;
+      }
+    } else if (!sdp_path.empty() || !candidate_path.empty()) {
+      throw UsageError("--sdp-path and --candidate-path go with --protocol json");
+    }
+  }
   std::string peerjs_bundle;
   if (!peerjs_script.empty()) {
     if (protocol != "peerjs") throw UsageError("--peerjs-script goes with --protocol peerjs");
@@ -152,9 +184,16 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
 
   std::unique_ptr<SignalingRelay> relay;
   std::unique_ptr<PeerJsServer> peerjs;
+  std::unique_ptr<SignalingProxy> front;
   std::string base;
   try {
-    if (protocol == "peerjs") {
+    if (proxy) {
+      front = std::make_unique<SignalingProxy>(loop, host, timeline, proxy_options, static_cast<std::uint16_t>(port));
+      front->set_interceptor(&recorder);
+      if (protocol == "peerjs") front->serve("/", "text/html; charset=utf-8", kSigtrustWalletPage);
+      if (!peerjs_bundle.empty()) front->serve("/sigtrust/peerjs.min.js", "text/javascript", peerjs_bundle);
+      base = host + ":" + std::to_string(front->port());
+    } else if (protocol == "peerjs") {
       PeerJsLimits limits;
       limits.key = peerjs_key;
       limits.path = peerjs_path;
@@ -173,7 +212,10 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
     std::cerr << "sigtrust: relay: " << e.what() << "\n";
     return 3;
   }
-  if (peerjs)
+  if (front)
+    std::printf("sigtrust proxy (%s) on http://%s in front of %s  (attack: %s)\ndemo page: http://%s/\n", protocol.c_str(),
+                base.c_str(), proxy_options.upstream.c_str(), attack_name.c_str(), base.c_str());
+  else if (peerjs)
     std::printf("sigtrust relay (PeerServer: key %s, path %s) on http://%s  (attack: %s)\ndemo page: http://%s/\n",
                 peerjs_key.c_str(), peerjs_path.c_str(), base.c_str(), attack_name.c_str(), base.c_str());
   else
@@ -190,8 +232,9 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
   timeline.set_listener(nullptr);
 
   RunResult run;
-  run.scenario = peerjs ? "live-relay-peerjs" : "live-relay";
-  run.file = (peerjs ? "http://" : "ws://") + base;
+  run.scenario = front ? "live-proxy-" + protocol : peerjs ? "live-relay-peerjs" : "live-relay";
+  run.file = (front || peerjs ? "http://" : "ws://") + base;
+  if (front) run.file += " -> " + proxy_options.upstream;
   run.attack = attack_name;
   run.trust = "sdp-fingerprint";
   run.network = host + "/32";
@@ -209,6 +252,7 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
   run.timeline = timeline.events();
   relay.reset();  // closes the clients before the attacker's agents go
   peerjs.reset();
+  front.reset();
   attack.reset();
 
   auto doc = reports::result_document({run});
@@ -216,6 +260,16 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
   if (!write_outputs(doc, json_path, report_dir)) return 3;
   if (!quiet) std::cout << reports::terminal_summary(doc, {});
   return 0;
+}
+
+}  // namespace
+
+int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>* stop) {
+  return live_command("relay", argv, stop);
+}
+
+int proxy_command(const std::vector<std::string>& argv, const std::atomic<bool>* stop) {
+  return live_command("proxy", argv, stop);
 }
 
 }  // namespace sigtrust::cli

@@ -157,9 +157,14 @@ struct PeerJsServer::Impl {
     return PeerJsMessage{"ERROR", "", "", nlohmann::json{{"msg", text}}, "", "", nullptr};
   }
 
-  static void on_websocket(SoupServer*, SoupServerMessage* msg, const char*, SoupWebsocketConnection* conn,
+  static void on_websocket(SoupServer*, SoupServerMessage* msg, const char* path, SoupWebsocketConnection* conn,
                            gpointer data) {
     auto* self = static_cast<Impl*>(data);
+    if (!path || path != self->limits.path + "peerjs") {
+      self->event("signaling.rejected", "a WebSocket at " + cut(path ? path : "") + ", not " + self->limits.path + "peerjs");
+      soup_websocket_connection_close(conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "no such endpoint");
+      return;
+    }
     self->guarded("a WebSocket connection", [&] { self->connect(msg, conn); });
   }
 
@@ -387,9 +392,13 @@ PeerJsServer::PeerJsServer(MainLoop& loop, const std::string& address, Timeline&
   MainLoop::ThreadDefault td(loop);  // SoupServer listens on the thread-default context
   impl_->server.reset(SOUP_SERVER(g_object_new(SOUP_TYPE_SERVER, nullptr)));
   soup_server_add_handler(impl_->server.get(), "/", &Impl::on_http, impl_.get(), nullptr);
-  const std::string ws_path = impl_->limits.path + "peerjs";
-  soup_server_add_websocket_handler(impl_->server.get(), ws_path.c_str(), nullptr, nullptr, &Impl::on_websocket,
-                                    impl_.get(), nullptr);
+  // No permessage-deflate (RFC 7692): libsoup checks the payload limit on
+  // the compressed frame, so a small frame could inflate to any size.
+  soup_server_remove_websocket_extension(impl_->server.get(), SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
+  // At "/" and checked in connect(): libsoup would hand a handler at
+  // "<path>peerjs" every path under it too, "<path>peerjs/id" among them.
+  soup_server_add_websocket_handler(impl_->server.get(), "/", nullptr, nullptr, &Impl::on_websocket, impl_.get(),
+                                    nullptr);
   impl_->port = listen_loopback(impl_->server.get(), address, port);
   impl_->arm_sweep();
 }

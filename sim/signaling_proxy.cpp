@@ -504,8 +504,13 @@ SignalingProxy::SignalingProxy(MainLoop& loop, const std::string& address, Timel
   impl_->server.reset(SOUP_SERVER(g_object_new(SOUP_TYPE_SERVER, nullptr)));
   const auto timeout_s = static_cast<guint>((impl_->options.upstream_timeout.count() + 999) / 1000);
   impl_->session.reset(soup_session_new_with_options("timeout", timeout_s, "idle-timeout", timeout_s, nullptr));
+  // Nor towards the upstream: an upstream's frame inflating past the limit.
+  soup_session_remove_feature_by_type(impl_->session.get(), SOUP_TYPE_WEBSOCKET_EXTENSION_MANAGER);
   impl_->cancel_all.reset(g_cancellable_new());
   soup_server_add_handler(impl_->server.get(), "/", &Impl::on_http, impl_.get(), nullptr);
+  // No permessage-deflate (RFC 7692): libsoup checks the payload limit on
+  // the compressed frame, so a small frame could inflate to any size.
+  soup_server_remove_websocket_extension(impl_->server.get(), SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
   soup_server_add_websocket_handler(impl_->server.get(), "/", nullptr, nullptr, &Impl::on_websocket, impl_.get(),
                                     nullptr);
   impl_->port = listen_loopback(impl_->server.get(), address, port);

@@ -46,7 +46,7 @@ export function start(cmd, args, ready, { env = process.env } = {}) {
     proc.stdout.on("data", (d) => { out += d; look(); });
     proc.stderr.on("data", (d) => { err += d; look(); });
     proc.on("exit", (code) => { if (!done) reject(new Error(`${cmd} exited (${code}) before it was ready: ${out}${err}`)); });
-    setTimeout(() => { if (!done) reject(new Error(`${cmd} was not ready in 15 s: ${out}${err}`)); }, 15000);
+    setTimeout(() => { if (!done) reject(new Error(`${cmd} was not ready in 15 s: ${out}${err}`)); }, 15000).unref();
   });
 }
 

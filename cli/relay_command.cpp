@@ -49,6 +49,7 @@ int live_command(const std::string& command, const std::vector<std::string>& arg
   std::string listen = "127.0.0.1:8765", attack_name = "none", json_path, report_dir, key_log_path, media_dir;
   std::string protocol = proxy ? "peerjs" : "sigtrust", peerjs_key = "peerjs", peerjs_path = "/", peerjs_script;
   std::string upstream, sdp_path, candidate_path;
+  double upstream_timeout_s = 5;
   std::vector<std::string> rewrites;
   double duration_s = 3600;
   opts.add_options()                                                                                     //
@@ -68,6 +69,8 @@ int live_command(const std::string& command, const std::vector<std::string>& arg
         ("upstream", po::value(&upstream), "the signaling server to sit in front of: http://127.x.y.z:PORT (loopback only)")  //
         ("protocol", po::value(&protocol), "its signaling: peerjs (default; a PeerServer) or json (--sdp-path)")  //
         ("sdp-path", po::value(&sdp_path), "--protocol json: JSON Pointer (RFC 6901) to the SDP in a message, e.g. /data/sdp")  //
+        ("upstream-timeout", po::value(&upstream_timeout_s),
+         "seconds to wait for the upstream to answer a request or a WebSocket handshake (default 5)")  //
         ("candidate-path", po::value(&candidate_path),
          "--protocol json: JSON Pointer to a trickled candidate (a candidate line, or an object with one under \"candidate\")");
   else
@@ -103,6 +106,8 @@ int live_command(const std::string& command, const std::vector<std::string>& arg
     if (upstream.empty()) throw UsageError("--upstream URL is required");
     if (const auto why = upstream_problem(upstream)) throw UsageError("--upstream: " + *why);
     proxy_options.upstream = upstream;
+    if (!(upstream_timeout_s >= 0.1) || upstream_timeout_s > 600) throw UsageError("--upstream-timeout: between 0.1 and 600 seconds");
+    proxy_options.upstream_timeout = std::chrono::milliseconds(static_cast<long long>(upstream_timeout_s * 1000));
     proxy_options.protocol = protocol == "json" ? ProxyOptions::Protocol::Json : ProxyOptions::Protocol::PeerJs;
     if (protocol == "json") {
       if (sdp_path.empty()) throw UsageError("--protocol json needs --sdp-path (a JSON Pointer)");

@@ -44,7 +44,7 @@ struct SignalingProxy::Impl {
     Timer deadline;
     std::deque<std::string> pending;  // client frames while the upstream connection opens
     std::string label;                // PeerJS: the peer id; Json: ?peer= / ?id= or clientN
-    std::string room;                 // Json: the WebSocket URL
+    std::string room;                 // Json: the WebSocket URL's path
     int index = 0;                    // Json: 0 or 1 in its room; -1 beyond two clients
     Clock::time_point window_start = Clock::now();
     unsigned window_count = 0;
@@ -226,7 +226,8 @@ struct SignalingProxy::Impl {
       p.label = query_value(uri, "id");
       if (valid_peerjs_id(p.label)) peers[p.label] = id;  // the upstream decides whether the id is taken
     } else {
-      p.room = cut(target, 256);
+      // The path is the room; the query is the client's own (?peer=, tokens).
+      p.room = cut(uri && g_uri_get_path(uri) && *g_uri_get_path(uri) ? g_uri_get_path(uri) : "/", 256);
       Room& r = rooms[p.room];
       p.index = !r.pair[0] ? 0 : !r.pair[1] ? 1 : -1;
       std::string asked = query_value(uri, "peer");

@@ -75,9 +75,12 @@ export async function wallet(url, { address = "bc1qalice", waitFor = "cosigned" 
   await bob.waitForFunction(() => window.sigtrust && window.sigtrust.state.startsWith("registered"), null, { timeout: 15000 });
   const alice = await ca.newPage();
   await alice.goto(`${url}/?id=alice&to=bob&amount=0.5&address=${address}`);
-  if (waitFor === "cosigned")
-    await alice.waitForFunction(() => window.sigtrust.cosignatureValid !== null && window.sigtrust.sas !== null,
-                                null, { timeout: 20000 });
+  if (waitFor === "cosigned") {
+    for (const p of [alice, bob])  // each page has the co-signature and its report reached the server
+      await p.waitForFunction(() => window.sigtrust.cosignature !== null && window.sigtrust.sas !== null &&
+                                    window.sigtrust.reportsDelivered > 0, null, { timeout: 20000 });
+    await alice.waitForFunction(() => window.sigtrust.cosignatureValid !== null, null, { timeout: 10000 });
+  }
   const view = async () => [await alice.evaluate(() => ({ ...window.sigtrust, peerjs: undefined })),
                             await bob.evaluate(() => ({ ...window.sigtrust, peerjs: undefined }))];
   return { alice, bob, view, close: async () => { await ca.close(); await cb.close(); } };

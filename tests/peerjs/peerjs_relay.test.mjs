@@ -86,13 +86,13 @@ test("swap-mitm --rewrite: the co-signer sees and signs the attacker's address; 
 test("strip-mitm: Chromium refuses the offer without a fingerprint; PeerJS says only 'webrtc'; the result says detected", async () => {
   const r = await relay(["--attack", "strip-mitm", "--json", join(WORK, "strip.json")]);
   const w = await wallet(r.url, { waitFor: "none" });
-  await w.bob.waitForFunction(() => window.sigtrust.errors.length > 0, null, { timeout: 15000 });
+  await w.bob.waitForFunction(() => window.sigtrust.errors.length > 0 && window.sigtrust.reportsDelivered > 0, null,
+                              { timeout: 15000 });
   const [a, b] = await w.view();
   assert.deepEqual(b.errors, ["webrtc: (PeerJS gives no message)"], "PeerJS drops the browser's reason");
   assert.equal(b.remoteCertificate, null);
   assert.deepEqual(a.errors, [], "PeerJS tells the proposer nothing");
   assert.equal(a.state, "registered as alice");
-  // The page's report reaches the relay before the relay is stopped: wait for it in the relay's log.
   await w.close();
   const out = await stop(r);
   const s = readJson(join(WORK, "strip.json")).runs[0].sessions[0];

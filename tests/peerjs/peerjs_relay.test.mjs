@@ -101,6 +101,24 @@ test("strip-mitm: Chromium refuses the offer without a fingerprint; PeerJS says 
   assert.deepEqual(s.attacker.plaintext_read, []);
 });
 
+test("fingerprint-only: DTLS fails at both ends; PeerJS raises no error, only the page's own watch of the RTCPeerConnection sees it; detected", async () => {
+  const r = await relay(["--attack", "fingerprint-only", "--json", join(WORK, "fponly.json")]);
+  const w = await wallet(r.url, { waitFor: "none" });
+  for (const p of [w.alice, w.bob])
+    await p.waitForFunction(() => window.sigtrust.errors.length > 0 && window.sigtrust.reportsDelivered > 0, null,
+                            { timeout: 15000 });
+  const [a, b] = await w.view();
+  // Everything in `errors` but this line would have come from PeerJS (peer or connection "error" events).
+  assert.deepEqual(a.errors, ["connection failed (ICE or DTLS)"]);
+  assert.deepEqual(b.errors, ["connection failed (ICE or DTLS)"]);
+  assert.equal(a.remoteCertificate, null, "no DTLS session: getStats names no peer certificate");
+  await w.close();
+  await stop(r);
+  const s = readJson(join(WORK, "fponly.json")).runs[0].sessions[0];
+  assert.equal(s.outcome, "detected");
+  assert.deepEqual(s.attacker.plaintext_read, []);
+});
+
 // ---- misbehaving clients ------------------------------------------------------
 
 // A raw PeerJS-protocol client: resolves once OPEN (or the first frame) came.

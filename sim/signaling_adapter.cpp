@@ -63,7 +63,7 @@ Result<PeerJsMessage> parse_peerjs(std::string_view text) {
   const auto type = j.find("type");
   if (type == j.end() || !type->is_string() || type->get_ref<const std::string&>().empty())
     return Error{"PeerJS message has no string \"type\""};
-  m.type = type->get<std::string>().substr(0, 32);
+  m.type = type->get<std::string>();
   m.src = string_at(j, "src");
   m.dst = string_at(j, "dst");
   if (const auto p = j.find("payload"); p != j.end()) m.payload = *p;
@@ -91,7 +91,8 @@ std::string peerjs_frame(const PeerJsMessage& m) {
   if (!m.src.empty()) j["src"] = m.src;
   if (!m.dst.empty()) j["dst"] = m.dst;
   if (!m.payload.is_null()) j["payload"] = m.payload;
-  return j.dump();
+  // Strings came from parsed JSON (valid UTF-8); should one not be, it is replaced, never a throw.
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::optional<std::string> peerjs_to_internal(const PeerJsMessage& m) {
@@ -192,7 +193,7 @@ Result<std::string> pointer_from_internal(const PointerMessage& original, const 
   } catch (const json::exception& e) {
     return Error{std::string("cannot write the frame back: ") + e.what()};
   }
-  return out.dump();
+  return out.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace sigtrust

@@ -9,9 +9,10 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import WebSocket from "ws";
-import { startSigtrust, stop, wallet, cleanup, readJson, PEERJS_BUNDLE } from "./helpers.mjs";
+import { SIGTRUST, startSigtrust, stop, wallet, cleanup, readJson, PEERJS_BUNDLE } from "./helpers.mjs";
 
 const WORK = mkdtempSync(join(tmpdir(), "sigtrust-peerjs-"));
 after(cleanup);
@@ -219,4 +220,14 @@ test("misbehaving PeerJS clients become events, errors or closed connections; th
   assert.match(out.out, /id dave is taken/);
   assert.match(out.out, /bigmouth left/);
   assert.match(out.out, /relay\.stopped/, "and nothing crashed on the way");
+});
+
+test("relay --protocol refuses what it cannot serve (exit 2)", () => {
+  for (const args of [["--protocol", "xmpp"], ["--peerjs-script", PEERJS_BUNDLE],
+                      ["--protocol", "peerjs", "--peerjs-script", join(WORK, "missing.js")],
+                      ["--protocol", "peerjs", "--listen", "0.0.0.0:0"],
+                      ["--protocol", "peerjs", "--attack", "turn-mitm"]]) {
+    const r = spawnSync(SIGTRUST, ["relay", ...args], { encoding: "utf8" });
+    assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
+  }
 });

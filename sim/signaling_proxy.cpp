@@ -32,6 +32,9 @@ std::string path_and_query(GUri* uri) {
 
 std::string error_text(GError* e) { return e ? e->message : "unknown error"; }
 
+// Logs the 1st, 2nd, 4th, 8th… occurrence: a flood stays a few lines.
+bool worth_logging(std::uint64_t n) { return n != 0 && (n & (n - 1)) == 0; }
+
 }  // namespace
 
 struct SignalingProxy::Impl {
@@ -48,6 +51,7 @@ struct SignalingProxy::Impl {
     int index = 0;                    // Json: 0 or 1 in its room; -1 beyond two clients
     Clock::time_point window_start = Clock::now();
     unsigned window_count = 0;
+    std::uint64_t upstream_malformed = 0;
   };
   struct Binding {
     Impl* impl;
@@ -381,7 +385,11 @@ struct SignalingProxy::Impl {
     const auto* bytes = static_cast<const char*>(g_bytes_get_data(message, &size));
     std::string text(bytes ? bytes : "", size);
     if (from_upstream) {
-      // What the server says goes to the client as it came: binary frames too.
+      // What the server says goes to the client as it came, binary frames
+      // too; what is not JSON is worth a line (the proxy attacks nothing in it).
+      if (type == SOUP_WEBSOCKET_DATA_TEXT && !parse_bounded_json(text) && worth_logging(++p.upstream_malformed))
+        event("proxy.upstream-malformed", "the upstream sent " + p.label + " a frame that is not a JSON object (" +
+                                              std::to_string(p.upstream_malformed) + " so far); forwarded unchanged");
       if (type == SOUP_WEBSOCKET_DATA_TEXT) soup_websocket_connection_send_text(p.client.get(), text.c_str());
       else soup_websocket_connection_send_binary(p.client.get(), text.data(), text.size());
       return;

@@ -169,6 +169,7 @@ test("an upstream that is not there, never answers, closes, or sends garbage: ev
     }
     const out = await stop(p);
     assert.match(out.out, name === "rude" ? /proxy\.upstream-closed/ : /proxy\.upstream-error/, `${name}: ${out.out}`);
+    if (name === "rude") assert.match(out.out, /proxy\.upstream-malformed/);
   }
   for (const s of silentSockets) s.destroy();
   silent.close();

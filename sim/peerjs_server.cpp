@@ -4,6 +4,7 @@
 
 #include <deque>
 #include <map>
+#include <vector>
 
 #include "sim/glib_handles.hpp"
 #include "sim/signaling_adapter.hpp"
@@ -366,12 +367,15 @@ struct PeerJsServer::Impl {
         }
       q = queued.erase(q);
     }
+    // Collected first: a close may complete (and erase the client) at once.
+    std::vector<ObjectPtr<SoupWebsocketConnection>> silent;
     for (auto& [id, c] : clients)
       if (now - c.last_seen > limits.alive) {
         event("signaling.left", id + " sent nothing for " + std::to_string(limits.alive.count() / 1000) + " s; closing it");
         c.last_seen = now;  // closed once; on_closed removes it
-        soup_websocket_connection_close(c.conn.get(), SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "no heartbeat");
+        silent.emplace_back(SOUP_WEBSOCKET_CONNECTION(g_object_ref(c.conn.get())));
       }
+    for (auto& conn : silent) soup_websocket_connection_close(conn.get(), SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "no heartbeat");
     arm_sweep();
   }
 

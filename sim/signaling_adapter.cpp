@@ -186,6 +186,7 @@ Result<std::string> pointer_from_internal(const PointerMessage& original, const 
       json& c = out[*paths.candidate];
       // Written back in the shape it came in: a line, or an object.
       if (c.is_string()) c = s->candidate.is_object() ? s->candidate.value("candidate", "") : "";
+      else if (c.is_null() && (s->candidate.is_null() || s->candidate.empty())) c = nullptr;  // end of candidates
       else c = s->candidate;
     } else {
       return Error{"an interceptor delivered a " + std::string(to_string(s->type)) + " for another kind of frame"};

@@ -148,6 +148,14 @@ TEST(PointerMessage, WritingBackKeepsTheApplicationsShape) {
   auto cout = pointer_from_internal(*c, p, serialize(cand));
   ASSERT_TRUE(cout.ok());
   EXPECT_EQ(json::parse(*cout), (json{{"body", {{"line", "candidate:b"}}}}));
+
+  // The end of candidates (null) stays null.
+  auto end = parse_pointer_message(R"({"body":{"line":null}})", p);
+  ASSERT_TRUE(end.ok());
+  EXPECT_EQ(end->kind, PointerMessage::Kind::Candidate);
+  auto eout = pointer_from_internal(*end, p, pointer_to_internal(*end, SignalingMessage::Type::Offer));
+  ASSERT_TRUE(eout.ok());
+  EXPECT_EQ(json::parse(*eout), (json{{"body", {{"line", nullptr}}}}));
 }
 
 TEST(PointerMessage, BadInputIsAnErrorNeverAThrow) {

@@ -437,7 +437,7 @@ int cmd_doctor(const std::vector<std::string>& argv, bool isolate, const Isolati
     const std::string path = find_program(browser);
     const std::string name = browser;
     const std::string use = name == "tshark" ? "the capture tests dissect with it"
-                                             : "the live-relay browser test (tests/browser) needs it";
+                                             : "the browser tests (tests/browser, tests/peerjs) need it";
     optional.push_back({!path.empty(), name, path.empty() ? "not on PATH; " + use : path,
                         name == "node" ? "apt-get install nodejs npm (scripts/install-deps)"
                                        : "apt-get install " + std::string(name == "tshark" ? "tshark" : "chromium") +

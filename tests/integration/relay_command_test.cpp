@@ -199,5 +199,28 @@ TEST(RelayCommand, PeerJsAndProxyRefuseWhatTheyCannotServeWithExitTwo) {
   fs::remove(err_file);
 }
 
+// The PeerServer's HTTP side as peerjs 1.5 uses it, and the wallet page.
+TEST(RelayCommand, PeerJsServesIdsTheWalletPageAndRefusesAnotherKey) {
+  const Relay r = start_relay({"--protocol", "peerjs", "--peerjs-script", SIGTRUST_SOURCE_DIR "/web/wallet.html"});
+  ASSERT_GT(r.port, 0);
+  const std::string id = get(r.port, "/peerjs/id?ts=123");
+  EXPECT_NE(id.find("HTTP/1.1 200"), std::string::npos) << id.substr(0, 200);
+  EXPECT_TRUE(std::regex_search(id, std::regex("\r\n\r\n[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")))
+      << id;
+  const std::string other = get(r.port, "/otherkey/id");
+  EXPECT_NE(other.find("HTTP/1.1 401"), std::string::npos) << other.substr(0, 200);
+  EXPECT_NE(other.find("Invalid key provided"), std::string::npos);
+  const std::string page = get(r.port, "/");
+  EXPECT_NE(page.find("2-of-2 wallet"), std::string::npos);
+  EXPECT_NE(page.find("getStats"), std::string::npos) << "the page reads the certificate its browser authenticated";
+  EXPECT_NE(get(r.port, "/sigtrust/peerjs.min.js").find("HTTP/1.1 200"), std::string::npos);
+  const std::string bad = http(r.port,
+                               "POST /sigtrust/report HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                               "Content-Length: 8\r\nConnection: close\r\n\r\nnot json");
+  EXPECT_NE(bad.find("HTTP/1.1 400"), std::string::npos) << bad.substr(0, 200);
+  kill(r.pid, SIGTERM);
+  EXPECT_EQ(wait_exit(r), 0);
+}
+
 }  // namespace
 }  // namespace sigtrust

@@ -34,10 +34,15 @@ const std::vector<CommandInfo>& commands() {
        "[--baseline OLD.json] [--shard K/N|auto] [--explain] [-q]",
        "every attack against every trust configuration, checked against scenarios/matrix/expected.yaml"},
       {"relay",
-       "relay [--listen 127.0.0.1:PORT] [--attack NAME] [--rewrite FROM=TO] [--json FILE] [--report-dir DIR] "
-       "[--key-log FILE] [--duration S] [-q]",
+       "relay [--listen 127.0.0.1:PORT] [--protocol sigtrust|peerjs] [--attack NAME] [--rewrite FROM=TO] [--json FILE] "
+       "[--report-dir DIR] [--key-log FILE] [--duration S] [-q]",
        "serve real browsers (demo page at /) until SIGINT/SIGTERM, then write one session per room; stays on the "
        "host's loopback"},
+      {"proxy",
+       "proxy --upstream http://127.0.0.1:PORT [--listen 127.0.0.1:PORT] [--protocol peerjs|json] [--sdp-path PTR] "
+       "[--candidate-path PTR] [--attack NAME] [--rewrite FROM=TO] [--json FILE] [--report-dir DIR] [--duration S] [-q]",
+       "sit in front of an unmodified signaling server (a PeerServer, or any JSON over WebSocket) and attack the "
+       "SDP in flight as the relay does; loopback only"},
       {"list", "list attacks|trust|scenarios [--json]",
        "list the stable names this build knows, with their parameters"},
       {"doctor", "doctor",

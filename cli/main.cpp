@@ -437,7 +437,7 @@ int cmd_doctor(const std::vector<std::string>& argv, bool isolate, const Isolati
     const std::string path = find_program(browser);
     const std::string name = browser;
     const std::string use = name == "tshark" ? "the capture tests dissect with it"
-                                             : "the live-relay browser test (tests/browser) needs it";
+                                             : "the browser tests (tests/browser, tests/peerjs) need it";
     optional.push_back({!path.empty(), name, path.empty() ? "not on PATH; " + use : path,
                         name == "node" ? "apt-get install nodejs npm (scripts/install-deps)"
                                        : "apt-get install " + std::string(name == "tshark" ? "tshark" : "chromium") +
@@ -503,6 +503,7 @@ int main(int argc, char** argv) {
         if (sub == "doctor") return cmd_doctor(args, isolate, iso);
         if (sub == "matrix") return cli::matrix_command(args, &g_stop);
         if (sub == "relay") return cli::relay_command(args, &g_stop);
+        if (sub == "proxy") return cli::proxy_command(args, &g_stop);
       }
       std::cout << cli::usage_text();
       return kOk;
@@ -519,6 +520,7 @@ int main(int argc, char** argv) {
     if (cmd == "report") return cmd_report(args);
     if (cmd == "matrix") return cli::matrix_command(args, &g_stop);
     if (cmd == "relay") return cli::relay_command(args, &g_stop);
+    if (cmd == "proxy") return cli::proxy_command(args, &g_stop);
     const std::string near = scenario::nearest_name(cmd, [] {
       std::vector<std::string> names;
       for (const auto& c : cli::commands()) names.push_back(c.name);

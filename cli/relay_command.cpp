@@ -1,6 +1,5 @@
 #include "cli/relay_command.hpp"
 
-#include <arpa/inet.h>
 #include <sys/resource.h>
 
 #include <boost/program_options.hpp>
@@ -12,6 +11,7 @@
 #include <memory>
 
 #include "attacks/registry.hpp"
+#include "cli/live_support.hpp"
 #include "cli/matrix_command.hpp"
 #include "cli/outputs.hpp"
 #include "reports/escape.hpp"
@@ -21,9 +21,12 @@
 #include "sim/certificate.hpp"
 #include "sim/child_processes.hpp"
 #include "sim/live_session.hpp"
+#include "sim/peerjs_server.hpp"
+#include "sim/signaling_proxy.hpp"
 #include "sim/signaling_relay.hpp"
 
 extern const char* const kSigtrustDemoPage;  // web/demo.html, embedded by cli/CMakeLists.txt
+extern const char* const kSigtrustWalletPage;  // web/wallet.html (PeerJS), embedded likewise
 
 namespace sigtrust::cli {
 namespace {
@@ -38,16 +41,15 @@ void raise_descriptor_limit() {
   setrlimit(RLIMIT_NOFILE, &limit);
 }
 
-bool loopback_ipv4(const std::string& host) {
-  in_addr a{};
-  return inet_pton(AF_INET, host.c_str(), &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
-}
-
-}  // namespace
-
-int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>* stop) {
-  po::options_description opts("relay options");
+// `sigtrust relay` and `sigtrust proxy` differ only in what listens: the
+// signaling server itself, or a proxy in front of an existing one.
+int live_command(const std::string& command, const std::vector<std::string>& argv, const std::atomic<bool>* stop) {
+  const bool proxy = command == "proxy";
+  po::options_description opts(command + " options");
   std::string listen = "127.0.0.1:8765", attack_name = "none", json_path, report_dir, key_log_path, media_dir;
+  std::string protocol = proxy ? "peerjs" : "sigtrust", peerjs_key = "peerjs", peerjs_path = "/", peerjs_script;
+  std::string upstream, sdp_path, candidate_path;
+  double upstream_timeout_s = 5;
   std::vector<std::string> rewrites;
   double duration_s = 3600;
   opts.add_options()                                                                                     //
@@ -59,8 +61,24 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
       ("key-log", po::value(&key_log_path), "write the attacker's DTLS secrets (NSS key log) here")      //
       ("media-dir", po::value(&media_dir), "write the audio the attacker decrypts here (default: REPORT-DIR/media)")  //
       ("duration", po::value(&duration_s), "stop after this many seconds (default 3600)")                //
+      ("peerjs-script", po::value(&peerjs_script),
+       "--protocol peerjs: serve this file (PeerJS's browser bundle, peerjs.min.js) at /sigtrust/peerjs.min.js for the wallet page")  //
       ("quiet,q", "log nothing but the URL");
-  const auto parsed = parse("relay", argv, opts);
+  if (proxy)
+    opts.add_options()                                                                                          //
+        ("upstream", po::value(&upstream), "the signaling server to sit in front of: http://127.x.y.z:PORT (loopback only)")  //
+        ("protocol", po::value(&protocol), "its signaling: peerjs (default; a PeerServer) or json (--sdp-path)")  //
+        ("sdp-path", po::value(&sdp_path), "--protocol json: JSON Pointer (RFC 6901) to the SDP in a message, e.g. /data/sdp")  //
+        ("upstream-timeout", po::value(&upstream_timeout_s),
+         "seconds to wait for the upstream to answer a request or a WebSocket handshake (default 5)")  //
+        ("candidate-path", po::value(&candidate_path),
+         "--protocol json: JSON Pointer to a trickled candidate (a candidate line, or an object with one under \"candidate\")");
+  else
+    opts.add_options()                                                                                                //
+        ("protocol", po::value(&protocol), "the signaling protocol served: sigtrust (default) or peerjs (a PeerServer)")  //
+        ("peerjs-key", po::value(&peerjs_key), "--protocol peerjs: the PeerServer key (default peerjs)")              //
+        ("peerjs-path", po::value(&peerjs_path), "--protocol peerjs: the PeerServer path (default /)");
+  const auto parsed = parse(command, argv, opts);
   if (!parsed) return 0;
   const po::variables_map& vm = *parsed;
   check_output_file(json_path, "--json");
@@ -80,6 +98,36 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
   if (!loopback_ipv4(host))
     throw UsageError("--listen: the relay serves loopback only (an IPv4 address in 127.0.0.0/8), not '" + host + "'");
   if (!(duration_s > 0) || duration_s > 7 * 24 * 3600) throw UsageError("--duration: between 0 and 604800 seconds");
+  if (!proxy && protocol != "sigtrust" && protocol != "peerjs")
+    throw UsageError("--protocol: sigtrust or peerjs, not '" + protocol + "'");
+  ProxyOptions proxy_options;
+  if (proxy) {
+    if (protocol != "json" && protocol != "peerjs") throw UsageError("--protocol: peerjs or json, not '" + protocol + "'");
+    if (upstream.empty()) throw UsageError("--upstream URL is required");
+    if (const auto why = upstream_problem(upstream)) throw UsageError("--upstream: " + *why);
+    proxy_options.upstream = upstream;
+    if (!(upstream_timeout_s >= 0.1) || upstream_timeout_s > 600) throw UsageError("--upstream-timeout: between 0.1 and 600 seconds");
+    proxy_options.upstream_timeout = std::chrono::milliseconds(static_cast<long long>(upstream_timeout_s * 1000));
+    proxy_options.protocol = protocol == "json" ? ProxyOptions::Protocol::Json : ProxyOptions::Protocol::PeerJs;
+    if (protocol == "json") {
+      if (sdp_path.empty()) throw UsageError("--protocol json needs --sdp-path (a JSON Pointer)");
+      auto sdp_pointer = parse_json_pointer(sdp_path);
+      if (!sdp_pointer) throw UsageError("--sdp-path: " + sdp_pointer.error().message);
+      proxy_options.paths.sdp = *sdp_pointer;
+      if (!candidate_path.empty()) {
+        auto c = parse_json_pointer(candidate_path);
+        if (!c) throw UsageError("--candidate-path: " + c.error().message);
+        proxy_options.paths.candidate = *c;
+      }
+    } else if (!sdp_path.empty() || !candidate_path.empty()) {
+      throw UsageError("--sdp-path and --candidate-path go with --protocol json");
+    }
+  }
+  std::string peerjs_bundle;
+  if (!peerjs_script.empty()) {
+    if (protocol != "peerjs") throw UsageError("--peerjs-script goes with --protocol peerjs");
+    peerjs_bundle = read_small_file(peerjs_script, "--peerjs-script");
+  }
 
   const attacks::AttackPlugin* plugin = nullptr;
   for (const auto& p : attacks::registry())
@@ -140,17 +188,44 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
   LiveRecorder recorder(registry, attack ? attack->signaling() : nullptr, &timeline);
 
   std::unique_ptr<SignalingRelay> relay;
+  std::unique_ptr<PeerJsServer> peerjs;
+  std::unique_ptr<SignalingProxy> front;
+  std::string base;
   try {
-    relay = std::make_unique<SignalingRelay>(loop, host, timeline, RelayLimits{}, static_cast<std::uint16_t>(port));
+    if (proxy) {
+      front = std::make_unique<SignalingProxy>(loop, host, timeline, proxy_options, static_cast<std::uint16_t>(port));
+      front->set_interceptor(&recorder);
+      if (protocol == "peerjs") front->serve("/", "text/html; charset=utf-8", kSigtrustWalletPage);
+      if (!peerjs_bundle.empty()) front->serve("/sigtrust/peerjs.min.js", "text/javascript", peerjs_bundle);
+      base = host + ":" + std::to_string(front->port());
+    } else if (protocol == "peerjs") {
+      PeerJsLimits limits;
+      limits.key = peerjs_key;
+      limits.path = peerjs_path;
+      peerjs = std::make_unique<PeerJsServer>(loop, host, timeline, limits, static_cast<std::uint16_t>(port));
+      peerjs->set_interceptor(&recorder);
+      peerjs->serve("/", "text/html; charset=utf-8", kSigtrustWalletPage);
+      if (!peerjs_bundle.empty()) peerjs->serve("/sigtrust/peerjs.min.js", "text/javascript", peerjs_bundle);
+      base = host + ":" + std::to_string(peerjs->port());
+    } else {
+      relay = std::make_unique<SignalingRelay>(loop, host, timeline, RelayLimits{}, static_cast<std::uint16_t>(port));
+      relay->set_interceptor(&recorder);
+      relay->serve_page(kSigtrustDemoPage);
+      base = host + ":" + std::to_string(relay->port());
+    }
   } catch (const SignalingRelay::Failure& e) {
-    std::cerr << "sigtrust: " << e.what() << "\n";
+    std::cerr << "sigtrust: relay: " << e.what() << "\n";
     return 3;
   }
-  relay->set_interceptor(&recorder);
-  relay->serve_page(kSigtrustDemoPage);
-  const std::string base = host + ":" + std::to_string(relay->port());
-  std::printf("sigtrust relay on ws://%s/ROOM  (attack: %s)\ndemo page: http://%s/\n", base.c_str(),
-              attack_name.c_str(), base.c_str());
+  if (front)
+    std::printf("sigtrust proxy (%s) on http://%s in front of %s  (attack: %s)\ndemo page: http://%s/\n", protocol.c_str(),
+                base.c_str(), proxy_options.upstream.c_str(), attack_name.c_str(), base.c_str());
+  else if (peerjs)
+    std::printf("sigtrust relay (PeerServer: key %s, path %s) on http://%s  (attack: %s)\ndemo page: http://%s/\n",
+                peerjs_key.c_str(), peerjs_path.c_str(), base.c_str(), attack_name.c_str(), base.c_str());
+  else
+    std::printf("sigtrust relay on ws://%s/ROOM  (attack: %s)\ndemo page: http://%s/\n", base.c_str(),
+                attack_name.c_str(), base.c_str());
   std::fflush(stdout);
 
   const auto start = Clock::now();
@@ -162,8 +237,9 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
   timeline.set_listener(nullptr);
 
   RunResult run;
-  run.scenario = "live-relay";
-  run.file = "ws://" + base;
+  run.scenario = front ? "live-proxy-" + protocol : peerjs ? "live-relay-peerjs" : "live-relay";
+  run.file = (front || peerjs ? "http://" : "ws://") + base;
+  if (front) run.file += " -> " + proxy_options.upstream;
   run.attack = attack_name;
   run.trust = "sdp-fingerprint";
   run.network = host + "/32";
@@ -180,6 +256,8 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
   }
   run.timeline = timeline.events();
   relay.reset();  // closes the clients before the attacker's agents go
+  peerjs.reset();
+  front.reset();
   attack.reset();
 
   auto doc = reports::result_document({run});
@@ -187,6 +265,16 @@ int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>*
   if (!write_outputs(doc, json_path, report_dir)) return 3;
   if (!quiet) std::cout << reports::terminal_summary(doc, {});
   return 0;
+}
+
+}  // namespace
+
+int relay_command(const std::vector<std::string>& argv, const std::atomic<bool>* stop) {
+  return live_command("relay", argv, stop);
+}
+
+int proxy_command(const std::vector<std::string>& argv, const std::atomic<bool>* stop) {
+  return live_command("proxy", argv, stop);
 }
 
 }  // namespace sigtrust::cli

@@ -12,4 +12,8 @@ namespace sigtrust::cli {
 
 int relay_command(const std::vector<std::string>& args, const std::atomic<bool>* stop);
 
+// `sigtrust proxy`: the same attacker in front of an existing signaling
+// server (--upstream, loopback only), PeerJS's or any JSON-over-WebSocket one.
+int proxy_command(const std::vector<std::string>& args, const std::atomic<bool>* stop);
+
 }  // namespace sigtrust::cli

@@ -237,6 +237,9 @@ SignalingRelay::SignalingRelay(MainLoop& loop, const std::string& address, Timel
   impl_->server.reset(SOUP_SERVER(g_object_new(SOUP_TYPE_SERVER, nullptr)));
   soup_server_add_websocket_handler(impl_->server.get(), "/", nullptr, nullptr, &Impl::on_websocket, impl_.get(),
                                     nullptr);
+  // No permessage-deflate (RFC 7692): libsoup checks max_message_bytes on the
+  // compressed frame, so a small frame could inflate to any size.
+  soup_server_remove_websocket_extension(impl_->server.get(), SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
   // Our own listening socket: GLib's default backlog of 10 makes the
   // eleventh simultaneous WebSocket client wait for a SYN retransmission
   // (a whole second) when many sessions start at once.

@@ -1,6 +1,6 @@
 // `sigtrust relay` as a process: what it refuses (exit 2), the demo page it
 // serves, and how it ends (SIGTERM or --duration) with a result document.
-// Real browsers through it: tests/browser/live_relay.test.mjs.
+// Real browsers through it: tests/browser/live_relay.test.mjs (PeerJS: tests/peerjs/).
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
@@ -158,6 +158,67 @@ TEST(RelayCommand, WritesTheResultDocumentWhenStoppedBySignal) {
 TEST(RelayCommand, EndsByItselfAtItsDeadline) {
   const Relay r = start_relay({"--duration", "0.3", "-q"});
   ASSERT_GT(r.port, 0);
+  EXPECT_EQ(wait_exit(r), 0);
+}
+
+// `relay --protocol peerjs` and `sigtrust proxy` (browsers through them: tests/peerjs/): what they refuse.
+TEST(RelayCommand, PeerJsAndProxyRefuseWhatTheyCannotServeWithExitTwo) {
+  const std::pair<const char*, const char*> relay_cases[] = {
+      {"--protocol xmpp", "sigtrust or peerjs"},
+      {"--peerjs-script /etc/hostname", "--peerjs-script goes with --protocol peerjs"},
+      {"--protocol peerjs --peerjs-script /nonexistent/peerjs.min.js", "cannot read"},
+  };
+  for (const auto& [args, says] : relay_cases) {
+    std::string err;
+    EXPECT_EQ(relay_status(args, &err), 2) << args;
+    EXPECT_NE(err.find(says), std::string::npos) << args << ": " << err;
+  }
+  const std::pair<const char*, const char*> proxy_cases[] = {
+      {"", "--upstream URL is required"},
+      {"--upstream http://10.0.0.1:9000", "loopback only"},
+      {"--upstream http://localhost:9000", "loopback only"},
+      {"--upstream ftp://127.0.0.1:9000", "http:// or ws://"},
+      {"--upstream http://127.0.0.1:9000/app", "without a path"},
+      {"--upstream http://127.0.0.1", "with a port"},
+      {"--upstream http://127.0.0.1:9000 --listen 0.0.0.0:0", "loopback only"},
+      {"--upstream http://127.0.0.1:9000 --protocol json", "needs --sdp-path"},
+      {"--upstream http://127.0.0.1:9000 --protocol json --sdp-path body/sdp", "starts with '/'"},
+      {"--upstream http://127.0.0.1:9000 --protocol json --sdp-path /a/~2", "not a JSON Pointer"},
+      {"--upstream http://127.0.0.1:9000 --sdp-path /sdp", "go with --protocol json"},
+      {"--upstream http://127.0.0.1:9000 --protocol xmpp", "peerjs or json"},
+      {"--upstream http://127.0.0.1:9000 --attack turn-mitm", "turn position"},
+  };
+  const fs::path err_file = fs::temp_directory_path() / ("sigtrust-proxy-" + std::to_string(getpid()) + ".err");
+  for (const auto& [args, says] : proxy_cases) {
+    const int st = std::system(
+        (std::string(SIGTRUST_BINARY) + " proxy " + args + " >/dev/null 2>" + err_file.string()).c_str());
+    const std::string err = testing::read_text(err_file.string());
+    EXPECT_EQ(WIFEXITED(st) ? WEXITSTATUS(st) : -1, 2) << args;
+    EXPECT_NE(err.find(says), std::string::npos) << args << ": " << err;
+  }
+  fs::remove(err_file);
+}
+
+// The PeerServer's HTTP side as peerjs 1.5 uses it, and the wallet page.
+TEST(RelayCommand, PeerJsServesIdsTheWalletPageAndRefusesAnotherKey) {
+  const Relay r = start_relay({"--protocol", "peerjs", "--peerjs-script", SIGTRUST_SOURCE_DIR "/web/wallet.html"});
+  ASSERT_GT(r.port, 0);
+  const std::string id = get(r.port, "/peerjs/id?ts=123");
+  EXPECT_NE(id.find("HTTP/1.1 200"), std::string::npos) << id.substr(0, 200);
+  EXPECT_TRUE(std::regex_search(id, std::regex("\r\n\r\n[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")))
+      << id;
+  const std::string other = get(r.port, "/otherkey/id");
+  EXPECT_NE(other.find("HTTP/1.1 401"), std::string::npos) << other.substr(0, 200);
+  EXPECT_NE(other.find("Invalid key provided"), std::string::npos);
+  const std::string page = get(r.port, "/");
+  EXPECT_NE(page.find("2-of-2 wallet"), std::string::npos);
+  EXPECT_NE(page.find("getStats"), std::string::npos) << "the page reads the certificate its browser authenticated";
+  EXPECT_NE(get(r.port, "/sigtrust/peerjs.min.js").find("HTTP/1.1 200"), std::string::npos);
+  const std::string bad = http(r.port,
+                               "POST /sigtrust/report HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                               "Content-Length: 8\r\nConnection: close\r\n\r\nnot json");
+  EXPECT_NE(bad.find("HTTP/1.1 400"), std::string::npos) << bad.substr(0, 200);
+  kill(r.pid, SIGTERM);
   EXPECT_EQ(wait_exit(r), 0);
 }
 

@@ -141,14 +141,14 @@ TEST(SignalingAttacks, DropAnswerTimelineSaysTheAnswerWasDropped) {
 // the alarm. The session says it was cut, and what it was waiting for.
 TEST(SignalingAttacks, SessionCutByTheDeadlineIsProvisionalAndFails) {
   const std::string yaml =
-      "name: t\ndeadline_ms: 1500\npeers:\n  - {name: alice, trust: sas}\n  - {name: bob, trust: sdp-fingerprint}\n"
+      "name: t\ndeadline_ms: 6000\npeers:\n  - {name: alice, trust: sas}\n  - {name: bob, trust: sdp-fingerprint}\n"
       "relay: {attack: swap-mitm}\nsessions:\n  - {offerer: alice, answerer: bob, out_of_band: true, expect: "
       "mitm-undetected, messages: [{from: alice, text: hi}]}\n";
   const auto r = run(load_yaml(yaml));
   ASSERT_EQ(r.sessions.size(), 1u);
   const auto& s = r.sessions[0];
   EXPECT_TRUE(r.deadline_reached);
-  EXPECT_EQ(r.deadline_ms, 1500u);
+  EXPECT_EQ(r.deadline_ms, 6000u);
   EXPECT_EQ(s.cut, CutBy::Deadline);
   EXPECT_NE(s.waiting_for.find("alice was waiting for the users' out-of-band comparison"), std::string::npos)
       << s.waiting_for;

@@ -238,7 +238,7 @@ TEST(Core, DeadlineEndsARunAndSaysWhatItWaitedFor) {
 // until the last one is up.
 TEST(Core, ScaleScenarioRunsEveryPairSecurelyAcrossBatches) {
   CertificateStore store;
-  const auto r = run(load_yaml("name: scale-40\ndeadline_ms: 20000\nscale: {pairs: 40}\n"), &store);
+  const auto r = run(load_yaml("name: scale-40\ndeadline_ms: 120000\nscale: {pairs: 40}\n"), &store);
   ASSERT_TRUE(r.error.empty()) << r.error;
   EXPECT_FALSE(r.deadline_reached);
   ASSERT_EQ(r.sessions.size(), 40u);
@@ -257,11 +257,14 @@ TEST(Core, ScaleScenarioRunsEveryPairSecurelyAcrossBatches) {
 }
 
 // With an attack the batches share the run's loop (the attacker's nodes live
-// there); every session still gets the attack's outcome.
+// there); every session still gets the attack's outcome. The deadline only
+// guards against a hang: under the sanitizers, on two busy cores, 160 DTLS
+// handshakes took more than 20 s.
 TEST(Core, AttackedScaleScenarioRunsInBatchesOnTheRunsLoop) {
-  const auto r = run(load_yaml("name: scale-mitm\ndeadline_ms: 20000\nrelay: {attack: swap-mitm}\n"
+  const auto r = run(load_yaml("name: scale-mitm\ndeadline_ms: 120000\nrelay: {attack: swap-mitm}\n"
                                "scale: {pairs: 40, expect: mitm-undetected}\n"));
   ASSERT_TRUE(r.error.empty()) << r.error;
+  EXPECT_FALSE(r.deadline_reached);
   ASSERT_EQ(r.sessions.size(), 40u);
   for (const auto& s : r.sessions) {
     EXPECT_EQ(s.outcome, Outcome::MitmUndetected) << s.offerer;

@@ -3,8 +3,8 @@
 #include "attacks/mitm_bridge.hpp"
 #include "attacks/sdp_rewrite.hpp"
 #include "attacks/turn_attacks.hpp"
-#include "sim/certificate.hpp"
-#include "sim/trust_policy.hpp"
+#include "net/certificate.hpp"
+#include "trust/trust_policy.hpp"
 
 namespace sigtrust::attacks {
 namespace {

@@ -6,8 +6,8 @@
 #include "attacks/relay_tap.hpp"
 #include "attacks/stun_node.hpp"
 #include "attacks/turn_node.hpp"
-#include "sim/certificate.hpp"
-#include "sim/dtls_endpoint.hpp"
+#include "net/certificate.hpp"
+#include "net/dtls_endpoint.hpp"
 
 namespace sigtrust::attacks {
 namespace {

@@ -33,7 +33,7 @@
 #include "sim/engine.hpp"
 #include "sim/isolation.hpp"
 #include "sim/scenario.hpp"
-#include "sim/trust_policy.hpp"
+#include "trust/trust_policy.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;

@@ -22,7 +22,7 @@
 #include "reports/report_set.hpp"
 #include "reports/terminal_report.hpp"
 #include "sim/child_processes.hpp"
-#include "sim/digest.hpp"
+#include "core/digest.hpp"
 #include "sim/matrix.hpp"
 
 namespace sigtrust::cli {

@@ -18,12 +18,12 @@
 #include "reports/json_report.hpp"
 #include "reports/terminal_report.hpp"
 #include "sim/attack.hpp"
-#include "sim/certificate.hpp"
+#include "net/certificate.hpp"
 #include "sim/child_processes.hpp"
 #include "sim/live_session.hpp"
-#include "sim/peerjs_server.hpp"
-#include "sim/signaling_proxy.hpp"
-#include "sim/signaling_relay.hpp"
+#include "net/peerjs_server.hpp"
+#include "net/signaling_proxy.hpp"
+#include "net/signaling_relay.hpp"
 
 extern const char* const kSigtrustDemoPage;  // web/demo.html, embedded by cli/CMakeLists.txt
 extern const char* const kSigtrustWalletPage;  // web/wallet.html (PeerJS), embedded likewise

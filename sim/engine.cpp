@@ -6,12 +6,12 @@
 #include <exception>
 #include <optional>
 
-#include "sim/certificate.hpp"
-#include "sim/identity_provider.hpp"
+#include "net/certificate.hpp"
+#include "trust/identity_provider.hpp"
 #include "sim/net_plan.hpp"
-#include "sim/out_of_band.hpp"
+#include "trust/out_of_band.hpp"
 #include "sim/peer.hpp"
-#include "sim/signaling_relay.hpp"
+#include "net/signaling_relay.hpp"
 
 namespace sigtrust {
 

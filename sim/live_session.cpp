@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "sim/sdp.hpp"
-#include "sim/signaling_message.hpp"
+#include "core/sdp.hpp"
+#include "core/signaling_message.hpp"
 
 namespace sigtrust {
 namespace {

@@ -7,7 +7,7 @@
 #include <mutex>
 #include <thread>
 
-#include "sim/outcome.hpp"
+#include "core/outcome.hpp"
 
 namespace sigtrust {
 namespace {

@@ -1,6 +1,6 @@
 #include "sim/peer.hpp"
 
-#include "sim/out_of_band.hpp"
+#include "trust/out_of_band.hpp"
 
 #include <algorithm>
 #include <random>

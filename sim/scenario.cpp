@@ -15,7 +15,7 @@
 #include <sstream>
 #include <utility>
 
-#include "sim/outcome.hpp"
+#include "core/outcome.hpp"
 
 namespace sigtrust::scenario {
 namespace {

@@ -27,7 +27,7 @@ Vocabulary test_vocabulary() {
   ParamDecl header{"header-only", ParamDecl::Type::Bool, "false", {}, 0, 0, "flip header bytes only"};
   ParamDecl label{"label", ParamDecl::Type::String, "", {}, 0, 0, "free text"};
   v.attacks.push_back({"turn-tamper", "turn", "flips bytes in relayed records", {every, fraction, header, label}});
-  // As declared in sim/trust_policy.cpp: sas has a parameter, and it and oob-fingerprint need an
+  // As declared in trust/trust_policy.cpp: sas has a parameter, and it and oob-fingerprint need an
   // out-of-band channel.
   ParamDecl miss_rate{"miss-rate", ParamDecl::Type::Double, "0", {}, 0, 1, "chance the users overlook a mismatch"};
   // Test-only declaration: a second configuration with parameters, for the union of their parameters.

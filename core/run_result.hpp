@@ -65,6 +65,11 @@ struct AttackerSessionReport {
   bool grind_matched = false;
 };
 
+// The key of AttackWorld::sessions (and of what an attack reports) for
+// attacks that see no signaling rooms (the STUN/TURN positions): the engine
+// applies that report to every attacked session of the run.
+inline constexpr const char* kAllSessions = "*";
+
 struct PeerResult {
   PeerReport report;
   std::string dtls_peer_owner;  // ground truth: who owns the certificate it saw

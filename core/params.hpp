@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sigtrust {
@@ -24,9 +25,23 @@ struct ParamDecl {
 // (defaults filled in by the loader).
 using ParamValues = std::map<std::string, std::string>;
 
+// Where an attack sits: none (the honest run), on the signaling path, or
+// as the STUN or the TURN server the peers gather from.
+enum class AttackPosition { None, Signaling, Stun, Turn };
+
+inline std::string_view to_string(AttackPosition p) {
+  switch (p) {
+    case AttackPosition::None: return "none";
+    case AttackPosition::Signaling: return "signaling";
+    case AttackPosition::Stun: return "stun";
+    case AttackPosition::Turn: return "turn";
+  }
+  return "none";
+}
+
 struct AttackDecl {
   std::string name;      // stable name (docs/architecture.md)
-  std::string position;  // "none", "signaling", "turn", "stun"
+  AttackPosition position = AttackPosition::None;
   std::string summary;   // one line
   std::vector<ParamDecl> params;
   // It carries the peers' application data through its own DTLS legs, so

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/outcome.hpp"
@@ -16,10 +17,30 @@
 
 namespace sigtrust {
 
+// Where a peer got to. The result document writes the name (to_string); a
+// live browser whose description was delivered but that completed no DTLS
+// handshake is in Ice (connecting).
+enum class PeerState { New, Signaling, Ice, Dtls, Verifying, Data, Done, Failed, Closed };
+
+inline std::string_view to_string(PeerState s) {
+  switch (s) {
+    case PeerState::New: return "new";
+    case PeerState::Signaling: return "signaling";
+    case PeerState::Ice: return "ice";
+    case PeerState::Dtls: return "dtls";
+    case PeerState::Verifying: return "verifying";
+    case PeerState::Data: return "data";
+    case PeerState::Done: return "done";
+    case PeerState::Failed: return "failed";
+    case PeerState::Closed: return "closed";
+  }
+  return "new";
+}
+
 struct PeerReport {
   std::string name;
   std::string trust;
-  std::string state = "new";       // new, signaling, ice, dtls, verifying, data, done, failed, closed
+  PeerState state = PeerState::New;
   std::string failure;             // why it failed, if it did
   std::optional<DtlsRole> dtls_role;
   std::string sdp_sent, sdp_received;

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/signaling_message.hpp"
+#include "core/timeline_events.hpp"
 
 namespace sigtrust {
 namespace {
@@ -59,7 +60,7 @@ struct SignalingRelay::Impl {
     if (soup_message_headers_header_contains(request, "Upgrade", "websocket")) {
       const char* origin = soup_message_headers_get_one(request, "Origin");
       if (origin && !self->page.empty() && origin != self->owner->page_origin()) {
-        self->timeline->add("relay", "signaling.rejected", std::string("WebSocket from origin ") + origin + " refused");
+        self->timeline->add("relay", events::kSignalingRejected, std::string("WebSocket from origin ") + origin + " refused");
         soup_server_message_set_status(msg, SOUP_STATUS_FORBIDDEN, nullptr);
       }
       return;
@@ -95,7 +96,7 @@ struct SignalingRelay::Impl {
     std::string room = path ? path : "/";
     if (room.size() > 128) room.resize(128);
     if (!self->rooms.count(room) && self->rooms.size() >= self->limits.max_rooms) {
-      self->timeline->add("relay", "signaling.rejected",
+      self->timeline->add("relay", events::kSignalingRejected,
                           "room " + room + " refused: already " + std::to_string(self->rooms.size()) + " rooms open");
       soup_websocket_connection_close(conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "too many rooms");
       return;
@@ -109,7 +110,7 @@ struct SignalingRelay::Impl {
       for (int i : {0, 1}) {
         Client& old = r.clients[i];
         if (old.label != asked) continue;
-        self->timeline->add("relay", "signaling.replaced", asked + " joined room " + room + " again; its old connection is closed");
+        self->timeline->add("relay", events::kSignalingReplaced, asked + " joined room " + room + " again; its old connection is closed");
         SoupWebsocketConnection* stale = old.conn.get();
         g_signal_handler_disconnect(stale, old.closed_handler);
         g_signal_handler_disconnect(stale, old.message_handler);  // frees its binding
@@ -120,7 +121,7 @@ struct SignalingRelay::Impl {
       }
     }
     if (index < 0) {
-      self->timeline->add("relay", "signaling.rejected", "room " + room + " is full; third client refused");
+      self->timeline->add("relay", events::kSignalingRejected, "room " + room + " is full; third client refused");
       soup_websocket_connection_close(conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "room full");
       return;
     }
@@ -133,7 +134,7 @@ struct SignalingRelay::Impl {
                                               [](gpointer b, GClosure*) { delete static_cast<Binding*>(b); },
                                               GConnectFlags(0));
     c.closed_handler = g_signal_connect(conn, "closed", G_CALLBACK(&Impl::on_closed), binding);
-    self->timeline->add("relay", "signaling.joined", c.label + " joined room " + room);
+    self->timeline->add("relay", events::kSignalingJoined, c.label + " joined room " + room);
     while (!r.held[index].empty()) {
       soup_websocket_connection_send_text(conn, r.held[index].front().c_str());
       r.held[index].pop_front();
@@ -146,7 +147,7 @@ struct SignalingRelay::Impl {
     if (it == b->impl->rooms.end()) return;
     Client& c = it->second.clients[b->index];
     if (c.conn.get() != conn) return;
-    b->impl->timeline->add("relay", "signaling.left", c.label + " left room " + b->room);
+    b->impl->timeline->add("relay", events::kSignalingLeft, c.label + " left room " + b->room);
     g_signal_handler_disconnect(conn, c.closed_handler);
     Impl* self = b->impl;
     const std::string room = b->room;
@@ -167,7 +168,7 @@ struct SignalingRelay::Impl {
     try {
       step();
     } catch (const std::exception& e) {
-      timeline->add("relay", "relay.error", what + ": " + e.what());
+      timeline->add("relay", events::kRelayError, what + ": " + e.what());
     }
   }
 
@@ -187,11 +188,11 @@ struct SignalingRelay::Impl {
     }
     if (++from.window_count > limits.max_messages_per_second) {
       if (from.window_count == limits.max_messages_per_second + 1)
-        timeline->add("relay", "signaling.rate-limited", from.label + " exceeded the message rate; dropping");
+        timeline->add("relay", events::kSignalingRateLimited, from.label + " exceeded the message rate; dropping");
       return;
     }
     if (type != SOUP_WEBSOCKET_DATA_TEXT) {
-      timeline->add("relay", "signaling.malformed", from.label + " sent a binary frame; dropped");
+      timeline->add("relay", events::kSignalingMalformed, from.label + " sent a binary frame; dropped");
       return;
     }
     gsize size = 0;
@@ -199,7 +200,7 @@ struct SignalingRelay::Impl {
     std::string text(bytes ? bytes : "", size);
     auto parsed = parse_signaling(text);
     if (!parsed) {
-      timeline->add("relay", "signaling.malformed", from.label + ": " + parsed.error().message + "; dropped");
+      timeline->add("relay", events::kSignalingMalformed, from.label + ": " + parsed.error().message + "; dropped");
       return;
     }
     const int to = 1 - index;

@@ -14,6 +14,7 @@
 #include "sim/peer.hpp"
 #include "net/signaling_relay.hpp"
 #include "sim/engine_steps.hpp"
+#include "core/timeline_events.hpp"
 
 namespace sigtrust {
 
@@ -138,7 +139,7 @@ void set_up_world(Run& run) {
   for (const auto& p : run.s.peers) w.registry.add(run.store.get(p.name).fingerprint(), p.name);
   for (size_t i = 0; i < run.s.peers.size(); ++i) run.peer_indices.emplace(run.s.peers[i].name, static_cast<unsigned>(i));
   w.relay = std::make_unique<SignalingRelay>(w.loop, run.plan.relay(), w.timeline);
-  w.timeline.add("engine", "run.start",
+  w.timeline.add("engine", events::kRunStart,
                  "run on " + run.result.network + "; relay at " + w.relay->url() + "; attack " + run.s.attack.name);
   if (run.s.attack.name == "none") return;
   if (!run.options.make_attack) throw std::runtime_error("no attack factory for '" + run.s.attack.name + "'");
@@ -164,7 +165,7 @@ IceServers choose_ice_servers(Run& run) {
     if (!server) throw std::runtime_error(server.error().message);
     if (run.s.stun == "coturn") servers.stun = *server;
     if (run.s.turn == "coturn") servers.turn = *server;
-    run.world.timeline.add("engine", "coturn",
+    run.world.timeline.add("engine", events::kCoturn,
                            "coturn serves STUN/TURN on " + server->address + ":" + std::to_string(server->port));
   }
   if (run.world.attack) {
@@ -200,7 +201,7 @@ void make_session_peers(Run& run, size_t si, MainLoop& loop, const SignalingRela
   if (!sess.attacked) {
     const std::string room = engine::room_of(si, sess);
     w.relay->bypass(room);
-    if (w.attack) w.timeline.add("engine", "session.unattacked", "the relay leaves " + room + " alone");
+    if (w.attack) w.timeline.add("engine", events::kSessionUnattacked, "the relay leaves " + room + " alone");
   }
   OutOfBand* oob = nullptr;
   if (sess.out_of_band) {
@@ -260,7 +261,7 @@ BatchEnd run_batch(Run& run, const std::vector<size_t>& batch, size_t first, siz
       loop = &shard.loop;
       relay = shard.relay.get();
     }
-    w.timeline.add("engine", "batch.start",
+    w.timeline.add("engine", events::kBatchStart,
                    "sessions " + std::to_string(first + 1) + " to " + std::to_string(first + batch.size()) + " of " +
                        std::to_string(round_size) + "; relay at " + relay->url() +
                        (own_contexts ? " on a main context of their own" : " on the run's main loop"));
@@ -288,13 +289,13 @@ void run_rounds(Run& run) {
     const auto batches = engine::batches_of(run.s, round);
     size_t round_size = 0;
     for (const auto& b : batches) round_size += b.size();
-    if (rounds.size() > 1) w.timeline.add("engine", "round.start", "round " + std::to_string(round));
+    if (rounds.size() > 1) w.timeline.add("engine", events::kRoundStart, "round " + std::to_string(round));
     size_t first = 0;
     for (const auto& batch : batches) {
       const BatchEnd end = run_batch(run, batch, first, round_size, batches.size() > 1);
       if (end == BatchEnd::Interrupted) {
         run.result.interrupted = true;
-        w.timeline.add("engine", "run.interrupted", "stopped from outside before the run finished");
+        w.timeline.add("engine", events::kRunInterrupted, "stopped from outside before the run finished");
         return;
       }
       if (end == BatchEnd::Deadline) {
@@ -306,7 +307,7 @@ void run_rounds(Run& run) {
         }
         if (const size_t later = round_size - first - batch.size(); later > 0)
           waiting += "; " + std::to_string(later) + " session(s) of later batches never started";
-        w.timeline.add("engine", "run.deadline",
+        w.timeline.add("engine", events::kRunDeadline,
                        "deadline of " + std::to_string(run.s.deadline_ms) + " ms reached: " + waiting);
         return;
       }
@@ -320,7 +321,7 @@ void run_rounds(Run& run) {
 void check_ground_truth(Run& run) {
   if (const auto& refused = run.world.registry.refusals(); !refused.empty() && run.result.error.empty()) {
     run.result.error = "ground truth refused: " + refused.front();
-    run.world.timeline.add("engine", "run.error", "simulator failure: " + run.result.error);
+    run.world.timeline.add("engine", events::kRunError, "simulator failure: " + run.result.error);
   }
 }
 
@@ -344,7 +345,7 @@ void judge_sessions(Run& run) {
   }
   if (!unaccounted.empty() && run.result.error.empty()) {
     run.result.error = unaccounted;
-    w.timeline.add("engine", "run.error", "simulator failure: " + run.result.error);
+    w.timeline.add("engine", events::kRunError, "simulator failure: " + run.result.error);
   }
 }
 
@@ -389,13 +390,13 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
     run_rounds(run);
   } catch (const std::exception& e) {
     result.error = e.what();
-    world->timeline.add("engine", "run.error", std::string("simulator failure: ") + e.what());
+    world->timeline.add("engine", events::kRunError, std::string("simulator failure: ") + e.what());
   }
   check_ground_truth(run);
   judge_sessions(run);
   if (options.before_teardown) options.before_teardown();
   release_turn(run);
-  world->timeline.add("engine", "run.end", "run ended");
+  world->timeline.add("engine", events::kRunEnd, "run ended");
   result.timeline = world->timeline.events();
   world.reset();
   result.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();

@@ -49,7 +49,7 @@ class Peer {
   Peer& operator=(const Peer&) = delete;
 
   void start();
-  bool failed() const { return report_.state == "failed" || report_.state == "closed"; }
+  bool failed() const { return report_.state == PeerState::Failed || report_.state == PeerState::Closed; }
   // Nothing more will happen on its side: failed, hung up, or sent and received everything.
   bool settled() const;
   // What it is still waiting for (for the deadline's timeline entry).

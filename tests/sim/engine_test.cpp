@@ -154,7 +154,7 @@ TEST(EngineSteps, RelayOnlyAndBehindNatNeedTheNodeThatMakesThemPossible) {
 PeerReport finished(std::string name, std::string fingerprint) {
   PeerReport r;
   r.name = std::move(name);
-  r.state = "done";
+  r.state = PeerState::Done;
   r.handshake_done = true;
   r.entered_data_phase = true;
   r.dtls_peer_fingerprint = std::move(fingerprint);

@@ -26,6 +26,11 @@ inline constexpr const char* kCoturn = "coturn";
 inline constexpr const char* kRelayError = "relay.error";
 inline constexpr const char* kRelayOutcome = "relay.outcome";
 inline constexpr const char* kRelayStopped = "relay.stopped";
+inline constexpr const char* kRelayClientReport = "relay.client-report";
+// The signaling proxy in front of another server (`sigtrust proxy`).
+inline constexpr const char* kProxyUpstreamClosed = "proxy.upstream-closed";
+inline constexpr const char* kProxyUpstreamError = "proxy.upstream-error";
+inline constexpr const char* kProxyUpstreamMalformed = "proxy.upstream-malformed";
 // Signaling, as a peer or the relay saw it.
 inline constexpr const char* kSignalingConnected = "signaling.connected";
 inline constexpr const char* kSignalingJoined = "signaling.joined";
@@ -40,6 +45,9 @@ inline constexpr const char* kSignalingMalformed = "signaling.malformed";
 inline constexpr const char* kSignalingRejected = "signaling.rejected";
 inline constexpr const char* kSignalingReplaced = "signaling.replaced";
 inline constexpr const char* kSignalingRateLimited = "signaling.rate-limited";
+inline constexpr const char* kSignalingQueued = "signaling.queued";
+inline constexpr const char* kSignalingExpired = "signaling.expired";
+inline constexpr const char* kSignalingDropped = "signaling.dropped";
 inline constexpr const char* kSdpMalformed = "sdp.malformed";
 inline constexpr const char* kSdpBadCandidate = "sdp.bad-candidate";
 // A peer's connection.
@@ -75,6 +83,7 @@ inline constexpr const char* kAttackMedia = "attack.media";
 inline constexpr const char* kAttackMediaRejected = "attack.media-rejected";
 inline constexpr const char* kAttackRecording = "attack.recording";
 inline constexpr const char* kAttackTamper = "attack.tamper";
+inline constexpr const char* kAttackGrind = "attack.grind";
 // The attacker's STUN and TURN nodes.
 inline constexpr const char* kStunListen = "stun.listen";
 inline constexpr const char* kStunLie = "stun.lie";
@@ -94,15 +103,16 @@ inline constexpr const char* kTurnDropped = "turn.dropped";
 
 inline constexpr std::array kAll = {
     kRunStart, kRunEnd, kRunError, kRunDeadline, kRunInterrupted, kRoundStart, kBatchStart, kSessionUnattacked,
-    kCoturn, kRelayError, kRelayOutcome, kRelayStopped, kSignalingConnected, kSignalingJoined, kSignalingLeft,
+    kCoturn, kRelayError, kRelayOutcome, kRelayStopped, kRelayClientReport, kProxyUpstreamClosed,
+    kProxyUpstreamError, kProxyUpstreamMalformed, kSignalingConnected, kSignalingJoined, kSignalingLeft,
     kSignalingOfferSent, kSignalingOfferReceived, kSignalingAnswerSent, kSignalingAnswerReceived,
     kSignalingCandidate, kSignalingUnexpected, kSignalingMalformed, kSignalingRejected, kSignalingReplaced,
-    kSignalingRateLimited, kSdpMalformed, kSdpBadCandidate, kIceGathered, kIceState, kIceReady, kDtlsRole,
+    kSignalingRateLimited, kSignalingQueued, kSignalingExpired, kSignalingDropped, kSdpMalformed, kSdpBadCandidate, kIceGathered, kIceState, kIceReady, kDtlsRole,
     kDtlsConnected, kDtlsClosed, kTrustAccepted, kTrustRejected, kAlarm, kDataSent, kDataSendFailed,
     kDataReceived, kPeerFailed, kPeerClosed, kAttackIntercept, kAttackRewrite, kAttackRewriteData, kAttackDropped,
     kAttackSkipped, kAttackIgnoredCandidate, kAttackOnPath, kAttackLegReady, kAttackLegConnected,
     kAttackLegFailed, kAttackRebridge, kAttackRead, kAttackSctp, kAttackMedia, kAttackMediaRejected,
-    kAttackRecording, kAttackTamper, kStunListen, kStunLie, kStunForward, kStunError, kStunMalformed,
+    kAttackRecording, kAttackTamper, kAttackGrind, kStunListen, kStunLie, kStunForward, kStunError, kStunMalformed,
     kStunDropped, kTurnListen, kTurnAllocate, kTurnPermission, kTurnChannel, kTurnDeallocate, kTurnAuthFailed,
     kTurnError, kTurnMalformed, kTurnDropped};
 

@@ -11,7 +11,7 @@
 #include <span>
 #include <string>
 
-#include "sim/result.hpp"
+#include "core/result.hpp"
 
 namespace sigtrust::attacks {
 

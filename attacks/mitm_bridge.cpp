@@ -6,9 +6,9 @@
 #include "attacks/sctp.hpp"
 #include "attacks/sdp_rewrite.hpp"
 #include "attacks/srtp_session.hpp"
-#include "sim/dtls_endpoint.hpp"
-#include "sim/ice_agent.hpp"
-#include "sim/out_of_band.hpp"
+#include "net/dtls_endpoint.hpp"
+#include "net/ice_agent.hpp"
+#include "trust/out_of_band.hpp"
 
 namespace sigtrust::attacks {
 

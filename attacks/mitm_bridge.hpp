@@ -11,9 +11,9 @@
 #include <string>
 
 #include "sim/attack.hpp"
-#include "sim/certificate.hpp"
-#include "sim/ice_agent.hpp"
-#include "sim/sdp.hpp"
+#include "net/certificate.hpp"
+#include "net/ice_agent.hpp"
+#include "core/sdp.hpp"
 
 namespace sigtrust::attacks {
 

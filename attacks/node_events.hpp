@@ -12,7 +12,7 @@
 #include <string>
 
 #include "attacks/udp_socket.hpp"
-#include "sim/timeline.hpp"
+#include "core/timeline.hpp"
 
 namespace sigtrust::attacks {
 

@@ -3,8 +3,9 @@
 #include "attacks/mitm_bridge.hpp"
 #include "attacks/sdp_rewrite.hpp"
 #include "attacks/turn_attacks.hpp"
-#include "sim/certificate.hpp"
-#include "sim/trust_policy.hpp"
+#include "net/certificate.hpp"
+#include "trust/trust_policy.hpp"
+#include "core/timeline_events.hpp"
 
 namespace sigtrust::attacks {
 namespace {
@@ -61,7 +62,7 @@ struct DropAnswer : SignalingInterceptor {
   void on_message(const RelayedMessage& m, Deliver deliver) override {
     auto msg = parse_signaling(m.text);
     if (msg && msg->type == SignalingMessage::Type::Answer) {
-      world.timeline.add(world.name, "attack.dropped", "dropped the answer from " + m.from_label + " to " + m.to_label);
+      world.timeline.add(world.name, events::kAttackDropped, "dropped the answer from " + m.from_label + " to " + m.to_label);
       return;
     }
     deliver(m.text);
@@ -73,33 +74,33 @@ struct DropAnswer : SignalingInterceptor {
 
 const std::vector<AttackPlugin>& registry() {
   static const std::vector<AttackPlugin> all = {
-      {{"none", "none", "honest run, the baseline", {}}, nullptr},
-      {{"swap-mitm", "signaling",
+      {{"none", AttackPosition::None, "honest run, the baseline", {}}, nullptr},
+      {{"swap-mitm", AttackPosition::Signaling,
         "replaces fingerprint, ICE credentials and candidates with the attacker's; bridges two DTLS sessions",
         bridge_params(), true},
        [](AttackWorld& w) { return bridge(w, FingerprintStyle::Swap); }},
-      {{"strip-mitm", "signaling", "removes a=fingerprint; bridges", bridge_params(), true},
+      {{"strip-mitm", AttackPosition::Signaling, "removes a=fingerprint; bridges", bridge_params(), true},
        [](AttackWorld& w) { return bridge(w, FingerprintStyle::Strip); }},
-      {{"append-mitm", "signaling", "adds the attacker's fingerprint after the real one; bridges", bridge_params(), true},
+      {{"append-mitm", AttackPosition::Signaling, "adds the attacker's fingerprint after the real one; bridges", bridge_params(), true},
        [](AttackWorld& w) { return bridge(w, FingerprintStyle::Append); }},
-      {{"prepend-mitm", "signaling", "adds the attacker's fingerprint before the real one; bridges", bridge_params(),
+      {{"prepend-mitm", AttackPosition::Signaling, "adds the attacker's fingerprint before the real one; bridges", bridge_params(),
         true},
        [](AttackWorld& w) { return bridge(w, FingerprintStyle::Prepend); }},
       {{"downgrade-mitm",
-        "signaling",
+        AttackPosition::Signaling,
         "keeps the real sha-256 fingerprint and adds the attacker's under a weaker hash (sha-1, md5); bridges",
         bridge_params({{"hash", ParamDecl::Type::Choice, "sha-1", {"sha-1", "md5"}, 0, 0,
                         "weaker hash the attacker's added fingerprint is written with"}}),
         true},
        [](AttackWorld& w) { return bridge(w, FingerprintStyle::Downgrade, w.params.at("hash")); }},
       {{"hash-swap-mitm",
-        "signaling",
+        AttackPosition::Signaling,
         "replaces the fingerprint with the attacker's under another hash (sha-1, md5); bridges",
         bridge_params({{"hash", ParamDecl::Type::Choice, "sha-1", {"sha-1", "md5"}, 0, 0,
                         "hash function the attacker's fingerprint is written with"}}),
         true},
        [](AttackWorld& w) { return bridge(w, FingerprintStyle::HashSwap, w.params.at("hash")); }},
-      {{"sas-grind-mitm", "signaling",
+      {{"sas-grind-mitm", AttackPosition::Signaling,
         "swap-mitm that, as DTLS client, tries key shares until both victims' SAS strings match; bridges",
         bridge_params({{"budget", ParamDecl::Type::Int, "64", {}, 1, 1000000,
                         "key shares it tries at most (each a fresh DTLS client handshake up to its key exchange)"},
@@ -115,17 +116,17 @@ const std::vector<AttackPlugin>& registry() {
          return std::make_unique<SignalingAttack<MitmBridge>>(w, std::move(o));
        }},
       // RFC 8827 §5: without the assertion, an identity-optional peer has only the SDP to go on.
-      {{"identity-strip-mitm", "signaling", "swap-mitm that also removes a=identity", bridge_params(), true},
+      {{"identity-strip-mitm", AttackPosition::Signaling, "swap-mitm that also removes a=identity", bridge_params(), true},
        [](AttackWorld& w) { return bridge(w, FingerprintStyle::Swap, "sha-1", {"identity"}); }},
-      {{"fingerprint-only", "signaling", "replaces the fingerprint only, no bridge", {}},
+      {{"fingerprint-only", AttackPosition::Signaling, "replaces the fingerprint only, no bridge", {}},
        [](AttackWorld& w) -> std::unique_ptr<Attack> { return std::make_unique<FingerprintOnly>(w); }},
-      {{"setup-flip", "signaling", "rewrites a=setup so both ends take the same DTLS role", {}}, &setup_flip},
-      {{"drop-answer", "signaling", "never delivers the answer", {}},
+      {{"setup-flip", AttackPosition::Signaling, "rewrites a=setup so both ends take the same DTLS role", {}}, &setup_flip},
+      {{"drop-answer", AttackPosition::Signaling, "never delivers the answer", {}},
        [](AttackWorld& w) -> std::unique_ptr<Attack> { return std::make_unique<SignalingAttack<DropAnswer>>(w); }},
-      {{"turn-eavesdrop", "turn", "records every relayed datagram", {}}, &make_turn_eavesdrop},
-      {{"turn-tamper", "turn", "flips bytes in relayed DTLS records", {}}, &make_turn_tamper},
-      {{"turn-mitm", "turn", "terminates DTLS towards each peer with its own certificate", {}}, &make_turn_mitm},
-      {{"stun-lie", "stun", "answers Binding requests with the attacker's address as mapped address and forwards", {}},
+      {{"turn-eavesdrop", AttackPosition::Turn, "records every relayed datagram", {}}, &make_turn_eavesdrop},
+      {{"turn-tamper", AttackPosition::Turn, "flips bytes in relayed DTLS records", {}}, &make_turn_tamper},
+      {{"turn-mitm", AttackPosition::Turn, "terminates DTLS towards each peer with its own certificate", {}}, &make_turn_mitm},
+      {{"stun-lie", AttackPosition::Stun, "answers Binding requests with the attacker's address as mapped address and forwards", {}},
        &make_stun_lie},
   };
   return all;

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "sim/attack.hpp"
-#include "sim/params.hpp"
+#include "core/params.hpp"
 
 namespace sigtrust::attacks {
 

@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sim/result.hpp"
+#include "core/result.hpp"
 
 namespace sigtrust::attacks::sctp {
 

@@ -1,4 +1,5 @@
 #include "attacks/sdp_rewrite.hpp"
+#include "core/timeline_events.hpp"
 
 namespace sigtrust::attacks {
 
@@ -34,7 +35,7 @@ void set_setup(sdp::Session& s, const std::string& value) {
 
 void record_rewrite(Timeline& t, const std::string& attacker, const RelayedMessage& m, const std::string& what,
                     const std::string& before, const std::string& after) {
-  t.add(attacker, "attack.rewrite", what + " in the message from " + m.from_label + " to " + m.to_label,
+  t.add(attacker, events::kAttackRewrite, what + " in the message from " + m.from_label + " to " + m.to_label,
         {{"before", before}, {"after", after}, {"from", m.from_label}, {"to", m.to_label}});
 }
 
@@ -48,7 +49,7 @@ void SdpRewriter::on_message(const RelayedMessage& m, Deliver deliver) {
   if (!target) return deliver(m.text);
   auto session = sdp::parse(msg->sdp);
   if (!session) {
-    timeline_.add(attacker_, "attack.skipped", "could not parse the SDP to rewrite: " + session.error().message);
+    timeline_.add(attacker_, events::kAttackSkipped, "could not parse the SDP to rewrite: " + session.error().message);
     return deliver(m.text);
   }
   edit_(*session, m, msg->type);

@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "sim/attack.hpp"
-#include "sim/ice_agent.hpp"
-#include "sim/sdp.hpp"
-#include "sim/signaling_message.hpp"
+#include "net/ice_agent.hpp"
+#include "core/sdp.hpp"
+#include "core/signaling_message.hpp"
 
 namespace sigtrust::attacks {
 

@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "sim/dtls_endpoint.hpp"
-#include "sim/result.hpp"
+#include "net/dtls_endpoint.hpp"
+#include "core/result.hpp"
 
 namespace sigtrust::attacks {
 

@@ -11,6 +11,7 @@
 
 #include "attacks/node_events.hpp"
 #include "attacks/udp_socket.hpp"
+#include "core/timeline_events.hpp"
 
 namespace sigtrust::attacks {
 namespace {
@@ -142,12 +143,12 @@ struct LyingStunNode::Impl {
       fwd->socket = std::make_unique<UdpSocket>(
           loop, address, [this, raw](const Endpoint& from, std::span<const std::uint8_t> d) { on_forwarder_datagram(*raw, from, d); });
     } catch (const UdpSocket::Failure& e) {
-      events.event("stun.error", std::string("cannot open a forwarding socket: ") + e.what());
+      events.event(events::kStunError, std::string("cannot open a forwarding socket: ") + e.what());
       return nullptr;
     }
     fwd->fake = fwd->socket->local();
     fakes.insert(fwd->fake);
-    events.event("stun.lie", "told " + client.to_string() + " its address is " + fwd->fake.to_string(),
+    events.event(events::kStunLie, "told " + client.to_string() + " its address is " + fwd->fake.to_string(),
           {{"client", client.to_string()}, {"fake", fwd->fake.to_string()}});
     return forwarders.emplace(client, std::move(fwd)).first->second.get();
   }
@@ -177,7 +178,7 @@ struct LyingStunNode::Impl {
     ++forwarded_datagrams;
     if (fwd.announced.emplace(dir, peer).second) {
       const std::string from_text = dir == RelayDirection::ToClient ? peer.to_string() : fwd.client.to_string();
-      events.event("stun.forward",
+      events.event(events::kStunForward,
             "forwarding " + from_text + " -> " + to.to_string() + " through " + fwd.fake.to_string(),
             {{"client", fwd.client.to_string()}, {"fake", fwd.fake.to_string()}, {"peer", peer.to_string()},
              {"direction", std::string(to_string(dir))}});
@@ -190,7 +191,7 @@ LyingStunNode::LyingStunNode(MainLoop& loop, const std::string& address, Timelin
   Impl* impl = impl_.get();
   impl_->server = std::make_unique<UdpSocket>(
       loop, address, [impl](const Endpoint& from, std::span<const std::uint8_t> d) { impl->on_server_datagram(from, d); });
-  impl_->events.event("stun.listen", "lying STUN server listening on " + impl_->server->local().to_string(),
+  impl_->events.event(events::kStunListen, "lying STUN server listening on " + impl_->server->local().to_string(),
                {{"address", impl_->server->local().to_string()}});
 }
 

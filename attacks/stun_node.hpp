@@ -18,8 +18,8 @@
 #include <string>
 
 #include "attacks/relay_tap.hpp"
-#include "sim/main_loop.hpp"
-#include "sim/timeline.hpp"
+#include "net/main_loop.hpp"
+#include "core/timeline.hpp"
 
 namespace sigtrust::attacks {
 

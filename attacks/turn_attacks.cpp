@@ -6,8 +6,9 @@
 #include "attacks/relay_tap.hpp"
 #include "attacks/stun_node.hpp"
 #include "attacks/turn_node.hpp"
-#include "sim/certificate.hpp"
-#include "sim/dtls_endpoint.hpp"
+#include "net/certificate.hpp"
+#include "net/dtls_endpoint.hpp"
+#include "core/timeline_events.hpp"
 
 namespace sigtrust::attacks {
 namespace {
@@ -40,7 +41,7 @@ class TurnEavesdrop : public TurnPosition {
     // Count each datagram once, on its way out of the sender's allocation.
     if (d.direction == RelayDirection::ToPeer && is_dtls(d.data)) {
       if (report().ciphertext_bytes == 0)
-        world_.timeline.add(world_.name, "attack.recording", "recording DTLS records relayed from " + d.client);
+        world_.timeline.add(world_.name, events::kAttackRecording, "recording DTLS records relayed from " + d.client);
       report().ciphertext_bytes += d.data.size();
     }
     return true;
@@ -57,7 +58,7 @@ class TurnTamper : public TurnPosition {
       d.data.back() ^= 0x01;
       ++flipped_;
       if (flipped_ <= 3)
-        world_.timeline.add(world_.name, "attack.tamper",
+        world_.timeline.add(world_.name, events::kAttackTamper,
                             "flipped the last byte of a DTLS handshake record from " + d.client + " to " + d.peer);
     }
     return true;
@@ -110,20 +111,20 @@ class TurnMitm : public TurnPosition {
             .on_connected =
                 [this, relayed] {
                   Leg& l = legs_[relayed];
-                  world_.timeline.add(world_.name, "attack.leg-connected",
+                  world_.timeline.add(world_.name, events::kAttackLegConnected,
                                       "DTLS with the client of " + relayed + " as " + std::string(to_string(l.dtls->role())));
                   for (const auto& p : l.pending) l.dtls->send(p);
                   l.pending.clear();
                 },
             .on_failed = [this, relayed](const std::string& why) {
-              world_.timeline.add(world_.name, "attack.leg-failed", relayed + ": " + why);
+              world_.timeline.add(world_.name, events::kAttackLegFailed, relayed + ": " + why);
             },
             .on_data = [this, relayed](std::string_view data) { carry(relayed, std::string(data)); },
             .on_closed = nullptr,
             .key_log = world_.key_log,
             .on_flight_held = nullptr,
         });
-    world_.timeline.add(world_.name, "attack.intercept",
+    world_.timeline.add(world_.name, events::kAttackIntercept,
                         "answering DTLS for the client of allocation " + relayed + " as " + std::string(to_string(role)));
     if (role == DtlsRole::Client) leg.dtls->start();
   }
@@ -146,7 +147,7 @@ class StunLie : public Attack, public RelayTap {
   bool on_datagram(RelayedDatagram& d) override {
     if (d.direction == RelayDirection::ToPeer && is_dtls(d.data)) {
       if (world_.sessions[kAllSessions].ciphertext_bytes == 0)
-        world_.timeline.add(world_.name, "attack.on-path", "DTLS from " + d.client + " passes through the attacker");
+        world_.timeline.add(world_.name, events::kAttackOnPath, "DTLS from " + d.client + " passes through the attacker");
       world_.sessions[kAllSessions].ciphertext_bytes += d.data.size();
     }
     return true;

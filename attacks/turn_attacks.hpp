@@ -18,8 +18,4 @@ std::unique_ptr<Attack> make_turn_mitm(AttackWorld& world);
 // stun-lie: answers Binding requests with the attacker's address and forwards.
 std::unique_ptr<Attack> make_stun_lie(AttackWorld& world);
 
-// Reports of attacks that do not see signaling rooms go under this key; the
-// engine applies them to every session of the run.
-inline constexpr const char* kAllSessions = "*";
-
 }  // namespace sigtrust::attacks

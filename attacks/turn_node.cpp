@@ -15,6 +15,7 @@
 
 #include "attacks/node_events.hpp"
 #include "attacks/udp_socket.hpp"
+#include "core/timeline_events.hpp"
 
 namespace sigtrust::attacks {
 namespace {
@@ -234,7 +235,7 @@ struct TurnNode::Impl {
   }
   void remove_allocation(std::map<Endpoint, std::unique_ptr<Allocation>>::iterator it, const std::string& why) {
     const Allocation& a = *it->second;
-    events.event("turn.deallocate", "released " + a.relayed.to_string() + " of " + a.client.to_string() + " (" + why + ")",
+    events.event(events::kTurnDeallocate, "released " + a.relayed.to_string() + " of " + a.client.to_string() + " (" + why + ")",
           {{"client", a.client.to_string()}, {"relayed", a.relayed.to_string()}, {"reason", why}});
     by_relayed.erase(a.relayed);
     allocations.erase(it);
@@ -339,7 +340,7 @@ struct TurnNode::Impl {
         // RFC 8489 §9.2.4: unknown USERNAME or wrong MESSAGE-INTEGRITY → 401 with REALM and NONCE.
         if (cls != STUN_REQUEST) return events.malformed(from, "unauthenticated message of class " + std::to_string(cls));
         const std::string why = check.failure ? check.failure : "MESSAGE-INTEGRITY does not match (wrong password)";
-        events.throttled("turn.auth-failed", "rejected the credentials of " + from.to_string() + ": " + why,
+        events.throttled(events::kTurnAuthFailed, "rejected the credentials of " + from.to_string() + ": " + why,
                         {{"from", from.to_string()}, {"reason", why}});
         return send_error(req, from, STUN_ERROR_UNAUTHORIZED, true);
       }
@@ -444,7 +445,7 @@ struct TurnNode::Impl {
       alloc->socket = std::make_unique<UdpSocket>(
           loop, address, [this, raw](const Endpoint& peer, std::span<const std::uint8_t> data) { on_peer_datagram(*raw, peer, data); });
     } catch (const UdpSocket::Failure& e) {
-      events.event("turn.error", std::string("cannot open a relayed socket: ") + e.what());
+      events.event(events::kTurnError, std::string("cannot open a relayed socket: ") + e.what());
       return send_error(req, from, STUN_ERROR_INSUFFICIENT_CAPACITY);  // RFC 8656 §7.2: 508
     }
     alloc->relayed = alloc->socket->local();
@@ -465,7 +466,7 @@ struct TurnNode::Impl {
     const size_t len = stun_agent_finish_message(&writer, &resp, nullptr, 0);
     if (len == 0) return;
     alloc->allocate_response.assign(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(len));
-    events.event("turn.allocate", "allocated " + alloc->relayed.to_string() + " for " + from.to_string(),
+    events.event(events::kTurnAllocate, "allocated " + alloc->relayed.to_string() + " for " + from.to_string(),
           {{"client", from.to_string()}, {"relayed", alloc->relayed.to_string()}, {"lifetime_s", lifetime}});
     by_relayed[alloc->relayed] = raw;
     allocations[from] = std::move(alloc);
@@ -524,7 +525,7 @@ struct TurnNode::Impl {
     const auto [it, fresh] = a.permissions.insert_or_assign(peer.ip, Clock::now() + kPermissionLifetime);
     (void)it;
     if (fresh)
-      events.event("turn.permission", "permitted " + peer.ip_string() + " on " + a.relayed.to_string(),
+      events.event(events::kTurnPermission, "permitted " + peer.ip_string() + " on " + a.relayed.to_string(),
             {{"client", a.client.to_string()}, {"relayed", a.relayed.to_string()}, {"peer_ip", peer.ip_string()}});
   }
 
@@ -551,7 +552,7 @@ struct TurnNode::Impl {
     a->channels[number] = Channel{*peer, now + kChannelLifetime};
     install_permission(*a, *peer);  // RFC 8656 §12.2: a ChannelBind also installs or refreshes the permission
     if (fresh)
-      events.event("turn.channel", "bound channel " + std::to_string(number) + " of " + a->relayed.to_string() + " to " +
+      events.event(events::kTurnChannel, "bound channel " + std::to_string(number) + " of " + a->relayed.to_string() + " to " +
                                 peer->to_string(),
             {{"client", a->client.to_string()}, {"relayed", a->relayed.to_string()}, {"peer", peer->to_string()},
              {"channel", number}});
@@ -681,7 +682,7 @@ TurnNode::TurnNode(MainLoop& loop, const std::string& address, TurnCredentials c
   impl_->server = std::make_unique<UdpSocket>(
       loop, address, [impl](const Endpoint& from, std::span<const std::uint8_t> d) { impl->on_client_datagram(from, d); });
   impl_->schedule_sweep();
-  impl_->events.event("turn.listen", "TURN server listening on " + impl_->server->local().to_string(),
+  impl_->events.event(events::kTurnListen, "TURN server listening on " + impl_->server->local().to_string(),
                {{"address", impl_->server->local().to_string()}, {"realm", impl_->creds.realm}});
 }
 

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <vector>
 
-#include "sim/glib_handles.hpp"
+#include "net/glib_handles.hpp"
 
 namespace sigtrust::attacks {
 

@@ -17,7 +17,7 @@
 #include <string>
 #include <string_view>
 
-#include "sim/main_loop.hpp"
+#include "net/main_loop.hpp"
 
 namespace sigtrust::attacks {
 

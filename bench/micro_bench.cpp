@@ -27,15 +27,15 @@
 #include "attacks/sdp_rewrite.hpp"
 #include "reports/json_report.hpp"
 #include "reports/report_set.hpp"
-#include "sim/certificate.hpp"
-#include "sim/dtls_endpoint.hpp"
-#include "sim/main_loop.hpp"
-#include "sim/out_of_band.hpp"
+#include "net/certificate.hpp"
+#include "net/dtls_endpoint.hpp"
+#include "net/main_loop.hpp"
+#include "trust/out_of_band.hpp"
 #include "sim/engine.hpp"
-#include "sim/outcome.hpp"
+#include "core/outcome.hpp"
 #include "sim/scenario.hpp"
-#include "sim/sdp.hpp"
-#include "sim/signaling_message.hpp"
+#include "core/sdp.hpp"
+#include "core/signaling_message.hpp"
 
 using namespace sigtrust;
 

@@ -33,7 +33,7 @@
 #include "sim/engine.hpp"
 #include "sim/isolation.hpp"
 #include "sim/scenario.hpp"
-#include "sim/trust_policy.hpp"
+#include "trust/trust_policy.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -122,13 +122,13 @@ int cmd_list(const std::vector<std::string>& argv) {
     for (const auto& p : attacks::registry()) {
       if (as_json) {
         out.push_back({{"name", p.decl.name},
-                       {"position", p.decl.position},
+                       {"position", std::string(to_string(p.decl.position))},
                        {"summary", p.decl.summary},
                        {"bridges", p.decl.bridges},
                        {"params", params_json(p.decl.params)}});
         continue;
       }
-      std::printf("%-20s %-10s %s\n", p.decl.name.c_str(), p.decl.position.c_str(), p.decl.summary.c_str());
+      std::printf("%-20s %-10s %s\n", p.decl.name.c_str(), std::string(to_string(p.decl.position)).c_str(), p.decl.summary.c_str());
       print_params(p.decl.params);
     }
   } else if (what == "trust") {
@@ -325,9 +325,7 @@ int cmd_run(const std::vector<std::string>& argv) {
     else std::cout << reports::terminal_summary(doc, style);
   }
   // Interrupted (SIGINT/SIGTERM): what was done is written above; 128 + the signal.
-  if (interrupted) return 128 + (stop_signal() ? stop_signal() : SIGINT);
-  if (errors) return kSimulatorFailed;
-  return failed ? kExpectationFailed : kOk;
+  return cli::exit_status(results, stop_signal() ? stop_signal() : SIGINT);
 }
 
 // `sigtrust report RESULT.json --format F`: any report again from a saved

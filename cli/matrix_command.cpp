@@ -22,7 +22,7 @@
 #include "reports/report_set.hpp"
 #include "reports/terminal_report.hpp"
 #include "sim/child_processes.hpp"
-#include "sim/digest.hpp"
+#include "core/digest.hpp"
 #include "sim/matrix.hpp"
 
 namespace sigtrust::cli {
@@ -179,10 +179,7 @@ int matrix_command(const std::vector<std::string>& argv, const std::atomic<bool>
               << " expectation(s) failed" << (failed ? " (marked !)" : "") << "\n";
   }
   // Interrupted (SIGINT/SIGTERM): what was done is written above; 128 + the signal.
-  if (interrupted)
-    return 128 + (stop_signal() ? stop_signal() : SIGINT);
-  if (errors) return 3;
-  return failed ? 1 : 0;
+  return exit_status(results, stop_signal() ? stop_signal() : SIGINT);
 }
 
 }  // namespace sigtrust::cli

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -51,6 +52,12 @@ void KeyLogs::write(const std::string& line) {
   // Flushed per line: Wireshark may read the file while a relay still runs.
   if (file_.is_open()) file_ << line << "\n" << std::flush;
   if (dir_file_.is_open()) dir_file_ << line << "\n" << std::flush;
+}
+
+int exit_status(const std::vector<RunResult>& results, int signal) {
+  if (std::any_of(results.begin(), results.end(), [](const RunResult& r) { return r.interrupted; })) return 128 + signal;
+  if (std::any_of(results.begin(), results.end(), [](const RunResult& r) { return !r.error.empty(); })) return 3;
+  return std::all_of(results.begin(), results.end(), all_passed) ? 0 : 1;
 }
 
 bool write_outputs(const nlohmann::json& doc, const std::string& json_path, const std::string& report_dir) {

@@ -7,6 +7,9 @@
 #include <fstream>
 #include <mutex>
 #include <string>
+#include <vector>
+
+#include "core/run_result.hpp"
 
 namespace sigtrust::cli {
 
@@ -28,6 +31,12 @@ class KeyLogs {
 // `report_dir` (each only if set). False, with the reason on stderr, if a
 // file could not be written (exit status 3).
 bool write_outputs(const nlohmann::json& doc, const std::string& json_path, const std::string& report_dir);
+
+// The exit status of `run`, `matrix` and `relay` from what they ran
+// (docs/architecture.md): 128 + `signal` when a run was stopped from outside
+// before it finished, 3 when the simulator itself failed in a run, 1 when an
+// expectation failed, else 0. (A live session states no expectation.)
+int exit_status(const std::vector<RunResult>& results, int signal);
 
 // --baseline FILE: the earlier result document, read before anything runs
 // (UsageError, exit 2, when it cannot be read or is not a result document).

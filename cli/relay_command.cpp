@@ -18,12 +18,13 @@
 #include "reports/json_report.hpp"
 #include "reports/terminal_report.hpp"
 #include "sim/attack.hpp"
-#include "sim/certificate.hpp"
+#include "core/timeline_events.hpp"
+#include "net/certificate.hpp"
 #include "sim/child_processes.hpp"
 #include "sim/live_session.hpp"
-#include "sim/peerjs_server.hpp"
-#include "sim/signaling_proxy.hpp"
-#include "sim/signaling_relay.hpp"
+#include "net/peerjs_server.hpp"
+#include "net/signaling_proxy.hpp"
+#include "net/signaling_relay.hpp"
 
 extern const char* const kSigtrustDemoPage;  // web/demo.html, embedded by cli/CMakeLists.txt
 extern const char* const kSigtrustWalletPage;  // web/wallet.html (PeerJS), embedded likewise
@@ -133,8 +134,8 @@ int live_command(const std::string& command, const std::vector<std::string>& arg
   for (const auto& p : attacks::registry())
     if (p.decl.name == attack_name) plugin = &p;
   if (!plugin) throw UsageError("unknown attack '" + attack_name + "' (sigtrust list attacks)");
-  if (plugin->decl.position != "signaling" && plugin->decl.position != "none")
-    throw UsageError("attack '" + attack_name + "' sits at the " + plugin->decl.position +
+  if (plugin->decl.position != AttackPosition::Signaling && plugin->decl.position != AttackPosition::None)
+    throw UsageError("attack '" + attack_name + "' sits at the " + std::string(to_string(plugin->decl.position)) +
                      " position; the live relay carries only signaling-position attacks");
   ParamValues params;
   for (const auto& d : plugin->decl.params) params[d.name] = d.default_value;
@@ -232,7 +233,7 @@ int live_command(const std::string& command, const std::vector<std::string>& arg
   const auto deadline = start + std::chrono::milliseconds(static_cast<long long>(duration_s * 1000));
   loop.run_until([&] { return stop && stop->load(); }, deadline, std::chrono::milliseconds(100));
   const bool by_signal = stop && stop->load();
-  timeline.add("relay", "relay.stopped",
+  timeline.add("relay", events::kRelayStopped,
                by_signal ? "stopped by signal " + std::to_string(stop_signal()) : "stopped: --duration reached");
   timeline.set_listener(nullptr);
 
@@ -250,7 +251,7 @@ int live_command(const std::string& command, const std::vector<std::string>& arg
     auto verdict = judge_live_session(room, r, it != attacker_sessions.end() ? it->second : AttackerSessionReport{},
                                       registry);
     SessionResult& s = verdict.session;
-    timeline.add("relay", "relay.outcome",
+    timeline.add("relay", events::kRelayOutcome,
                  "room " + room + ": " + std::string(to_string(s.outcome)) + " — " + verdict.why);
     run.sessions.push_back(std::move(s));
   }
@@ -264,7 +265,8 @@ int live_command(const std::string& command, const std::vector<std::string>& arg
   doc["created"] = reports::utc_timestamp();
   if (!write_outputs(doc, json_path, report_dir)) return 3;
   if (!quiet) std::cout << reports::terminal_summary(doc, {});
-  return 0;
+  // Stopping the relay by a signal is how it ends, not an interruption: 0.
+  return exit_status({run}, 0);
 }
 
 }  // namespace

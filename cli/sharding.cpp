@@ -6,7 +6,7 @@
 
 #include "cli/matrix_command.hpp"
 #include "reports/merge.hpp"
-#include "sim/digest.hpp"
+#include "core/digest.hpp"
 
 namespace sigtrust::cli {
 

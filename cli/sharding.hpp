@@ -1,7 +1,7 @@
 // `--shard K/N|auto` for the commands whose work is a list of cells (`run`
 // over its files, `matrix` over attack × trust; an interop matrix the same
 // way): which cells this process runs, and the headers `report merge` checks.
-// The split itself is sim/shard.hpp's.
+// The split itself is core/shard.hpp's.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sim/shard.hpp"
+#include "core/shard.hpp"
 
 namespace sigtrust::cli {
 

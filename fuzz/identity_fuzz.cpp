@@ -1,4 +1,4 @@
-// Fuzzes the identity-assertion parser (sim/identity_provider: verify_identity), which reads the
+// Fuzzes the identity-assertion parser (trust/identity_provider: verify_identity), which reads the
 // a=identity value a possibly malicious relay delivers. Each input is tried twice: as the
 // a=identity value itself, and as the contents of an assertion signed by the trusted IdP, so the
 // fuzzer also reaches the parse behind the signature check. Properties: never crashes or throws
@@ -13,8 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include "fuzz/fuzz_check.hpp"
-#include "sim/identity_provider.hpp"
-#include "sim/signing_key.hpp"
+#include "trust/identity_provider.hpp"
+#include "trust/signing_key.hpp"
 
 using sigtrust::fuzz::check;
 

@@ -1,4 +1,4 @@
-// Fuzzes the SDP parser (sim/sdp), which reads text a possibly malicious relay wrote.
+// Fuzzes the SDP parser (core/sdp), which reads text a possibly malicious relay wrote.
 // Properties: parse never crashes; what it accepts survives write→parse unchanged (sdp.hpp's
 // promise that a rewrite touches only what it means to touch); the typed views over an accepted
 // description do not crash; parse_fingerprint and parse_candidate, on the whole input, either
@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "fuzz/fuzz_check.hpp"
-#include "sim/sdp.hpp"
+#include "core/sdp.hpp"
 
 using sigtrust::fuzz::check;
 namespace sdp = sigtrust::sdp;

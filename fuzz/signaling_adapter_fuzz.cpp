@@ -1,5 +1,5 @@
 // Fuzzes the adapters between other signaling protocols and sigtrust's own
-// (sim/signaling_adapter): PeerJS frames, and JSON frames read through JSON
+// (core/signaling_adapter): PeerJS frames, and JSON frames read through JSON
 // Pointers, which `sigtrust relay --protocol peerjs` and `sigtrust proxy` read
 // from every client. Properties: nothing crashes or throws; a refusal has a
 // reason; a frame the adapter translates comes back from the internal form
@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "fuzz/fuzz_check.hpp"
-#include "sim/signaling_adapter.hpp"
+#include "core/signaling_adapter.hpp"
 
 using sigtrust::fuzz::check;
 

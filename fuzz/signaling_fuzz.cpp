@@ -1,4 +1,4 @@
-// Fuzzes the signaling message parser (sim/signaling_message), which reads every WebSocket text
+// Fuzzes the signaling message parser (core/signaling_message), which reads every WebSocket text
 // frame the relay and the peers receive. Properties: parse_signaling never crashes or throws;
 // a message it accepts serializes to text it accepts again as the same message, and serializing
 // that gives the same text (what the relay and the attacks forward is what they read).
@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "fuzz/fuzz_check.hpp"
-#include "sim/signaling_message.hpp"
+#include "core/signaling_message.hpp"
 
 using sigtrust::fuzz::check;
 

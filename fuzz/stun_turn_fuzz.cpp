@@ -16,8 +16,8 @@
 #include "attacks/stun_node.hpp"
 #include "attacks/turn_node.hpp"
 #include "fuzz/fuzz_check.hpp"
-#include "sim/main_loop.hpp"
-#include "sim/timeline.hpp"
+#include "net/main_loop.hpp"
+#include "core/timeline.hpp"
 
 namespace {
 

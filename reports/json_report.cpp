@@ -46,7 +46,7 @@ json peer_json(const PeerResult& p) {
          {"dtls_peer_owner", p.dtls_peer_owner.empty() ? json(nullptr) : json(p.dtls_peer_owner)},
          {"sdp_fingerprints", fps},
          {"dtls_role", r.dtls_role ? json(std::string(to_string(*r.dtls_role))) : json(nullptr)},
-         {"state", r.state},
+         {"state", std::string(to_string(r.state))},
          {"failure", r.failure.empty() ? json(nullptr) : json(r.failure)},
          {"alarms", r.alarms},
          {"sent", r.sent},

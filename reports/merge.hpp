@@ -16,8 +16,8 @@
 #include <string_view>
 #include <vector>
 
-#include "sim/result.hpp"
-#include "sim/shard.hpp"
+#include "core/result.hpp"
+#include "core/shard.hpp"
 
 namespace sigtrust::reports {
 

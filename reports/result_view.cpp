@@ -1,6 +1,6 @@
 #include "reports/result_view.hpp"
 
-#include "sim/outcome.hpp"
+#include "core/outcome.hpp"
 
 #include <algorithm>
 #include <cerrno>

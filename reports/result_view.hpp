@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sim/result.hpp"
+#include "core/result.hpp"
 
 namespace sigtrust::reports {
 
@@ -42,7 +42,7 @@ std::string format_ms(const json& value);
 
 // A session the run ended before it settled ("cut_by": deadline or
 // interrupted): its outcome is only what happened so far. Provisional when a
-// later event could have changed it (sim/outcome.hpp is_final): then it is
+// later event could have changed it (core/outcome.hpp is_final): then it is
 // never a finding and never meets its expectation.
 bool is_cut(const json& session);
 bool is_provisional(const json& session);

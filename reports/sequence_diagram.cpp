@@ -8,6 +8,7 @@
 
 #include "reports/escape.hpp"
 #include "reports/result_view.hpp"
+#include "core/timeline_events.hpp"
 
 namespace sigtrust::reports {
 namespace {
@@ -28,35 +29,35 @@ std::string ip_of(const std::string& address) {
 
 // Kinds that are local bookkeeping, not something to draw.
 bool quiet(const std::string& kind) {
-  return kind == "ice.gathered" || kind == "ice.state" || kind == "dtls.role" || kind == "signaling.joined" ||
-         kind == "attack.leg-ready" || kind == "attack.leg-connected";
+  return kind == events::kIceGathered || kind == events::kIceState || kind == events::kDtlsRole || kind == events::kSignalingJoined ||
+         kind == events::kAttackLegReady || kind == events::kAttackLegConnected;
 }
 
 // An event's kind as a reader of the diagram would say it ("turn.allocate"
 // is "TURN allocation"); a kind this table does not know loses its dots.
 std::string in_words(const std::string& kind) {
   static const std::map<std::string, std::string> words = {
-      {"turn.allocate", "TURN allocation"},
-      {"turn.permission", "TURN permission"},
-      {"turn.channel", "TURN channel bound"},
-      {"turn.deallocate", "TURN allocation released"},
-      {"turn.listen", "TURN node listening"},
-      {"turn.auth-failed", "TURN authentication failed"},
-      {"turn.error", "TURN error"},
-      {"stun.listen", "STUN node listening"},
-      {"stun.lie", "lies about the address"},
-      {"stun.forward", "forwards to the peer"},
-      {"stun.error", "STUN error"},
-      {"signaling.left", "left the relay"},
-      {"signaling.candidate", "candidate (ignored)"},
-      {"signaling.unexpected", "unexpected message"},
-      {"signaling.malformed", "malformed message"},
-      {"signaling.rejected", "refused by the relay"},
-      {"signaling.replaced", "connection replaced"},
-      {"signaling.rate-limited", "slowed down by the relay"},
-      {"dtls.closed", "DTLS closed"},
-      {"data.send-failed", "could not send"},
-      {"session.unattacked", "left alone by the attacker"},
+      {events::kTurnAllocate, "TURN allocation"},
+      {events::kTurnPermission, "TURN permission"},
+      {events::kTurnChannel, "TURN channel bound"},
+      {events::kTurnDeallocate, "TURN allocation released"},
+      {events::kTurnListen, "TURN node listening"},
+      {events::kTurnAuthFailed, "TURN authentication failed"},
+      {events::kTurnError, "TURN error"},
+      {events::kStunListen, "STUN node listening"},
+      {events::kStunLie, "lies about the address"},
+      {events::kStunForward, "forwards to the peer"},
+      {events::kStunError, "STUN error"},
+      {events::kSignalingLeft, "left the relay"},
+      {events::kSignalingCandidate, "candidate (ignored)"},
+      {events::kSignalingUnexpected, "unexpected message"},
+      {events::kSignalingMalformed, "malformed message"},
+      {events::kSignalingRejected, "refused by the relay"},
+      {events::kSignalingReplaced, "connection replaced"},
+      {events::kSignalingRateLimited, "slowed down by the relay"},
+      {events::kDtlsClosed, "DTLS closed"},
+      {events::kDataSendFailed, "could not send"},
+      {events::kSessionUnattacked, "left alone by the attacker"},
   };
   if (auto it = words.find(kind); it != words.end()) return it->second;
   std::string out = kind;
@@ -94,22 +95,22 @@ class Builder {
     for (const auto& e : items(run_, "timeline")) {
       const std::string actor = text(e, "actor"), kind = text(e, "kind"), txt = text(e, "text");
       const double t = number(e, "t_ms", 0);
-      if (actor == "engine" && kind == "round.start") {
+      if (actor == "engine" && kind == events::kRoundStart) {
         d_.steps.push_back({SequenceStep::Kind::Divider, 0, 0, false, txt, "round", t});
         continue;
       }
       if (actor.empty() || actor == "engine" || quiet(kind)) continue;
-      if (kind == "signaling.connected") ++joined_[actor];
-      if (kind == "attack.rewrite") {
+      if (kind == events::kSignalingConnected) ++joined_[actor];
+      if (kind == events::kAttackRewrite) {
         const json& data = field(e, "data");
         std::string what = "message";
         if (txt.find(" offer") != std::string::npos) what = "offer";
         else if (txt.find(" answer") != std::string::npos) what = "answer";
         rewritten[{text(data, "to"), what}] = true;
         note(actor, "rewrites " + what + " " + text(data, "from") + "\xE2\x86\x92" + text(data, "to"), "rewritten", t);
-      } else if (kind == "attack.dropped") {
+      } else if (kind == events::kAttackDropped) {
         note(actor, txt, "rewritten", t);
-      } else if (kind == "attack.read") {
+      } else if (kind == events::kAttackRead) {
         note(actor, txt, "attack", t);
       } else if (starts_with(kind, "attack.")) {
         note(actor, txt, "attack", t);
@@ -123,20 +124,20 @@ class Builder {
         if (was_rewritten) it->second = false;
         arrow("relay", actor, what + (was_rewritten ? " (rewritten)" : ""), was_rewritten ? "rewritten" : "signaling",
               false, t);
-      } else if (kind == "signaling.connected") {
+      } else if (kind == events::kSignalingConnected) {
         arrow(actor, "relay", "join", "signaling", false, t);
-      } else if (kind == "ice.ready") {
+      } else if (kind == events::kIceReady) {
         arrow(actor, media_peer(actor), "ICE connected", "ice", true, t);
-      } else if (kind == "dtls.connected") {
+      } else if (kind == events::kDtlsConnected) {
         const std::string role = txt.find("as server") != std::string::npos   ? " (server)"
                                  : txt.find("as client") != std::string::npos ? " (client)"
                                                                                : "";
         arrow(actor, media_peer(actor), "DTLS handshake" + role, "dtls", true, t);
-      } else if (kind == "data.sent") {
+      } else if (kind == events::kDataSent) {
         arrow(actor, media_peer(actor), after_prefix(txt, "sent "), "data", false, t);
-      } else if (kind == "data.received") {
+      } else if (kind == events::kDataReceived) {
         arrow(media_peer(actor), actor, after_prefix(txt, "received "), "data", false, t);
-      } else if (kind == "trust.accepted") {
+      } else if (kind == events::kTrustAccepted) {
         // Ground truth decides the colour: accepting the attacker's certificate
         // is the alarm that should have been, not a success.
         const std::string owner = owner_of(text(field(e, "data"), "certificate"));
@@ -144,13 +145,13 @@ class Builder {
           note(actor, "accepted " + owner + "'s certificate (should have raised an alarm)", "alarm", t);
         else
           note(actor, "certificate accepted", "ok", t);
-      } else if (kind == "trust.rejected") {
+      } else if (kind == events::kTrustRejected) {
         note(actor, "certificate rejected", "alarm", t);
-      } else if (kind == "alarm") {
+      } else if (kind == events::kAlarm) {
         const std::string name = text(field(e, "data"), "alarm");
         note(actor, "ALARM " + (name.empty() ? txt : name), "alarm", t);
-      } else if (kind == "peer.failed" || kind == "peer.closed") {
-        note(actor, txt, kind == "peer.failed" ? "alarm" : "info", t);
+      } else if (kind == events::kPeerFailed || kind == events::kPeerClosed) {
+        note(actor, txt, kind == events::kPeerFailed ? "alarm" : "info", t);
       } else {
         note(actor, in_words(kind), "info", t);
       }

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/run_result.hpp"
+#include "core/run_result.hpp"
 
 namespace sigtrust::reports {
 

@@ -12,48 +12,18 @@
 #include <string>
 #include <vector>
 
-#include "sim/ice_agent.hpp"
-#include "sim/main_loop.hpp"
-#include "sim/outcome.hpp"
-#include "sim/params.hpp"
+#include "net/ice_agent.hpp"
+#include "net/main_loop.hpp"
+#include "core/outcome.hpp"
+#include "core/run_result.hpp"
+#include "core/params.hpp"
 #include "sim/scenario.hpp"
-#include "sim/signaling_relay.hpp"
-#include "sim/timeline.hpp"
+#include "net/signaling_relay.hpp"
+#include "core/timeline.hpp"
 
 namespace sigtrust {
 
 class Certificate;
-
-// What the attacker got out of one session (one relay room).
-struct AttackerSessionReport {
-  std::vector<std::string> plaintext_read;  // application messages it decrypted
-  std::uint64_t ciphertext_bytes = 0;       // bytes it carried or recorded
-  std::vector<std::string> rewritten;       // "from -> to" for messages changed in flight
-  unsigned dtls_legs = 0;                   // DTLS handshakes it completed with victims (bridges)
-  std::string certificate_fingerprint;      // of the certificate it presented in them
-  // Ground truth per victim: the victims whose DTLS handshake with the
-  // attacker completed (each of them authenticated the attacker's
-  // certificate), and the DTLS-SRTP profile of that leg ("" without use_srtp).
-  std::vector<std::string> legs_connected;
-  std::map<std::string, std::string> srtp_profiles;
-  // Media it decrypted (SRTP through the bridge), per SSRC.
-  struct MediaStream {
-    std::string from;   // the victim that sent it
-    std::string kind;   // "audio", "video" (from the SDP's m= line), "" if unknown
-    std::string codec;  // the a=rtpmap encoding, e.g. "opus/48000/2"
-    int payload_type = -1;
-    std::uint64_t packets = 0, bytes = 0;  // RTP packets and payload bytes read
-    std::uint64_t undecodable = 0;         // payloads the recorder could not decode
-    std::vector<std::string> files;        // recordings written (Opus: a WAV file)
-  };
-  std::map<std::uint32_t, MediaStream> media;
-  std::uint64_t rtcp_packets = 0;    // SRTCP packets it decrypted and forwarded
-  std::uint64_t media_rejected = 0;  // RTP/RTCP malformed, unauthenticated, replayed or unroutable
-  // sas-grind-mitm: key shares tried on its DTLS-client leg, and whether one
-  // gave that leg the other leg's SAS.
-  std::uint64_t grind_tries = 0;
-  bool grind_matched = false;
-};
 
 // Ground truth: which node owns which certificate (by sha-256 fingerprint).
 // Only the engine writes it (attacks present their certificates through

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/result.hpp"
+#include "core/result.hpp"
 
 namespace sigtrust {
 

@@ -10,8 +10,8 @@
 #include <mutex>
 #include <string>
 
-#include "sim/ice_agent.hpp"
-#include "sim/result.hpp"
+#include "net/ice_agent.hpp"
+#include "core/result.hpp"
 
 namespace sigtrust {
 

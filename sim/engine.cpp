@@ -4,14 +4,17 @@
 
 #include <algorithm>
 #include <exception>
+#include <initializer_list>
 #include <optional>
 
-#include "sim/certificate.hpp"
-#include "sim/identity_provider.hpp"
+#include "net/certificate.hpp"
+#include "trust/identity_provider.hpp"
 #include "sim/net_plan.hpp"
-#include "sim/out_of_band.hpp"
+#include "trust/out_of_band.hpp"
 #include "sim/peer.hpp"
-#include "sim/signaling_relay.hpp"
+#include "net/signaling_relay.hpp"
+#include "sim/engine_steps.hpp"
+#include "core/timeline_events.hpp"
 
 namespace sigtrust {
 
@@ -31,20 +34,7 @@ const SigningKey& CertificateStore::long_term_key(const std::string& identity) {
 
 namespace {
 
-std::string trust_label(const scenario::Scenario& s) {
-  auto join = [](const std::vector<std::string>& v) {
-    std::string out;
-    for (const auto& t : v) out += (out.empty() ? "" : "+") + t;
-    return out;
-  };
-  const std::string first = s.peers.empty() ? "" : join(s.peers.front().trust);
-  bool same = true;
-  for (const auto& p : s.peers) same = same && join(p.trust) == first;
-  if (same) return first;
-  std::string out;
-  for (const auto& p : s.peers) out += (out.empty() ? "" : ",") + p.name + "=" + join(p.trust);
-  return out;
-}
+using engine::IceServers;
 
 bool settled_pair(const Peer& a, const Peer& b) {
   return (a.settled() && b.settled()) ||
@@ -53,14 +43,13 @@ bool settled_pair(const Peer& a, const Peer& b) {
          (b.failed() && (a.settled() || a.report().sent.size() == a.config().outgoing.size()));
 }
 
-std::string room_of(size_t index, const scenario::SessionSpec& s) {
-  return "/s" + std::to_string(index) + "-" + s.offerer + "-" + s.answerer;
+// What the unsettled ones among `peers` were waiting for, "alice was waiting for ...; bob ...".
+std::string waiting_for(std::initializer_list<const Peer*> peers) {
+  std::string waiting;
+  for (const Peer* p : peers)
+    if (!p->settled()) waiting += (waiting.empty() ? "" : "; ") + p->config().name + " was waiting for " + p->waiting_for();
+  return waiting;
 }
-
-// Sessions of a round started together at most, when the round may be run
-// in batches: what one main loop carries at full speed (docs/architecture.md, measured facts
-// measured 20 at once at 1.5 ms of CPU each).
-constexpr size_t kBatchSessions = 32;
 
 // Every live pair holds about seven descriptors (two UDP sockets, two
 // WebSocket clients, the relay's two ends, a DTLS timer's none): a `scale`
@@ -80,8 +69,6 @@ void ensure_descriptors(size_t sessions) {
                              std::to_string(raised.rlim_cur) + " (ulimit -n)");
 }
 
-double span_ms(double from, double to) { return from < 0 || to < 0 ? -1 : to - from; }
-
 struct World {
   MainLoop loop;
   std::unique_ptr<MainLoop::ThreadDefault> thread_default;
@@ -96,7 +83,7 @@ struct World {
   std::vector<std::unique_ptr<OutOfBand>> oob;  // per session that declares one
   std::map<std::string, TofuStore> tofu;        // per peer, kept across rounds
   std::vector<std::unique_ptr<Peer>> peers;  // in session order: offerer, answerer, ...
-  // The main context and relay of each batch of a large round (see run_scenario).
+  // The main context and relay of each batch of a large round (see run_batch).
   struct Shard {
     MainLoop loop;
     std::unique_ptr<SignalingRelay> relay;
@@ -116,317 +103,300 @@ struct World {
   }
 };
 
+// Long-term keys exist before any session: peers pinned each other's
+// (pinned-key). Made only where a peer uses them, and the map is shared by
+// every peer (a copy per peer would grow with the square of the peers).
+struct Keys {
+  bool pinning = false;
+  std::shared_ptr<std::map<std::string, const PublicKey*>> pinned;
+};
+
+// One run in progress: what every step reads and writes.
+struct Run {
+  const scenario::Scenario& s;
+  const EngineOptions& options;
+  CertificateStore& store;
+  NetPlan& plan;
+  World& world;
+  RunResult& result;
+  Clock::time_point deadline;
+  std::map<std::string, unsigned> peer_indices;
+  IceServers servers;
+  Keys keys;
+
+  bool stopped() const { return options.stop && options.stop->load(); }
+  unsigned peer_index(const std::string& name) const {
+    auto it = peer_indices.find(name);
+    return it == peer_indices.end() ? 0u : it->second;
+  }
+  bool session_settled(size_t si) const { return settled_pair(*world.peers[2 * si], *world.peers[2 * si + 1]); }
+};
+
+// The relay, the ground truth of the peers' certificates, and the attack.
+void set_up_world(Run& run) {
+  World& w = run.world;
+  ensure_descriptors(run.s.sessions.size());
+  for (const auto& p : run.s.peers) w.registry.add(run.store.get(p.name).fingerprint(), p.name);
+  for (size_t i = 0; i < run.s.peers.size(); ++i) run.peer_indices.emplace(run.s.peers[i].name, static_cast<unsigned>(i));
+  w.relay = std::make_unique<SignalingRelay>(w.loop, run.plan.relay(), w.timeline);
+  w.timeline.add("engine", events::kRunStart,
+                 "run on " + run.result.network + "; relay at " + w.relay->url() + "; attack " + run.s.attack.name);
+  if (run.s.attack.name == "none") return;
+  if (!run.options.make_attack) throw std::runtime_error("no attack factory for '" + run.s.attack.name + "'");
+  // The engine, not the attack, writes the ground truth: what the attack
+  // presents is bound to the attacker's name, and a certificate that is
+  // already a peer's is refused (the run then ends `error`).
+  const std::string attacker = "mallory";
+  auto present = [registry = &w.registry, attacker](const Certificate& c) { registry->add(c.fingerprint(), attacker); };
+  w.attack_world.reset(new AttackWorld{w.loop, w.timeline, present, run.plan.attacker(), attacker, run.s.attack.params,
+                                       run.s.attack.rewrite, w.attacker_sessions, run.options.key_log, ""});
+  w.attack = run.options.make_attack(run.s.attack.name, *w.attack_world);
+  if (!w.attack) throw std::runtime_error("unknown attack '" + run.s.attack.name + "'");
+  w.relay->set_interceptor(w.attack->signaling());
+}
+
+// STUN/TURN nodes: the attacker's at its position, else the honest coturn.
+// A session the attacker leaves alone uses the honest ones (or none).
+IceServers choose_ice_servers(Run& run) {
+  IceServers servers;
+  if (run.s.stun == "coturn" || run.s.turn == "coturn") {
+    CoturnService& service = run.options.coturn ? *run.options.coturn : run.world.coturn;
+    auto server = service.get();
+    if (!server) throw std::runtime_error(server.error().message);
+    if (run.s.stun == "coturn") servers.stun = *server;
+    if (run.s.turn == "coturn") servers.turn = *server;
+    run.world.timeline.add("engine", events::kCoturn,
+                           "coturn serves STUN/TURN on " + server->address + ":" + std::to_string(server->port));
+  }
+  if (run.world.attack) {
+    servers.attacker_stun = run.world.attack->stun_server();
+    servers.attacker_turn = run.world.attack->turn_server();
+  }
+  return servers;
+}
+
+bool uses_trust(const scenario::PeerSpec& p, const std::string& prefix) {
+  return std::any_of(p.trust.begin(), p.trust.end(), [&](const std::string& t) { return t.rfind(prefix, 0) == 0; });
+}
+
+// Pinned long-term keys and the IdP's signing key, each only where a peer
+// uses them: key generation would otherwise be per-run work every run pays.
+Keys make_keys(Run& run) {
+  Keys keys;
+  keys.pinning = std::any_of(run.s.peers.begin(), run.s.peers.end(), [](const scenario::PeerSpec& p) {
+    return std::find(p.trust.begin(), p.trust.end(), "pinned-key") != p.trust.end();
+  });
+  keys.pinned = std::make_shared<std::map<std::string, const PublicKey*>>();
+  if (keys.pinning)
+    for (const auto& p : run.s.peers) (*keys.pinned)[p.name] = &run.store.long_term_key(p.name).public_key();
+  if (std::any_of(run.s.peers.begin(), run.s.peers.end(), [](const auto& p) { return uses_trust(p, "identity"); }))
+    run.world.idp = std::make_unique<IdentityProvider>();
+  return keys;
+}
+
+// The two peers of session `si`, on `loop`, signaling through `relay`.
+void make_session_peers(Run& run, size_t si, MainLoop& loop, const SignalingRelay& relay) {
+  World& w = run.world;
+  const auto& sess = run.s.sessions[si];
+  if (!sess.attacked) {
+    const std::string room = engine::room_of(si, sess);
+    w.relay->bypass(room);
+    if (w.attack) w.timeline.add("engine", events::kSessionUnattacked, "the relay leaves " + room + " alone");
+  }
+  OutOfBand* oob = nullptr;
+  if (sess.out_of_band) {
+    oob = w.oob.emplace_back(std::make_unique<OutOfBand>(loop, run.s.seed, si)).get();
+    // What the users exchanged beforehand, e.g. by scanning each other's QR code.
+    oob->publish_fingerprint(sess.offerer, run.store.get(sess.offerer).fingerprint());
+    oob->publish_fingerprint(sess.answerer, run.store.get(sess.answerer).fingerprint());
+  }
+  for (int side = 0; side < 2; ++side) {
+    const std::string& me = side == 0 ? sess.offerer : sess.answerer;
+    engine::PeerPlacement where;
+    where.session = si;
+    where.offerer = side == 0;
+    where.peer_index = run.peer_index(me);
+    where.address = run.plan.peer(where.peer_index);
+    where.relay_url = relay.url();
+    where.trust.oob = oob;
+    where.trust.idp = w.idp.get();
+    where.trust.own_key = run.keys.pinning ? &run.store.long_term_key(me) : nullptr;
+    where.trust.pinned_key = [pinned = run.keys.pinned](const std::string& who) -> const PublicKey* {
+      auto it = pinned->find(who);
+      return it == pinned->end() ? nullptr : it->second;
+    };
+    where.trust.tofu = &w.tofu[me];
+    PeerConfig pc = engine::peer_config(run.s, where, run.servers);
+    pc.key_log = run.options.key_log;
+    w.peers[2 * si + side] = std::make_unique<Peer>(loop, run.store.get(me), std::move(pc), w.timeline);
+  }
+}
+
+// How a batch ended: every session settled, or the run ends here.
+enum class BatchEnd { Settled, Interrupted, Deadline };
+
+// Starts the sessions of one batch and drives the loop until they settle,
+// the deadline passes or the run is stopped. A round of more than
+// kBatchSessions sessions is started in batches: hundreds of peers
+// connecting at once on one loop miss ICE and WebSocket timeouts. In an
+// honest run on direct paths each batch also gets its own main context and
+// relay: a GLib iteration polls every source of its context, so on one
+// context each step would cost more the more connections are open, and the
+// round would grow with the square of its size. The connections of a
+// finished batch stay open (sockets, ICE agents, DTLS sessions) until the
+// run ends; their context is simply not iterated while nothing is left to do
+// on it. An attack's nodes, and the TURN allocations released at teardown,
+// live on the run's loop, so there the batches share it.
+BatchEnd run_batch(Run& run, const std::vector<size_t>& batch, size_t first, size_t round_size, bool batched) {
+  World& w = run.world;
+  const bool own_contexts = !w.attack && !run.servers.stun && !run.servers.turn;
+  MainLoop* loop = &w.loop;
+  const SignalingRelay* relay = w.relay.get();
+  std::optional<MainLoop::ThreadDefault> batch_default;
+  if (batched) {
+    if (own_contexts) {
+      auto& shard = *w.shards.emplace_back(std::make_unique<World::Shard>());
+      batch_default.emplace(shard.loop);
+      shard.relay = std::make_unique<SignalingRelay>(shard.loop, run.plan.relay(), w.timeline);
+      loop = &shard.loop;
+      relay = shard.relay.get();
+    }
+    w.timeline.add("engine", events::kBatchStart,
+                   "sessions " + std::to_string(first + 1) + " to " + std::to_string(first + batch.size()) + " of " +
+                       std::to_string(round_size) + "; relay at " + relay->url() +
+                       (own_contexts ? " on a main context of their own" : " on the run's main loop"));
+  }
+  for (const size_t si : batch) make_session_peers(run, si, *loop, *relay);
+  for (const size_t si : batch) {
+    w.peers[2 * si]->start();
+    w.peers[2 * si + 1]->start();
+  }
+  auto batch_settled = [&] {
+    return std::all_of(batch.begin(), batch.end(), [&](size_t si) { return run.session_settled(si); });
+  };
+  const bool settled = loop->run_until([&] { return run.stopped() || batch_settled(); }, run.deadline,
+                                       std::chrono::milliseconds(run.options.stop ? 25 : 0));
+  if (run.stopped()) return BatchEnd::Interrupted;
+  return settled ? BatchEnd::Settled : BatchEnd::Deadline;
+}
+
+// Rounds one after the other; the sessions of a round at once, in batches.
+void run_rounds(Run& run) {
+  World& w = run.world;
+  const auto rounds = engine::rounds_of(run.s);
+  w.peers.resize(2 * run.s.sessions.size());
+  for (const std::uint32_t round : rounds) {
+    const auto batches = engine::batches_of(run.s, round);
+    size_t round_size = 0;
+    for (const auto& b : batches) round_size += b.size();
+    if (rounds.size() > 1) w.timeline.add("engine", events::kRoundStart, "round " + std::to_string(round));
+    size_t first = 0;
+    for (const auto& batch : batches) {
+      const BatchEnd end = run_batch(run, batch, first, round_size, batches.size() > 1);
+      if (end == BatchEnd::Interrupted) {
+        run.result.interrupted = true;
+        w.timeline.add("engine", events::kRunInterrupted, "stopped from outside before the run finished");
+        return;
+      }
+      if (end == BatchEnd::Deadline) {
+        run.result.deadline_reached = true;
+        std::string waiting;
+        for (const size_t si : batch) {
+          const std::string w2 = waiting_for({w.peers[2 * si].get(), w.peers[2 * si + 1].get()});
+          if (!w2.empty()) waiting += (waiting.empty() ? "" : "; ") + w2;
+        }
+        if (const size_t later = round_size - first - batch.size(); later > 0)
+          waiting += "; " + std::to_string(later) + " session(s) of later batches never started";
+        w.timeline.add("engine", events::kRunDeadline,
+                       "deadline of " + std::to_string(run.s.deadline_ms) + " ms reached: " + waiting);
+        return;
+      }
+      first += batch.size();
+    }
+  }
+}
+
+// A refused rebinding means someone tried to rewrite the ground truth: no
+// verdict of this run can be trusted.
+void check_ground_truth(Run& run) {
+  if (const auto& refused = run.world.registry.refusals(); !refused.empty() && run.result.error.empty()) {
+    run.result.error = "ground truth refused: " + refused.front();
+    run.world.timeline.add("engine", events::kRunError, "simulator failure: " + run.result.error);
+  }
+}
+
+// Ground truth and classification of every session (engine::judge_session).
+void judge_sessions(Run& run) {
+  World& w = run.world;
+  std::string unaccounted;
+  for (size_t si = 0; si < run.s.sessions.size(); ++si) {
+    engine::SessionEnd end;
+    const Peer* offerer = 2 * si + 1 < w.peers.size() ? w.peers[2 * si].get() : nullptr;
+    const Peer* answerer = 2 * si + 1 < w.peers.size() ? w.peers[2 * si + 1].get() : nullptr;
+    if (offerer && answerer) {
+      end.offerer = &offerer->report();
+      end.answerer = &answerer->report();
+      end.settled = settled_pair(*offerer, *answerer);
+      end.waiting_for = waiting_for({offerer, answerer});
+    }
+    auto judged = engine::judge_session(run.s, si, end, run.result, w.registry, w.attacker_sessions);
+    if (unaccounted.empty()) unaccounted = std::move(judged.unaccounted);
+    run.result.sessions.push_back(std::move(judged.session));
+  }
+  if (!unaccounted.empty() && run.result.error.empty()) {
+    run.result.error = unaccounted;
+    w.timeline.add("engine", events::kRunError, "simulator failure: " + run.result.error);
+  }
+}
+
+// Release TURN allocations politely (coturn would otherwise keep them for
+// their lifetime); bounded, since a dead server never answers.
+void release_turn(Run& run) {
+  World& w = run.world;
+  if (run.s.turn == "none" && !(w.attack && w.attack->turn_server())) return;
+  auto open = std::make_shared<int>(0);
+  for (auto& p : w.peers)
+    if (p) {
+      ++*open;
+      p->close_ice([open] { --*open; });
+    }
+  w.loop.run_until([open] { return *open == 0; }, Clock::now() + std::chrono::milliseconds(200));
+}
+
 }  // namespace
 
 RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options) {
-  RunResult result;
+  RunResult result = engine::result_header(s);
   if (options.stop && options.stop->load()) {
-    result.scenario = s.name;
-    result.file = s.file;
-    result.attack = s.attack.name;
-    result.trust = trust_label(s);
+    result.seed = 0;
+    result.deadline_ms = 0;
     result.interrupted = true;
     return result;
   }
-  result.scenario = s.name;
-  result.file = s.file;
-  result.attack = s.attack.name;
-  result.trust = trust_label(s);
-  result.seed = s.seed;
-  result.deadline_ms = s.deadline_ms;
   const auto started = Clock::now();
-  const auto deadline = started + std::chrono::milliseconds(s.deadline_ms);
-
   CertificateStore local_store;
-  CertificateStore& store = options.certificates ? *options.certificates : local_store;
   NetPlan plan;
   result.network = plan.prefix() + "0/24";
   if (options.on_start) options.on_start(result.network);
 
   auto world = std::make_unique<World>();
+  world->timeline = Timeline(started);
+  Run run{s, options, options.certificates ? *options.certificates : local_store, plan, *world, result,
+          started + std::chrono::milliseconds(s.deadline_ms), {}, {}, {}};
   try {
-    world->timeline = Timeline(started);
-    ensure_descriptors(s.sessions.size());
-    for (const auto& p : s.peers) world->registry.add(store.get(p.name).fingerprint(), p.name);
-    world->relay = std::make_unique<SignalingRelay>(world->loop, plan.relay(), world->timeline);
-    world->timeline.add("engine", "run.start",
-                        "run on " + result.network + "; relay at " + world->relay->url() + "; attack " + s.attack.name);
-
-    if (s.attack.name != "none") {
-      if (!options.make_attack) throw std::runtime_error("no attack factory for '" + s.attack.name + "'");
-      // The engine, not the attack, writes the ground truth: what the attack
-      // presents is bound to the attacker's name, and a certificate that is
-      // already a peer's is refused (the run then ends `error`).
-      const std::string attacker = "mallory";
-      auto present = [registry = &world->registry, attacker](const Certificate& c) {
-        registry->add(c.fingerprint(), attacker);
-      };
-      world->attack_world.reset(new AttackWorld{world->loop, world->timeline, present, plan.attacker(), attacker,
-                                                s.attack.params, s.attack.rewrite, world->attacker_sessions,
-                                                options.key_log, ""});
-      world->attack = options.make_attack(s.attack.name, *world->attack_world);
-      if (!world->attack) throw std::runtime_error("unknown attack '" + s.attack.name + "'");
-      world->relay->set_interceptor(world->attack->signaling());
-    }
-
-    std::map<std::string, unsigned> peer_indices;
-    for (size_t i = 0; i < s.peers.size(); ++i) peer_indices.emplace(s.peers[i].name, static_cast<unsigned>(i));
-    auto peer_index = [&](const std::string& name) {
-      auto it = peer_indices.find(name);
-      return it == peer_indices.end() ? 0u : it->second;
-    };
-    // STUN/TURN nodes: the attacker's at its position, else the honest coturn.
-    // A session the attacker leaves alone uses the honest ones (or none).
-    std::optional<IceServer> stun, turn, attacker_stun, attacker_turn;
-    if (s.stun == "coturn" || s.turn == "coturn") {
-      CoturnService& service = options.coturn ? *options.coturn : world->coturn;
-      auto server = service.get();
-      if (!server) throw std::runtime_error(server.error().message);
-      if (s.stun == "coturn") stun = *server;
-      if (s.turn == "coturn") turn = *server;
-      world->timeline.add("engine", "coturn", "coturn serves STUN/TURN on " + server->address + ":" + std::to_string(server->port));
-    }
-    if (world->attack) {
-      attacker_stun = world->attack->stun_server();
-      attacker_turn = world->attack->turn_server();
-    }
-
-    // Long-term keys exist before any session: peers pinned each other's
-    // (pinned-key). Made only where a peer uses them, and the map is shared
-    // by every peer (a copy per peer would grow with the square of the peers).
-    const bool pinning = std::any_of(s.peers.begin(), s.peers.end(), [](const scenario::PeerSpec& p) {
-      return std::find(p.trust.begin(), p.trust.end(), "pinned-key") != p.trust.end();
-    });
-    auto pinned = std::make_shared<std::map<std::string, const PublicKey*>>();
-    if (pinning)
-      for (const auto& p : s.peers) (*pinned)[p.name] = &store.long_term_key(p.name).public_key();
-    // The IdP's signing key only where a peer uses identity assertions: key
-    // generation would otherwise be per-run work every run pays.
-    const bool assertions = std::any_of(s.peers.begin(), s.peers.end(), [](const scenario::PeerSpec& p) {
-      return std::any_of(p.trust.begin(), p.trust.end(), [](const std::string& t) { return t.rfind("identity", 0) == 0; });
-    });
-    if (assertions) world->idp = std::make_unique<IdentityProvider>();
-
-    // Rounds run one after the other; the sessions of a round at once.
-    std::vector<std::uint32_t> rounds;
-    for (const auto& sess : s.sessions) rounds.push_back(sess.round);
-    std::sort(rounds.begin(), rounds.end());
-    rounds.erase(std::unique(rounds.begin(), rounds.end()), rounds.end());
-    world->peers.resize(2 * s.sessions.size());
-
-    auto make_peers = [&](size_t si, MainLoop& loop, const SignalingRelay& relay) {
-      const auto& sess = s.sessions[si];
-      const std::string room = room_of(si, sess);
-      if (!sess.attacked) {
-        world->relay->bypass(room);
-        if (world->attack) world->timeline.add("engine", "session.unattacked", "the relay leaves " + room + " alone");
-      }
-      OutOfBand* oob = nullptr;
-      if (sess.out_of_band) {
-        world->oob.push_back(std::make_unique<OutOfBand>(loop, s.seed, si));
-        oob = world->oob.back().get();
-        // What the users exchanged beforehand, e.g. by scanning each other's QR code.
-        oob->publish_fingerprint(sess.offerer, store.get(sess.offerer).fingerprint());
-        oob->publish_fingerprint(sess.answerer, store.get(sess.answerer).fingerprint());
-      }
-      for (int side = 0; side < 2; ++side) {
-        const std::string& me = side == 0 ? sess.offerer : sess.answerer;
-        const std::string& other = side == 0 ? sess.answerer : sess.offerer;
-        const auto& spec = s.peers[peer_index(me)];
-        PeerConfig pc;
-        pc.name = me;
-        pc.counterpart = other;
-        pc.offerer = side == 0;
-        pc.address = plan.peer(peer_index(me));
-        pc.stun = sess.attacked && attacker_stun ? attacker_stun : stun;
-        pc.turn = sess.attacked && attacker_turn ? attacker_turn : turn;
-        // Without the node a policy needs (an unattacked session, no honest node), the peer connects directly.
-        pc.relay_only = spec.relay_only && pc.turn;
-        pc.behind_nat = spec.behind_nat && pc.stun;
-        pc.relay_url = relay.url() + room + "?peer=" + me;
-        pc.trust = spec.trust;
-        pc.trust_context.params = spec.trust_params;
-        pc.trust_context.oob = oob;
-        pc.trust_context.idp = world->idp.get();
-        pc.trust_context.own_key = pinning ? &store.long_term_key(me) : nullptr;
-        pc.trust_context.pinned_key = [pinned](const std::string& who) -> const PublicKey* {
-          auto it = pinned->find(who);
-          return it == pinned->end() ? nullptr : it->second;
-        };
-        pc.trust_context.tofu = &world->tofu[me];
-        for (const auto& m : sess.messages) {
-          if (m.from == me) pc.outgoing.push_back(m.text);
-          else ++pc.expected_incoming;
-        }
-        pc.key_log = options.key_log;
-        world->peers[2 * si + side] = std::make_unique<Peer>(loop, store.get(me), std::move(pc), world->timeline);
-      }
-    };
-    auto session_settled = [&](size_t si) { return settled_pair(*world->peers[2 * si], *world->peers[2 * si + 1]); };
-    auto stopped = [&] { return options.stop && options.stop->load(); };
-    // A round of more than kBatchSessions sessions is started in batches:
-    // hundreds of peers connecting at once on one loop miss ICE and WebSocket
-    // timeouts. In an honest run on direct paths each batch also gets its own
-    // main context and relay: a GLib iteration polls every source of its
-    // context, so on one context each step would cost more the more
-    // connections are open, and the round would grow with the square of its
-    // size. The connections of a finished batch stay open (sockets, ICE
-    // agents, DTLS sessions) until the run ends; their context is simply not
-    // iterated while nothing is left to do on it. An attack's nodes, and the
-    // TURN allocations released at teardown, live on the run's loop, so
-    // there the batches share it.
-    const bool own_contexts = !world->attack && !stun && !turn;
-    bool ended = false;
-    for (const std::uint32_t round : rounds) {
-      std::vector<size_t> current;
-      for (size_t si = 0; si < s.sessions.size(); ++si)
-        if (s.sessions[si].round == round) current.push_back(si);
-      if (rounds.size() > 1) world->timeline.add("engine", "round.start", "round " + std::to_string(round));
-      const size_t batch_size = std::min(current.size(), kBatchSessions);
-      for (size_t first = 0; first < current.size() && !ended; first += batch_size) {
-        const std::vector<size_t> batch(current.begin() + static_cast<std::ptrdiff_t>(first),
-                                        current.begin() + static_cast<std::ptrdiff_t>(std::min(first + batch_size, current.size())));
-        MainLoop* loop = &world->loop;
-        const SignalingRelay* relay = world->relay.get();
-        std::optional<MainLoop::ThreadDefault> batch_default;
-        if (batch_size < current.size()) {
-          if (own_contexts) {
-            auto& shard = *world->shards.emplace_back(std::make_unique<World::Shard>());
-            batch_default.emplace(shard.loop);
-            shard.relay = std::make_unique<SignalingRelay>(shard.loop, plan.relay(), world->timeline);
-            loop = &shard.loop;
-            relay = shard.relay.get();
-          }
-          world->timeline.add("engine", "batch.start",
-                              "sessions " + std::to_string(first + 1) + " to " + std::to_string(first + batch.size()) +
-                                  " of " + std::to_string(current.size()) + "; relay at " + relay->url() +
-                                  (own_contexts ? " on a main context of their own" : " on the run's main loop"));
-        }
-        for (const size_t si : batch) make_peers(si, *loop, *relay);
-        for (const size_t si : batch) {
-          world->peers[2 * si]->start();
-          world->peers[2 * si + 1]->start();
-        }
-        auto batch_settled = [&] { return std::all_of(batch.begin(), batch.end(), session_settled); };
-        const bool settled = loop->run_until([&] { return stopped() || batch_settled(); }, deadline,
-                                             std::chrono::milliseconds(options.stop ? 25 : 0));
-        if (stopped()) {
-          result.interrupted = true;
-          world->timeline.add("engine", "run.interrupted", "stopped from outside before the run finished");
-          ended = true;
-        } else if (!settled) {
-          result.deadline_reached = true;
-          std::string waiting;
-          for (const size_t si : batch)
-            for (const size_t k : {2 * si, 2 * si + 1}) {
-              const Peer& p = *world->peers[k];
-              if (!p.settled()) waiting += (waiting.empty() ? "" : "; ") + p.config().name + " was waiting for " + p.waiting_for();
-            }
-          if (const size_t later = current.size() - first - batch.size(); later > 0)
-            waiting += "; " + std::to_string(later) + " session(s) of later batches never started";
-          world->timeline.add("engine", "run.deadline",
-                              "deadline of " + std::to_string(s.deadline_ms) + " ms reached: " + waiting);
-          ended = true;
-        }
-      }
-      if (ended) break;
-    }
+    set_up_world(run);
+    run.servers = choose_ice_servers(run);
+    run.keys = make_keys(run);
+    run_rounds(run);
   } catch (const std::exception& e) {
     result.error = e.what();
-    world->timeline.add("engine", "run.error", std::string("simulator failure: ") + e.what());
+    world->timeline.add("engine", events::kRunError, std::string("simulator failure: ") + e.what());
   }
-  // A refused rebinding means someone tried to rewrite the ground truth: no
-  // verdict of this run can be trusted.
-  if (const auto& refused = world->registry.refusals(); !refused.empty() && result.error.empty()) {
-    result.error = "ground truth refused: " + refused.front();
-    world->timeline.add("engine", "run.error", "simulator failure: " + result.error);
-  }
-
-  // Ground truth and classification.
-  std::string unaccounted_error;
-  for (size_t si = 0; si < s.sessions.size(); ++si) {
-    const auto& sess = s.sessions[si];
-    SessionResult sr;
-    sr.offerer = sess.offerer;
-    sr.answerer = sess.answerer;
-    sr.room = room_of(si, sess);
-    sr.round = sess.round;
-    sr.line = sess.where.line;
-    sr.expected = sess.expect;
-    const bool began = 2 * si + 1 < world->peers.size() && world->peers[2 * si] && world->peers[2 * si + 1];
-    if (began) {
-      sr.offerer_result.report = world->peers[2 * si]->report();
-      sr.answerer_result.report = world->peers[2 * si + 1]->report();
-    }
-    // Unsettled when the run ended: its outcome is only what happened so far.
-    if (result.error.empty() && (result.interrupted || result.deadline_reached) &&
-        !(began && settled_pair(*world->peers[2 * si], *world->peers[2 * si + 1]))) {
-      sr.cut = result.interrupted ? CutBy::Interrupted : CutBy::Deadline;
-      if (!began) sr.waiting_for = "the session never started";
-      else
-        for (const size_t k : {2 * si, 2 * si + 1}) {
-          const Peer& p = *world->peers[k];
-          if (!p.settled())
-            sr.waiting_for += (sr.waiting_for.empty() ? "" : "; ") + p.config().name + " was waiting for " + p.waiting_for();
-        }
-    }
-    for (PeerResult* pr : {&sr.offerer_result, &sr.answerer_result})
-      pr->dtls_peer_owner = world->registry.owner(pr->report.dtls_peer_fingerprint);
-    if (auto it = world->attacker_sessions.find(sr.room); it != world->attacker_sessions.end()) sr.attacker = it->second;
-    // Attacks at the STUN/TURN position see no rooms; what they got counts for every attacked session.
-    if (auto it = world->attacker_sessions.find("*"); it != world->attacker_sessions.end() && sess.attacked)
-      sr.attacker = it->second;
-
-    SessionTruth t;
-    auto fill = [](EndTruth& e, const PeerResult& pr, const std::string& intended) {
-      e.handshake_done = pr.report.handshake_done;
-      e.entered_data_phase = pr.report.entered_data_phase;
-      e.dtls_peer_owner = pr.dtls_peer_owner;
-      e.intended_peer = intended;
-      e.alarms = pr.report.alarms;
-    };
-    fill(t.offerer, sr.offerer_result, sess.answerer);
-    fill(t.answerer, sr.answerer_result, sess.offerer);
-    t.attacker_read_plaintext = !sr.attacker.plaintext_read.empty();
-    t.simulator_error = !result.error.empty();
-    sr.outcome = classify(t);
-    // The classifier failed closed on this session: say why, as the run's failure.
-    if (sr.outcome == Outcome::Error && !t.simulator_error && unaccounted_error.empty())
-      for (const auto* e : {&t.offerer, &t.answerer})
-        if (e->entered_data_phase && (e->dtls_peer_owner.empty() || e->dtls_peer_owner == kUnregisteredOwner)) {
-          unaccounted_error = "ground truth incomplete: in " + sr.room + " a peer exchanged data with " +
-                              (e->dtls_peer_owner.empty() ? std::string("no recorded certificate")
-                                                          : "a certificate no node registered");
-          break;
-        }
-    sr.pass = std::string(to_string(sr.outcome)) == sr.expected && is_final(sr.outcome, sr.cut);
-
-    const auto& o = sr.offerer_result.report;
-    const auto& a = sr.answerer_result.report;
-    auto latest = [](double x, double y) { return x < 0 || y < 0 ? -1 : std::max(x, y); };
-    const double start = std::min(o.t_start_ms, a.t_start_ms);
-    sr.ice_ms = span_ms(start, latest(o.t_ice_ms, a.t_ice_ms));
-    sr.dtls_ms = span_ms(latest(o.t_ice_ms, a.t_ice_ms), latest(o.t_dtls_ms, a.t_dtls_ms));
-    sr.total_ms = span_ms(start, latest(o.t_done_ms, a.t_done_ms));
-    result.sessions.push_back(std::move(sr));
-  }
-  if (!unaccounted_error.empty() && result.error.empty()) {
-    result.error = unaccounted_error;
-    world->timeline.add("engine", "run.error", "simulator failure: " + result.error);
-  }
+  check_ground_truth(run);
+  judge_sessions(run);
   if (options.before_teardown) options.before_teardown();
-  // Release TURN allocations politely (coturn would otherwise keep them for
-  // their lifetime); bounded, since a dead server never answers.
-  if (s.turn != "none" || (world->attack && world->attack->turn_server())) {
-    auto open = std::make_shared<int>(0);
-    for (auto& p : world->peers)
-      if (p) {
-        ++*open;
-        p->close_ice([open] { --*open; });
-      }
-    world->loop.run_until([open] { return *open == 0; }, Clock::now() + std::chrono::milliseconds(200));
-  }
-  world->timeline.add("engine", "run.end", "run ended");
+  release_turn(run);
+  world->timeline.add("engine", events::kRunEnd, "run ended");
   result.timeline = world->timeline.events();
   world.reset();
   result.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();

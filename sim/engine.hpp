@@ -11,10 +11,10 @@
 #include <string>
 
 #include "sim/attack.hpp"
-#include "sim/certificate.hpp"
+#include "net/certificate.hpp"
 #include "sim/coturn.hpp"
-#include "sim/signing_key.hpp"
-#include "sim/run_result.hpp"
+#include "trust/signing_key.hpp"
+#include "core/run_result.hpp"
 #include "sim/scenario.hpp"
 
 namespace sigtrust {

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "sim/sdp.hpp"
-#include "sim/signaling_message.hpp"
+#include "core/sdp.hpp"
+#include "core/signaling_message.hpp"
 
 namespace sigtrust {
 namespace {
@@ -214,11 +214,12 @@ LiveVerdict judge_live_session(const std::string& room, const LiveRoom& r, const
     p.report.entered_data_phase = e.truth.entered_data_phase;
     p.report.alarms = e.truth.alarms;
     p.report.failure = e.failure;
-    p.report.state = !e.failure.empty()              ? "failed"
-                     : e.truth.entered_data_phase   ? "data"
-                     : e.truth.handshake_done       ? "dtls"
-                     : r.delivered[i]               ? "signaled"
-                                                    : "signaling";
+    // Described and delivered, no handshake yet: connecting (ICE).
+    p.report.state = !e.failure.empty()              ? PeerState::Failed
+                     : e.truth.entered_data_phase   ? PeerState::Data
+                     : e.truth.handshake_done       ? PeerState::Dtls
+                     : r.delivered[i]               ? PeerState::Ice
+                                                    : PeerState::Signaling;
     p.dtls_peer_owner = registry.owner(p.report.dtls_peer_fingerprint);
     return p;
   };

@@ -14,8 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/attack.hpp"
-#include "sim/outcome.hpp"
-#include "sim/run_result.hpp"
+#include "core/outcome.hpp"
+#include "core/run_result.hpp"
 
 namespace sigtrust {
 

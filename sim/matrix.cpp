@@ -7,7 +7,7 @@
 #include <mutex>
 #include <thread>
 
-#include "sim/outcome.hpp"
+#include "core/outcome.hpp"
 
 namespace sigtrust {
 namespace {
@@ -72,7 +72,7 @@ scenario::Scenario matrix_cell(const std::string& attack, const std::string& tru
   for (const auto& a : vocab.attacks)
     if (a.name == attack)
       for (const auto& p : a.params) s.attack.params[p.name] = p.default_value;
-  std::string position = "none";
+  AttackPosition position = AttackPosition::None;
   for (const auto& a : vocab.attacks)
     if (a.name == attack) position = a.position;
   for (const char* name : {"alice", "bob"}) {
@@ -81,8 +81,8 @@ scenario::Scenario matrix_cell(const std::string& attack, const std::string& tru
     p.trust = {trust};
     // Put the peers where an attacker at that position can reach them: TURN
     // only (as behind strict NATs), or behind a NAT that only STUN explains.
-    p.relay_only = position == "turn";
-    p.behind_nat = position == "stun";
+    p.relay_only = position == AttackPosition::Turn;
+    p.behind_nat = position == AttackPosition::Stun;
     for (const auto& t : vocab.trust)
       if (t.name == trust)
         for (const auto& param : t.params) p.trust_params[param.name] = param.default_value;

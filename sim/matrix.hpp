@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "sim/engine.hpp"
-#include "sim/params.hpp"
-#include "sim/result.hpp"
+#include "core/params.hpp"
+#include "core/result.hpp"
 #include "sim/scenario.hpp"
 
 namespace sigtrust {

@@ -1,6 +1,7 @@
 #include "sim/peer.hpp"
+#include "core/timeline_events.hpp"
 
-#include "sim/out_of_band.hpp"
+#include "trust/out_of_band.hpp"
 
 #include <algorithm>
 #include <random>
@@ -25,20 +26,20 @@ void Peer::event(const std::string& kind, const std::string& text, nlohmann::jso
 }
 
 bool Peer::settled() const {
-  if (failed() || report_.state == "done") return true;
+  if (failed() || report_.state == PeerState::Done) return true;
   return false;
 }
 
 std::string Peer::waiting_for() const {
   const auto& s = report_.state;
-  if (s == "signaling") {
+  if (s == PeerState::Signaling) {
     if (config_.offerer) return remote_ready_ ? "the answer" : "the other peer to join the room";
     return "the offer";
   }
-  if (s == "ice") return "ICE connectivity checks to succeed";
-  if (s == "dtls") return "the DTLS handshake to complete";
-  if (s == "verifying") return "the users' out-of-band comparison";
-  if (s == "data")
+  if (s == PeerState::Ice) return "ICE connectivity checks to succeed";
+  if (s == PeerState::Dtls) return "the DTLS handshake to complete";
+  if (s == PeerState::Verifying) return "the users' out-of-band comparison";
+  if (s == PeerState::Data)
     return "application messages (" + std::to_string(report_.received.size()) + " of " +
            std::to_string(config_.expected_incoming) + " received)";
   return "nothing";
@@ -46,10 +47,10 @@ std::string Peer::waiting_for() const {
 
 void Peer::fail(const std::string& why) {
   if (failed()) return;
-  report_.state = "failed";
+  report_.state = PeerState::Failed;
   report_.failure = why;
   report_.t_done_ms = timeline_.now_ms();
-  event("peer.failed", why);
+  event(events::kPeerFailed, why);
   if (config_.trust_context.oob) config_.trust_context.oob->give_up(config_.name);
   // Tell the other side over signaling, as applications do; a relay may drop it.
   if (signaling_) signaling_->send(serialize(SignalingMessage{SignalingMessage::Type::Bye, {}, {}, {}}));
@@ -57,7 +58,7 @@ void Peer::fail(const std::string& why) {
 
 void Peer::start() {
   report_.t_start_ms = timeline_.now_ms();
-  report_.state = "signaling";
+  report_.state = PeerState::Signaling;
   ice_ = std::make_unique<IceAgent>(
       loop_, IceOptions{config_.address, config_.offerer, config_.stun, config_.turn, config_.relay_only},
       IceCallbacks{
@@ -65,7 +66,7 @@ void Peer::start() {
               [this](const LocalIce& local) {
                 local_ice_ = local;
                 for (const auto& c : local.candidates) report_.local_addresses.push_back(c.address);
-                event("ice.gathered", std::to_string(local.candidates.size()) + " local candidate(s)");
+                event(events::kIceGathered, std::to_string(local.candidates.size()) + " local candidate(s)");
                 if (config_.offerer) maybe_send_offer();
                 else if (pending_offer_) {
                   auto offer = std::move(*pending_offer_);
@@ -86,13 +87,13 @@ void Peer::start() {
       SignalingClientCallbacks{
           .on_open =
               [this] {
-                event("signaling.connected", "joined the relay");
+                event(events::kSignalingConnected, "joined the relay");
                 signaling_->send(serialize(SignalingMessage{SignalingMessage::Type::Ready, {}, {}, {}}));
               },
           .on_message = [this](const std::string& text) { on_signaling(text); },
           .on_closed =
               [this](const std::string& why) {
-                if (!settled() && report_.state == "signaling") fail("signaling: " + why);
+                if (!settled() && report_.state == PeerState::Signaling) fail("signaling: " + why);
               },
       });
   signaling_->connect();
@@ -101,7 +102,7 @@ void Peer::start() {
 void Peer::on_signaling(const std::string& text) {
   auto msg = parse_signaling(text);
   if (!msg) {
-    event("signaling.malformed", msg.error().message + "; ignored");
+    event(events::kSignalingMalformed, msg.error().message + "; ignored");
     return;
   }
   switch (msg->type) {
@@ -111,7 +112,7 @@ void Peer::on_signaling(const std::string& text) {
       break;
     case SignalingMessage::Type::Offer:
       if (config_.offerer || remote_) {
-        event("signaling.unexpected", "unexpected offer; ignored");
+        event(events::kSignalingUnexpected, "unexpected offer; ignored");
         break;
       }
       if (!local_ice_) pending_offer_ = msg->sdp;
@@ -119,24 +120,24 @@ void Peer::on_signaling(const std::string& text) {
       break;
     case SignalingMessage::Type::Answer:
       if (!config_.offerer || !description_sent_ || remote_) {
-        event("signaling.unexpected", "unexpected answer; ignored");
+        event(events::kSignalingUnexpected, "unexpected answer; ignored");
         break;
       }
       handle_remote_description(msg->sdp, false);
       break;
     case SignalingMessage::Type::Report:
-      event("signaling.unexpected", "a client's report reached a peer; ignored");
+      event(events::kSignalingUnexpected, "a client's report reached a peer; ignored");
       break;
     case SignalingMessage::Type::Candidate:
       // Our peers send complete SDP; trickled candidates from others are not used.
-      event("signaling.candidate", "trickled candidate ignored (complete SDP expected)");
+      event(events::kSignalingCandidate, "trickled candidate ignored (complete SDP expected)");
       break;
     case SignalingMessage::Type::Bye:
       if (!settled()) {
-        report_.state = "closed";
+        report_.state = PeerState::Closed;
         report_.failure = "the other side hung up";
         report_.t_done_ms = timeline_.now_ms();
-        event("peer.closed", "received bye: the other side hung up");
+        event(events::kPeerClosed, "received bye: the other side hung up");
         if (dtls_) dtls_->close();
       }
       break;
@@ -172,7 +173,7 @@ void Peer::send_description() {
   const auto type = config_.offerer ? SignalingMessage::Type::Offer : SignalingMessage::Type::Answer;
   signaling_->send(serialize(SignalingMessage{type, report_.sdp_sent, {}, {}}));
   description_sent_ = true;
-  event(config_.offerer ? "signaling.offer-sent" : "signaling.answer-sent",
+  event(config_.offerer ? events::kSignalingOfferSent : events::kSignalingAnswerSent,
         std::string("sent ") + (config_.offerer ? "offer" : "answer") + " with fingerprint " + cert_.fingerprint(),
         {{"sdp", report_.sdp_sent}});
 }
@@ -182,7 +183,7 @@ void Peer::handle_remote_description(const std::string& sdp_text, bool is_offer)
   report_.sdp_received = sdp_text;
   auto parsed = sdp::parse(sdp_text);
   if (!parsed) {
-    event("sdp.malformed", std::string("malformed ") + what + ": " + parsed.error().message);
+    event(events::kSdpMalformed, std::string("malformed ") + what + ": " + parsed.error().message);
     fail(std::string("malformed SDP ") + what + ": " + parsed.error().message);
     return;
   }
@@ -191,10 +192,10 @@ void Peer::handle_remote_description(const std::string& sdp_text, bool is_offer)
   report_.expected_fingerprints = remote_->fingerprints;
   std::string fps;
   for (const auto& f : remote_->fingerprints) fps += (fps.empty() ? "" : ", ") + sdp::format_fingerprint(f);
-  event(is_offer ? "signaling.offer-received" : "signaling.answer-received",
+  event(is_offer ? events::kSignalingOfferReceived : events::kSignalingAnswerReceived,
         std::string("received ") + what + (fps.empty() ? " without a fingerprint" : " with fingerprint " + fps),
         {{"sdp", sdp_text}});
-  for (const auto& bad : remote_->bad_candidates) event("sdp.bad-candidate", "unparsable candidate ignored: " + bad.substr(0, 120));
+  for (const auto& bad : remote_->bad_candidates) event(events::kSdpBadCandidate, "unparsable candidate ignored: " + bad.substr(0, 120));
 
   // DTLS role from a=setup (RFC 5763 §5, RFC 8842 §5).
   const std::string setup = remote_->setup.value_or("");
@@ -209,14 +210,14 @@ void Peer::handle_remote_description(const std::string& sdp_text, bool is_offer)
     else return fail("answer has unusable a=setup:" + (setup.empty() ? std::string("(none)") : setup) +
                      " (RFC 5763 §5: the answerer must choose active or passive)");
   }
-  event("dtls.role", std::string("remote a=setup:") + (setup.empty() ? "(none)" : setup) + ", so this end is the DTLS " +
+  event(events::kDtlsRole, std::string("remote a=setup:") + (setup.empty() ? "(none)" : setup) + ", so this end is the DTLS " +
                          std::string(to_string(*report_.dtls_role)));
 
   if (!remote_->ice_ufrag || !remote_->ice_pwd) return fail(std::string(what) + " lacks ICE credentials");
   auto added = ice_->set_remote(*remote_->ice_ufrag, *remote_->ice_pwd, remote_->candidates);
   if (!added) return fail(std::string("ICE: ") + added.error().message);
   if (*added == 0) return fail(std::string(what) + " has no usable ICE candidate");
-  report_.state = "ice";
+  report_.state = PeerState::Ice;
   create_dtls();
   if (is_offer) send_description();
 }
@@ -236,19 +237,19 @@ void Peer::create_dtls() {
           .on_data =
               [this](std::string_view data) {
                 // Held back, unread, until the users' comparison lets the data through.
-                if (report_.state == "verifying") {
+                if (report_.state == PeerState::Verifying) {
                   held_.emplace_back(data);
                   return;
                 }
                 report_.received.emplace_back(data);
-                event("data.received", "received \"" + std::string(data.substr(0, 200)) + "\"");
+                event(events::kDataReceived, "received \"" + std::string(data.substr(0, 200)) + "\"");
                 if (report_.received.size() >= config_.expected_incoming && report_.sent.size() == config_.outgoing.size() &&
-                    report_.state == "data") {
-                  report_.state = "done";
+                    report_.state == PeerState::Data) {
+                  report_.state = PeerState::Done;
                   report_.t_done_ms = timeline_.now_ms();
                 }
               },
-          .on_closed = [this] { event("dtls.closed", "the DTLS peer sent close_notify"); },
+          .on_closed = [this] { event(events::kDtlsClosed, "the DTLS peer sent close_notify"); },
           .key_log = config_.key_log,
           .on_flight_held = nullptr,
       });
@@ -261,8 +262,8 @@ void Peer::on_ice_ready(const SelectedPair& pair) {
   ice_ready_ = true;
   report_.selected_pair = pair;
   report_.t_ice_ms = timeline_.now_ms();
-  event("ice.ready", "selected pair " + pair.local_type + " " + pair.local + " -> " + pair.remote_type + " " + pair.remote);
-  if (report_.state == "ice") report_.state = "dtls";
+  event(events::kIceReady, "selected pair " + pair.local_type + " " + pair.local + " -> " + pair.remote_type + " " + pair.remote);
+  if (report_.state == PeerState::Ice) report_.state = PeerState::Dtls;
   auto out = std::move(early_out_);
   early_out_.clear();
   for (auto& d : out) ice_->send(d);
@@ -277,9 +278,9 @@ void Peer::on_datagram(std::span<const std::uint8_t> d) {
 void Peer::record_verdict(const TrustVerdict& v, const char* stage) {
   for (const auto& a : v.alarms) {
     if (std::find(report_.alarms.begin(), report_.alarms.end(), a) == report_.alarms.end()) report_.alarms.push_back(a);
-    event("alarm", a + ": " + v.detail, {{"alarm", a}});
+    event(events::kAlarm, a + ": " + v.detail, {{"alarm", a}});
   }
-  event(std::string(v.accept ? "trust.accepted" : "trust.rejected"), std::string(stage) + ": " + v.detail,
+  event(std::string(v.accept ? events::kTrustAccepted : events::kTrustRejected), std::string(stage) + ": " + v.detail,
         {{"certificate", report_.dtls_peer_fingerprint}});
 }
 
@@ -296,19 +297,19 @@ bool Peer::verify(std::span<const std::uint8_t> der) {
 void Peer::on_dtls_connected() {
   report_.handshake_done = true;
   report_.t_dtls_ms = timeline_.now_ms();
-  event("dtls.connected", "DTLS handshake complete as " + std::string(to_string(*report_.dtls_role)) +
+  event(events::kDtlsConnected, "DTLS handshake complete as " + std::string(to_string(*report_.dtls_role)) +
                               "; peer certificate " + report_.dtls_peer_fingerprint + "; DTLS-SRTP " +
                               (dtls_->srtp_profile() ? std::string(to_string(*dtls_->srtp_profile())) : "not negotiated"));
   if (!trust_->holds_data()) return enter_data_phase();
   // The users compare before anything is sent (e.g. a short authentication string).
-  report_.state = "verifying";
+  report_.state = PeerState::Verifying;
   trust_->after_handshake(
       [this] {
         auto bytes = dtls_->export_keying_material(kSasExporterLabel, kSasExporterBytes);
         return bytes ? *bytes : std::vector<std::uint8_t>{};
       },
       [this](TrustVerdict v) {
-        if (report_.state != "verifying") return;
+        if (report_.state != PeerState::Verifying) return;
         record_verdict(v, "comparison");
         if (v.accept) return enter_data_phase();
         if (dtls_) dtls_->close();
@@ -318,22 +319,22 @@ void Peer::on_dtls_connected() {
 
 void Peer::enter_data_phase() {
   report_.entered_data_phase = true;
-  report_.state = "data";
+  report_.state = PeerState::Data;
   for (auto& h : held_) {
-    event("data.received", "received \"" + h.substr(0, 200) + "\" (held during the comparison)");
+    event(events::kDataReceived, "received \"" + h.substr(0, 200) + "\" (held during the comparison)");
     report_.received.push_back(std::move(h));
   }
   held_.clear();
   for (const auto& m : config_.outgoing) {
     if (!dtls_->send(m)) {
-      event("data.send-failed", "could not send \"" + m.substr(0, 200) + "\"");
+      event(events::kDataSendFailed, "could not send \"" + m.substr(0, 200) + "\"");
       continue;
     }
     report_.sent.push_back(m);
-    event("data.sent", "sent \"" + m.substr(0, 200) + "\"");
+    event(events::kDataSent, "sent \"" + m.substr(0, 200) + "\"");
   }
   if (report_.received.size() >= config_.expected_incoming) {
-    report_.state = "done";
+    report_.state = PeerState::Done;
     report_.t_done_ms = timeline_.now_ms();
   }
 }

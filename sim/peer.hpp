@@ -12,15 +12,16 @@
 #include <string>
 #include <vector>
 
-#include "sim/certificate.hpp"
-#include "sim/dtls_endpoint.hpp"
-#include "sim/ice_agent.hpp"
-#include "sim/main_loop.hpp"
-#include "sim/sdp.hpp"
-#include "sim/signaling_client.hpp"
-#include "sim/signaling_message.hpp"
-#include "sim/timeline.hpp"
-#include "sim/trust_policy.hpp"
+#include "net/certificate.hpp"
+#include "net/dtls_endpoint.hpp"
+#include "net/ice_agent.hpp"
+#include "net/main_loop.hpp"
+#include "core/sdp.hpp"
+#include "net/signaling_client.hpp"
+#include "core/signaling_message.hpp"
+#include "core/run_result.hpp"
+#include "core/timeline.hpp"
+#include "trust/trust_policy.hpp"
 
 namespace sigtrust {
 
@@ -40,24 +41,6 @@ struct PeerConfig {
   std::function<void(const std::string&)> key_log;  // NSS key log sink (optional)
 };
 
-struct PeerReport {
-  std::string name;
-  std::string trust;
-  std::string state = "new";       // new, signaling, ice, dtls, verifying, data, done, failed, closed
-  std::string failure;             // why it failed, if it did
-  std::optional<DtlsRole> dtls_role;
-  std::string sdp_sent, sdp_received;
-  std::vector<sdp::Fingerprint> expected_fingerprints;  // from the SDP it received
-  std::string dtls_peer_fingerprint;                    // sha-256 of the certificate it saw
-  std::optional<SelectedPair> selected_pair;
-  std::vector<std::string> local_addresses;  // of its candidates
-  std::vector<std::string> alarms;
-  bool handshake_done = false;
-  bool entered_data_phase = false;
-  std::vector<std::string> sent, received;
-  double t_start_ms = -1, t_ice_ms = -1, t_dtls_ms = -1, t_done_ms = -1;
-};
-
 class Peer {
  public:
   Peer(MainLoop& loop, const Certificate& cert, PeerConfig config, Timeline& timeline);
@@ -66,7 +49,7 @@ class Peer {
   Peer& operator=(const Peer&) = delete;
 
   void start();
-  bool failed() const { return report_.state == "failed" || report_.state == "closed"; }
+  bool failed() const { return report_.state == PeerState::Failed || report_.state == PeerState::Closed; }
   // Nothing more will happen on its side: failed, hung up, or sent and received everything.
   bool settled() const;
   // What it is still waiting for (for the deadline's timeline entry).

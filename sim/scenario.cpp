@@ -15,7 +15,7 @@
 #include <sstream>
 #include <utility>
 
-#include "sim/outcome.hpp"
+#include "core/outcome.hpp"
 
 namespace sigtrust::scenario {
 namespace {
@@ -342,11 +342,11 @@ class Loader {
     // Where peers get the candidates their ICE policy needs: an honest node
     // or the attacker's node at that position.
     const AttackDecl* attack = attack_decl(s.attack.name);
-    const std::string position = attack ? attack->position : "none";
+    const AttackPosition position = attack ? attack->position : AttackPosition::None;
     for (const auto& p : s.peers) {
-      if (p.relay_only && s.turn == "none" && position != "turn")
+      if (p.relay_only && s.turn == "none" && position != AttackPosition::Turn)
         src_.fail(p.where, "peer '" + p.name + "' has ice_policy: relay but there is no TURN server: add 'turn: coturn'");
-      if (p.behind_nat && s.stun == "none" && position != "stun")
+      if (p.behind_nat && s.stun == "none" && position != AttackPosition::Stun)
         src_.fail(p.where, "peer '" + p.name + "' is behind_nat but there is no STUN server: add 'stun: coturn'");
     }
     if (scale_field) scale(*scale_field, s);
@@ -486,7 +486,7 @@ class Loader {
       }
       p.trust = trust(require(fields, node, "a peer", "trust"));
       // The parameters of all its trust configurations, declared once each (docs/architecture.md, convention 9).
-      AttackDecl combined{"", "", "", {}};
+      AttackDecl combined{"", AttackPosition::None, "", {}};
       combined.name = join_trust(p.trust);
       for (const auto& t : p.trust)
         for (const auto& param : trust_decl(t)->params) combined.params.push_back(param);
@@ -612,7 +612,7 @@ class Loader {
   // position only where a peer's host address is hidden (`behind_nat`), and
   // every attack only on sessions not marked `attacked: false`.
   void can_act(const AttackDecl& decl, const Scenario& s) const {
-    if (decl.position == "none") return;
+    if (decl.position == AttackPosition::None) return;
     const auto peer = [&](const std::string& name) -> const PeerSpec* {
       for (const auto& p : s.peers)
         if (p.name == name) return &p;
@@ -625,8 +625,8 @@ class Loader {
       for (const std::string* end : {&sess.offerer, &sess.answerer}) {
         const PeerSpec* p = peer(*end);
         if (!p) continue;
-        if (decl.position == "turn" && p->relay_only) reached = true;
-        if (decl.position == "stun" && p->behind_nat) reached = true;
+        if (decl.position == AttackPosition::Turn && p->relay_only) reached = true;
+        if (decl.position == AttackPosition::Stun && p->behind_nat) reached = true;
       }
     }
     const Location& at = s.attack.name_at.line ? s.attack.name_at : s.attack.where;
@@ -635,12 +635,12 @@ class Loader {
                         " cannot act: every session is 'attacked: false'; mark a session as attacked or use "
                         "'relay: honest'");
     }
-    if (decl.position == "turn" && !reached) {
+    if (decl.position == AttackPosition::Turn && !reached) {
       src_.fail(at, "attack " + quote(decl.name) +
                         " sits at the TURN position, but no attacked session goes through TURN, so it would "
                         "never act: give a peer of an attacked session 'ice_policy: relay'");
     }
-    if (decl.position == "stun" && !reached) {
+    if (decl.position == AttackPosition::Stun && !reached) {
       src_.fail(at, "attack " + quote(decl.name) +
                         " sits at the STUN position, but no attacked session depends on what STUN says, so it "
                         "would never act: make a peer of an attacked session 'behind_nat: true'");

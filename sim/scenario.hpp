@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include "sim/params.hpp"
-#include "sim/result.hpp"
+#include "core/params.hpp"
+#include "core/result.hpp"
 
 namespace sigtrust::scenario {
 

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "attacks/relay_tap.hpp"
-#include "sim/ice_agent.hpp"
-#include "sim/main_loop.hpp"
+#include "net/ice_agent.hpp"
+#include "net/main_loop.hpp"
 
 namespace sigtrust::attacks::node_test {
 

@@ -17,7 +17,7 @@
 
 #include "node_test_support.hpp"
 #include "attacks/udp_socket.hpp"
-#include "sim/ice_agent.hpp"
+#include "net/ice_agent.hpp"
 
 namespace sigtrust::attacks {
 namespace {

@@ -197,7 +197,7 @@ TEST(SignalingAttacks, SwapMitmRewritesCredentialsCandidatesAndFingerprint) {
 TEST(SignalingAttacks, ChangingOnlyTheAttackNameRunsThatAttack) {
   const std::string text = testing::read_text(SIGTRUST_SOURCE_DIR "/scenarios/swap-mitm.yaml");
   for (const auto& plugin : attacks::registry()) {
-    if (plugin.decl.position != "signaling") continue;
+    if (plugin.decl.position != AttackPosition::Signaling) continue;
     std::string yaml = text;
     const auto pos = yaml.find("attack: swap-mitm");
     ASSERT_NE(pos, std::string::npos);

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "run_helpers.hpp"
+#include "core/signaling_message.hpp"
 #include "sim/net_plan.hpp"
 
 namespace sigtrust {

@@ -7,7 +7,7 @@
 #include <cstdio>
 
 #include "run_helpers.hpp"
-#include "sim/shard.hpp"
+#include "core/shard.hpp"
 
 namespace sigtrust {
 namespace {

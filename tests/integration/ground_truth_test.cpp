@@ -6,7 +6,7 @@
 
 #include "attacks/mitm_bridge.hpp"
 #include "run_helpers.hpp"
-#include "sim/certificate.hpp"
+#include "net/certificate.hpp"
 
 namespace sigtrust {
 namespace {

@@ -16,7 +16,7 @@
 
 #include "report_fixtures.hpp"
 #include "reports/result_view.hpp"
-#include "sim/certificate.hpp"
+#include "net/certificate.hpp"
 
 namespace sigtrust::reports {
 namespace {

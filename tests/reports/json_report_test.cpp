@@ -14,7 +14,7 @@ PeerResult peer(const std::string& name, const std::string& fingerprint, const s
   PeerResult p;
   p.report.name = name;
   p.report.trust = "sdp-fingerprint";
-  p.report.state = "done";
+  p.report.state = PeerState::Done;
   p.report.dtls_role = DtlsRole::Client;
   p.report.dtls_peer_fingerprint = fingerprint;
   p.report.expected_fingerprints = {{"sha-256", "AB:CD"}};

@@ -34,7 +34,7 @@ inline PeerResult peer(const std::string& name, const std::string& seen, const s
   PeerResult p;
   p.report.name = name;
   p.report.trust = "sdp-fingerprint";
-  p.report.state = "done";
+  p.report.state = PeerState::Done;
   p.report.dtls_peer_fingerprint = seen;
   p.report.expected_fingerprints = {{"sha-256", "EE:EE"}};
   p.report.alarms = std::move(alarms);

@@ -93,7 +93,7 @@ TEST_F(LiveJudgeTest, DetectedWhenAClientRefusesAfterTheAttackersLegCompleted) {
   const auto v = judge();
   EXPECT_EQ(v.session.outcome, Outcome::Detected) << v.why;
   EXPECT_EQ(v.session.offerer_result.report.failure, "DTLS peer certificate is not the one learned out of band");
-  EXPECT_EQ(v.session.offerer_result.report.state, "failed");
+  EXPECT_EQ(v.session.offerer_result.report.state, PeerState::Failed);
   EXPECT_EQ(v.session.offerer_result.dtls_peer_owner, "mallory");
   // The other client's channel never opened: the refusal stopped the SCTP association through the bridge.
   EXPECT_FALSE(v.session.answerer_result.report.entered_data_phase);
@@ -161,7 +161,7 @@ TEST_F(LiveJudgeTest, WithoutReportsFailedWhenTheAnswerNeverArrived) {
   r_.delivered_setup[0].clear();
   const auto v = judge();
   EXPECT_EQ(v.session.outcome, Outcome::Failed) << v.why;
-  EXPECT_EQ(v.session.offerer_result.report.state, "signaling");
+  EXPECT_EQ(v.session.offerer_result.report.state, PeerState::Signaling);
 }
 
 TEST_F(LiveJudgeTest, WithoutReportsFailedWhenSetupWasAltered) {

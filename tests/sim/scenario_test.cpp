@@ -10,24 +10,24 @@ namespace {
 
 Vocabulary test_vocabulary() {
   Vocabulary v;
-  v.attacks.push_back({"none", "none", "honest run", {}});
-  v.attacks.push_back({"swap-mitm", "signaling", "swaps fingerprint, credentials and candidates", {}, true});
-  v.attacks.push_back({"fingerprint-only", "signaling", "replaces the fingerprint only, no bridge", {}});
-  v.attacks.push_back({"turn-mitm", "turn", "terminates DTLS towards each peer", {}});
-  v.attacks.push_back({"stun-lie", "stun", "lies about the mapped address", {}});
+  v.attacks.push_back({"none", AttackPosition::None, "honest run", {}});
+  v.attacks.push_back({"swap-mitm", AttackPosition::Signaling, "swaps fingerprint, credentials and candidates", {}, true});
+  v.attacks.push_back({"fingerprint-only", AttackPosition::Signaling, "replaces the fingerprint only, no bridge", {}});
+  v.attacks.push_back({"turn-mitm", AttackPosition::Turn, "terminates DTLS towards each peer", {}});
+  v.attacks.push_back({"stun-lie", AttackPosition::Stun, "lies about the mapped address", {}});
   ParamDecl hash;
   hash.name = "hash";
   hash.type = ParamDecl::Type::Choice;
   hash.default_value = "sha-1";
   hash.choices = {"sha-1", "md5"};
-  v.attacks.push_back({"downgrade-mitm", "signaling", "weak-hash fingerprint", {hash}, true});
+  v.attacks.push_back({"downgrade-mitm", AttackPosition::Signaling, "weak-hash fingerprint", {hash}, true});
   // Test-only declaration covering the other parameter types.
   ParamDecl every{"every", ParamDecl::Type::Int, "1", {}, 1, 1000, "flip one record in N"};
   ParamDecl fraction{"fraction", ParamDecl::Type::Double, "0.5", {}, 0, 1, "share of bytes"};
   ParamDecl header{"header-only", ParamDecl::Type::Bool, "false", {}, 0, 0, "flip header bytes only"};
   ParamDecl label{"label", ParamDecl::Type::String, "", {}, 0, 0, "free text"};
-  v.attacks.push_back({"turn-tamper", "turn", "flips bytes in relayed records", {every, fraction, header, label}});
-  // As declared in sim/trust_policy.cpp: sas has a parameter, and it and oob-fingerprint need an
+  v.attacks.push_back({"turn-tamper", AttackPosition::Turn, "flips bytes in relayed records", {every, fraction, header, label}});
+  // As declared in trust/trust_policy.cpp: sas has a parameter, and it and oob-fingerprint need an
   // out-of-band channel.
   ParamDecl miss_rate{"miss-rate", ParamDecl::Type::Double, "0", {}, 0, 1, "chance the users overlook a mismatch"};
   // Test-only declaration: a second configuration with parameters, for the union of their parameters.

@@ -1,0 +1,196 @@
+#include "net/ice_agent.hpp"
+
+#include <agent.h>
+
+#include <cstring>
+
+#include "net/glib_handles.hpp"
+
+namespace sigtrust {
+
+struct IceAgent::Impl {
+  ObjectPtr<NiceAgent> agent;
+  guint stream = 0;
+  IceAgent* owner = nullptr;
+  bool ready = false;
+
+  static std::string address_string(const NiceAddress& a) {
+    char buf[NICE_ADDRESS_STRING_LEN];
+    nice_address_to_string(&a, buf);
+    return std::string(buf) + ":" + std::to_string(nice_address_get_port(&a));
+  }
+  static std::string type_name(NiceCandidateType t) {
+    switch (t) {
+      case NICE_CANDIDATE_TYPE_HOST: return "host";
+      case NICE_CANDIDATE_TYPE_SERVER_REFLEXIVE: return "srflx";
+      case NICE_CANDIDATE_TYPE_PEER_REFLEXIVE: return "prflx";
+      case NICE_CANDIDATE_TYPE_RELAYED: return "relay";
+    }
+    return "unknown";
+  }
+
+  static void on_gathering_done(NiceAgent* agent, guint stream_id, gpointer data) {
+    auto* self = static_cast<Impl*>(data);
+    LocalIce local;
+    gchar* ufrag = nullptr;
+    gchar* pwd = nullptr;
+    if (nice_agent_get_local_credentials(agent, stream_id, &ufrag, &pwd)) {
+      local.ufrag = ufrag;
+      local.pwd = pwd;
+    }
+    g_free(ufrag);
+    g_free(pwd);
+    GSList* cands = nice_agent_get_local_candidates(agent, stream_id, 1);
+    for (GSList* i = cands; i; i = i->next) {
+      auto* c = static_cast<NiceCandidate*>(i->data);
+      CharPtr line(nice_agent_generate_local_candidate_sdp(agent, c));
+      if (auto parsed = sdp::parse_candidate(line.get() + (std::strncmp(line.get(), "a=", 2) == 0 ? 2 : 0)))
+        local.candidates.push_back(std::move(*parsed));
+    }
+    g_slist_free_full(cands, reinterpret_cast<GDestroyNotify>(nice_candidate_free));
+    if (self->owner->cb_.on_gathered) self->owner->cb_.on_gathered(local);
+  }
+
+  static void on_state_changed(NiceAgent*, guint, guint, guint state, gpointer data) {
+    auto* self = static_cast<Impl*>(data);
+    IceState s = IceState::New;
+    switch (state) {
+      case NICE_COMPONENT_STATE_GATHERING: s = IceState::Gathering; break;
+      case NICE_COMPONENT_STATE_CONNECTING: s = IceState::Connecting; break;
+      case NICE_COMPONENT_STATE_CONNECTED: s = IceState::Connected; break;
+      case NICE_COMPONENT_STATE_READY: s = IceState::Ready; break;
+      case NICE_COMPONENT_STATE_FAILED: s = IceState::Failed; break;
+      default: return;
+    }
+    self->owner->state_ = s;
+    if (self->owner->cb_.on_state) self->owner->cb_.on_state(s);
+    if (s == IceState::Ready && !self->ready) {
+      self->ready = true;
+      if (auto pair = self->owner->selected_pair(); pair && self->owner->cb_.on_ready) self->owner->cb_.on_ready(*pair);
+    }
+  }
+
+  static void on_recv(NiceAgent*, guint, guint, guint len, gchar* buf, gpointer data) {
+    auto* self = static_cast<Impl*>(data);
+    if (self->owner->cb_.on_datagram)
+      self->owner->cb_.on_datagram({reinterpret_cast<const std::uint8_t*>(buf), len});
+  }
+};
+
+std::string_view to_string(IceState s) {
+  switch (s) {
+    case IceState::New: return "new";
+    case IceState::Gathering: return "gathering";
+    case IceState::Connecting: return "connecting";
+    case IceState::Connected: return "connected";
+    case IceState::Ready: return "ready";
+    case IceState::Failed: return "failed";
+  }
+  return "unknown";
+}
+
+IceAgent::IceAgent(MainLoop& loop, IceOptions options, IceCallbacks callbacks)
+    : impl_(std::make_unique<Impl>()), options_(std::move(options)), cb_(std::move(callbacks)) {
+  impl_->owner = this;
+  // UPnP must be off at construction or SSDP multicast leaves the machine and
+  // gathering waits for it; ICE-TCP off (UDP only); Ta = 1 ms and aggressive
+  // nomination on loopback (docs/architecture.md, measured facts). RFC5245 compatibility is
+  // libnice's RFC 8445 mode.
+  auto* agent = static_cast<NiceAgent*>(g_object_new(
+      NICE_TYPE_AGENT, "compatibility", NICE_COMPATIBILITY_RFC5245, "main-context", loop.context(), "reliable",
+      FALSE, "full-mode", TRUE, "upnp", FALSE, "ice-tcp", FALSE, "ice-udp", TRUE, "stun-pacing-timer", 1u,
+      "nomination-mode", NICE_NOMINATION_MODE_AGGRESSIVE, "idle-timeout", 50u, "stun-initial-timeout", 50u,
+      "controlling-mode", options_.controlling ? TRUE : FALSE, nullptr));
+  if (!agent) throw Failure("cannot create libnice agent");
+  impl_->agent.reset(agent);
+
+  // Only this run's loopback address: libnice would otherwise gather every interface.
+  NiceAddress addr;
+  nice_address_init(&addr);
+  if (!nice_address_set_from_string(&addr, options_.local_address.c_str()))
+    throw Failure("bad local address " + options_.local_address);
+  if (!nice_agent_add_local_address(agent, &addr)) throw Failure("cannot add local address " + options_.local_address);
+
+  if (options_.stun) {
+    g_object_set(agent, "stun-server", options_.stun->address.c_str(), "stun-server-port",
+                 static_cast<guint>(options_.stun->port), nullptr);
+  }
+  // A browser's iceTransportPolicy "relay": only relayed candidates are gathered and used.
+  if (options_.relay_only) g_object_set(agent, "force-relay", TRUE, nullptr);
+
+  impl_->stream = nice_agent_add_stream(agent, 1);
+  if (impl_->stream == 0) throw Failure("cannot add ICE stream");
+  if (options_.turn &&
+      !nice_agent_set_relay_info(agent, impl_->stream, 1, options_.turn->address.c_str(), options_.turn->port,
+                                 options_.turn->username.c_str(), options_.turn->password.c_str(),
+                                 NICE_RELAY_TYPE_TURN_UDP))
+    throw Failure("libnice rejected the TURN server " + options_.turn->address);
+  g_signal_connect(agent, "candidate-gathering-done", G_CALLBACK(&Impl::on_gathering_done), impl_.get());
+  g_signal_connect(agent, "component-state-changed", G_CALLBACK(&Impl::on_state_changed), impl_.get());
+  nice_agent_attach_recv(agent, impl_->stream, 1, loop.context(), &Impl::on_recv, impl_.get());
+}
+
+IceAgent::~IceAgent() {
+  if (impl_->agent) {
+    g_signal_handlers_disconnect_by_data(impl_->agent.get(), impl_.get());
+    nice_agent_attach_recv(impl_->agent.get(), impl_->stream, 1, nullptr, nullptr, nullptr);
+    nice_agent_remove_stream(impl_->agent.get(), impl_->stream);
+  }
+}
+
+void IceAgent::gather() {
+  state_ = IceState::Gathering;
+  if (!nice_agent_gather_candidates(impl_->agent.get(), impl_->stream))
+    throw Failure("libnice could not gather candidates on " + options_.local_address);
+}
+
+Result<int> IceAgent::set_remote(const std::string& ufrag, const std::string& pwd,
+                                 const std::vector<sdp::Candidate>& candidates) {
+  // RFC 8445 §5.3: ufrag ≥ 4 and pwd ≥ 22 characters; libnice checks less.
+  if (ufrag.size() < 4 || ufrag.size() > 256 || pwd.size() < 22 || pwd.size() > 256)
+    return Error{"ICE credentials out of range (ufrag " + std::to_string(ufrag.size()) + ", pwd " +
+                 std::to_string(pwd.size()) + " characters)"};
+  if (!nice_agent_set_remote_credentials(impl_->agent.get(), impl_->stream, ufrag.c_str(), pwd.c_str()))
+    return Error{"libnice rejected the remote ICE credentials"};
+  GSList* list = nullptr;
+  for (const auto& c : candidates) {
+    const std::string line = "a=candidate:" + sdp::format_candidate(c);
+    if (NiceCandidate* nc = nice_agent_parse_remote_candidate_sdp(impl_->agent.get(), impl_->stream, line.c_str()))
+      list = g_slist_prepend(list, nc);
+  }
+  list = g_slist_reverse(list);
+  int added = 0;
+  if (list) added = nice_agent_set_remote_candidates(impl_->agent.get(), impl_->stream, 1, list);
+  g_slist_free_full(list, reinterpret_cast<GDestroyNotify>(nice_candidate_free));
+  if (added < 0) return Error{"libnice rejected the remote candidates"};
+  return added;
+}
+
+bool IceAgent::send(std::span<const std::uint8_t> datagram) {
+  if (closing_) return false;
+  return nice_agent_send(impl_->agent.get(), impl_->stream, 1, static_cast<guint>(datagram.size()),
+                         reinterpret_cast<const gchar*>(datagram.data())) >= 0;
+}
+
+void IceAgent::close_async(std::function<void()> done) {
+  closing_ = true;
+  auto* fn = new std::function<void()>(std::move(done));
+  nice_agent_close_async(
+      impl_->agent.get(),
+      [](GObject*, GAsyncResult*, gpointer data) {
+        auto* f = static_cast<std::function<void()>*>(data);
+        if (*f) (*f)();
+        delete f;
+      },
+      fn);
+}
+
+std::optional<SelectedPair> IceAgent::selected_pair() const {
+  NiceCandidate* local = nullptr;
+  NiceCandidate* remote = nullptr;
+  if (!nice_agent_get_selected_pair(impl_->agent.get(), impl_->stream, 1, &local, &remote)) return std::nullopt;
+  return SelectedPair{Impl::type_name(local->type), Impl::type_name(remote->type), Impl::address_string(local->addr),
+                      Impl::address_string(remote->addr)};
+}
+
+}  // namespace sigtrust

@@ -134,7 +134,16 @@ IceAgent::~IceAgent() {
   if (impl_->agent) {
     g_signal_handlers_disconnect_by_data(impl_->agent.get(), impl_.get());
     nice_agent_attach_recv(impl_->agent.get(), impl_->stream, 1, nullptr, nullptr, nullptr);
-    nice_agent_remove_stream(impl_->agent.get(), impl_->stream);
+    // Once close_async has begun, libnice 0.1.21 is releasing the TURN
+    // allocations: a Refresh with lifetime 0 per allocation, retransmitted on
+    // the agent's own timer (agent.c, nice_agent_close_async; it removes no
+    // stream). Removing the stream now would close the sockets under those
+    // pending Refreshes, and the next retransmission aborts the process
+    // (udp-bsd.c:290, `sock->priv != NULL`): seen when the engine stopped
+    // waiting for the release (200 ms) on a busy machine. The close holds a
+    // reference to the agent until the release ends; the agent's disposal
+    // then frees the refreshes before it closes the streams.
+    if (!closing_) nice_agent_remove_stream(impl_->agent.get(), impl_->stream);
   }
 }
 

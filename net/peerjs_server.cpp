@@ -13,20 +13,6 @@
 namespace sigtrust {
 namespace {
 
-std::map<std::string, std::string> query_params(GUri* uri) {
-  std::map<std::string, std::string> out;
-  const char* query = uri ? g_uri_get_query(uri) : nullptr;
-  if (!query) return out;
-  GHashTable* params = g_uri_parse_params(query, -1, "&", G_URI_PARAMS_NONE, nullptr);
-  if (!params) return out;
-  GHashTableIter it;
-  gpointer k = nullptr, v = nullptr;
-  g_hash_table_iter_init(&it, params);
-  while (g_hash_table_iter_next(&it, &k, &v)) out[static_cast<const char*>(k)] = static_cast<const char*>(v);
-  g_hash_table_unref(params);
-  return out;
-}
-
 std::string cut(const std::string& s, size_t n = 64) { return s.size() <= n ? s : s.substr(0, n) + "…"; }
 
 // PeerServer's texts, word for word: PeerJS shows them to the application.

@@ -13,17 +13,6 @@ namespace {
 
 std::string cut(const std::string& s, size_t n = 64) { return s.size() <= n ? s : s.substr(0, n) + "…"; }
 
-std::string query_value(GUri* uri, const char* name) {
-  const char* query = uri ? g_uri_get_query(uri) : nullptr;
-  if (!query) return {};
-  GHashTable* params = g_uri_parse_params(query, -1, "&", G_URI_PARAMS_NONE, nullptr);
-  if (!params) return {};
-  std::string out;
-  if (auto* v = static_cast<const char*>(g_hash_table_lookup(params, name))) out = v;
-  g_hash_table_unref(params);
-  return out;
-}
-
 std::string path_and_query(GUri* uri) {
   std::string out = uri && g_uri_get_path(uri) && *g_uri_get_path(uri) ? g_uri_get_path(uri) : "/";
   if (const char* q = uri ? g_uri_get_query(uri) : nullptr) out += std::string("?") + q;
@@ -227,15 +216,16 @@ struct SignalingProxy::Impl {
     p.client.reset(SOUP_WEBSOCKET_CONNECTION(g_object_ref(conn)));
     soup_websocket_connection_set_max_incoming_payload_size(conn, options.max_message_bytes);
     if (options.protocol == ProxyOptions::Protocol::PeerJs) {
-      p.label = query_value(uri, "id");
+      p.label = query_params(uri)["id"];
       if (valid_peerjs_id(p.label)) peers[p.label] = id;  // the upstream decides whether the id is taken
     } else {
       // The path is the room; the query is the client's own (?peer=, tokens).
       p.room = cut(uri && g_uri_get_path(uri) && *g_uri_get_path(uri) ? g_uri_get_path(uri) : "/", 256);
       Room& r = rooms[p.room];
       p.index = !r.pair[0] ? 0 : !r.pair[1] ? 1 : -1;
-      std::string asked = query_value(uri, "peer");
-      if (asked.empty()) asked = query_value(uri, "id");
+      auto query = query_params(uri);
+      std::string asked = query["peer"];
+      if (asked.empty()) asked = query["id"];
       p.label = valid_peerjs_id(asked) ? asked : "client" + std::to_string(p.index < 0 ? 2 : p.index);
       if (p.index >= 0) {
         r.pair[p.index] = id;

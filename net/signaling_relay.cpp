@@ -7,20 +7,10 @@
 
 #include "core/signaling_message.hpp"
 #include "core/timeline_events.hpp"
+#include "net/soup_listen.hpp"
 
 namespace sigtrust {
 namespace {
-
-std::string query_param(GUri* uri, const char* name) {
-  const char* query = uri ? g_uri_get_query(uri) : nullptr;
-  if (!query) return {};
-  GHashTable* params = g_uri_parse_params(query, -1, "&", G_URI_PARAMS_NONE, nullptr);
-  if (!params) return {};
-  std::string out;
-  if (auto* v = static_cast<const char*>(g_hash_table_lookup(params, name))) out = v;
-  g_hash_table_unref(params);
-  return out;
-}
 
 bool valid_label(const std::string& s) {
   if (s.empty() || s.size() > 32) return false;
@@ -103,7 +93,7 @@ struct SignalingRelay::Impl {
     }
     Room& r = self->rooms[room];
     int index = !r.clients[0].conn ? 0 : !r.clients[1].conn ? 1 : -1;
-    const std::string asked = query_param(soup_server_message_get_uri(msg), "peer");
+    const std::string asked = query_params(soup_server_message_get_uri(msg))["peer"];
     if (index < 0 && valid_label(asked)) {
       // A client coming back under its label (a reloaded page) may arrive
       // before its old connection's close: the new one takes the old one's place.
@@ -241,32 +231,7 @@ SignalingRelay::SignalingRelay(MainLoop& loop, const std::string& address, Timel
   // No permessage-deflate (RFC 7692): libsoup checks max_message_bytes on the
   // compressed frame, so a small frame could inflate to any size.
   soup_server_remove_websocket_extension(impl_->server.get(), SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
-  // Our own listening socket: GLib's default backlog of 10 makes the
-  // eleventh simultaneous WebSocket client wait for a SYN retransmission
-  // (a whole second) when many sessions start at once.
-  GInetAddress* inet = g_inet_address_new_from_string(address.c_str());
-  if (!inet) throw Failure("relay: bad listen address " + address);
-  GSocketAddress* sa = g_inet_socket_address_new(inet, port);
-  g_object_unref(inet);
-  GError* err = nullptr;
-  ObjectPtr<GSocket> sock(g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &err));
-  bool ok = sock != nullptr;
-  if (ok) {
-    g_socket_set_listen_backlog(sock.get(), 1024);
-    ok = g_socket_bind(sock.get(), sa, TRUE, &err) && g_socket_listen(sock.get(), &err) &&
-         soup_server_listen_socket(impl_->server.get(), sock.get(), SoupServerListenOptions(0), &err);
-  }
-  g_object_unref(sa);
-  if (!ok) {
-    std::string why = err ? err->message : "unknown error";
-    if (err) g_error_free(err);
-    throw Failure("relay: cannot listen on " + address + ": " + why);
-  }
-  if (GSocketAddress* local = g_socket_get_local_address(sock.get(), nullptr)) {
-    port_ = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
-    g_object_unref(local);
-  }
-  if (port_ == 0) throw Failure("relay: no listening port on " + address);
+  port_ = listen_loopback(impl_->server.get(), address, port);
 }
 
 SignalingRelay::~SignalingRelay() {

@@ -1,5 +1,7 @@
 #include "net/soup_listen.hpp"
 
+#include <map>
+
 #include "net/glib_handles.hpp"
 #include "net/signaling_relay.hpp"
 
@@ -31,6 +33,20 @@ std::uint16_t listen_loopback(SoupServer* server, const std::string& address, st
   }
   if (bound == 0) throw SignalingRelay::Failure("no listening port on " + address);
   return bound;
+}
+
+std::map<std::string, std::string> query_params(GUri* uri) {
+  std::map<std::string, std::string> out;
+  const char* query = uri ? g_uri_get_query(uri) : nullptr;
+  if (!query) return out;
+  GHashTable* params = g_uri_parse_params(query, -1, "&", G_URI_PARAMS_NONE, nullptr);
+  if (!params) return out;
+  GHashTableIter it;
+  gpointer k = nullptr, v = nullptr;
+  g_hash_table_iter_init(&it, params);
+  while (g_hash_table_iter_next(&it, &k, &v)) out[static_cast<const char*>(k)] = static_cast<const char*>(v);
+  g_hash_table_unref(params);
+  return out;
 }
 
 }  // namespace sigtrust

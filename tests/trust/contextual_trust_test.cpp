@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "net/certificate.hpp"
+#include "bob_and_mallory.hpp"
 #include "trust/identity_provider.hpp"
 #include "trust/out_of_band.hpp"
 #include "trust/signing_key.hpp"
@@ -21,18 +22,8 @@
 namespace sigtrust {
 namespace {
 
-class ContextualTrust : public ::testing::Test {
+class ContextualTrust : public testing_support::BobAndMallory {
  protected:
-  static void SetUpTestSuite() {
-    bob_ = new Certificate("bob");
-    mallory_ = new Certificate("mallory");
-  }
-  static void TearDownTestSuite() {
-    delete bob_;
-    delete mallory_;
-    bob_ = mallory_ = nullptr;
-  }
-
   static sdp::Fingerprint sha256(const Certificate& c) { return *sdp::parse_fingerprint(c.fingerprint()); }
 
   // Alice's context: she means to talk to bob.
@@ -72,13 +63,7 @@ class ContextualTrust : public ::testing::Test {
   }
 
   static std::vector<std::string> alarms(const TrustVerdict& v) { return v.alarms; }
-
-  static Certificate* bob_;
-  static Certificate* mallory_;
 };
-
-Certificate* ContextualTrust::bob_ = nullptr;
-Certificate* ContextualTrust::mallory_ = nullptr;
 
 using Alarms = std::vector<std::string>;
 

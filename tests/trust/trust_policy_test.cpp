@@ -9,23 +9,13 @@
 #include <vector>
 
 #include "net/certificate.hpp"
+#include "bob_and_mallory.hpp"
 
 namespace sigtrust {
 namespace {
 
-// Real certificates: `bob` is the intended peer, `mallory` an attacker.
-class TrustPolicyTest : public ::testing::Test {
+class TrustPolicyTest : public testing_support::BobAndMallory {
  protected:
-  static void SetUpTestSuite() {
-    bob_ = new Certificate("bob");
-    mallory_ = new Certificate("mallory");
-  }
-  static void TearDownTestSuite() {
-    delete bob_;
-    delete mallory_;
-    bob_ = mallory_ = nullptr;
-  }
-
   static sdp::Fingerprint fp(const Certificate& c, const std::string& hash) {
     auto r = c.fingerprint(hash);
     EXPECT_TRUE(r.ok()) << hash;
@@ -59,13 +49,7 @@ class TrustPolicyTest : public ::testing::Test {
   static bool has_alarm(const TrustVerdict& v, const std::string& alarm) {
     return std::find(v.alarms.begin(), v.alarms.end(), alarm) != v.alarms.end();
   }
-
-  static Certificate* bob_;
-  static Certificate* mallory_;
 };
-
-Certificate* TrustPolicyTest::bob_ = nullptr;
-Certificate* TrustPolicyTest::mallory_ = nullptr;
 
 // ----- Registry -------------------------------------------------------------
 

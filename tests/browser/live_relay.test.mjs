@@ -8,12 +8,12 @@
 // SIGTRUST_BINARY names the sigtrust binary.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { readFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import net from "node:net";
 import { chromium } from "playwright-core";
+import { killChildren, startSigtrust, stop } from "../support/process.mjs";
 
 const SIGTRUST = process.env.SIGTRUST_BINARY;
 // How long a wait for a connection (both pages' SAS, a refusal) may take
@@ -37,46 +37,14 @@ async function launch() {
   browsers.push(b);
   return b;
 }
-const relays = [];
 // Whatever a failed test left behind: browsers closed, relays killed (or node would wait for them).
 after(async () => {
   for (const b of browsers) await b.close().catch(() => {});
-  for (const r of relays) if (r.exitCode === null && r.signalCode === null) r.kill("SIGKILL");
+  killChildren();
 });
 
-// Starts `sigtrust relay --listen 127.0.0.1:0 ARGS`; resolves when it printed its URL.
-// `printed(re)` resolves once the relay has printed a line matching `re` (its
-// timeline, one event a line): what the tests wait on instead of pausing.
-function startRelay(args) {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(SIGTRUST, ["relay", "--listen", "127.0.0.1:0", ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    relays.push(proc);
-    let out = "", err = "";
-    const waiters = [];
-    const printed = (re) => new Promise((res) => {
-      if (re.test(out)) res();
-      else waiters.push({ re, res });
-    });
-    const exited = new Promise((res) => proc.on("exit", (code, signal) => res({ code, signal, out, err })));
-    proc.stdout.on("data", (d) => {
-      out += d;
-      for (let i = waiters.length - 1; i >= 0; --i)
-        if (waiters[i].re.test(out)) waiters.splice(i, 1)[0].res();
-      const m = /demo page: (http:\/\/[0-9.]+:\d+)\//.exec(out);
-      if (m) resolve({ proc, url: m[1], exited, output: () => out, printed });
-    });
-    proc.stderr.on("data", (d) => { err += d; });
-    proc.on("exit", (code) => reject(new Error(`relay exited (${code}) before listening: ${err}`)));
-    setTimeout(() => reject(new Error("relay did not print its URL")), 10000);
-  });
-}
-
-async function stopRelay(relay) {
-  relay.proc.kill("SIGTERM");
-  const r = await relay.exited;
-  assert.equal(r.code, 0, `relay exit status (stderr: ${r.err})`);
-  return r;
-}
+// `sigtrust relay --listen 127.0.0.1:0 ARGS`, once it printed its URL.
+const startRelay = (args) => startSigtrust(SIGTRUST, "relay", args);
 
 // Opens the demo page as alice (offers) in one browser and bob (answers) in
 // another, waits until both data channels are open and both computed a SAS.
@@ -113,7 +81,7 @@ test("honest relay: the chat works both ways, each browser sees the other's cert
   assert.match(a.sas, /^\d{3} \d{3}$/);
   assert.equal(a.sas, b.sas);
   await close();
-  await stopRelay(relay);
+  await stop(relay);
   const doc = JSON.parse(readFileSync(join(WORK, "honest.json"), "utf8"));
   const s = doc.runs[0].sessions;
   assert.equal(s.length, 1);
@@ -139,7 +107,7 @@ test("swap-mitm: the chat still works, the attacker reads every message, both br
   assert.equal(a.remoteCertificate, a.remoteSdpFingerprint, "and it matched the rewritten SDP, so no browser objected");
   assert.notEqual(a.sas, b.sas);
   await close();
-  await stopRelay(relay);
+  await stop(relay);
   const doc = JSON.parse(readFileSync(join(WORK, "swap.json"), "utf8"));
   const s = doc.runs[0].sessions[0];
   assert.equal(doc.runs[0].attack, "swap-mitm");
@@ -169,7 +137,7 @@ test("swap-mitm: a reloaded page starts a new session, which the attacker bridge
   assert.equal(a.remoteCertificate, b.remoteCertificate);
   assert.notEqual(a.sas, b.sas);
   await close();
-  const r = await stopRelay(relay);
+  const r = await stop(relay);
   assert.match(r.out, /attack\.rebridge/);
   const s = JSON.parse(readFileSync(join(WORK, "reload.json"), "utf8")).runs[0].sessions[0];
   assert.equal(s.outcome, "mitm-undetected");
@@ -185,7 +153,7 @@ test("the pages report what their browsers saw: append-mitm goes unnoticed, stri
   assert.equal(a.remoteCertificate, b.remoteCertificate, "both authenticated the attacker's certificate");
   assert.notEqual(a.sas, b.sas);
   await p.close();
-  await stopRelay(append);
+  await stop(append);
   const sa = JSON.parse(readFileSync(join(WORK, "append.json"), "utf8")).runs[0].sessions[0];
   assert.equal(sa.outcome, "mitm-undetected");
   assert.equal(sa.peers.alice.dtls_peer_fingerprint, a.remoteCertificate);
@@ -202,7 +170,7 @@ test("the pages report what their browsers saw: append-mitm goes unnoticed, stri
   await strip.printed(/relay\.client-report\s+bob in room \/strip reported an error/);  // the report reached the relay
   await ba.close();
   await bb.close();
-  await stopRelay(strip);
+  await stop(strip);
   const ss = JSON.parse(readFileSync(join(WORK, "strip.json"), "utf8")).runs[0].sessions[0];
   assert.equal(ss.outcome, "detected");
   assert.match(ss.peers.bob.failure, /fingerprint/i);
@@ -220,7 +188,7 @@ test("swap-mitm with --rewrite: the attacker changes a chat message in flight", 
   const b = await view(bob);
   assert.deepEqual(b.received, ["pay to bc1qmallory", "pay to bc1qmallory"]);
   await close();
-  await stopRelay(relay);
+  await stop(relay);
   const s = JSON.parse(readFileSync(join(WORK, "rewrite.json"), "utf8")).runs[0].sessions[0];
   assert.deepEqual(s.attacker.plaintext_read, ["pay to bc1qmallory", "pay to bc1qalice"]);
   assert.deepEqual(s.attacker.rewritten, ["pay to bc1qalice -> pay to bc1qmallory"]);
@@ -345,7 +313,7 @@ test("the relay survives clients that disconnect mid-handshake, send garbage or 
   assert.deepEqual((await view(alice)).received, ["still here."]);
   await close();
   if (hanging) hanging.destroy();
-  const r = await stopRelay(relay);
+  const r = await stop(relay);
   assert.match(r.out, /signaling\.malformed/, "garbage became timeline events");
   assert.match(r.out, /WebSocket from origin https:\/\/evil\.example refused/);
   const doc = JSON.parse(readFileSync(join(WORK, "rough.json"), "utf8"));

@@ -13,6 +13,7 @@ import { readFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { killChildren, startSigtrust, stop } from "../support/process.mjs";
 
 const SIGTRUST = process.env.SIGTRUST_BINARY;
 assert.ok(SIGTRUST, "SIGTRUST_BINARY must name the sigtrust binary");
@@ -21,32 +22,11 @@ const WORK = mkdtempSync(join(tmpdir(), "sigtrust-werift-"));
 
 const children = [];
 after(() => {
+  killChildren();
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
 });
 
-function startRelay(args) {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(SIGTRUST, ["relay", "--listen", "127.0.0.1:0", ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    children.push(proc);
-    let out = "", err = "";
-    const exited = new Promise((res) => proc.on("exit", (code) => res({ code, out, err })));
-    proc.stdout.on("data", (d) => {
-      out += d;
-      const m = /relay on (ws:\/\/[0-9.]+:\d+)\//.exec(out);
-      if (m) resolve({ proc, url: m[1], exited, output: () => out });
-    });
-    proc.stderr.on("data", (d) => { err += d; });
-    proc.on("exit", (code) => reject(new Error(`relay exited (${code}) before listening: ${err}`)));
-    setTimeout(() => reject(new Error("relay did not print its URL")), 10000);
-  });
-}
-
-async function stopRelay(relay) {
-  relay.proc.kill("SIGTERM");
-  const r = await relay.exited;
-  assert.equal(r.code, 0, `relay exit status (stderr: ${r.err})`);
-  return r;
-}
+const startRelay = (args) => startSigtrust(SIGTRUST, "relay", args, { websocket: true });
 
 // Runs one werift client to its end; resolves with its exit status and the
 // JSON events it printed.
@@ -85,7 +65,7 @@ test("honest relay: werift and werift chat, each DTLS layer saw the other's cert
   assert.match(a.remoteCertificate, /^sha-256 ([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
   assert.equal(a.remoteCertificate, b.localCertificate);
   assert.equal(b.remoteCertificate, a.localCertificate);
-  await stopRelay(relay);
+  await stop(relay);
   const s = session(join(WORK, "honest.json"));
   assert.equal(s.outcome, "secure");
   assert.deepEqual(s.attacker.plaintext_read, []);
@@ -101,7 +81,7 @@ test("swap-mitm: both channels open, the attacker reads the chat, each werift's 
   assert.equal(bob.code, 0, bob.err + JSON.stringify(bob.events));
   assert.deepEqual(alice.find("exit").received, ["got it, signing"]);
   assert.deepEqual(bob.find("exit").received, ["the address is bc1qexample"]);
-  await stopRelay(relay);
+  await stop(relay);
   const s = session(join(WORK, "swap.json"));
   const mallory = s.attacker.certificate_fingerprint;
   assert.match(mallory, /^sha-256 /);
@@ -133,7 +113,7 @@ test("swap-mitm, clients that refuse after the attacker's legs completed: the ou
   assert.equal(bob.code, 1);
   assert.match(alice.find("refused").reason, /not the one learned out of band/);
   assert.match(bob.find("refused").reason, /not the one learned out of band/);
-  await stopRelay(relay);
+  await stop(relay);
   const s = session(join(WORK, "refuse.json"));
   // The attacker's DTLS legs did complete: the refusals came after them.
   assert.deepEqual([...s.attacker.legs_connected].sort(), ["alice", "bob"]);
@@ -154,7 +134,7 @@ test("honest relay with audio: each werift receives the other's RTP; no attacker
   assert.equal(bob.code, 0, bob.err + JSON.stringify(bob.events));
   assert.ok(alice.find("exit").audioReceived >= 10);
   assert.ok(bob.find("exit").audioReceived >= 10);
-  await stopRelay(relay);
+  await stop(relay);
   const s = session(join(WORK, "honest-audio.json"));
   assert.equal(s.outcome, "secure");
   assert.deepEqual(s.attacker.media, []);
@@ -174,7 +154,7 @@ test("swap-mitm with audio: SRTP through the bridge both ways, the attacker decr
   // Each werift decrypted what the attacker re-protected for it.
   assert.ok(alice.find("exit").audioReceived >= 10);
   assert.ok(bob.find("exit").audioReceived >= 10);
-  await stopRelay(relay);
+  await stop(relay);
   const s = session(join(WORK, "swap-audio.json"));
   assert.equal(s.outcome, "mitm-undetected");
   const media = s.attacker.media;

@@ -2,11 +2,13 @@
 // playwright-core; never a downloaded browser), sigtrust processes, and the
 // wallet demo page's two co-signers.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { chromium } from "playwright-core";
+import { killChildren, start, startSigtrust as startProcess, stop } from "../support/process.mjs";
+
+export { start, stop };
 
 export const SIGTRUST = process.env.SIGTRUST_BINARY;
 assert.ok(SIGTRUST, "SIGTRUST_BINARY must name the sigtrust binary");
@@ -14,7 +16,6 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 export const PEERJS_BUNDLE = join(HERE, "node_modules/peerjs/dist/peerjs.min.js");
 
 let browser = null;
-const children = [];
 
 export async function browserInstance() {
   if (!browser)
@@ -29,39 +30,11 @@ export async function browserInstance() {
 
 export async function cleanup() {
   if (browser) await browser.close().catch(() => {});
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
-}
-
-// Starts a process and resolves when its output matches `ready` (with the match).
-export function start(cmd, args, ready, { env = process.env } = {}) {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env });
-    children.push(proc);
-    let out = "", err = "", done = false;
-    const exited = new Promise((res) => proc.on("exit", (code, signal) => res({ code, signal, out, err })));
-    const look = () => {
-      const m = ready.exec(out + err);
-      if (m && !done) { done = true; resolve({ proc, match: m, exited, output: () => out, errors: () => err }); }
-    };
-    proc.stdout.on("data", (d) => { out += d; look(); });
-    proc.stderr.on("data", (d) => { err += d; look(); });
-    proc.on("exit", (code) => { if (!done) reject(new Error(`${cmd} exited (${code}) before it was ready: ${out}${err}`)); });
-    setTimeout(() => { if (!done) reject(new Error(`${cmd} was not ready in 15 s: ${out}${err}`)); }, 15000).unref();
-  });
+  killChildren();
 }
 
 // `sigtrust relay --protocol peerjs`, or `sigtrust proxy` (cmd "proxy"), on port 0.
-export async function startSigtrust(cmd, args) {
-  const p = await start(SIGTRUST, [cmd, "--listen", "127.0.0.1:0", ...args], /demo page: (http:\/\/[0-9.]+:\d+)\//);
-  return { ...p, url: p.match[1] };
-}
-
-export async function stop(p) {
-  p.proc.kill("SIGTERM");
-  const r = await p.exited;
-  assert.equal(r.code, 0, `exit status (stderr: ${r.err})`);
-  return r;
-}
+export const startSigtrust = (cmd, args) => startProcess(SIGTRUST, cmd, args);
 
 export const readJson = (file) => JSON.parse(readFileSync(file, "utf8"));
 

@@ -101,7 +101,9 @@ struct MitmBridge::RoomBridge {
   }
 
   AttackerSessionReport& report() { return bridge.world_.sessions[room]; }
-  void event(const std::string& kind, const std::string& text) { bridge.world_.timeline.add(bridge.world_.name, kind, text); }
+  void event(const std::string& kind, const std::string& text) {
+    bridge.world_.timeline.add(bridge.world_.name, kind, text);
+  }
 
   void make_leg(int i, bool controlling) {
     Leg& leg = legs[i];
@@ -158,26 +160,25 @@ struct MitmBridge::RoomBridge {
       if (!target) {
         event("attack.grind", "the leg toward " + other.victim + " is not up: no SAS to match; sending " +
                                   client.victim + " the first key share");
-        return client.dtls->grind(kSasExporterLabel, kSasExporterBytes, [](const auto&) { return false; }, 1,
-                                  [](const GrindResult&) {});
+        return client.dtls->grind(
+            kSasExporterLabel, kSasExporterBytes, [](const auto&) { return false; }, 1, [](const GrindResult&) {});
       }
-      event("attack.grind", other.victim + "'s SAS is " + *target + "; trying up to " +
-                                std::to_string(o.grind_budget) + " key shares toward " + client.victim +
-                                " for the same string");
+      event("attack.grind", other.victim + "'s SAS is " + *target + "; trying up to " + std::to_string(o.grind_budget) +
+                                " key shares toward " + client.victim + " for the same string");
       const unsigned bits = o.grind_bits;
       return client.dtls->grind(
           kSasExporterLabel, kSasExporterBytes,
           [target = *target, bits](const std::vector<std::uint8_t>& b) { return render_sas(b, bits) == target; },
-          o.grind_budget, [this, c, target = *target](const GrindResult& r) {
+          o.grind_budget,
+          [this, c, target = *target](const GrindResult& r) {
             AttackerSessionReport& rep = report();
             rep.grind_tries = r.tries;
             rep.grind_matched = r.found;
             char rate[64];
             std::snprintf(rate, sizeof rate, "%.2f s, %.0f tries/s", r.seconds,
                           r.seconds > 0 ? static_cast<double>(r.tries) / r.seconds : 0.0);
-            event("attack.grind", !r.error.empty()
-                                      ? "gave up after " + std::to_string(r.tries) + " tries: " + r.error
-                                  : r.found ? "try " + std::to_string(r.tries) + " gives " + legs[c].victim +
+            event("attack.grind", !r.error.empty() ? "gave up after " + std::to_string(r.tries) + " tries: " + r.error
+                                  : r.found        ? "try " + std::to_string(r.tries) + " gives " + legs[c].victim +
                                                   " the SAS " + target + " too (" + rate + "); sent that key share"
                                             : "no try of " + std::to_string(r.tries) + " gives " + target + " (" +
                                                   rate + "); sent the first key share");
@@ -258,8 +259,8 @@ struct MitmBridge::RoomBridge {
     AttackerSessionReport& rep = report();
     auto reject = [&](const std::string& why) {
       if (worth_logging(++rep.media_rejected))
-        event("attack.media-rejected", "packet from " + l.victim + ": " + why + " (" +
-                                           std::to_string(rep.media_rejected) + " so far)");
+        event("attack.media-rejected",
+              "packet from " + l.victim + ": " + why + " (" + std::to_string(rep.media_rejected) + " so far)");
     };
     if (!l.srtp_in) return reject("RTP/RTCP before DTLS-SRTP keys (or without use_srtp)");
     std::vector<std::uint8_t> p(datagram.begin(), datagram.end());
@@ -284,7 +285,8 @@ struct MitmBridge::RoomBridge {
         start_recording(h->ssrc, stream);
         event("attack.media", "reading " + (stream.kind.empty() ? std::string("RTP") : stream.kind) + " from " +
                                   l.victim + " (SSRC " + std::to_string(h->ssrc) + ", payload type " +
-                                  std::to_string(h->payload_type) + (stream.codec.empty() ? "" : " " + stream.codec) + ")");
+                                  std::to_string(h->payload_type) + (stream.codec.empty() ? "" : " " + stream.codec) +
+                                  ")");
       }
       ++stream.packets;
       stream.bytes += h->payload_size;
@@ -302,8 +304,8 @@ struct MitmBridge::RoomBridge {
     std::string codec = stream.codec.substr(0, 4);
     for (auto& c : codec) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (dir.empty() || codec != "opus" || recorders.size() >= 16) return;
-    const std::string path = dir + "/" + safe_file_part(room) + "-" + safe_file_part(stream.from) + "-" +
-                             std::to_string(ssrc) + ".wav";
+    const std::string path =
+        dir + "/" + safe_file_part(room) + "-" + safe_file_part(stream.from) + "-" + std::to_string(ssrc) + ".wav";
     auto r = OpusWavRecorder::open(path);
     if (!r) return event("attack.media", "cannot record: " + r.error().message);
     recorders[ssrc] = std::move(*r);
@@ -316,7 +318,8 @@ struct MitmBridge::RoomBridge {
     if (!l.sctp) {
       const auto packet = sctp::parse_packet(bytes);
       l.sctp = packet && packet->checksum_ok && !packet->chunk_types.empty();
-      if (l.sctp) event("attack.sctp", l.victim + " speaks SCTP (a data channel): forwarding packets, decoding the chat");
+      if (l.sctp)
+        event("attack.sctp", l.victim + " speaks SCTP (a data channel): forwarding packets, decoding the chat");
     }
     if (l.sctp) text = read_sctp(from, std::move(text));
     else text = read_plaintext(bridge.world_, report(), l.victim, std::move(text));
@@ -334,13 +337,14 @@ struct MitmBridge::RoomBridge {
     for (const auto& m : legs[from].chat.feed(bytes)) {
       using K = sctp::ChannelMessage::Kind;
       if (m.kind == K::Open) {
-        event("attack.read", legs[from].victim + " opened data channel \"" + m.label + "\" (stream " +
-                                 std::to_string(m.stream) + ")");
+        event("attack.read",
+              legs[from].victim + " opened data channel \"" + m.label + "\" (stream " + std::to_string(m.stream) + ")");
       } else if (m.kind != K::Ack && m.kind != K::Other) {
         const std::string text = describe(m);
         report().plaintext_read.push_back(text);
-        w.timeline.add(w.name, "attack.read",
-                       "read \"" + text.substr(0, 200) + "\" from " + legs[from].victim + " on channel \"" + m.label + "\"");
+        w.timeline.add(
+            w.name, "attack.read",
+            "read \"" + text.substr(0, 200) + "\" from " + legs[from].victim + " on channel \"" + m.label + "\"");
       }
     }
     if (w.rewrite.empty()) return packet;
@@ -363,9 +367,11 @@ struct MitmBridge::RoomBridge {
     if (line.rfind("candidate:", 0) == 0) line.erase(0, 10);
     if (line.empty()) return;  // end of candidates
     auto c = sdp::parse_candidate(line);
-    if (!c) return event("attack.ignored-candidate", m.from_label + " sent an unreadable candidate: " + c.error().message);
+    if (!c)
+      return event("attack.ignored-candidate", m.from_label + " sent an unreadable candidate: " + c.error().message);
     if (!usable_candidate(*c))
-      return event("attack.ignored-candidate", m.from_label + ": " + c->transport + " " + c->address + " is not UDP on loopback");
+      return event("attack.ignored-candidate",
+                   m.from_label + ": " + c->transport + " " + c->address + " is not UDP on loopback");
     Leg& leg = legs[i];
     if (!leg.ice || !leg.remote_credentials) {
       if (leg.early_candidates.size() < kMaxQueued) leg.early_candidates.push_back(*c);
@@ -384,7 +390,8 @@ struct MitmBridge::RoomBridge {
       else ignored += (ignored.empty() ? "" : ", ") + c.transport + " " + c.address + ":" + std::to_string(c.port);
     }
     if (!ignored.empty())
-      event("attack.ignored-candidate", leg.victim + ": left out what is not UDP on loopback: " + ignored.substr(0, 300));
+      event("attack.ignored-candidate",
+            leg.victim + ": left out what is not UDP on loopback: " + ignored.substr(0, 300));
     const auto& [ufrag, pwd] = *leg.remote_credentials;
     auto added = leg.ice->set_remote(ufrag, pwd, usable);
     if (!added) event("attack.leg-failed", leg.victim + "'s ICE data unusable: " + added.error().message);

@@ -19,12 +19,12 @@ namespace sigtrust::attacks {
 
 // How the attacker's fingerprint goes into the forwarded SDP.
 enum class FingerprintStyle {
-  Swap,       // swap-mitm: the victim's fingerprint replaced by the attacker's
-  Strip,      // strip-mitm: no a=fingerprint at all
-  Append,     // append-mitm: the attacker's added after the real one
-  Prepend,    // prepend-mitm: the attacker's added before the real one
+  Swap,  // swap-mitm: the victim's fingerprint replaced by the attacker's
+  Strip,  // strip-mitm: no a=fingerprint at all
+  Append,  // append-mitm: the attacker's added after the real one
+  Prepend,  // prepend-mitm: the attacker's added before the real one
   Downgrade,  // downgrade-mitm: the real one kept, the attacker's added under a weaker hash
-  HashSwap,   // hash-swap-mitm: the real one replaced by the attacker's, under a weaker hash
+  HashSwap,  // hash-swap-mitm: the real one replaced by the attacker's, under a weaker hash
 };
 
 struct BridgeOptions {

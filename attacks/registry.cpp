@@ -28,7 +28,12 @@ std::unique_ptr<Attack> bridge(AttackWorld& w, FingerprintStyle style, std::stri
 
 // What every bridging attack accepts.
 std::vector<ParamDecl> bridge_params(std::vector<ParamDecl> own = {}) {
-  own.push_back({"forward-bye", ParamDecl::Type::Bool, "false", {}, 0, 0,
+  own.push_back({"forward-bye",
+                 ParamDecl::Type::Bool,
+                 "false",
+                 {},
+                 0,
+                 0,
                  "forward a victim's bye to the other victim (a real attacker drops it)"});
   return own;
 }
@@ -37,9 +42,10 @@ std::vector<ParamDecl> bridge_params(std::vector<ParamDecl> own = {}) {
 struct FingerprintOnly : Attack {
   explicit FingerprintOnly(AttackWorld& w)
       : cert(w.name),
-        rewriter(w.timeline, w.name, true, true, [this](sdp::Session& s, const RelayedMessage&, SignalingMessage::Type) {
-          set_fingerprints(s, {*sdp::parse_fingerprint(cert.fingerprint())});
-        }) {
+        rewriter(w.timeline, w.name, true, true,
+                 [this](sdp::Session& s, const RelayedMessage&, SignalingMessage::Type) {
+                   set_fingerprints(s, {*sdp::parse_fingerprint(cert.fingerprint())});
+                 }) {
     w.present_certificate(cert);
   }
   SignalingInterceptor* signaling() override { return &rewriter; }
@@ -62,7 +68,8 @@ struct DropAnswer : SignalingInterceptor {
   void on_message(const RelayedMessage& m, Deliver deliver) override {
     auto msg = parse_signaling(m.text);
     if (msg && msg->type == SignalingMessage::Type::Answer) {
-      world.timeline.add(world.name, events::kAttackDropped, "dropped the answer from " + m.from_label + " to " + m.to_label);
+      world.timeline.add(world.name, events::kAttackDropped,
+                         "dropped the answer from " + m.from_label + " to " + m.to_label);
       return;
     }
     deliver(m.text);
@@ -81,30 +88,49 @@ const std::vector<AttackPlugin>& registry() {
        [](AttackWorld& w) { return bridge(w, FingerprintStyle::Swap); }},
       {{"strip-mitm", AttackPosition::Signaling, "removes a=fingerprint; bridges", bridge_params(), true},
        [](AttackWorld& w) { return bridge(w, FingerprintStyle::Strip); }},
-      {{"append-mitm", AttackPosition::Signaling, "adds the attacker's fingerprint after the real one; bridges", bridge_params(), true},
+      {{"append-mitm", AttackPosition::Signaling, "adds the attacker's fingerprint after the real one; bridges",
+        bridge_params(), true},
        [](AttackWorld& w) { return bridge(w, FingerprintStyle::Append); }},
-      {{"prepend-mitm", AttackPosition::Signaling, "adds the attacker's fingerprint before the real one; bridges", bridge_params(),
-        true},
+      {{"prepend-mitm", AttackPosition::Signaling, "adds the attacker's fingerprint before the real one; bridges",
+        bridge_params(), true},
        [](AttackWorld& w) { return bridge(w, FingerprintStyle::Prepend); }},
-      {{"downgrade-mitm",
-        AttackPosition::Signaling,
+      {{"downgrade-mitm", AttackPosition::Signaling,
         "keeps the real sha-256 fingerprint and adds the attacker's under a weaker hash (sha-1, md5); bridges",
-        bridge_params({{"hash", ParamDecl::Type::Choice, "sha-1", {"sha-1", "md5"}, 0, 0,
+        bridge_params({{"hash",
+                        ParamDecl::Type::Choice,
+                        "sha-1",
+                        {"sha-1", "md5"},
+                        0,
+                        0,
                         "weaker hash the attacker's added fingerprint is written with"}}),
         true},
        [](AttackWorld& w) { return bridge(w, FingerprintStyle::Downgrade, w.params.at("hash")); }},
-      {{"hash-swap-mitm",
-        AttackPosition::Signaling,
+      {{"hash-swap-mitm", AttackPosition::Signaling,
         "replaces the fingerprint with the attacker's under another hash (sha-1, md5); bridges",
-        bridge_params({{"hash", ParamDecl::Type::Choice, "sha-1", {"sha-1", "md5"}, 0, 0,
+        bridge_params({{"hash",
+                        ParamDecl::Type::Choice,
+                        "sha-1",
+                        {"sha-1", "md5"},
+                        0,
+                        0,
                         "hash function the attacker's fingerprint is written with"}}),
         true},
        [](AttackWorld& w) { return bridge(w, FingerprintStyle::HashSwap, w.params.at("hash")); }},
       {{"sas-grind-mitm", AttackPosition::Signaling,
         "swap-mitm that, as DTLS client, tries key shares until both victims' SAS strings match; bridges",
-        bridge_params({{"budget", ParamDecl::Type::Int, "64", {}, 1, 1000000,
+        bridge_params({{"budget",
+                        ParamDecl::Type::Int,
+                        "64",
+                        {},
+                        1,
+                        1000000,
                         "key shares it tries at most (each a fresh DTLS client handshake up to its key exchange)"},
-                       {"sas-bits", ParamDecl::Type::Int, "20", {}, 4, 20,
+                       {"sas-bits",
+                        ParamDecl::Type::Int,
+                        "20",
+                        {},
+                        4,
+                        20,
                         "length in bits of the SAS the victims' app shows (the attacker knows the app)"}}),
         true},
        [](AttackWorld& w) {
@@ -116,17 +142,23 @@ const std::vector<AttackPlugin>& registry() {
          return std::make_unique<SignalingAttack<MitmBridge>>(w, std::move(o));
        }},
       // RFC 8827 §5: without the assertion, an identity-optional peer has only the SDP to go on.
-      {{"identity-strip-mitm", AttackPosition::Signaling, "swap-mitm that also removes a=identity", bridge_params(), true},
+      {{"identity-strip-mitm", AttackPosition::Signaling, "swap-mitm that also removes a=identity", bridge_params(),
+        true},
        [](AttackWorld& w) { return bridge(w, FingerprintStyle::Swap, "sha-1", {"identity"}); }},
       {{"fingerprint-only", AttackPosition::Signaling, "replaces the fingerprint only, no bridge", {}},
        [](AttackWorld& w) -> std::unique_ptr<Attack> { return std::make_unique<FingerprintOnly>(w); }},
-      {{"setup-flip", AttackPosition::Signaling, "rewrites a=setup so both ends take the same DTLS role", {}}, &setup_flip},
+      {{"setup-flip", AttackPosition::Signaling, "rewrites a=setup so both ends take the same DTLS role", {}},
+       &setup_flip},
       {{"drop-answer", AttackPosition::Signaling, "never delivers the answer", {}},
        [](AttackWorld& w) -> std::unique_ptr<Attack> { return std::make_unique<SignalingAttack<DropAnswer>>(w); }},
       {{"turn-eavesdrop", AttackPosition::Turn, "records every relayed datagram", {}}, &make_turn_eavesdrop},
       {{"turn-tamper", AttackPosition::Turn, "flips bytes in relayed DTLS records", {}}, &make_turn_tamper},
-      {{"turn-mitm", AttackPosition::Turn, "terminates DTLS towards each peer with its own certificate", {}}, &make_turn_mitm},
-      {{"stun-lie", AttackPosition::Stun, "answers Binding requests with the attacker's address as mapped address and forwards", {}},
+      {{"turn-mitm", AttackPosition::Turn, "terminates DTLS towards each peer with its own certificate", {}},
+       &make_turn_mitm},
+      {{"stun-lie",
+        AttackPosition::Stun,
+        "answers Binding requests with the attacker's address as mapped address and forwards",
+        {}},
        &make_stun_lie},
   };
   return all;

@@ -11,7 +11,7 @@
 namespace sigtrust::attacks {
 
 enum class RelayDirection {
-  ToPeer,    // from the node's client, out towards a peer
+  ToPeer,  // from the node's client, out towards a peer
   ToClient,  // from a peer, in towards the node's client
 };
 

@@ -8,9 +8,9 @@ namespace sigtrust::attacks::sctp {
 namespace {
 
 constexpr std::size_t kCommonHeaderBytes = 12;  // RFC 9260 §3.1
-constexpr std::size_t kChunkHeaderBytes = 4;    // RFC 9260 §3.2
-constexpr std::size_t kDataHeaderBytes = 16;    // RFC 9260 §3.3.1
-constexpr std::size_t kInitMinBytes = 20;       // RFC 9260 §3.3.2: fixed part of INIT / INIT ACK
+constexpr std::size_t kChunkHeaderBytes = 4;  // RFC 9260 §3.2
+constexpr std::size_t kDataHeaderBytes = 16;  // RFC 9260 §3.3.1
+constexpr std::size_t kInitMinBytes = 20;  // RFC 9260 §3.3.2: fixed part of INIT / INIT ACK
 constexpr std::size_t kForwardTsnMinBytes = 8;  // RFC 3758 §3.2
 constexpr std::size_t kMaxChunkBytes = 0xFFFF;  // the chunk length field is 16 bits
 
@@ -128,9 +128,8 @@ Result<Packet> parse_packet(std::span<const std::uint8_t> bytes) {
   // bridge cannot see whether they did, so it takes the packet as they would.
   packet.checksum_ok = packet.checksum == 0 || packet.checksum == packet_crc32c(bytes);
 
-  const std::string refused =
-      walk_chunks(bytes, [&](std::size_t offset, std::uint8_t type, std::uint8_t flags,
-                             std::size_t length) -> const char* {
+  const std::string refused = walk_chunks(
+      bytes, [&](std::size_t offset, std::uint8_t type, std::uint8_t flags, std::size_t length) -> const char* {
         const std::uint8_t* p = bytes.data() + offset;
         packet.chunk_types.push_back(type);
         switch (type) {
@@ -157,8 +156,7 @@ Result<Packet> parse_packet(std::span<const std::uint8_t> bytes) {
             if (length < kForwardTsnMinBytes) return "is under the 8 bytes of a FORWARD TSN";
             packet.forward_tsn = be32(p + 4);
             break;
-          default:
-            break;
+          default: break;
         }
         return nullptr;
       });
@@ -204,7 +202,9 @@ struct ChatDecoder::State {
     return highest + static_cast<std::int32_t>(tsn - static_cast<std::uint32_t>(highest));
   }
 
-  std::size_t bit(std::int64_t u) const { return static_cast<std::size_t>(static_cast<std::uint64_t>(u) % seen.size()); }
+  std::size_t bit(std::int64_t u) const {
+    return static_cast<std::size_t>(static_cast<std::uint64_t>(u) % seen.size());
+  }
 
   // Marks `u` seen; false if it was (a retransmission, RFC 9260 §6.2), or too
   // old to tell, which is taken as seen.
@@ -258,7 +258,8 @@ struct ChatDecoder::State {
     auto last = it;
     while (!last->second.chunk.end) {
       auto next = std::next(last);
-      if (next == fragments.end() || last->first + 1 != next->first || !continues(last->second.chunk, next->second.chunk)) {
+      if (next == fragments.end() || last->first + 1 != next->first ||
+          !continues(last->second.chunk, next->second.chunk)) {
         break;
       }
       last = next;
@@ -363,9 +364,7 @@ struct ChatDecoder::State {
       case kPpidStringEmpty:  // RFC 8831 §6.6: one byte that carries nothing
         m.kind = Kind::EmptyText;
         break;
-      case kPpidBinaryEmpty:
-        m.kind = Kind::EmptyBinary;
-        break;
+      case kPpidBinaryEmpty: m.kind = Kind::EmptyBinary; break;
       case kPpidDcep:
         m.data = raw;
         decode_dcep(m, payload);
@@ -411,8 +410,7 @@ struct ChatDecoder::State {
   }
 };
 
-ChatDecoder::ChatDecoder(std::shared_ptr<ChannelTable> channels, DecoderLimits limits)
-    : s_(std::make_unique<State>()) {
+ChatDecoder::ChatDecoder(std::shared_ptr<ChannelTable> channels, DecoderLimits limits) : s_(std::make_unique<State>()) {
   s_->channels = channels ? std::move(channels) : std::make_shared<ChannelTable>();
   if (limits.tsn_window == 0) limits.tsn_window = 1;
   s_->limits = limits;
@@ -479,8 +477,7 @@ std::optional<std::vector<std::uint8_t>> rewrite_packet(std::span<const std::uin
   std::vector<std::uint8_t> out(bytes.begin(), bytes.begin() + kCommonHeaderBytes);
   out.reserve(bytes.size() + 64);
   bool changed = false;
-  walk_chunks(bytes, [&](std::size_t offset, std::uint8_t type, std::uint8_t flags,
-                         std::size_t length) -> const char* {
+  walk_chunks(bytes, [&](std::size_t offset, std::uint8_t type, std::uint8_t flags, std::size_t length) -> const char* {
     const std::uint8_t* p = bytes.data() + offset;
     if (type == kData && length >= kDataHeaderBytes && is_whole_rewritable(flags, be32(p + 12))) {
       const std::uint32_t ppid = be32(p + 12);

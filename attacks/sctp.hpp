@@ -81,9 +81,9 @@ struct Packet {
   // significant first (RFC 9260 Appendix A), so that a correct packet has
   // checksum == packet_crc32c(bytes).
   std::uint32_t checksum = 0;
-  bool checksum_ok = false;              // also true when checksum is 0 (RFC 9653 zero checksum)
+  bool checksum_ok = false;  // also true when checksum is 0 (RFC 9653 zero checksum)
   std::vector<std::uint8_t> chunk_types;  // every chunk's type, in order
-  std::vector<DataChunk> data;            // the DATA chunks, in order
+  std::vector<DataChunk> data;  // the DATA chunks, in order
   // From an INIT or INIT ACK chunk (RFC 9260 §3.3.2, §3.3.3): the TSN the
   // sender of this packet will give its first DATA chunk.
   std::optional<std::uint32_t> initial_tsn;
@@ -103,19 +103,19 @@ Result<Packet> parse_packet(std::span<const std::uint8_t> bytes);
 // A whole data-channel message as the application sent it.
 struct ChannelMessage {
   enum class Kind {
-    Text,         // PPID 51, and the deprecated 54 (each part its own message)
-    Binary,       // PPID 53, and the deprecated 52 (each part its own message)
-    EmptyText,    // PPID 56 (RFC 8831 §6.6: an empty message is sent as one byte)
+    Text,  // PPID 51, and the deprecated 54 (each part its own message)
+    Binary,  // PPID 53, and the deprecated 52 (each part its own message)
+    EmptyText,  // PPID 56 (RFC 8831 §6.6: an empty message is sent as one byte)
     EmptyBinary,  // PPID 57
-    Open,         // DCEP DATA_CHANNEL_OPEN (PPID 50, type 0x03)
-    Ack,          // DCEP DATA_CHANNEL_ACK (PPID 50, type 0x02)
-    Other,        // any other PPID, or a DCEP message that does not parse
+    Open,  // DCEP DATA_CHANNEL_OPEN (PPID 50, type 0x03)
+    Ack,  // DCEP DATA_CHANNEL_ACK (PPID 50, type 0x02)
+    Other,  // any other PPID, or a DCEP message that does not parse
   };
   Kind kind = Kind::Other;
   std::uint16_t stream = 0;
-  std::string label;     // the channel's label from its DCEP OPEN, if seen (for every kind)
+  std::string label;  // the channel's label from its DCEP OPEN, if seen (for every kind)
   std::string protocol;  // the channel's protocol from its DCEP OPEN, if seen
-  std::string data;      // payload (text or raw bytes); empty for Empty*; for Open: the label
+  std::string data;  // payload (text or raw bytes); empty for Empty*; for Open: the label
   std::uint32_t ppid = 0;
   std::uint32_t first_tsn = 0;
   bool unordered = false;
@@ -140,10 +140,10 @@ struct ChannelTable {
 };
 
 struct DecoderLimits {
-  std::size_t max_message_bytes = 1 << 20;      // a longer message is dropped and counted
-  std::size_t max_buffered_bytes = 4 << 20;     // payload held for incomplete messages
-  std::size_t max_buffered_fragments = 4096;    // fragments held for incomplete messages
-  std::uint32_t tsn_window = 1 << 16;           // TSNs remembered to spot retransmissions
+  std::size_t max_message_bytes = 1 << 20;  // a longer message is dropped and counted
+  std::size_t max_buffered_bytes = 4 << 20;  // payload held for incomplete messages
+  std::size_t max_buffered_fragments = 4096;  // fragments held for incomplete messages
+  std::uint32_t tsn_window = 1 << 16;  // TSNs remembered to spot retransmissions
 };
 
 // Decodes the chat one SCTP sender sends: one decoder per direction.
@@ -169,10 +169,10 @@ class ChatDecoder {
   // messages it completed, in the order they completed.
   std::vector<ChannelMessage> feed(std::span<const std::uint8_t> packet);
 
-  std::size_t malformed() const;     // packets parse_packet refused
+  std::size_t malformed() const;  // packets parse_packet refused
   std::size_t bad_checksum() const;  // packets skipped for a wrong checksum
-  std::size_t dropped() const;       // messages dropped for the limits
-  std::size_t duplicates() const;    // DATA chunks ignored as already seen
+  std::size_t dropped() const;  // messages dropped for the limits
+  std::size_t duplicates() const;  // DATA chunks ignored as already seen
   const ChannelTable& channels() const;
 
  private:

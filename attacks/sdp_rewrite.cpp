@@ -11,7 +11,8 @@ void set_fingerprints(sdp::Session& s, const std::vector<sdp::Fingerprint>& fps)
   auto& attrs = sdp::attributes_at(s, level);
   // Keep the usual position: before a=setup when there is one.
   auto pos = std::find_if(attrs.begin(), attrs.end(), [](const sdp::Attribute& a) { return a.name == "setup"; });
-  for (const auto& fp : fps) pos = std::next(attrs.insert(pos, sdp::Attribute{"fingerprint", sdp::format_fingerprint(fp)}));
+  for (const auto& fp : fps)
+    pos = std::next(attrs.insert(pos, sdp::Attribute{"fingerprint", sdp::format_fingerprint(fp)}));
 }
 
 void set_transport(sdp::Session& s, const LocalIce& ice) {
@@ -23,7 +24,8 @@ void set_transport(sdp::Session& s, const LocalIce& ice) {
   }
   if (s.media.empty()) return;
   auto& attrs = sdp::attributes_at(s, 0);
-  auto pos = std::find_if(attrs.begin(), attrs.end(), [](const sdp::Attribute& a) { return a.name == "end-of-candidates"; });
+  auto pos =
+      std::find_if(attrs.begin(), attrs.end(), [](const sdp::Attribute& a) { return a.name == "end-of-candidates"; });
   for (const auto& c : ice.candidates)
     pos = std::next(attrs.insert(pos, sdp::Attribute{"candidate", sdp::format_candidate(c)}));
 }
@@ -55,7 +57,8 @@ void SdpRewriter::on_message(const RelayedMessage& m, Deliver deliver) {
   edit_(*session, m, msg->type);
   SignalingMessage out = *msg;
   out.sdp = sdp::write(*session);
-  record_rewrite(timeline_, attacker_, m, std::string("rewrote the ") + std::string(to_string(msg->type)), msg->sdp, out.sdp);
+  record_rewrite(timeline_, attacker_, m, std::string("rewrote the ") + std::string(to_string(msg->type)), msg->sdp,
+                 out.sdp);
   deliver(serialize(out));
 }
 

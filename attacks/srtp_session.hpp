@@ -33,7 +33,7 @@ struct RtpHeader {
   std::uint16_t sequence = 0;
   std::uint32_t timestamp = 0;
   std::uint32_t ssrc = 0;
-  size_t header_size = 0;   // where the payload starts
+  size_t header_size = 0;  // where the payload starts
   size_t payload_size = 0;  // without padding
 };
 std::optional<RtpHeader> parse_rtp(std::span<const std::uint8_t> packet);

@@ -22,10 +22,10 @@ constexpr size_t kMaxForwarders = 256;  // bounds what a flood of Binding reques
 
 struct Forwarder {
   Endpoint client;  // who asked, and is told `fake` is its own address
-  Endpoint fake;    // the forwarding socket's address
+  Endpoint fake;  // the forwarding socket's address
   std::unique_ptr<UdpSocket> socket;
-  std::optional<Endpoint> peer;                                // the last sender other than the client
-  std::set<std::pair<RelayDirection, Endpoint>> announced;     // first forward each way, for the timeline
+  std::optional<Endpoint> peer;  // the last sender other than the client
+  std::set<std::pair<RelayDirection, Endpoint>> announced;  // first forward each way, for the timeline
 };
 
 }  // namespace
@@ -45,7 +45,7 @@ struct LyingStunNode::Impl {
 
   std::unique_ptr<UdpSocket> server;
   std::map<Endpoint, std::unique_ptr<Forwarder>> forwarders;  // by client transport address
-  std::set<Endpoint> fakes;                                   // every forwarding socket's address
+  std::set<Endpoint> fakes;  // every forwarding socket's address
   RelayTap* tap = nullptr;
   NodeEvents events;
   std::vector<std::uint8_t> out = std::vector<std::uint8_t>(STUN_MAX_MESSAGE_SIZE_IPV6);
@@ -55,8 +55,9 @@ struct LyingStunNode::Impl {
   Impl(MainLoop& l, std::string addr, Timeline& t, std::string a)
       : loop(l), address(std::move(addr)), events(t, std::move(a), "stun", "did not forward for") {
     stun_agent_init(&agent, STUN_ALL_KNOWN_ATTRIBUTES, STUN_COMPATIBILITY_RFC5389, STUN_AGENT_USAGE_IGNORE_CREDENTIALS);
-    stun_agent_init(&agent_fp, STUN_ALL_KNOWN_ATTRIBUTES, STUN_COMPATIBILITY_RFC5389,
-                    static_cast<StunAgentUsageFlags>(STUN_AGENT_USAGE_IGNORE_CREDENTIALS | STUN_AGENT_USAGE_USE_FINGERPRINT));
+    stun_agent_init(
+        &agent_fp, STUN_ALL_KNOWN_ATTRIBUTES, STUN_COMPATIBILITY_RFC5389,
+        static_cast<StunAgentUsageFlags>(STUN_AGENT_USAGE_IGNORE_CREDENTIALS | STUN_AGENT_USAGE_USE_FINGERPRINT));
     stun_agent_init(&classic_agent, STUN_ALL_KNOWN_ATTRIBUTES, STUN_COMPATIBILITY_RFC3489,
                     STUN_AGENT_USAGE_IGNORE_CREDENTIALS);
   }
@@ -115,7 +116,8 @@ struct LyingStunNode::Impl {
     StunMessage resp{};
     // Never let one of our own forwarding sockets become a client: the two
     // would forward to each other.
-    if (fakes.count(from) || from == server->local()) return events.dropped(from, "Binding request from the node itself");
+    if (fakes.count(from) || from == server->local())
+      return events.dropped(from, "Binding request from the node itself");
     Forwarder* fwd = forwarder_for(from);
     if (!fwd) {
       if (stun_agent_init_error(writer, &resp, out.data(), out.size(), &req, STUN_ERROR_SERVER_ERROR))
@@ -125,8 +127,8 @@ struct LyingStunNode::Impl {
     if (!stun_agent_init_response(writer, &resp, out.data(), out.size(), &req)) return;
     const sockaddr_storage fake = fwd->fake.to_sockaddr();
     const StunMessageReturn appended =
-        classic ? stun_message_append_addr(&resp, STUN_ATTRIBUTE_MAPPED_ADDRESS, reinterpret_cast<const sockaddr*>(&fake),
-                                           sizeof fake)
+        classic ? stun_message_append_addr(&resp, STUN_ATTRIBUTE_MAPPED_ADDRESS,
+                                           reinterpret_cast<const sockaddr*>(&fake), sizeof fake)
                 : stun_message_append_xor_addr(&resp, STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS, &fake, sizeof fake);
     if (appended != STUN_MESSAGE_RETURN_SUCCESS) return;
     ++lies;
@@ -141,7 +143,8 @@ struct LyingStunNode::Impl {
     Forwarder* raw = fwd.get();
     try {
       fwd->socket = std::make_unique<UdpSocket>(
-          loop, address, [this, raw](const Endpoint& from, std::span<const std::uint8_t> d) { on_forwarder_datagram(*raw, from, d); });
+          loop, address,
+          [this, raw](const Endpoint& from, std::span<const std::uint8_t> d) { on_forwarder_datagram(*raw, from, d); });
     } catch (const UdpSocket::Failure& e) {
       events.event(events::kStunError, std::string("cannot open a forwarding socket: ") + e.what());
       return nullptr;
@@ -149,7 +152,7 @@ struct LyingStunNode::Impl {
     fwd->fake = fwd->socket->local();
     fakes.insert(fwd->fake);
     events.event(events::kStunLie, "told " + client.to_string() + " its address is " + fwd->fake.to_string(),
-          {{"client", client.to_string()}, {"fake", fwd->fake.to_string()}});
+                 {{"client", client.to_string()}, {"fake", fwd->fake.to_string()}});
     return forwarders.emplace(client, std::move(fwd)).first->second.get();
   }
 
@@ -179,9 +182,11 @@ struct LyingStunNode::Impl {
     if (fwd.announced.emplace(dir, peer).second) {
       const std::string from_text = dir == RelayDirection::ToClient ? peer.to_string() : fwd.client.to_string();
       events.event(events::kStunForward,
-            "forwarding " + from_text + " -> " + to.to_string() + " through " + fwd.fake.to_string(),
-            {{"client", fwd.client.to_string()}, {"fake", fwd.fake.to_string()}, {"peer", peer.to_string()},
-             {"direction", std::string(to_string(dir))}});
+                   "forwarding " + from_text + " -> " + to.to_string() + " through " + fwd.fake.to_string(),
+                   {{"client", fwd.client.to_string()},
+                    {"fake", fwd.fake.to_string()},
+                    {"peer", peer.to_string()},
+                    {"direction", std::string(to_string(dir))}});
     }
   }
 };
@@ -190,9 +195,10 @@ LyingStunNode::LyingStunNode(MainLoop& loop, const std::string& address, Timelin
     : impl_(std::make_unique<Impl>(loop, address, timeline, std::move(actor))) {
   Impl* impl = impl_.get();
   impl_->server = std::make_unique<UdpSocket>(
-      loop, address, [impl](const Endpoint& from, std::span<const std::uint8_t> d) { impl->on_server_datagram(from, d); });
+      loop, address,
+      [impl](const Endpoint& from, std::span<const std::uint8_t> d) { impl->on_server_datagram(from, d); });
   impl_->events.event(events::kStunListen, "lying STUN server listening on " + impl_->server->local().to_string(),
-               {{"address", impl_->server->local().to_string()}});
+                      {{"address", impl_->server->local().to_string()}});
 }
 
 LyingStunNode::~LyingStunNode() = default;

@@ -47,9 +47,9 @@ class LyingStunNode {
   // Payload bytes and datagrams forwarded in either direction (after the tap).
   std::uint64_t forwarded_bytes() const;
   std::uint64_t forwarded_datagrams() const;
-  std::uint64_t lies() const;       // Binding responses carrying a fake address
+  std::uint64_t lies() const;  // Binding responses carrying a fake address
   std::uint64_t malformed() const;  // input dropped as not a Binding request we answer
-  std::uint64_t dropped() const;    // well-formed datagrams not forwarded (no peer yet, tap said no)
+  std::uint64_t dropped() const;  // well-formed datagrams not forwarded (no peer yet, tap said no)
   size_t forwarders() const;
 
  private:

@@ -15,7 +15,9 @@ namespace {
 
 // RFC 7983 §7: a first byte of 20..63 is DTLS (STUN is 0..3, ChannelData 64..79).
 bool is_dtls(const std::vector<std::uint8_t>& d) { return d.size() >= 13 && d[0] >= 20 && d[0] <= 63; }
-bool is_client_hello(const std::vector<std::uint8_t>& d) { return is_dtls(d) && d[0] == 22 && d.size() > 13 && d[13] == 1; }
+bool is_client_hello(const std::vector<std::uint8_t>& d) {
+  return is_dtls(d) && d[0] == 22 && d.size() > 13 && d[13] == 1;
+}
 
 // A TURN node of the attacker's, serving as the peers' TURN server.
 class TurnPosition : public Attack, public RelayTap {
@@ -106,26 +108,30 @@ class TurnMitm : public TurnPosition {
     leg.dtls = std::make_unique<DtlsEndpoint>(
         world_.loop, cert_, role,
         DtlsCallbacks{
-            .send = [this, relayed, peer](std::span<const std::uint8_t> out) { node_.send_to_client(relayed, peer, out); },
+            .send = [this, relayed,
+                     peer](std::span<const std::uint8_t> out) { node_.send_to_client(relayed, peer, out); },
             .verify = [](std::span<const std::uint8_t>) { return true; },
             .on_connected =
                 [this, relayed] {
                   Leg& l = legs_[relayed];
-                  world_.timeline.add(world_.name, events::kAttackLegConnected,
-                                      "DTLS with the client of " + relayed + " as " + std::string(to_string(l.dtls->role())));
+                  world_.timeline.add(
+                      world_.name, events::kAttackLegConnected,
+                      "DTLS with the client of " + relayed + " as " + std::string(to_string(l.dtls->role())));
                   for (const auto& p : l.pending) l.dtls->send(p);
                   l.pending.clear();
                 },
-            .on_failed = [this, relayed](const std::string& why) {
-              world_.timeline.add(world_.name, events::kAttackLegFailed, relayed + ": " + why);
-            },
+            .on_failed =
+                [this, relayed](const std::string& why) {
+                  world_.timeline.add(world_.name, events::kAttackLegFailed, relayed + ": " + why);
+                },
             .on_data = [this, relayed](std::string_view data) { carry(relayed, std::string(data)); },
             .on_closed = nullptr,
             .key_log = world_.key_log,
             .on_flight_held = nullptr,
         });
-    world_.timeline.add(world_.name, events::kAttackIntercept,
-                        "answering DTLS for the client of allocation " + relayed + " as " + std::string(to_string(role)));
+    world_.timeline.add(
+        world_.name, events::kAttackIntercept,
+        "answering DTLS for the client of allocation " + relayed + " as " + std::string(to_string(role)));
     if (role == DtlsRole::Client) leg.dtls->start();
   }
 
@@ -147,7 +153,8 @@ class StunLie : public Attack, public RelayTap {
   bool on_datagram(RelayedDatagram& d) override {
     if (d.direction == RelayDirection::ToPeer && is_dtls(d.data)) {
       if (world_.sessions[kAllSessions].ciphertext_bytes == 0)
-        world_.timeline.add(world_.name, events::kAttackOnPath, "DTLS from " + d.client + " passes through the attacker");
+        world_.timeline.add(world_.name, events::kAttackOnPath,
+                            "DTLS from " + d.client + " passes through the attacker");
       world_.sessions[kAllSessions].ciphertext_bytes += d.data.size();
     }
     return true;

@@ -178,7 +178,10 @@ struct TurnNode::Impl {
   std::uint64_t relayed_bytes = 0, relayed_datagrams = 0, unauthorized = 0;
 
   Impl(MainLoop& l, std::string addr, TurnCredentials c, Timeline& t, std::string a)
-      : loop(l), address(std::move(addr)), creds(std::move(c)), events(t, std::move(a), "turn", "refused to relay for") {
+      : loop(l),
+        address(std::move(addr)),
+        creds(std::move(c)),
+        events(t, std::move(a), "turn", "refused to relay for") {
     const auto long_term = STUN_AGENT_USAGE_LONG_TERM_CREDENTIALS;
     const auto fp = STUN_AGENT_USAGE_USE_FINGERPRINT;
     const auto none = STUN_AGENT_USAGE_IGNORE_CREDENTIALS;
@@ -235,8 +238,9 @@ struct TurnNode::Impl {
   }
   void remove_allocation(std::map<Endpoint, std::unique_ptr<Allocation>>::iterator it, const std::string& why) {
     const Allocation& a = *it->second;
-    events.event(events::kTurnDeallocate, "released " + a.relayed.to_string() + " of " + a.client.to_string() + " (" + why + ")",
-          {{"client", a.client.to_string()}, {"relayed", a.relayed.to_string()}, {"reason", why}});
+    events.event(events::kTurnDeallocate,
+                 "released " + a.relayed.to_string() + " of " + a.client.to_string() + " (" + why + ")",
+                 {{"client", a.client.to_string()}, {"relayed", a.relayed.to_string()}, {"reason", why}});
     by_relayed.erase(a.relayed);
     allocations.erase(it);
   }
@@ -274,8 +278,7 @@ struct TurnNode::Impl {
     if (!stun_agent_init_error(&writer, &resp, out.data(), out.size(), &req, code)) return;
     if (challenge) {
       stun_message_append_string(&resp, STUN_ATTRIBUTE_REALM, creds.realm.c_str());
-      stun_message_append_string(&resp, STUN_ATTRIBUTE_NONCE,
-                                 nonce_for(to, code == STUN_ERROR_STALE_NONCE).c_str());
+      stun_message_append_string(&resp, STUN_ATTRIBUTE_NONCE, nonce_for(to, code == STUN_ERROR_STALE_NONCE).c_str());
     }
     if (code == STUN_ERROR_UNAUTHORIZED) ++unauthorized;
     // The request's key, when it was authenticated, adds MESSAGE-INTEGRITY
@@ -316,7 +319,8 @@ struct TurnNode::Impl {
 
     StunMessage req{};
     AuthCheck check{&creds};
-    const StunValidationStatus status = stun_agent_validate(agent, &req, d.data(), d.size(), &check_credentials, &check);
+    const StunValidationStatus status =
+        stun_agent_validate(agent, &req, d.data(), d.size(), &check_credentials, &check);
     switch (status) {
       case STUN_VALIDATION_SUCCESS: break;
       case STUN_VALIDATION_NOT_STUN:
@@ -330,7 +334,8 @@ struct TurnNode::Impl {
         // RFC 8489 §9.2.4: no MESSAGE-INTEGRITY → 401 with REALM and NONCE (the
         // normal first round trip); MESSAGE-INTEGRITY without USERNAME, REALM
         // or NONCE → 400.
-        if (cls != STUN_REQUEST) return events.malformed(from, "unauthenticated message of class " + std::to_string(cls));
+        if (cls != STUN_REQUEST)
+          return events.malformed(from, "unauthenticated message of class " + std::to_string(cls));
         if (stun_message_has_attribute(&req, STUN_ATTRIBUTE_MESSAGE_INTEGRITY)) {
           send_error(req, from, STUN_ERROR_BAD_REQUEST);
           return events.malformed(from, "MESSAGE-INTEGRITY without USERNAME, REALM or NONCE");
@@ -338,10 +343,11 @@ struct TurnNode::Impl {
         return send_error(req, from, STUN_ERROR_UNAUTHORIZED, true);
       case STUN_VALIDATION_UNAUTHORIZED: {
         // RFC 8489 §9.2.4: unknown USERNAME or wrong MESSAGE-INTEGRITY → 401 with REALM and NONCE.
-        if (cls != STUN_REQUEST) return events.malformed(from, "unauthenticated message of class " + std::to_string(cls));
+        if (cls != STUN_REQUEST)
+          return events.malformed(from, "unauthenticated message of class " + std::to_string(cls));
         const std::string why = check.failure ? check.failure : "MESSAGE-INTEGRITY does not match (wrong password)";
         events.throttled(events::kTurnAuthFailed, "rejected the credentials of " + from.to_string() + ": " + why,
-                        {{"from", from.to_string()}, {"reason", why}});
+                         {{"from", from.to_string()}, {"reason", why}});
         return send_error(req, from, STUN_ERROR_UNAUTHORIZED, true);
       }
       case STUN_VALIDATION_UNMATCHED_RESPONSE: return events.malformed(from, "unsolicited STUN response");
@@ -392,8 +398,7 @@ struct TurnNode::Impl {
     if (classic)
       stun_message_append_addr(&resp, STUN_ATTRIBUTE_MAPPED_ADDRESS, reinterpret_cast<const sockaddr*>(&mapped),
                                sizeof mapped);
-    else
-      stun_message_append_xor_addr(&resp, STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS, &mapped, sizeof mapped);
+    else stun_message_append_xor_addr(&resp, STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS, &mapped, sizeof mapped);
     send(from, stun_agent_finish_message(reply, &resp, nullptr, 0));
   }
 
@@ -443,7 +448,9 @@ struct TurnNode::Impl {
     Allocation* raw = alloc.get();
     try {
       alloc->socket = std::make_unique<UdpSocket>(
-          loop, address, [this, raw](const Endpoint& peer, std::span<const std::uint8_t> data) { on_peer_datagram(*raw, peer, data); });
+          loop, address, [this, raw](const Endpoint& peer, std::span<const std::uint8_t> data) {
+            on_peer_datagram(*raw, peer, data);
+          });
     } catch (const UdpSocket::Failure& e) {
       events.event(events::kTurnError, std::string("cannot open a relayed socket: ") + e.what());
       return send_error(req, from, STUN_ERROR_INSUFFICIENT_CAPACITY);  // RFC 8656 §7.2: 508
@@ -467,7 +474,7 @@ struct TurnNode::Impl {
     if (len == 0) return;
     alloc->allocate_response.assign(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(len));
     events.event(events::kTurnAllocate, "allocated " + alloc->relayed.to_string() + " for " + from.to_string(),
-          {{"client", from.to_string()}, {"relayed", alloc->relayed.to_string()}, {"lifetime_s", lifetime}});
+                 {{"client", from.to_string()}, {"relayed", alloc->relayed.to_string()}, {"lifetime_s", lifetime}});
     by_relayed[alloc->relayed] = raw;
     allocations[from] = std::move(alloc);
     send(from, len);
@@ -485,10 +492,8 @@ struct TurnNode::Impl {
     if (stun_message_append32(&resp, STUN_ATTRIBUTE_LIFETIME, lifetime) != STUN_MESSAGE_RETURN_SUCCESS) return;
     const size_t len = stun_agent_finish_message(&writer, &resp, nullptr, 0);
     // RFC 8656 §8.2: a desired lifetime of zero deletes the allocation.
-    if (lifetime == 0)
-      remove_allocation(it, "refreshed with lifetime 0");
-    else
-      it->second->expires = Clock::now() + std::chrono::seconds(lifetime);
+    if (lifetime == 0) remove_allocation(it, "refreshed with lifetime 0");
+    else it->second->expires = Clock::now() + std::chrono::seconds(lifetime);
     send(from, len);
   }
 
@@ -512,7 +517,7 @@ struct TurnNode::Impl {
   void on_create_permission(const Endpoint& from, const StunMessage& req) {
     Allocation* a = allocation_of(from);
     if (!a) return send_error(req, from, STUN_ERROR_ALLOCATION_MISMATCH);  // RFC 8656 §5
-    const auto peer = peer_address(req, from, true);                      // RFC 8656 §10.2
+    const auto peer = peer_address(req, from, true);  // RFC 8656 §10.2
     if (!peer) return;
     StunMessage resp{};
     if (!init_success(req, resp)) return;
@@ -525,8 +530,9 @@ struct TurnNode::Impl {
     const auto [it, fresh] = a.permissions.insert_or_assign(peer.ip, Clock::now() + kPermissionLifetime);
     (void)it;
     if (fresh)
-      events.event(events::kTurnPermission, "permitted " + peer.ip_string() + " on " + a.relayed.to_string(),
-            {{"client", a.client.to_string()}, {"relayed", a.relayed.to_string()}, {"peer_ip", peer.ip_string()}});
+      events.event(
+          events::kTurnPermission, "permitted " + peer.ip_string() + " on " + a.relayed.to_string(),
+          {{"client", a.client.to_string()}, {"relayed", a.relayed.to_string()}, {"peer_ip", peer.ip_string()}});
   }
 
   void on_channel_bind(const Endpoint& from, const StunMessage& req) {
@@ -552,10 +558,13 @@ struct TurnNode::Impl {
     a->channels[number] = Channel{*peer, now + kChannelLifetime};
     install_permission(*a, *peer);  // RFC 8656 §12.2: a ChannelBind also installs or refreshes the permission
     if (fresh)
-      events.event(events::kTurnChannel, "bound channel " + std::to_string(number) + " of " + a->relayed.to_string() + " to " +
-                                peer->to_string(),
-            {{"client", a->client.to_string()}, {"relayed", a->relayed.to_string()}, {"peer", peer->to_string()},
-             {"channel", number}});
+      events.event(
+          events::kTurnChannel,
+          "bound channel " + std::to_string(number) + " of " + a->relayed.to_string() + " to " + peer->to_string(),
+          {{"client", a->client.to_string()},
+           {"relayed", a->relayed.to_string()},
+           {"peer", peer->to_string()},
+           {"channel", number}});
     send(from, stun_agent_finish_message(&writer, &resp, nullptr, 0));
   }
 
@@ -569,8 +578,7 @@ struct TurnNode::Impl {
     const auto* data = static_cast<const std::uint8_t*>(stun_message_find(&ind, STUN_ATTRIBUTE_DATA, &len));
     if (!peer || !data) return events.malformed(from, "Send indication without XOR-PEER-ADDRESS or DATA");
     // RFC 8656 §11.2: no permission for the peer's IP → discard.
-    if (!a->permitted(peer->ip, Clock::now()))
-      return events.dropped(from, "no permission for " + peer->ip_string());
+    if (!a->permitted(peer->ip, Clock::now())) return events.dropped(from, "no permission for " + peer->ip_string());
     relay_to_peer(*a, *peer, {data, len}, true);
   }
 
@@ -621,7 +629,8 @@ struct TurnNode::Impl {
   void on_peer_datagram(Allocation& a, const Endpoint& from, std::span<const std::uint8_t> data) {
     const auto now = Clock::now();
     if (now >= a.expires) return events.dropped(from, "datagram for an expired allocation");
-    if (!a.permitted(from.ip, now)) return events.dropped(from, "no permission for " + from.ip_string());  // RFC 8656 §9
+    if (!a.permitted(from.ip, now))
+      return events.dropped(from, "no permission for " + from.ip_string());  // RFC 8656 §9
     relay_to_client(a, from, data, true);
   }
 
@@ -659,8 +668,7 @@ struct TurnNode::Impl {
       if (!stun_agent_init_indication(&writer, &ind, out.data(), out.size(), STUN_IND_DATA) ||
           stun_message_append_xor_addr(&ind, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, &sa, sizeof sa) !=
               STUN_MESSAGE_RETURN_SUCCESS ||
-          stun_message_append_bytes(&ind, STUN_ATTRIBUTE_DATA, data.data(), data.size()) !=
-              STUN_MESSAGE_RETURN_SUCCESS)
+          stun_message_append_bytes(&ind, STUN_ATTRIBUTE_DATA, data.data(), data.size()) != STUN_MESSAGE_RETURN_SUCCESS)
         return false;
       // Indications are never authenticated (RFC 8656 §5): FINGERPRINT only.
       len = stun_agent_finish_message(&writer, &ind, nullptr, 0);
@@ -680,10 +688,11 @@ TurnNode::TurnNode(MainLoop& loop, const std::string& address, TurnCredentials c
     : impl_(std::make_unique<Impl>(loop, address, std::move(creds), timeline, std::move(actor))) {
   Impl* impl = impl_.get();
   impl_->server = std::make_unique<UdpSocket>(
-      loop, address, [impl](const Endpoint& from, std::span<const std::uint8_t> d) { impl->on_client_datagram(from, d); });
+      loop, address,
+      [impl](const Endpoint& from, std::span<const std::uint8_t> d) { impl->on_client_datagram(from, d); });
   impl_->schedule_sweep();
   impl_->events.event(events::kTurnListen, "TURN server listening on " + impl_->server->local().to_string(),
-               {{"address", impl_->server->local().to_string()}, {"realm", impl_->creds.realm}});
+                      {{"address", impl_->server->local().to_string()}, {"realm", impl_->creds.realm}});
 }
 
 TurnNode::~TurnNode() = default;

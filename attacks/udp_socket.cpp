@@ -120,8 +120,9 @@ UdpSocket::UdpSocket(MainLoop& loop, const std::string& address, Receiver receiv
   impl_->local = *local;
 
   impl_->source.reset(g_socket_create_source(impl_->socket.get(), G_IO_IN, nullptr));
-  g_source_set_callback(impl_->source.get(), reinterpret_cast<GSourceFunc>(reinterpret_cast<void (*)()>(&Impl::on_readable)),
-                        impl_.get(), nullptr);
+  g_source_set_callback(impl_->source.get(),
+                        reinterpret_cast<GSourceFunc>(reinterpret_cast<void (*)()>(&Impl::on_readable)), impl_.get(),
+                        nullptr);
   g_source_attach(impl_->source.get(), loop.context());
 }
 
@@ -137,7 +138,8 @@ const Endpoint& UdpSocket::local() const { return impl_->local; }
 
 bool UdpSocket::send_to(const Endpoint& to, std::span<const std::uint8_t> datagram) {
   const sockaddr_storage sa = to.to_sockaddr();
-  ObjectPtr<GSocketAddress> address(g_socket_address_new_from_native(const_cast<sockaddr_storage*>(&sa), sizeof(sockaddr_in)));
+  ObjectPtr<GSocketAddress> address(
+      g_socket_address_new_from_native(const_cast<sockaddr_storage*>(&sa), sizeof(sockaddr_in)));
   if (!address) return false;
   GError* error_raw = nullptr;
   const gssize n = g_socket_send_to(impl_->socket.get(), address.get(), reinterpret_cast<const gchar*>(datagram.data()),

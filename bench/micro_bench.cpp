@@ -52,12 +52,12 @@ void check(bool ok, const std::string& what) {
 
 // What the start-up runs produced, read by every benchmark.
 struct Inputs {
-  std::vector<RunResult> runs;   // honest, swap-mitm, strip-mitm
-  nlohmann::json document;       // reports::result_document(runs)
-  std::string offer, answer;     // SDP alice and bob sent in the honest run
-  std::string forged_offer;      // what bob received from the swap-mitm relay
-  sdp::Fingerprint alice_fp;     // alice's certificate's fingerprint
-  LocalIce mallory_ice;          // the attacker's ICE data, as it wrote it into the forged offer
+  std::vector<RunResult> runs;  // honest, swap-mitm, strip-mitm
+  nlohmann::json document;  // reports::result_document(runs)
+  std::string offer, answer;  // SDP alice and bob sent in the honest run
+  std::string forged_offer;  // what bob received from the swap-mitm relay
+  sdp::Fingerprint alice_fp;  // alice's certificate's fingerprint
+  LocalIce mallory_ice;  // the attacker's ICE data, as it wrote it into the forged offer
   std::unique_ptr<Certificate> mallory;  // an attacker certificate (the bridge makes one per run)
 };
 
@@ -231,10 +231,10 @@ struct GrindPair {
   GrindPair() {
     DtlsOptions hold;
     hold.hold_key_exchange = true;
-    server = std::make_unique<DtlsEndpoint>(
-        loop, server_cert, DtlsRole::Server,
-        DtlsCallbacks{[this](std::span<const std::uint8_t> d) { client->receive(d); }, nullptr, nullptr, nullptr,
-                      nullptr, nullptr, nullptr, nullptr});
+    server =
+        std::make_unique<DtlsEndpoint>(loop, server_cert, DtlsRole::Server,
+                                       DtlsCallbacks{[this](std::span<const std::uint8_t> d) { client->receive(d); },
+                                                     nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
     client = std::make_unique<DtlsEndpoint>(
         loop, client_cert, DtlsRole::Client,
         DtlsCallbacks{[this](std::span<const std::uint8_t> d) { server->receive(d); }, nullptr, nullptr, nullptr,
@@ -316,8 +316,7 @@ void outcome_classify(benchmark::State& state) {
       {truth(true, true, true), Outcome::MitmDetectedLate}, {truth(true, true, false), Outcome::Detected},
       {truth(false, false, false), Outcome::Failed},
   };
-  for (const auto& [t, want] : cases)
-    check(classify(t) == want, "classify gives " + std::string(to_string(want)));
+  for (const auto& [t, want] : cases) check(classify(t) == want, "classify gives " + std::string(to_string(want)));
   for (auto _ : state)
     for (const auto& c : cases) {
       auto o = classify(c.first);
@@ -379,8 +378,11 @@ namespace {
 SrtpKeys bench_keys() {
   SrtpKeys k;
   k.profile = SrtpProfile::Aes128CmHmacSha1_80;
-  for (std::uint8_t i = 0; i < 16; ++i) k.client_key.push_back(i), k.server_key.push_back(static_cast<std::uint8_t>(i + 100));
-  for (std::uint8_t i = 0; i < 14; ++i) k.client_salt.push_back(static_cast<std::uint8_t>(i + 50)), k.server_salt.push_back(static_cast<std::uint8_t>(i + 150));
+  for (std::uint8_t i = 0; i < 16; ++i)
+    k.client_key.push_back(i), k.server_key.push_back(static_cast<std::uint8_t>(i + 100));
+  for (std::uint8_t i = 0; i < 14; ++i)
+    k.client_salt.push_back(static_cast<std::uint8_t>(i + 50)),
+        k.server_salt.push_back(static_cast<std::uint8_t>(i + 150));
   return k;
 }
 
@@ -407,8 +409,9 @@ void media_bridge_packet(benchmark::State& state, bool record) {
   auto refill = [&] {
     batch.clear();
     for (size_t i = 0; i < kBatch; ++i, ++seq) {
-      std::vector<std::uint8_t> p = {0x80, 111, static_cast<std::uint8_t>(seq >> 8), static_cast<std::uint8_t>(seq),
-                                     0, 0, 0, 0, 1, 2, 3, 4, 0xF8};  // TOC: CELT fullband 20 ms
+      std::vector<std::uint8_t> p = {
+          0x80, 111, static_cast<std::uint8_t>(seq >> 8), static_cast<std::uint8_t>(seq), 0, 0, 0, 0, 1, 2, 3,
+          4,    0xF8};  // TOC: CELT fullband 20 ms
       for (size_t b = 1; b < payload; ++b) p.push_back(static_cast<std::uint8_t>(b * 31 + i));
       check(victim_out.protect(p, false), "media: victim protect");
       batch.push_back(std::move(p));
@@ -463,13 +466,13 @@ int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("outcome/classify-x5", outcome_classify);
   benchmark::RegisterBenchmark("signaling/parse-offer", signaling_parse);
   benchmark::RegisterBenchmark("report/result_document", result_document)->Unit(benchmark::kMicrosecond);
-  for (const auto& [name, format] : std::vector<std::pair<const char*, reports::Format>>{
-           {"report/json", reports::Format::Json},
-           {"report/terminal", reports::Format::Terminal},
-           {"report/markdown", reports::Format::Markdown},
-           {"report/html", reports::Format::Html},
-           {"report/junit", reports::Format::Junit},
-           {"report/sarif", reports::Format::Sarif}})
+  for (const auto& [name, format] :
+       std::vector<std::pair<const char*, reports::Format>>{{"report/json", reports::Format::Json},
+                                                            {"report/terminal", reports::Format::Terminal},
+                                                            {"report/markdown", reports::Format::Markdown},
+                                                            {"report/html", reports::Format::Html},
+                                                            {"report/junit", reports::Format::Junit},
+                                                            {"report/sarif", reports::Format::Sarif}})
     benchmark::RegisterBenchmark(name, render, format)->Unit(benchmark::kMicrosecond);
 
   benchmark::RunSpecifiedBenchmarks();

@@ -166,8 +166,8 @@ bool scale(const std::vector<int>& sizes) {
       all_secure = all_secure && WIFEXITED(st) && WEXITSTATUS(st) == 0;
       continue;
     }
-    const std::string yaml = "name: scale-" + std::to_string(n) + "\ndeadline_ms: 120000\nscale: {pairs: " +
-                             std::to_string(n) + "}\n";
+    const std::string yaml =
+        "name: scale-" + std::to_string(n) + "\ndeadline_ms: 120000\nscale: {pairs: " + std::to_string(n) + "}\n";
     auto loaded = scenario::load_string(yaml, "scale.yaml", attacks::vocabulary());
     if (!loaded) {
       std::fprintf(stderr, "%s\n", loaded.error().message.c_str());
@@ -191,8 +191,8 @@ bool scale(const std::vector<int>& sizes) {
     for (const auto& ss : r.sessions) secure += ss.outcome == Outcome::Secure;
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
-    std::printf("%6d %10.1f %8.2f %9.1f %9.2f %5d/%-5d %10.1f %9ld %13.0f\n", n, ms, ms / n, cpu, cpu / n, secure,
-                n, static_cast<double>(live_kib) / 1024, usage.ru_maxrss / 1024, static_cast<double>(live_kib) / n);
+    std::printf("%6d %10.1f %8.2f %9.1f %9.2f %5d/%-5d %10.1f %9ld %13.0f\n", n, ms, ms / n, cpu, cpu / n, secure, n,
+                static_cast<double>(live_kib) / 1024, usage.ru_maxrss / 1024, static_cast<double>(live_kib) / n);
     std::fflush(stdout);
     _exit(secure == n ? 0 : 1);
   }
@@ -237,8 +237,8 @@ int main(int argc, char** argv) {
     o.make_attack = &attacks::make_attack;
     o.certificates = &store;
     std::printf("Catalogue scenarios in one process, %d runs each (certificates and coturn start excluded)\n", runs);
-    std::printf("%-28s %7s %7s %7s %7s %7s %9s  %-8s %s\n", "scenario", "median", "p10", "p90", "min", "max",
-                "CPU/run", "expects", "target");
+    std::printf("%-28s %7s %7s %7s %7s %7s %9s  %-8s %s\n", "scenario", "median", "p10", "p90", "min", "max", "CPU/run",
+                "expects", "target");
     for (const auto& file : catalogue(dir)) {
       const auto s = load(file);
       const Batch b = in_process(s, runs, o);
@@ -252,9 +252,10 @@ int main(int argc, char** argv) {
     }
     std::printf("(milliseconds; CPU/run is user+sys of this process, so coturn's own CPU is not in it)\n\n");
     if (batches.count("honest"))
-      std::printf("CPU per connection, honest runs (1 connection each):     %5.2f ms   target <= 2.6 ms"
-                  " (yardstick 1.7)\n",
-                  batches["honest"].cpu_ms_per_run);
+      std::printf(
+          "CPU per connection, honest runs (1 connection each):     %5.2f ms   target <= 2.6 ms"
+          " (yardstick 1.7)\n",
+          batches["honest"].cpu_ms_per_run);
     if (batches.count("swap-mitm"))
       std::printf("CPU per connection, swap-mitm runs (2 connections each): %5.2f ms   target <= 2.6 ms\n",
                   batches["swap-mitm"].cpu_ms_per_run / 2);

@@ -40,7 +40,8 @@ const std::vector<CommandInfo>& commands() {
        "host's loopback"},
       {"proxy",
        "proxy --upstream http://127.0.0.1:PORT [--listen 127.0.0.1:PORT] [--protocol peerjs|json] [--sdp-path PTR] "
-       "[--candidate-path PTR] [--attack NAME] [--rewrite FROM=TO] [--json FILE] [--report-dir DIR] [--duration S] [-q]",
+       "[--candidate-path PTR] [--attack NAME] [--rewrite FROM=TO] [--json FILE] [--report-dir DIR] [--duration S] "
+       "[-q]",
        "sit in front of an unmodified signaling server (a PeerServer, or any JSON over WebSocket) and attack the "
        "SDP in flight as the relay does; loopback only"},
       {"list", "list attacks|trust|scenarios [--json]",

@@ -18,9 +18,9 @@ struct UsageError : std::runtime_error {
 };
 
 struct CommandInfo {
-  std::string name;      // "run"
+  std::string name;  // "run"
   std::string synopsis;  // "run FILE|NAME... [--json FILE] ..." (after "sigtrust ")
-  std::string summary;   // what it does, one or two lines
+  std::string summary;  // what it does, one or two lines
 };
 
 // Every command, in the order `sigtrust help` lists them.

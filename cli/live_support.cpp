@@ -30,7 +30,8 @@ std::optional<std::string> upstream_problem(const std::string& url) {
     if (url.rfind(scheme, 0) == 0) rest = url.substr(std::string(scheme).size());
   if (rest.empty()) return "an http:// or ws:// URL, not '" + url + "'";
   while (!rest.empty() && rest.back() == '/') rest.pop_back();
-  if (rest.find('/') != std::string::npos) return "SCHEME://127.x.y.z:PORT without a path (requests keep theirs), not '" + url + "'";
+  if (rest.find('/') != std::string::npos)
+    return "SCHEME://127.x.y.z:PORT without a path (requests keep theirs), not '" + url + "'";
   const auto colon = rest.rfind(':');
   const std::string host = rest.substr(0, colon);
   if (!loopback_ipv4(host))

@@ -106,8 +106,8 @@ std::string resolve_scenario(const std::string& arg) {
 
 int cmd_list(const std::vector<std::string>& argv) {
   po::options_description opts("list options");
-  opts.add_options()                                                           //
-      ("json", "print a JSON array instead of text")                           //
+  opts.add_options()  //
+      ("json", "print a JSON array instead of text")  //
       ("what", po::value<std::vector<std::string>>(), "attacks, trust or scenarios");
   po::positional_options_description pos;
   pos.add("what", -1);
@@ -128,7 +128,8 @@ int cmd_list(const std::vector<std::string>& argv) {
                        {"params", params_json(p.decl.params)}});
         continue;
       }
-      std::printf("%-20s %-10s %s\n", p.decl.name.c_str(), std::string(to_string(p.decl.position)).c_str(), p.decl.summary.c_str());
+      std::printf("%-20s %-10s %s\n", p.decl.name.c_str(), std::string(to_string(p.decl.position)).c_str(),
+                  p.decl.summary.c_str());
       print_params(p.decl.params);
     }
   } else if (what == "trust") {
@@ -223,17 +224,17 @@ struct RunOptions {
 
 po::options_description run_options(RunOptions& o) {
   po::options_description opts("run options");
-  opts.add_options()                                                                                         //
-      ("json", po::value(&o.json_path), "write the result document (JSON) to this file")                    //
-      ("key-log", po::value(&o.key_log_path), "write DTLS secrets (NSS key log format, mode 0600) here")    //
-      ("report-dir", po::value(&o.report_dir), "write every report, the capture and the key log here")      //
-      ("capture", po::value(&o.capture_path), "write a pcap of every packet the runs sent here")            //
+  opts.add_options()  //
+      ("json", po::value(&o.json_path), "write the result document (JSON) to this file")  //
+      ("key-log", po::value(&o.key_log_path), "write DTLS secrets (NSS key log format, mode 0600) here")  //
+      ("report-dir", po::value(&o.report_dir), "write every report, the capture and the key log here")  //
+      ("capture", po::value(&o.capture_path), "write a pcap of every packet the runs sent here")  //
       ("baseline", po::value(&o.baseline_path),
        "an earlier result document: mark each session new/unchanged/updated (JSON, SARIF) and print only "
-       "the changes")                                                                                          //
-      ("verbose,v", po::bool_switch(&o.verbose), "print each run's timeline")                               //
-      ("quiet,q", po::bool_switch(&o.quiet), "print nothing on success")                                    //
-      ("shard", po::value(&o.shard_arg), "run only shard K/N of the files (K counted from 1), or auto")      //
+       "the changes")  //
+      ("verbose,v", po::bool_switch(&o.verbose), "print each run's timeline")  //
+      ("quiet,q", po::bool_switch(&o.quiet), "print nothing on success")  //
+      ("shard", po::value(&o.shard_arg), "run only shard K/N of the files (K counted from 1), or auto")  //
       ("file", po::value(&o.files), "scenario files or catalogue names");
   return opts;
 }
@@ -308,7 +309,8 @@ int cmd_run(const std::vector<std::string>& argv) {
   auto doc = reports::result_document(results);
   doc["created"] = reports::utc_timestamp();
   cli::add_headers(doc, plan.cells, chosen, shard, "run", plan.expectations);
-  const bool interrupted = std::any_of(results.begin(), results.end(), [](const RunResult& r) { return r.interrupted; });
+  const bool interrupted =
+      std::any_of(results.begin(), results.end(), [](const RunResult& r) { return r.interrupted; });
   if (interrupted) cli::add_interruption(doc, stop_signal() ? stop_signal() : SIGINT);
   if (!baseline.is_null()) reports::apply_baseline(doc, baseline);
   if (!cli::write_outputs(doc, json_path, report_dir)) return kSimulatorFailed;
@@ -336,9 +338,9 @@ int cmd_report(const std::vector<std::string>& argv) {
   if (!argv.empty() && argv.front() == "merge") return cli::merge_command({argv.begin() + 1, argv.end()});
   po::options_description opts("report options");
   std::string format_name = "terminal";
-  opts.add_options()                                                                                  //
+  opts.add_options()  //
       ("format,f", po::value(&format_name), "terminal, markdown (md), html, junit, sarif or json")  //
-      ("verbose,v", "terminal: print each run's timeline")                                          //
+      ("verbose,v", "terminal: print each run's timeline")  //
       ("file", po::value<std::vector<std::string>>(), "the result document");
   po::positional_options_description pos;
   pos.add("file", -1);
@@ -412,10 +414,10 @@ int cmd_doctor(const std::vector<std::string>& argv, bool isolate, const Isolati
   required.push_back({fs::is_directory(catalogue_dir()), "scenario catalogue", catalogue_dir(),
                       "reinstall sigtrust, or run the binary from its build directory"});
   const std::string turnserver = find_program("turnserver");
-  required.push_back({!turnserver.empty(), "turnserver (coturn)",
-                      turnserver.empty() ? "not on PATH; scenarios with 'stun: coturn' or 'turn: coturn' fail"
-                                         : turnserver,
-                      "apt-get install coturn (scripts/install-deps installs it)"});
+  required.push_back(
+      {!turnserver.empty(), "turnserver (coturn)",
+       turnserver.empty() ? "not on PATH; scenarios with 'stun: coturn' or 'turn: coturn' fail" : turnserver,
+       "apt-get install coturn (scripts/install-deps installs it)"});
   {
     // Capture permission, tried for real on a throwaway file.
     const fs::path probe = fs::temp_directory_path() / ("sigtrust-doctor-" + std::to_string(::getpid()) + ".pcap");
@@ -476,7 +478,8 @@ int main(int argc, char** argv) {
     isolate = false;
     args.erase(it);
   }
-  const bool wants_help = std::any_of(args.begin(), args.end(), [](const std::string& a) { return a == "--help" || a == "-h"; });
+  const bool wants_help =
+      std::any_of(args.begin(), args.end(), [](const std::string& a) { return a == "--help" || a == "-h"; });
   IsolationResult iso;
   if ((cmd == "run" || cmd == "matrix" || cmd == "doctor") && !wants_help) {
     if (isolate) {

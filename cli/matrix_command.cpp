@@ -64,19 +64,19 @@ struct MatrixOptions {
 
 po::options_description matrix_options(MatrixOptions& o) {
   po::options_description opts("matrix options");
-  opts.add_options()                                                                                    //
-      ("attacks", po::value(&o.attacks_arg), "comma-separated attack names (default: all)")           //
-      ("trust", po::value(&o.trust_arg), "comma-separated trust configurations (default: all)")       //
-      ("jobs,j", po::value(&o.jobs), "runs in parallel (default: the number of cores)")               //
-      ("json", po::value(&o.json_path), "write the result document (one run per cell)")               //
-      ("report-dir", po::value(&o.report_dir), "write every report format of the result here")        //
+  opts.add_options()  //
+      ("attacks", po::value(&o.attacks_arg), "comma-separated attack names (default: all)")  //
+      ("trust", po::value(&o.trust_arg), "comma-separated trust configurations (default: all)")  //
+      ("jobs,j", po::value(&o.jobs), "runs in parallel (default: the number of cores)")  //
+      ("json", po::value(&o.json_path), "write the result document (one run per cell)")  //
+      ("report-dir", po::value(&o.report_dir), "write every report format of the result here")  //
       ("baseline", po::value(&o.baseline_path),
        "an earlier matrix result document: mark each cell new/unchanged/updated and print only the changes")  //
       ("expectations", po::value(&o.expectations_path),
-       "the expected outcome of every cell (YAML; default scenarios/matrix/expected.yaml)")             //
+       "the expected outcome of every cell (YAML; default scenarios/matrix/expected.yaml)")  //
       ("shard", po::value(&o.shard_arg), "run only shard K/N of the cells (K counted from 1), or auto (docs/ci.md)")  //
       ("explain", po::bool_switch(&o.explain),
-       "print the expectations with their reasons as a Markdown table, run nothing")                    //
+       "print the expectations with their reasons as a Markdown table, run nothing")  //
       ("quiet,q", po::bool_switch(&o.quiet), "print nothing when every cell meets its expectation");
   return opts;
 }
@@ -99,8 +99,9 @@ int matrix_command(const std::vector<std::string>& argv, const std::atomic<bool>
     auto chosen = split(arg);
     for (const auto& c : chosen)
       if (std::find(all.begin(), all.end(), c) == all.end())
-        throw UsageError(std::string("unknown ") + what + " '" + c + "'" +
-                         (scenario::nearest_name(c, all).empty() ? "" : "; did you mean '" + scenario::nearest_name(c, all) + "'?"));
+        throw UsageError(
+            std::string("unknown ") + what + " '" + c + "'" +
+            (scenario::nearest_name(c, all).empty() ? "" : "; did you mean '" + scenario::nearest_name(c, all) + "'?"));
     return chosen;
   };
   const auto attacks = select(attacks_arg, all_attacks, "attack");
@@ -161,7 +162,8 @@ int matrix_command(const std::vector<std::string>& argv, const std::atomic<bool>
 
   auto doc = reports::result_document(results);
   add_headers(doc, plan, chosen, shard, "matrix", {{"file", expectations_path}, {"sha256", *digest}});
-  const bool interrupted = std::any_of(results.begin(), results.end(), [](const RunResult& r) { return r.interrupted; });
+  const bool interrupted =
+      std::any_of(results.begin(), results.end(), [](const RunResult& r) { return r.interrupted; });
   if (interrupted) add_interruption(doc, stop_signal() ? stop_signal() : SIGINT);
   doc["created"] = reports::utc_timestamp();
   if (!baseline.is_null()) reports::apply_baseline(doc, baseline);

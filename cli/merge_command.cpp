@@ -27,11 +27,11 @@ struct MergeOptions {
 MergeOptions parse_merge_options(const std::vector<std::string>& argv) {
   MergeOptions o;
   po::options_description opts("report merge options");
-  opts.add_options()                                                                               //
-      ("json", po::value(&o.json_path), "write the merged result document to this file")         //
+  opts.add_options()  //
+      ("json", po::value(&o.json_path), "write the merged result document to this file")  //
       ("report-dir", po::value(&o.report_dir), "write every report of the merged document here")  //
-      ("verbose,v", "print each run's timeline")                                                 //
-      ("quiet,q", "print nothing when every expectation is met")                                 //
+      ("verbose,v", "print each run's timeline")  //
+      ("quiet,q", "print nothing when every expectation is met")  //
       ("file", po::value(&o.files), "the result documents of the shards");
   po::positional_options_description pos;
   pos.add("file", -1);

@@ -55,7 +55,8 @@ void KeyLogs::write(const std::string& line) {
 }
 
 int exit_status(const std::vector<RunResult>& results, int signal) {
-  if (std::any_of(results.begin(), results.end(), [](const RunResult& r) { return r.interrupted; })) return 128 + signal;
+  if (std::any_of(results.begin(), results.end(), [](const RunResult& r) { return r.interrupted; }))
+    return 128 + signal;
   if (std::any_of(results.begin(), results.end(), [](const RunResult& r) { return !r.error.empty(); })) return 3;
   return std::all_of(results.begin(), results.end(), all_passed) ? 0 : 1;
 }

@@ -53,31 +53,36 @@ int live_command(const std::string& command, const std::vector<std::string>& arg
   double upstream_timeout_s = 5;
   std::vector<std::string> rewrites;
   double duration_s = 3600;
-  opts.add_options()                                                                                     //
-      ("listen", po::value(&listen), "HOST:PORT to serve on (a 127.0.0.0/8 address; port 0: any)")      //
+  opts.add_options()  //
+      ("listen", po::value(&listen), "HOST:PORT to serve on (a 127.0.0.0/8 address; port 0: any)")  //
       ("attack", po::value(&attack_name), "a signaling-position attack (sigtrust list attacks), or none")  //
       ("rewrite", po::value(&rewrites), "FROM=TO: the attacker changes FROM to TO in chat messages (repeatable)")  //
-      ("json", po::value(&json_path), "write the result document (JSON) here when stopped")              //
-      ("report-dir", po::value(&report_dir), "write every report (and keys.log) here when stopped")      //
-      ("key-log", po::value(&key_log_path), "write the attacker's DTLS secrets (NSS key log) here")      //
+      ("json", po::value(&json_path), "write the result document (JSON) here when stopped")  //
+      ("report-dir", po::value(&report_dir), "write every report (and keys.log) here when stopped")  //
+      ("key-log", po::value(&key_log_path), "write the attacker's DTLS secrets (NSS key log) here")  //
       ("media-dir", po::value(&media_dir), "write the audio the attacker decrypts here (default: REPORT-DIR/media)")  //
-      ("duration", po::value(&duration_s), "stop after this many seconds (default 3600)")                //
+      ("duration", po::value(&duration_s), "stop after this many seconds (default 3600)")  //
       ("peerjs-script", po::value(&peerjs_script),
-       "--protocol peerjs: serve this file (PeerJS's browser bundle, peerjs.min.js) at /sigtrust/peerjs.min.js for the wallet page")  //
+       "--protocol peerjs: serve this file (PeerJS's browser bundle, peerjs.min.js) at /sigtrust/peerjs.min.js for the "
+       "wallet page")  //
       ("quiet,q", "log nothing but the URL");
   if (proxy)
-    opts.add_options()                                                                                          //
-        ("upstream", po::value(&upstream), "the signaling server to sit in front of: http://127.x.y.z:PORT (loopback only)")  //
+    opts.add_options()  //
+        ("upstream", po::value(&upstream),
+         "the signaling server to sit in front of: http://127.x.y.z:PORT (loopback only)")  //
         ("protocol", po::value(&protocol), "its signaling: peerjs (default; a PeerServer) or json (--sdp-path)")  //
-        ("sdp-path", po::value(&sdp_path), "--protocol json: JSON Pointer (RFC 6901) to the SDP in a message, e.g. /data/sdp")  //
+        ("sdp-path", po::value(&sdp_path),
+         "--protocol json: JSON Pointer (RFC 6901) to the SDP in a message, e.g. /data/sdp")  //
         ("upstream-timeout", po::value(&upstream_timeout_s),
          "seconds to wait for the upstream to answer a request or a WebSocket handshake (default 5)")  //
         ("candidate-path", po::value(&candidate_path),
-         "--protocol json: JSON Pointer to a trickled candidate (a candidate line, or an object with one under \"candidate\")");
+         "--protocol json: JSON Pointer to a trickled candidate (a candidate line, or an object with one under "
+         "\"candidate\")");
   else
-    opts.add_options()                                                                                                //
-        ("protocol", po::value(&protocol), "the signaling protocol served: sigtrust (default) or peerjs (a PeerServer)")  //
-        ("peerjs-key", po::value(&peerjs_key), "--protocol peerjs: the PeerServer key (default peerjs)")              //
+    opts.add_options()  //
+        ("protocol", po::value(&protocol),
+         "the signaling protocol served: sigtrust (default) or peerjs (a PeerServer)")  //
+        ("peerjs-key", po::value(&peerjs_key), "--protocol peerjs: the PeerServer key (default peerjs)")  //
         ("peerjs-path", po::value(&peerjs_path), "--protocol peerjs: the PeerServer path (default /)");
   const auto parsed = parse(command, argv, opts);
   if (!parsed) return 0;
@@ -93,9 +98,9 @@ int live_command(const std::string& command, const std::vector<std::string>& arg
     size_t used = 0;
     port = std::stoi(listen.substr(colon + 1), &used);
     if (used != listen.size() - colon - 1) port = -1;
-  } catch (const std::exception&) {
-  }
-  if (port < 0 || port > 65535) throw UsageError("--listen: '" + listen.substr(colon + 1) + "' is not a port (0-65535)");
+  } catch (const std::exception&) {}
+  if (port < 0 || port > 65535)
+    throw UsageError("--listen: '" + listen.substr(colon + 1) + "' is not a port (0-65535)");
   if (!loopback_ipv4(host))
     throw UsageError("--listen: the relay serves loopback only (an IPv4 address in 127.0.0.0/8), not '" + host + "'");
   if (!(duration_s > 0) || duration_s > 7 * 24 * 3600) throw UsageError("--duration: between 0 and 604800 seconds");
@@ -103,11 +108,13 @@ int live_command(const std::string& command, const std::vector<std::string>& arg
     throw UsageError("--protocol: sigtrust or peerjs, not '" + protocol + "'");
   ProxyOptions proxy_options;
   if (proxy) {
-    if (protocol != "json" && protocol != "peerjs") throw UsageError("--protocol: peerjs or json, not '" + protocol + "'");
+    if (protocol != "json" && protocol != "peerjs")
+      throw UsageError("--protocol: peerjs or json, not '" + protocol + "'");
     if (upstream.empty()) throw UsageError("--upstream URL is required");
     if (const auto why = upstream_problem(upstream)) throw UsageError("--upstream: " + *why);
     proxy_options.upstream = upstream;
-    if (!(upstream_timeout_s >= 0.1) || upstream_timeout_s > 600) throw UsageError("--upstream-timeout: between 0.1 and 600 seconds");
+    if (!(upstream_timeout_s >= 0.1) || upstream_timeout_s > 600)
+      throw UsageError("--upstream-timeout: between 0.1 and 600 seconds");
     proxy_options.upstream_timeout = std::chrono::milliseconds(static_cast<long long>(upstream_timeout_s * 1000));
     proxy_options.protocol = protocol == "json" ? ProxyOptions::Protocol::Json : ProxyOptions::Protocol::PeerJs;
     if (protocol == "json") {
@@ -181,9 +188,10 @@ int live_command(const std::string& command, const std::vector<std::string>& arg
   const std::string attacker = "mallory";
   // The relay, not the attack, writes the ground truth (see AttackWorld).
   auto present = [&registry, attacker](const Certificate& c) { registry.add(c.fingerprint(), attacker); };
-  AttackWorld world{loop,     timeline, present,           host,
-                    attacker, params,   rules, attacker_sessions,
-                    [&](const std::string& line) { key_logs.write(line); }, media_dir};
+  AttackWorld world{loop,     timeline,          present,
+                    host,     attacker,          params,
+                    rules,    attacker_sessions, [&](const std::string& line) { key_logs.write(line); },
+                    media_dir};
   std::unique_ptr<Attack> attack;
   if (attack_name != "none") attack = attacks::make_attack(attack_name, world);
   LiveRecorder recorder(registry, attack ? attack->signaling() : nullptr, &timeline);
@@ -219,8 +227,8 @@ int live_command(const std::string& command, const std::vector<std::string>& arg
     return 3;
   }
   if (front)
-    std::printf("sigtrust proxy (%s) on http://%s in front of %s  (attack: %s)\ndemo page: http://%s/\n", protocol.c_str(),
-                base.c_str(), proxy_options.upstream.c_str(), attack_name.c_str(), base.c_str());
+    std::printf("sigtrust proxy (%s) on http://%s in front of %s  (attack: %s)\ndemo page: http://%s/\n",
+                protocol.c_str(), base.c_str(), proxy_options.upstream.c_str(), attack_name.c_str(), base.c_str());
   else if (peerjs)
     std::printf("sigtrust relay (PeerServer: key %s, path %s) on http://%s  (attack: %s)\ndemo page: http://%s/\n",
                 peerjs_key.c_str(), peerjs_path.c_str(), base.c_str(), attack_name.c_str(), base.c_str());
@@ -248,8 +256,8 @@ int live_command(const std::string& command, const std::vector<std::string>& arg
   for (const auto& [room, r] : recorder.rooms()) {
     if (r.offerer < 0) continue;
     const auto it = attacker_sessions.find(room);
-    auto verdict = judge_live_session(room, r, it != attacker_sessions.end() ? it->second : AttackerSessionReport{},
-                                      registry);
+    auto verdict =
+        judge_live_session(room, r, it != attacker_sessions.end() ? it->second : AttackerSessionReport{}, registry);
     SessionResult& s = verdict.session;
     timeline.add("relay", events::kRelayOutcome,
                  "room " + room + ": " + std::string(to_string(s.outcome)) + " — " + verdict.why);

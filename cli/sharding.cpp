@@ -12,8 +12,8 @@ namespace sigtrust::cli {
 
 std::optional<Shard> shard_option(const std::string& value) {
   if (value.empty()) return std::nullopt;
-  auto shard = value == "auto" ? shard_from_environment([](const char* name) { return std::getenv(name); })
-                               : parse_shard(value);
+  auto shard =
+      value == "auto" ? shard_from_environment([](const char* name) { return std::getenv(name); }) : parse_shard(value);
   if (!shard) throw UsageError(shard.error().message);
   return *shard;
 }

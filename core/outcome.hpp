@@ -21,10 +21,10 @@ inline constexpr std::string_view kUnregisteredOwner = "unknown";
 
 // What the engine knows about one end of a session.
 struct EndTruth {
-  bool handshake_done = false;      // DTLS handshake completed and the trust policy let it proceed
+  bool handshake_done = false;  // DTLS handshake completed and the trust policy let it proceed
   bool entered_data_phase = false;  // the peer went on to exchange application data
-  std::string dtls_peer_owner;      // owner of the certificate it saw ("" if none, "unknown" if unregistered)
-  std::string intended_peer;        // who it meant to talk to
+  std::string dtls_peer_owner;  // owner of the certificate it saw ("" if none, "unknown" if unregistered)
+  std::string intended_peer;  // who it meant to talk to
   std::vector<std::string> alarms;  // alarms this peer raised
 };
 

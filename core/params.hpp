@@ -14,10 +14,10 @@ struct ParamDecl {
   enum class Type { String, Int, Double, Bool, Choice };
   std::string name;
   Type type = Type::String;
-  std::string default_value;         // textual, as a scenario file would write it
+  std::string default_value;  // textual, as a scenario file would write it
   std::vector<std::string> choices;  // for Choice
-  double min = 0;                    // for Int/Double (inclusive)
-  double max = 0;                    // for Int/Double (inclusive); min == max means unbounded
+  double min = 0;  // for Int/Double (inclusive)
+  double max = 0;  // for Int/Double (inclusive); min == max means unbounded
   std::string help;
 };
 
@@ -40,9 +40,9 @@ inline std::string_view to_string(AttackPosition p) {
 }
 
 struct AttackDecl {
-  std::string name;      // stable name (docs/architecture.md)
+  std::string name;  // stable name (docs/architecture.md)
   AttackPosition position = AttackPosition::None;
-  std::string summary;   // one line
+  std::string summary;  // one line
   std::vector<ParamDecl> params;
   // It carries the peers' application data through its own DTLS legs, so
   // `rewrite` rules can change it (the *-mitm bridges at the signaling position).
@@ -50,7 +50,7 @@ struct AttackDecl {
 };
 
 struct TrustDecl {
-  std::string name;     // stable name (docs/architecture.md)
+  std::string name;  // stable name (docs/architecture.md)
   std::string summary;  // one line
   std::vector<ParamDecl> params;
   bool needs_out_of_band = false;  // the session must declare `out_of_band: true`

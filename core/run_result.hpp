@@ -41,11 +41,11 @@ struct PeerReport {
   std::string name;
   std::string trust;
   PeerState state = PeerState::New;
-  std::string failure;             // why it failed, if it did
+  std::string failure;  // why it failed, if it did
   std::optional<DtlsRole> dtls_role;
   std::string sdp_sent, sdp_received;
   std::vector<sdp::Fingerprint> expected_fingerprints;  // from the SDP it received
-  std::string dtls_peer_fingerprint;                    // sha-256 of the certificate it saw
+  std::string dtls_peer_fingerprint;  // sha-256 of the certificate it saw
   std::optional<SelectedPair> selected_pair;
   std::vector<std::string> local_addresses;  // of its candidates
   std::vector<std::string> alarms;
@@ -58,10 +58,10 @@ struct PeerReport {
 // What the attacker got out of one session (one relay room).
 struct AttackerSessionReport {
   std::vector<std::string> plaintext_read;  // application messages it decrypted
-  std::uint64_t ciphertext_bytes = 0;       // bytes it carried or recorded
-  std::vector<std::string> rewritten;       // "from -> to" for messages changed in flight
-  unsigned dtls_legs = 0;                   // DTLS handshakes it completed with victims (bridges)
-  std::string certificate_fingerprint;      // of the certificate it presented in them
+  std::uint64_t ciphertext_bytes = 0;  // bytes it carried or recorded
+  std::vector<std::string> rewritten;  // "from -> to" for messages changed in flight
+  unsigned dtls_legs = 0;  // DTLS handshakes it completed with victims (bridges)
+  std::string certificate_fingerprint;  // of the certificate it presented in them
   // Ground truth per victim: the victims whose DTLS handshake with the
   // attacker completed (each of them authenticated the attacker's
   // certificate), and the DTLS-SRTP profile of that leg ("" without use_srtp).
@@ -69,16 +69,16 @@ struct AttackerSessionReport {
   std::map<std::string, std::string> srtp_profiles;
   // Media it decrypted (SRTP through the bridge), per SSRC.
   struct MediaStream {
-    std::string from;   // the victim that sent it
-    std::string kind;   // "audio", "video" (from the SDP's m= line), "" if unknown
+    std::string from;  // the victim that sent it
+    std::string kind;  // "audio", "video" (from the SDP's m= line), "" if unknown
     std::string codec;  // the a=rtpmap encoding, e.g. "opus/48000/2"
     int payload_type = -1;
     std::uint64_t packets = 0, bytes = 0;  // RTP packets and payload bytes read
-    std::uint64_t undecodable = 0;         // payloads the recorder could not decode
-    std::vector<std::string> files;        // recordings written (Opus: a WAV file)
+    std::uint64_t undecodable = 0;  // payloads the recorder could not decode
+    std::vector<std::string> files;  // recordings written (Opus: a WAV file)
   };
   std::map<std::uint32_t, MediaStream> media;
-  std::uint64_t rtcp_packets = 0;    // SRTCP packets it decrypted and forwarded
+  std::uint64_t rtcp_packets = 0;  // SRTCP packets it decrypted and forwarded
   std::uint64_t media_rejected = 0;  // RTP/RTCP malformed, unauthenticated, replayed or unroutable
   // sas-grind-mitm: key shares tried on its DTLS-client leg, and whether one
   // gave that leg the other leg's SAS.
@@ -118,12 +118,12 @@ struct RunResult {
   std::uint64_t seed = 0;
   std::vector<SessionResult> sessions;
   std::vector<TimelineEvent> timeline;
-  std::string error;             // the simulator itself failed (exit 3), else empty
+  std::string error;  // the simulator itself failed (exit 3), else empty
   std::uint32_t deadline_ms = 0;  // the scenario's
   bool deadline_reached = false;
-  bool interrupted = false;      // stopped from outside (SIGINT/SIGTERM) before it finished
+  bool interrupted = false;  // stopped from outside (SIGINT/SIGTERM) before it finished
   double duration_ms = 0;
-  std::string network;           // "127.a.b.0/24"
+  std::string network;  // "127.a.b.0/24"
 };
 
 bool all_passed(const RunResult& r);

@@ -135,8 +135,7 @@ Result<Media> parse_media_line(std::string_view value) {
   std::size_t start = 0;
   while (true) {
     const std::size_t slash = proto.find('/', start);
-    const std::string_view part =
-        proto.substr(start, slash == std::string_view::npos ? slash : slash - start);
+    const std::string_view part = proto.substr(start, slash == std::string_view::npos ? slash : slash - start);
     if (!is_token(part)) return Error{"m= proto " + quoted(proto) + " is not token/token/..."};
     if (slash == std::string_view::npos) break;
     start = slash + 1;
@@ -219,9 +218,8 @@ bool is_connection_address(std::string_view s) { return is_ipv4(s) || is_ipv6(s)
 
 // RFC 8839 §5.1: foundation = 1*32 ice-char; ice-char = ALPHA / DIGIT / "+" / "/".
 bool is_foundation(std::string_view s) {
-  return !s.empty() && s.size() <= 32 && std::all_of(s.begin(), s.end(), [](char c) {
-    return is_alpha(c) || is_digit(c) || c == '+' || c == '/';
-  });
+  return !s.empty() && s.size() <= 32 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return is_alpha(c) || is_digit(c) || c == '+' || c == '/'; });
 }
 
 Error candidate_error(std::string_view reason) { return Error{"candidate: " + std::string(reason)}; }
@@ -253,8 +251,7 @@ bool has_named(const std::vector<Attribute>& attrs, std::string_view name) {
 
 Result<Session> parse(std::string_view text) {
   if (text.size() > kMaxInputBytes) {
-    return Error{"input is " + std::to_string(text.size()) + " bytes; the limit is " +
-                 std::to_string(kMaxInputBytes)};
+    return Error{"input is " + std::to_string(text.size()) + " bytes; the limit is " + std::to_string(kMaxInputBytes)};
   }
   if (text.empty()) return line_error(1, "empty input; expected 'v=0'");
 
@@ -288,8 +285,7 @@ Result<Session> parse(std::string_view text) {
     const bool in_media = !session.media.empty();
 
     switch (type) {
-      case 'v':
-        return line_error(line_no, "second v= line; v= only starts a description");
+      case 'v': return line_error(line_no, "second v= line; v= only starts a description");
       case 'm': {
         auto media = parse_media_line(value);
         if (!media) return line_error(line_no, media.error().message);
@@ -382,13 +378,11 @@ Result<Candidate> parse_candidate(std::string_view attribute_value) {
   const auto f = split_sp(attribute_value);
   if (has_empty_field(f)) return candidate_error("fields must be separated by single spaces");
   if (f.size() < 8) {
-    return candidate_error(
-        "expected '<foundation> <component> <transport> <priority> <address> <port> typ <type>'");
+    return candidate_error("expected '<foundation> <component> <transport> <priority> <address> <port> typ <type>'");
   }
 
   Candidate c;
-  if (!is_foundation(f[0]))
-    return candidate_error("foundation " + quoted(f[0]) + " is not 1-32 of [A-Za-z0-9+/]");
+  if (!is_foundation(f[0])) return candidate_error("foundation " + quoted(f[0]) + " is not 1-32 of [A-Za-z0-9+/]");
   c.foundation = std::string(f[0]);
 
   const auto component = parse_decimal(f[1], 1, 256);
@@ -443,8 +437,8 @@ Result<Candidate> parse_candidate(std::string_view attribute_value) {
     if (!is_token(name)) return candidate_error("extension name " + quoted(name) + " is not a token");
     if (i + 1 >= f.size()) return candidate_error("extension " + quoted(name) + " has no value");
     const std::string_view value = f[i + 1];
-    const bool visible = std::all_of(value.begin(), value.end(),
-                                     [](char ch) { return is_vchar(static_cast<unsigned char>(ch)); });
+    const bool visible =
+        std::all_of(value.begin(), value.end(), [](char ch) { return is_vchar(static_cast<unsigned char>(ch)); });
     if (!visible) return candidate_error("extension " + quoted(name) + " value is not visible ASCII");
     c.extensions.emplace_back(std::string(name), std::string(value));
   }
@@ -453,8 +447,7 @@ Result<Candidate> parse_candidate(std::string_view attribute_value) {
 
 std::string format_candidate(const Candidate& c) {
   std::string out = c.foundation + " " + std::to_string(c.component) + " " + c.transport + " " +
-                    std::to_string(c.priority) + " " + c.address + " " + std::to_string(c.port) + " typ " +
-                    c.type;
+                    std::to_string(c.priority) + " " + c.address + " " + std::to_string(c.port) + " typ " + c.type;
   if (c.related_address) out += " raddr " + *c.related_address;
   if (c.related_port) out += " rport " + std::to_string(*c.related_port);
   for (const auto& [name, value] : c.extensions) out += " " + name + " " + value;
@@ -511,9 +504,7 @@ TransportInfo transport_info(const Session& s) {
   return info;
 }
 
-std::vector<Attribute>& attributes_at(Session& s, int media_index) {
-  return level_attributes(s, media_index);
-}
+std::vector<Attribute>& attributes_at(Session& s, int media_index) { return level_attributes(s, media_index); }
 
 std::vector<const Attribute*> find_all(const Session& s, int media_index, std::string_view name) {
   std::vector<const Attribute*> out;
@@ -532,17 +523,15 @@ void remove_all(Session& s, int media_index, std::string_view name) {
 // original only in that value (and in dropped duplicates).
 void set_single(Session& s, int media_index, std::string_view name, std::string value) {
   auto& attrs = level_attributes(s, media_index);
-  const auto first =
-      std::find_if(attrs.begin(), attrs.end(), [&](const Attribute& a) { return a.name == name; });
+  const auto first = std::find_if(attrs.begin(), attrs.end(), [&](const Attribute& a) { return a.name == name; });
   if (first == attrs.end()) {
     attrs.push_back(Attribute{std::string(name), std::move(value)});
     return;
   }
   first->value = std::move(value);
   const auto keep = static_cast<std::ptrdiff_t>(first - attrs.begin()) + 1;
-  attrs.erase(
-      std::remove_if(attrs.begin() + keep, attrs.end(), [&](const Attribute& a) { return a.name == name; }),
-      attrs.end());
+  attrs.erase(std::remove_if(attrs.begin() + keep, attrs.end(), [&](const Attribute& a) { return a.name == name; }),
+              attrs.end());
 }
 
 // The layout Chromium produces for a data-channel-only offer (RFC 8841 for the
@@ -572,8 +561,7 @@ Session make_data_channel(const DataChannelDescription& d) {
       Attribute{"ice-pwd", d.ice_pwd},
       Attribute{"ice-options", "trickle"},
   };
-  for (const auto& fp : d.fingerprints)
-    m.attributes.push_back(Attribute{"fingerprint", format_fingerprint(fp)});
+  for (const auto& fp : d.fingerprints) m.attributes.push_back(Attribute{"fingerprint", format_fingerprint(fp)});
   m.attributes.push_back(Attribute{"setup", d.setup});
   m.attributes.push_back(Attribute{"mid", "0"});
   m.attributes.push_back(Attribute{"sctp-port", "5000"});

@@ -35,9 +35,9 @@ struct Line {
 };
 
 struct Media {
-  std::string media;        // "application"
-  std::uint16_t port = 0;   // 9
-  std::string proto;        // "UDP/DTLS/SCTP"
+  std::string media;  // "application"
+  std::uint16_t port = 0;  // 9
+  std::string proto;  // "UDP/DTLS/SCTP"
   std::vector<std::string> formats;  // {"webrtc-datachannel"}
   std::vector<Line> lines;  // i=, c=, b=, k= in order
   std::vector<Attribute> attributes;
@@ -66,7 +66,7 @@ std::string write(const Session& session);
 // written but compared case-insensitively; value is upper-case hex pairs
 // separated by ':' when written by us.
 struct Fingerprint {
-  std::string hash;   // "sha-256"
+  std::string hash;  // "sha-256"
   std::string value;  // "AB:CD:..."
   bool operator==(const Fingerprint&) const = default;
 };
@@ -88,7 +88,7 @@ struct Candidate {
   bool operator==(const Candidate&) const = default;
 };
 Result<Candidate> parse_candidate(std::string_view attribute_value);  // value after "candidate:"
-std::string format_candidate(const Candidate& c);                     // value without "candidate:"
+std::string format_candidate(const Candidate& c);  // value without "candidate:"
 
 // Attributes looked up first at media level (the first media section),
 // falling back to session level, as RFC 8122 §5 and RFC 8839 allow.
@@ -97,7 +97,7 @@ struct TransportInfo {
   std::optional<std::string> ice_pwd;
   std::optional<std::string> setup;  // actpass / active / passive / holdconn
   std::vector<Fingerprint> fingerprints;  // media-level if any there, else session-level
-  std::vector<Candidate> candidates;      // unparsable candidate lines are skipped, listed in bad_candidates
+  std::vector<Candidate> candidates;  // unparsable candidate lines are skipped, listed in bad_candidates
   std::vector<std::string> bad_candidates;
   bool end_of_candidates = false;
   std::optional<std::string> mid;

@@ -55,7 +55,8 @@ Result<Shard> checked(unsigned index, unsigned total, const std::string& where) 
 Result<Shard> parse_shard(std::string_view text) {
   const auto slash = text.find('/');
   unsigned k = 0, n = 0;
-  if (slash == std::string_view::npos || !parse_count(text.substr(0, slash), k) || !parse_count(text.substr(slash + 1), n))
+  if (slash == std::string_view::npos || !parse_count(text.substr(0, slash), k) ||
+      !parse_count(text.substr(slash + 1), n))
     return Error{"--shard '" + std::string(text) + "': expected K/N (shard K of N, counted from 1, e.g. 2/3) or auto"};
   return checked(k, n, "--shard " + std::string(text));
 }
@@ -67,8 +68,9 @@ Result<Shard> shard_from_environment(const EnvLookup& getenv) {
   const char* k8s_total = getenv("SIGTRUST_SHARDS");
   const bool gitlab = gl_index || gl_total, k8s = k8s_index || k8s_total;
   if (gitlab && k8s)
-    return Error{"--shard auto: both GitLab's CI_NODE_INDEX/CI_NODE_TOTAL and Kubernetes' "
-                 "JOB_COMPLETION_INDEX/SIGTRUST_SHARDS are set; give --shard K/N instead"};
+    return Error{
+        "--shard auto: both GitLab's CI_NODE_INDEX/CI_NODE_TOTAL and Kubernetes' "
+        "JOB_COMPLETION_INDEX/SIGTRUST_SHARDS are set; give --shard K/N instead"};
   if (gitlab) {
     if (!gl_index || !gl_total)
       return Error{std::string("--shard auto: ") + (gl_index ? "CI_NODE_TOTAL" : "CI_NODE_INDEX") +
@@ -78,27 +80,31 @@ Result<Shard> shard_from_environment(const EnvLookup& getenv) {
       return Error{"--shard auto: CI_NODE_INDEX='" + text_of(gl_index) + "', CI_NODE_TOTAL='" + text_of(gl_total) +
                    "': expected numbers"};
     // GitLab counts its parallel jobs from 1, as --shard does.
-    return checked(k, n, "--shard auto (GitLab CI_NODE_INDEX=" + text_of(gl_index) + ", CI_NODE_TOTAL=" + text_of(gl_total) + ")");
+    return checked(
+        k, n, "--shard auto (GitLab CI_NODE_INDEX=" + text_of(gl_index) + ", CI_NODE_TOTAL=" + text_of(gl_total) + ")");
   }
   if (k8s) {
     if (!k8s_total)
-      return Error{"--shard auto: JOB_COMPLETION_INDEX is set but SIGTRUST_SHARDS is not; set it to the "
-                   "Indexed Job's completions"};
+      return Error{
+          "--shard auto: JOB_COMPLETION_INDEX is set but SIGTRUST_SHARDS is not; set it to the "
+          "Indexed Job's completions"};
     if (!k8s_index)
-      return Error{"--shard auto: SIGTRUST_SHARDS is set but JOB_COMPLETION_INDEX is not (Kubernetes sets it "
-                   "in a Job with completionMode: Indexed)"};
+      return Error{
+          "--shard auto: SIGTRUST_SHARDS is set but JOB_COMPLETION_INDEX is not (Kubernetes sets it "
+          "in a Job with completionMode: Indexed)"};
     unsigned i = 0, n = 0;
     if (!parse_count(k8s_index, i) || !parse_count(k8s_total, n))
       return Error{"--shard auto: JOB_COMPLETION_INDEX='" + text_of(k8s_index) + "', SIGTRUST_SHARDS='" +
                    text_of(k8s_total) + "': expected numbers"};
     // Kubernetes counts completion indexes from 0.
     return checked(i + 1, n,
-                   "--shard auto (Kubernetes JOB_COMPLETION_INDEX=" + text_of(k8s_index) + ", SIGTRUST_SHARDS=" +
-                       text_of(k8s_total) + ")");
+                   "--shard auto (Kubernetes JOB_COMPLETION_INDEX=" + text_of(k8s_index) +
+                       ", SIGTRUST_SHARDS=" + text_of(k8s_total) + ")");
   }
-  return Error{"--shard auto: no shard in the environment; expected CI_NODE_INDEX and CI_NODE_TOTAL "
-               "(GitLab CI parallel:) or JOB_COMPLETION_INDEX and SIGTRUST_SHARDS (Kubernetes Indexed Job); "
-               "elsewhere give --shard K/N"};
+  return Error{
+      "--shard auto: no shard in the environment; expected CI_NODE_INDEX and CI_NODE_TOTAL "
+      "(GitLab CI parallel:) or JOB_COMPLETION_INDEX and SIGTRUST_SHARDS (Kubernetes Indexed Job); "
+      "elsewhere give --shard K/N"};
 }
 
 unsigned shard_of(std::string_view identity, unsigned total) {

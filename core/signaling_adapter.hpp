@@ -38,12 +38,12 @@ Result<nlohmann::json> parse_bounded_json(std::string_view text);
 // ---- PeerJS ---------------------------------------------------------------
 
 struct PeerJsMessage {
-  std::string type;           // "OFFER", "ANSWER", "CANDIDATE", "LEAVE", "HEARTBEAT", …
-  std::string src, dst;       // peer ids ("" when absent)
-  nlohmann::json payload;     // null when absent
+  std::string type;  // "OFFER", "ANSWER", "CANDIDATE", "LEAVE", "HEARTBEAT", …
+  std::string src, dst;  // peer ids ("" when absent)
+  nlohmann::json payload;  // null when absent
   std::string connection_id;  // payload.connectionId, for OFFER / ANSWER / CANDIDATE
-  std::string sdp;            // payload.sdp.sdp (OFFER, ANSWER)
-  nlohmann::json candidate;   // payload.candidate (CANDIDATE)
+  std::string sdp;  // payload.sdp.sdp (OFFER, ANSWER)
+  nlohmann::json candidate;  // payload.candidate (CANDIDATE)
 };
 
 // The longest peer id or connection id accepted (PeerJS makes 36-character UUIDs).
@@ -83,7 +83,7 @@ Result<nlohmann::json::json_pointer> parse_json_pointer(const std::string& text)
 struct PointerMessage {
   nlohmann::json frame;  // the whole frame, parsed
   enum class Kind { Sdp, Candidate, Other } kind = Kind::Other;
-  std::string sdp;           // the string at the SDP pointer
+  std::string sdp;  // the string at the SDP pointer
   nlohmann::json candidate;  // {"candidate": …} normalized from the candidate pointer
 };
 

@@ -28,8 +28,8 @@ Result<SignalingMessage> parse_signaling(std::string_view text) {
   // building anything below it.
   bool too_deep = false;
   const auto bound_depth = [&too_deep](int depth, nlohmann::json::parse_event_t event, nlohmann::json&) {
-    const bool opens = event == nlohmann::json::parse_event_t::object_start ||
-                       event == nlohmann::json::parse_event_t::array_start;
+    const bool opens =
+        event == nlohmann::json::parse_event_t::object_start || event == nlohmann::json::parse_event_t::array_start;
     if (!opens || depth < kMaxSignalingDepth) return true;
     too_deep = true;
     return false;
@@ -52,7 +52,8 @@ Result<SignalingMessage> parse_signaling(std::string_view text) {
   } else if (t == "candidate") {
     m.type = SignalingMessage::Type::Candidate;
     auto c = j.find("candidate");
-    if (c == j.end() || !(c->is_object() || c->is_null())) return Error{"\"candidate\" message has no object \"candidate\""};
+    if (c == j.end() || !(c->is_object() || c->is_null()))
+      return Error{"\"candidate\" message has no object \"candidate\""};
     m.candidate = *c;
   } else if (t == "report") {
     m.type = SignalingMessage::Type::Report;

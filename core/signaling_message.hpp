@@ -19,9 +19,9 @@ namespace sigtrust {
 struct SignalingMessage {
   enum class Type { Ready, Offer, Answer, Candidate, Bye, Report };
   Type type = Type::Ready;
-  std::string sdp;            // offer / answer
-  nlohmann::json candidate;   // candidate
-  nlohmann::json report;      // report (an object)
+  std::string sdp;  // offer / answer
+  nlohmann::json candidate;  // candidate
+  nlohmann::json report;  // report (an object)
 };
 
 inline constexpr size_t kMaxSignalingMessage = 64 * 1024;

@@ -12,11 +12,11 @@
 namespace sigtrust {
 
 struct TimelineEvent {
-  double t_ms = 0;     // since the run started
-  std::string actor;   // "alice", "relay", "mallory", "engine"
-  std::string kind;    // dotted: "signaling.sent", "ice.state", "dtls.connected", "alarm", ...
-  std::string text;    // one human sentence
-  nlohmann::json data; // structured detail (e.g. SDP before/after), may be null
+  double t_ms = 0;  // since the run started
+  std::string actor;  // "alice", "relay", "mallory", "engine"
+  std::string kind;  // dotted: "signaling.sent", "ice.state", "dtls.connected", "alarm", ...
+  std::string text;  // one human sentence
+  nlohmann::json data;  // structured detail (e.g. SDP before/after), may be null
 };
 
 class Timeline {

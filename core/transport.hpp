@@ -14,7 +14,7 @@ inline std::string_view to_string(DtlsRole r) { return r == DtlsRole::Client ? "
 
 struct SelectedPair {
   std::string local_type, remote_type;  // host, srflx, prflx, relay
-  std::string local, remote;            // "127.0.0.2:40001"
+  std::string local, remote;  // "127.0.0.2:40001"
 };
 
 }  // namespace sigtrust

@@ -36,14 +36,10 @@ namespace {
 std::optional<std::string> edit(std::string_view payload) {
   if (payload.empty()) return std::nullopt;
   switch (static_cast<unsigned char>(payload[0]) % 4) {
-    case 0:
-      return std::nullopt;
-    case 1:
-      return std::string(payload.substr(0, payload.size() / 2));
-    case 2:
-      return std::string(payload) + "+++";
-    default:
-      return std::string();
+    case 0: return std::nullopt;
+    case 1: return std::string(payload.substr(0, payload.size() / 2));
+    case 2: return std::string(payload) + "+++";
+    default: return std::string();
   }
 }
 
@@ -156,7 +152,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       check(m.data.size() <= limits.max_message_bytes, "ChatDecoder: no message over the limit");
       message_bytes[dir] += m.data.size();
       using Kind = sctp::ChannelMessage::Kind;
-      if (m.kind == Kind::EmptyText || m.kind == Kind::EmptyBinary) check(m.data.empty(), "ChatDecoder: empty is empty");
+      if (m.kind == Kind::EmptyText || m.kind == Kind::EmptyBinary)
+        check(m.data.empty(), "ChatDecoder: empty is empty");
       if (m.kind == Kind::Open) check(m.data == m.label, "ChatDecoder: an Open carries its label");
     }
     check(d.malformed() + d.bad_checksum() + accepted[dir] == fed[dir], "ChatDecoder: every packet counted once");

@@ -85,7 +85,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::vector<std::uint8_t> forwarded = packet;
     if (!c.attacker_out.protect(forwarded, rtcp)) continue;
     // The other victim may refuse it as a replay (the same index forwarded twice), never change it.
-    if (c.other_victim_in.unprotect(forwarded, rtcp)) check(forwarded == packet, "what the bridge forwards arrives unchanged");
+    if (c.other_victim_in.unprotect(forwarded, rtcp))
+      check(forwarded == packet, "what the bridge forwards arrives unchanged");
   }
   return 0;
 }

@@ -48,8 +48,7 @@ struct Nodes {
     // Let the node read and answer; then drop whatever came back.
     for (int i = 0; i < 4; ++i) g_main_context_iteration(loop.context(), FALSE);
     std::uint8_t sink[2048];
-    while (recv(fd, sink, sizeof(sink), 0) > 0) {
-    }
+    while (recv(fd, sink, sizeof(sink), 0) > 0) {}
   }
 };
 

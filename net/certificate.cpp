@@ -58,9 +58,9 @@ Certificate::Certificate(const std::string& common_name) : native_(std::make_uni
   gnutls_x509_privkey_t key_raw = nullptr;
   gnutls::check(gnutls_x509_privkey_init(&key_raw), "privkey init");
   gnutls::PrivkeyPtr key(key_raw);
-  gnutls::check(gnutls_x509_privkey_generate(key.get(), GNUTLS_PK_ECDSA,
-                                             GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0),
-                "generate ECDSA P-256 key");
+  gnutls::check(
+      gnutls_x509_privkey_generate(key.get(), GNUTLS_PK_ECDSA, GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0),
+      "generate ECDSA P-256 key");
 
   gnutls_x509_crt_t crt_raw = nullptr;
   gnutls::check(gnutls_x509_crt_init(&crt_raw), "certificate init");
@@ -73,12 +73,11 @@ Certificate::Certificate(const std::string& common_name) : native_(std::make_uni
   const std::time_t now = std::time(nullptr);
   gnutls::check(gnutls_x509_crt_set_activation_time(crt.get(), now - 3600), "set activation");
   gnutls::check(gnutls_x509_crt_set_expiration_time(crt.get(), now + 30L * 24 * 3600), "set expiration");
-  gnutls::check(gnutls_x509_crt_set_dn_by_oid(crt.get(), GNUTLS_OID_X520_COMMON_NAME, 0,
-                                              common_name.data(), static_cast<unsigned>(common_name.size())),
+  gnutls::check(gnutls_x509_crt_set_dn_by_oid(crt.get(), GNUTLS_OID_X520_COMMON_NAME, 0, common_name.data(),
+                                              static_cast<unsigned>(common_name.size())),
                 "set subject");
   gnutls::check(gnutls_x509_crt_set_key(crt.get(), key.get()), "set key");
-  gnutls::check(gnutls_x509_crt_sign2(crt.get(), crt.get(), key.get(), GNUTLS_DIG_SHA256, 0),
-                "self-sign certificate");
+  gnutls::check(gnutls_x509_crt_sign2(crt.get(), crt.get(), key.get(), GNUTLS_DIG_SHA256, 0), "self-sign certificate");
 
   gnutls_datum_t out{};
   gnutls::check(gnutls_x509_crt_export2(crt.get(), GNUTLS_X509_FMT_DER, &out), "export DER");

@@ -348,8 +348,7 @@ Result<SrtpKeys> DtlsEndpoint::srtp_keys() const {
   return k;
 }
 
-Result<std::vector<std::uint8_t>> DtlsEndpoint::export_keying_material(std::string_view label,
-                                                                        size_t length) const {
+Result<std::vector<std::uint8_t>> DtlsEndpoint::export_keying_material(std::string_view label, size_t length) const {
   if (state_ != State::Connected) return Error{"DTLS not connected"};
   std::vector<std::uint8_t> out(length);
   const int ret = gnutls_prf_rfc5705(impl_->session.get(), label.size(), label.data(), 0, nullptr, length,

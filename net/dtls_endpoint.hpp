@@ -58,10 +58,10 @@ struct DtlsOptions {
 
 // What grind() did.
 struct GrindResult {
-  bool found = false;       // a try's exporter was accepted, and its flight went out
+  bool found = false;  // a try's exporter was accepted, and its flight went out
   std::uint64_t tries = 0;  // key shares tried (the first is the session's own)
-  double seconds = 0;       // wall time spent trying
-  std::string error;        // why the grind stopped early (empty if it ran to the end)
+  double seconds = 0;  // wall time spent trying
+  std::string error;  // why the grind stopped early (empty if it ran to the end)
 };
 
 // RFC 5764 §4.2: the SRTP master keys and salts from the exporter
@@ -72,14 +72,14 @@ struct SrtpKeys {
 };
 
 struct DtlsCallbacks {
-  std::function<void(std::span<const std::uint8_t>)> send;         // one datagram out
+  std::function<void(std::span<const std::uint8_t>)> send;  // one datagram out
   std::function<bool(std::span<const std::uint8_t> peer_der)> verify;  // accept the peer certificate?
   std::function<void()> on_connected;
   std::function<void(const std::string& reason)> on_failed;
   std::function<void(std::string_view)> on_data;
-  std::function<void()> on_closed;                        // peer sent close_notify
-  std::function<void(const std::string& line)> key_log;   // NSS key log lines (optional)
-  std::function<void()> on_flight_held;                   // hold_key_exchange: the flight is held
+  std::function<void()> on_closed;  // peer sent close_notify
+  std::function<void(const std::string& line)> key_log;  // NSS key log lines (optional)
+  std::function<void()> on_flight_held;  // hold_key_exchange: the flight is held
 };
 
 class DtlsEndpoint {
@@ -92,10 +92,10 @@ class DtlsEndpoint {
   DtlsEndpoint(const DtlsEndpoint&) = delete;
   DtlsEndpoint& operator=(const DtlsEndpoint&) = delete;
 
-  void start();                                       // the client sends its ClientHello
+  void start();  // the client sends its ClientHello
   void receive(std::span<const std::uint8_t> datagram);  // one datagram in
-  bool send(std::string_view data);                   // one record; false if not connected
-  void close();                                       // sends close_notify
+  bool send(std::string_view data);  // one record; false if not connected
+  void close();  // sends close_notify
 
   State state() const { return state_; }
   DtlsRole role() const { return role_; }
@@ -151,12 +151,11 @@ class DtlsEndpoint {
   bool in_step_ = false;
   // hold_key_exchange: what the exporter search replays.
   bool hold_ = false, held_ = false, grinding_ = false;
-  std::vector<std::uint8_t> client_hello_;                  // the first ClientHello datagram sent
-  std::vector<std::vector<std::uint8_t>> server_flight_;    // every datagram received before the hold
-  std::vector<std::vector<std::uint8_t>> held_flight_;      // the session's own held flight
+  std::vector<std::uint8_t> client_hello_;  // the first ClientHello datagram sent
+  std::vector<std::vector<std::uint8_t>> server_flight_;  // every datagram received before the hold
+  std::vector<std::vector<std::uint8_t>> held_flight_;  // the session's own held flight
   struct Grind;
   std::unique_ptr<Grind> grind_;
 };
-
 
 }  // namespace sigtrust

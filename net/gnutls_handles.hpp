@@ -23,8 +23,7 @@ struct Deleter {
 };
 
 using SessionPtr = std::unique_ptr<gnutls_session_int, Deleter<gnutls_deinit>>;
-using CredentialsPtr =
-    std::unique_ptr<gnutls_certificate_credentials_st, Deleter<gnutls_certificate_free_credentials>>;
+using CredentialsPtr = std::unique_ptr<gnutls_certificate_credentials_st, Deleter<gnutls_certificate_free_credentials>>;
 using CrtPtr = std::unique_ptr<gnutls_x509_crt_int, Deleter<gnutls_x509_crt_deinit>>;
 using PrivkeyPtr = std::unique_ptr<gnutls_x509_privkey_int, Deleter<gnutls_x509_privkey_deinit>>;
 using PubkeyPtr = std::unique_ptr<gnutls_pubkey_st, Deleter<gnutls_pubkey_deinit>>;

@@ -72,8 +72,7 @@ struct IceAgent::Impl {
 
   static void on_recv(NiceAgent*, guint, guint, guint len, gchar* buf, gpointer data) {
     auto* self = static_cast<Impl*>(data);
-    if (self->owner->cb_.on_datagram)
-      self->owner->cb_.on_datagram({reinterpret_cast<const std::uint8_t*>(buf), len});
+    if (self->owner->cb_.on_datagram) self->owner->cb_.on_datagram({reinterpret_cast<const std::uint8_t*>(buf), len});
   }
 };
 
@@ -96,11 +95,11 @@ IceAgent::IceAgent(MainLoop& loop, IceOptions options, IceCallbacks callbacks)
   // gathering waits for it; ICE-TCP off (UDP only); Ta = 1 ms and aggressive
   // nomination on loopback (docs/architecture.md, measured facts). RFC5245 compatibility is
   // libnice's RFC 8445 mode.
-  auto* agent = static_cast<NiceAgent*>(g_object_new(
-      NICE_TYPE_AGENT, "compatibility", NICE_COMPATIBILITY_RFC5245, "main-context", loop.context(), "reliable",
-      FALSE, "full-mode", TRUE, "upnp", FALSE, "ice-tcp", FALSE, "ice-udp", TRUE, "stun-pacing-timer", 1u,
-      "nomination-mode", NICE_NOMINATION_MODE_AGGRESSIVE, "idle-timeout", 50u, "stun-initial-timeout", 50u,
-      "controlling-mode", options_.controlling ? TRUE : FALSE, nullptr));
+  auto* agent = static_cast<NiceAgent*>(
+      g_object_new(NICE_TYPE_AGENT, "compatibility", NICE_COMPATIBILITY_RFC5245, "main-context", loop.context(),
+                   "reliable", FALSE, "full-mode", TRUE, "upnp", FALSE, "ice-tcp", FALSE, "ice-udp", TRUE,
+                   "stun-pacing-timer", 1u, "nomination-mode", NICE_NOMINATION_MODE_AGGRESSIVE, "idle-timeout", 50u,
+                   "stun-initial-timeout", 50u, "controlling-mode", options_.controlling ? TRUE : FALSE, nullptr));
   if (!agent) throw Failure("cannot create libnice agent");
   impl_->agent.reset(agent);
 
@@ -120,10 +119,9 @@ IceAgent::IceAgent(MainLoop& loop, IceOptions options, IceCallbacks callbacks)
 
   impl_->stream = nice_agent_add_stream(agent, 1);
   if (impl_->stream == 0) throw Failure("cannot add ICE stream");
-  if (options_.turn &&
-      !nice_agent_set_relay_info(agent, impl_->stream, 1, options_.turn->address.c_str(), options_.turn->port,
-                                 options_.turn->username.c_str(), options_.turn->password.c_str(),
-                                 NICE_RELAY_TYPE_TURN_UDP))
+  if (options_.turn && !nice_agent_set_relay_info(agent, impl_->stream, 1, options_.turn->address.c_str(),
+                                                  options_.turn->port, options_.turn->username.c_str(),
+                                                  options_.turn->password.c_str(), NICE_RELAY_TYPE_TURN_UDP))
     throw Failure("libnice rejected the TURN server " + options_.turn->address);
   g_signal_connect(agent, "candidate-gathering-done", G_CALLBACK(&Impl::on_gathering_done), impl_.get());
   g_signal_connect(agent, "component-state-changed", G_CALLBACK(&Impl::on_state_changed), impl_.get());

@@ -27,10 +27,10 @@ struct IceServer {
 
 struct IceOptions {
   std::string local_address;  // a 127.0.0.0/8 address; the only one the agent may use
-  bool controlling = false;   // RFC 8445 §6.1.1: the offerer's agent controls
+  bool controlling = false;  // RFC 8445 §6.1.1: the offerer's agent controls
   std::optional<IceServer> stun;
   std::optional<IceServer> turn;  // TURN over UDP (RFC 8656)
-  bool relay_only = false;        // gather and use relayed candidates only (libnice force-relay)
+  bool relay_only = false;  // gather and use relayed candidates only (libnice force-relay)
 };
 
 struct LocalIce {

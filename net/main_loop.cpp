@@ -63,7 +63,8 @@ bool MainLoop::run_until(const std::function<bool()>& done, Clock::time_point de
   SourcePtr ticker;
   if (poll.count() > 0) {
     ticker.reset(g_timeout_source_new(static_cast<guint>(poll.count())));
-    g_source_set_callback(ticker.get(), [](gpointer) -> gboolean { return G_SOURCE_CONTINUE; }, nullptr, nullptr);
+    g_source_set_callback(
+        ticker.get(), [](gpointer) -> gboolean { return G_SOURCE_CONTINUE; }, nullptr, nullptr);
     g_source_attach(ticker.get(), ctx_.get());
   }
   bool finished = false;

@@ -51,7 +51,7 @@ struct PeerJsServer::Impl {
   std::uint64_t relayed = 0;
   std::map<std::string, Client> clients;
   std::map<std::string, std::deque<Queued>> queued;  // by destination id
-  std::map<std::string, Session> sessions;           // by connectionId
+  std::map<std::string, Session> sessions;  // by connectionId
   std::map<std::string, std::pair<std::string, std::string>> pages;  // path -> content type, body
   std::shared_ptr<bool> alive = std::make_shared<bool>(true);
   MainLoop* loop = nullptr;
@@ -91,7 +91,8 @@ struct PeerJsServer::Impl {
     if (method == "POST" && path == "/sigtrust/report") return report(msg);
     if (method == "OPTIONS") return respond(msg, SOUP_STATUS_NO_CONTENT);
     if (method != "GET" && method != "HEAD") return respond(msg, SOUP_STATUS_METHOD_NOT_ALLOWED);
-    if (auto p = pages.find(path); p != pages.end()) return respond(msg, SOUP_STATUS_OK, p->second.first, p->second.second);
+    if (auto p = pages.find(path); p != pages.end())
+      return respond(msg, SOUP_STATUS_OK, p->second.first, p->second.second);
     if (path == "/favicon.ico") return respond(msg, SOUP_STATUS_NO_CONTENT);
     const std::string prefix = limits.path + limits.key + "/";
     // GET <path><other key>/id: PeerServer's answer to a wrong key.
@@ -148,7 +149,8 @@ struct PeerJsServer::Impl {
                            gpointer data) {
     auto* self = static_cast<Impl*>(data);
     if (!path || path != self->limits.path + "peerjs") {
-      self->event("signaling.rejected", "a WebSocket at " + cut(path ? path : "") + ", not " + self->limits.path + "peerjs");
+      self->event("signaling.rejected",
+                  "a WebSocket at " + cut(path ? path : "") + ", not " + self->limits.path + "peerjs");
       soup_websocket_connection_close(conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "no such endpoint");
       return;
     }
@@ -173,8 +175,8 @@ struct PeerJsServer::Impl {
     auto existing = clients.find(id);
     if (existing != clients.end() && existing->second.token != token) {
       event("signaling.rejected", "id " + id + " is taken; a second client with another token refused");
-      return send_and_close(conn, PeerJsMessage{"ID-TAKEN", "", "", nlohmann::json{{"msg", "ID is taken"}}, "", "", nullptr},
-                            "id taken");
+      return send_and_close(
+          conn, PeerJsMessage{"ID-TAKEN", "", "", nlohmann::json{{"msg", "ID is taken"}}, "", "", nullptr}, "id taken");
     }
     if (existing == clients.end() && clients.size() >= limits.max_peers) {
       event("signaling.rejected", "client " + id + " refused: already " + std::to_string(clients.size()) + " peers");
@@ -192,9 +194,9 @@ struct PeerJsServer::Impl {
     c.last_seen = Clock::now();
     soup_websocket_connection_set_max_incoming_payload_size(conn, limits.max_message_bytes);
     auto* binding = new Binding{this, id};
-    c.message_handler = g_signal_connect_data(conn, "message", G_CALLBACK(&Impl::on_frame), binding,
-                                              [](gpointer b, GClosure*) { delete static_cast<Binding*>(b); },
-                                              GConnectFlags(0));
+    c.message_handler = g_signal_connect_data(
+        conn, "message", G_CALLBACK(&Impl::on_frame), binding,
+        [](gpointer b, GClosure*) { delete static_cast<Binding*>(b); }, GConnectFlags(0));
     c.closed_handler = g_signal_connect(conn, "closed", G_CALLBACK(&Impl::on_closed), binding);
     event("signaling.joined", id + " connected (PeerJS " + cut(q["version"], 16) + ")");
     soup_websocket_connection_send_text(conn, R"({"type":"OPEN"})");
@@ -217,10 +219,11 @@ struct PeerJsServer::Impl {
     auto it = self->clients.find(id);
     if (it == self->clients.end() || it->second.conn.get() != conn) return;
     const gushort code = soup_websocket_connection_get_close_code(conn);
-    self->event("signaling.left", id + " left" +
-                                      (code == SOUP_WEBSOCKET_CLOSE_TOO_BIG ? " (closed: a frame over the size limit)"
-                                       : code == SOUP_WEBSOCKET_CLOSE_PROTOCOL_ERROR ? " (closed: a WebSocket protocol error)"
-                                                                                   : ""));
+    self->event("signaling.left",
+                id + " left" +
+                    (code == SOUP_WEBSOCKET_CLOSE_TOO_BIG          ? " (closed: a frame over the size limit)"
+                     : code == SOUP_WEBSOCKET_CLOSE_PROTOCOL_ERROR ? " (closed: a WebSocket protocol error)"
+                                                                   : ""));
     self->detach(it->second);  // frees the binding: use nothing of it after
     self->clients.erase(it);
     self->forget_sessions_of(id);
@@ -277,7 +280,8 @@ struct PeerJsServer::Impl {
         }
         return;
       }
-      if (!valid_peerjs_id(m->dst)) return event("signaling.malformed", id + ": " + m->type + " to an invalid id; dropped");
+      if (!valid_peerjs_id(m->dst))
+        return event("signaling.malformed", id + ": " + m->type + " to an invalid id; dropped");
       m->payload = nullptr;
       return send_to(*m);
     }
@@ -291,13 +295,13 @@ struct PeerJsServer::Impl {
     auto s = sessions.find(m.connection_id);
     if (m.type == "OFFER" && s == sessions.end()) {
       if (sessions.size() >= limits.max_sessions)
-        return event("signaling.rejected", "OFFER from " + m.src + " refused: already " +
-                                               std::to_string(sessions.size()) + " sessions");
+        return event("signaling.rejected",
+                     "OFFER from " + m.src + " refused: already " + std::to_string(sessions.size()) + " sessions");
       s = sessions.emplace(m.connection_id, Session{{m.src, m.dst}}).first;
     }
     if (s == sessions.end())
-      return event("signaling.malformed", m.src + ": " + m.type + " for connection " + m.connection_id +
-                                              ", which no OFFER opened; dropped");
+      return event("signaling.malformed",
+                   m.src + ": " + m.type + " for connection " + m.connection_id + ", which no OFFER opened; dropped");
     const Session& v = s->second;
     const int index = v.peer[0] == m.src && v.peer[1] == m.dst ? 0 : v.peer[1] == m.src && v.peer[0] == m.dst ? 1 : -1;
     if (index < 0 || (m.type == "ANSWER" && index != 1))
@@ -308,7 +312,8 @@ struct PeerJsServer::Impl {
     Deliver deliver = [this, original = std::move(m), alive = std::weak_ptr<bool>(alive)](std::string out) {
       if (alive.expired()) return;
       auto frame = peerjs_from_internal(original, out);
-      if (!frame) return event("relay.error", "cannot write " + original.type + " back as PeerJS: " + frame.error().message);
+      if (!frame)
+        return event("relay.error", "cannot write " + original.type + " back as PeerJS: " + frame.error().message);
       send_to(*frame);
     };
     if (interceptor) interceptor->on_message(in_flight, std::move(deliver));
@@ -357,11 +362,13 @@ struct PeerJsServer::Impl {
     std::vector<ObjectPtr<SoupWebsocketConnection>> silent;
     for (auto& [id, c] : clients)
       if (now - c.last_seen > limits.alive) {
-        event("signaling.left", id + " sent nothing for " + std::to_string(limits.alive.count() / 1000) + " s; closing it");
+        event("signaling.left",
+              id + " sent nothing for " + std::to_string(limits.alive.count() / 1000) + " s; closing it");
         c.last_seen = now;  // closed once; on_closed removes it
         silent.emplace_back(SOUP_WEBSOCKET_CONNECTION(g_object_ref(c.conn.get())));
       }
-    for (auto& conn : silent) soup_websocket_connection_close(conn.get(), SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "no heartbeat");
+    for (auto& conn : silent)
+      soup_websocket_connection_close(conn.get(), SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "no heartbeat");
     arm_sweep();
   }
 

@@ -37,10 +37,10 @@ namespace sigtrust {
 
 struct PeerJsLimits {
   std::string key = "peerjs";  // PeerServer's default key
-  std::string path = "/";      // the PeerServer path (PeerJS's `path` option)
+  std::string path = "/";  // the PeerServer path (PeerJS's `path` option)
   size_t max_message_bytes = 64 * 1024;
   unsigned max_messages_per_second = 200;  // per client
-  size_t max_queued = 32;                  // per absent destination
+  size_t max_queued = 32;  // per absent destination
   std::chrono::milliseconds expire{5000};  // a queued message older than this: EXPIRE to its sender
   std::chrono::milliseconds alive{60000};  // a client silent this long (no HEARTBEAT) is closed
   size_t max_peers = 1024;

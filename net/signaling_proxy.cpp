@@ -35,9 +35,9 @@ struct SignalingProxy::Impl {
     ObjectPtr<GCancellable> connecting;
     Timer deadline;
     std::deque<std::string> pending;  // client frames while the upstream connection opens
-    std::string label;                // PeerJS: the peer id; Json: ?peer= / ?id= or clientN
-    std::string room;                 // Json: the WebSocket URL's path
-    int index = 0;                    // Json: 0 or 1 in its room; -1 beyond two clients
+    std::string label;  // PeerJS: the peer id; Json: ?peer= / ?id= or clientN
+    std::string room;  // Json: the WebSocket URL's path
+    int index = 0;  // Json: 0 or 1 in its room; -1 beyond two clients
     Clock::time_point window_start = Clock::now();
     unsigned window_count = 0;
     std::uint64_t upstream_malformed = 0;
@@ -116,8 +116,12 @@ struct SignalingProxy::Impl {
     const std::string target = options.upstream + path_and_query(soup_server_message_get_uri(msg));
     SoupMessage* out = soup_message_new(method.c_str(), target.c_str());
     if (!out) return respond(msg, SOUP_STATUS_BAD_REQUEST);
-    auto* f = new HttpForward{alive, this, ObjectPtr<SoupServerMessage>(SOUP_SERVER_MESSAGE(g_object_ref(msg))),
-                              ObjectPtr<SoupMessage>(out), std::make_shared<bool>(false), path};
+    auto* f = new HttpForward{alive,
+                              this,
+                              ObjectPtr<SoupServerMessage>(SOUP_SERVER_MESSAGE(g_object_ref(msg))),
+                              ObjectPtr<SoupMessage>(out),
+                              std::make_shared<bool>(false),
+                              path};
     // The request's body and type go on as they came.
     SoupMessageHeaders* in_headers = soup_server_message_get_request_headers(msg);
     if (const char* type = soup_message_headers_get_content_type(in_headers, nullptr)) {
@@ -125,11 +129,11 @@ struct SignalingProxy::Impl {
       soup_message_set_request_body_from_bytes(out, type, body);
       g_bytes_unref(body);
     }
-    g_signal_connect_data(msg, "disconnected", G_CALLBACK(+[](SoupServerMessage*, gpointer gone) {
-                            **static_cast<std::shared_ptr<bool>*>(gone) = true;
-                          }),
-                          new std::shared_ptr<bool>(f->gone),
-                          [](gpointer p, GClosure*) { delete static_cast<std::shared_ptr<bool>*>(p); }, GConnectFlags(0));
+    g_signal_connect_data(
+        msg, "disconnected",
+        G_CALLBACK(+[](SoupServerMessage*, gpointer gone) { **static_cast<std::shared_ptr<bool>*>(gone) = true; }),
+        new std::shared_ptr<bool>(f->gone),
+        [](gpointer p, GClosure*) { delete static_cast<std::shared_ptr<bool>*>(p); }, GConnectFlags(0));
     soup_server_message_pause(msg);
     soup_session_send_and_read_async(session.get(), out, G_PRIORITY_DEFAULT, cancel_all.get(), &Impl::on_http_done, f);
   }
@@ -190,7 +194,8 @@ struct SignalingProxy::Impl {
       return respond(msg, SOUP_STATUS_BAD_REQUEST, "text/plain", "no such session");
     }
     const nlohmann::json internal{{"type", "report"}, {"report", (*j)["report"]}};
-    if (interceptor) interceptor->on_message(RelayedMessage{room, index, id, other, internal.dump()}, [](std::string) {});
+    if (interceptor)
+      interceptor->on_message(RelayedMessage{room, index, id, other, internal.dump()}, [](std::string) {});
     respond(msg, SOUP_STATUS_NO_CONTENT);
   }
 
@@ -235,9 +240,9 @@ struct SignalingProxy::Impl {
       }
     }
     auto* b = new Binding{this, id, false};
-    p.client_message = g_signal_connect_data(conn, "message", G_CALLBACK(&Impl::on_frame), b,
-                                             [](gpointer x, GClosure*) { delete static_cast<Binding*>(x); },
-                                             GConnectFlags(0));
+    p.client_message = g_signal_connect_data(
+        conn, "message", G_CALLBACK(&Impl::on_frame), b, [](gpointer x, GClosure*) { delete static_cast<Binding*>(x); },
+        GConnectFlags(0));
     p.client_closed = g_signal_connect(conn, "closed", G_CALLBACK(&Impl::on_closed), b);
     event("signaling.joined", p.label + " connected; opening " + cut(upstream_ws + target, 120));
     SoupMessage* up = soup_message_new("GET", (upstream_ws + target).c_str());
@@ -291,9 +296,9 @@ struct SignalingProxy::Impl {
     p.upstream.reset(conn);  // the finish call gave us its reference
     soup_websocket_connection_set_max_incoming_payload_size(conn, options.max_message_bytes);
     auto* b = new Binding{this, id, true};
-    p.upstream_message = g_signal_connect_data(conn, "message", G_CALLBACK(&Impl::on_frame), b,
-                                               [](gpointer x, GClosure*) { delete static_cast<Binding*>(x); },
-                                               GConnectFlags(0));
+    p.upstream_message = g_signal_connect_data(
+        conn, "message", G_CALLBACK(&Impl::on_frame), b, [](gpointer x, GClosure*) { delete static_cast<Binding*>(x); },
+        GConnectFlags(0));
     p.upstream_closed = g_signal_connect(conn, "closed", G_CALLBACK(&Impl::on_closed), b);
     auto pending = std::move(p.pending);
     p.pending.clear();
@@ -308,10 +313,11 @@ struct SignalingProxy::Impl {
     auto it = self->pairs.find(id);
     if (it == self->pairs.end()) return;
     const gushort code = soup_websocket_connection_get_close_code(conn);
-    const std::string how = code == SOUP_WEBSOCKET_CLOSE_TOO_BIG ? " (a frame over the size limit)"
+    const std::string how = code == SOUP_WEBSOCKET_CLOSE_TOO_BIG          ? " (a frame over the size limit)"
                             : code == SOUP_WEBSOCKET_CLOSE_PROTOCOL_ERROR ? " (a WebSocket protocol error)"
-                                                                        : "";
-    if (upstream) self->event("proxy.upstream-closed", "the upstream closed " + it->second.label + "'s connection" + how);
+                                                                          : "";
+    if (upstream)
+      self->event("proxy.upstream-closed", "the upstream closed " + it->second.label + "'s connection" + how);
     else self->event("signaling.left", it->second.label + " left" + how);
     self->close_pair(id, upstream ? "upstream closed" : "");
   }
@@ -408,8 +414,9 @@ struct SignalingProxy::Impl {
     Pair& p = it->second;
     if (!p.upstream) {
       if (p.pending.size() < options.max_pending) p.pending.push_back(std::move(text));
-      else event("signaling.dropped", p.label + ": the upstream is not connected yet and " +
-                                          std::to_string(p.pending.size()) + " frames wait; dropped");
+      else
+        event("signaling.dropped", p.label + ": the upstream is not connected yet and " +
+                                       std::to_string(p.pending.size()) + " frames wait; dropped");
       return;
     }
     if (soup_websocket_connection_get_state(p.upstream.get()) != SOUP_WEBSOCKET_STATE_OPEN) return;
@@ -438,10 +445,10 @@ struct SignalingProxy::Impl {
     auto s = sessions.find(m->connection_id);
     if (m->type == "OFFER" && s == sessions.end() && valid_peerjs_id(p.label))
       s = sessions.emplace(m->connection_id, Session{{m->src, m->dst}}).first;
-    const int index = s == sessions.end()                                              ? -1
+    const int index = s == sessions.end()                                          ? -1
                       : s->second.peer[0] == m->src && s->second.peer[1] == m->dst ? 0
                       : s->second.peer[1] == m->src && s->second.peer[0] == m->dst ? 1
-                                                                                     : -1;
+                                                                                   : -1;
     if (index < 0) {
       event("signaling.malformed", p.label + ": " + m->type + " for connection " + m->connection_id +
                                        " that no OFFER between these peers opened; forwarded unchanged");
@@ -471,13 +478,14 @@ struct SignalingProxy::Impl {
       r.offerer = p.index;
     }
     if (m->kind == PointerMessage::Kind::Candidate && r.offerer < 0) {
-      event("signaling.malformed", p.label + ": a candidate before any SDP in room " + p.room + "; forwarded unchanged");
+      event("signaling.malformed",
+            p.label + ": a candidate before any SDP in room " + p.room + "; forwarded unchanged");
       return to_upstream(p.id, std::move(text));
     }
     const std::string internal = pointer_to_internal(*m, sdp_type);
     const int other = 1 - p.index;
-    RelayedMessage in_flight{p.room, p.index, p.label, r.label[other].empty() ? "client" + std::to_string(other) : r.label[other],
-                             internal};
+    RelayedMessage in_flight{p.room, p.index, p.label,
+                             r.label[other].empty() ? "client" + std::to_string(other) : r.label[other], internal};
     Deliver deliver = deliver_for(p.id, [original = std::move(*m), paths = options.paths](const std::string& out) {
       return pointer_from_internal(original, paths, out);
     });
@@ -495,7 +503,7 @@ SignalingProxy::SignalingProxy(MainLoop& loop, const std::string& address, Timel
   impl_->address = address;
   while (!impl_->options.upstream.empty() && impl_->options.upstream.back() == '/') impl_->options.upstream.pop_back();
   const std::string& up = impl_->options.upstream;
-  impl_->upstream_ws = (up.rfind("https://", 0) == 0 ? "wss://" + up.substr(8)
+  impl_->upstream_ws = (up.rfind("https://", 0) == 0  ? "wss://" + up.substr(8)
                         : up.rfind("http://", 0) == 0 ? "ws://" + up.substr(7)
                                                       : up);
   if (up.rfind("ws://", 0) == 0) impl_->options.upstream = "http://" + up.substr(5);

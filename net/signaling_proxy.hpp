@@ -42,7 +42,7 @@ struct ProxyOptions {
   JsonPointerPaths paths;  // Json
   size_t max_message_bytes = 64 * 1024;
   unsigned max_messages_per_second = 200;  // per client
-  size_t max_pending = 64;                 // frames held while the upstream connection opens
+  size_t max_pending = 64;  // frames held while the upstream connection opens
   size_t max_connections = 1024;
   std::chrono::milliseconds upstream_timeout{5000};
 };

@@ -50,7 +50,8 @@ struct SignalingRelay::Impl {
     if (soup_message_headers_header_contains(request, "Upgrade", "websocket")) {
       const char* origin = soup_message_headers_get_one(request, "Origin");
       if (origin && !self->page.empty() && origin != self->owner->page_origin()) {
-        self->timeline->add("relay", events::kSignalingRejected, std::string("WebSocket from origin ") + origin + " refused");
+        self->timeline->add("relay", events::kSignalingRejected,
+                            std::string("WebSocket from origin ") + origin + " refused");
         soup_server_message_set_status(msg, SOUP_STATUS_FORBIDDEN, nullptr);
       }
       return;
@@ -100,7 +101,8 @@ struct SignalingRelay::Impl {
       for (int i : {0, 1}) {
         Client& old = r.clients[i];
         if (old.label != asked) continue;
-        self->timeline->add("relay", events::kSignalingReplaced, asked + " joined room " + room + " again; its old connection is closed");
+        self->timeline->add("relay", events::kSignalingReplaced,
+                            asked + " joined room " + room + " again; its old connection is closed");
         SoupWebsocketConnection* stale = old.conn.get();
         g_signal_handler_disconnect(stale, old.closed_handler);
         g_signal_handler_disconnect(stale, old.message_handler);  // frees its binding
@@ -120,9 +122,9 @@ struct SignalingRelay::Impl {
     c.label = valid_label(asked) ? asked : "client" + std::to_string(index);
     soup_websocket_connection_set_max_incoming_payload_size(conn, self->limits.max_message_bytes);
     auto* binding = new Binding{self, room, index};
-    c.message_handler = g_signal_connect_data(conn, "message", G_CALLBACK(&Impl::on_frame), binding,
-                                              [](gpointer b, GClosure*) { delete static_cast<Binding*>(b); },
-                                              GConnectFlags(0));
+    c.message_handler = g_signal_connect_data(
+        conn, "message", G_CALLBACK(&Impl::on_frame), binding,
+        [](gpointer b, GClosure*) { delete static_cast<Binding*>(b); }, GConnectFlags(0));
     c.closed_handler = g_signal_connect(conn, "closed", G_CALLBACK(&Impl::on_closed), binding);
     self->timeline->add("relay", events::kSignalingJoined, c.label + " joined room " + room);
     while (!r.held[index].empty()) {
@@ -194,8 +196,8 @@ struct SignalingRelay::Impl {
       return;
     }
     const int to = 1 - index;
-    RelayedMessage m{room, index, from.label,
-                     r.clients[to].conn ? r.clients[to].label : "client" + std::to_string(to), std::move(text)};
+    RelayedMessage m{room, index, from.label, r.clients[to].conn ? r.clients[to].label : "client" + std::to_string(to),
+                     std::move(text)};
     Deliver deliver = [this, room, to, alive = std::weak_ptr<bool>(alive)](std::string out) {
       if (alive.expired()) return;
       deliver_to(room, to, std::move(out));

@@ -27,10 +27,10 @@ namespace sigtrust {
 
 struct RelayedMessage {
   std::string room;
-  int from_index = 0;       // 0 = first client of the room to join, 1 = second
-  std::string from_label;   // the client's ?peer= label, or "client0"/"client1"
+  int from_index = 0;  // 0 = first client of the room to join, 1 = second
+  std::string from_label;  // the client's ?peer= label, or "client0"/"client1"
   std::string to_label;
-  std::string text;         // the frame as sent
+  std::string text;  // the frame as sent
 };
 
 // Delivers a (possibly rewritten) message to the destination client.
@@ -49,8 +49,8 @@ class SignalingInterceptor {
 struct RelayLimits {
   size_t max_message_bytes = 64 * 1024;
   unsigned max_messages_per_second = 200;  // per client
-  size_t max_held_messages = 32;           // per absent client
-  size_t max_rooms = 1024;                 // rooms with a client in them; more are refused
+  size_t max_held_messages = 32;  // per absent client
+  size_t max_rooms = 1024;  // rooms with a client in them; more are refused
 };
 
 class SignalingRelay {

@@ -72,7 +72,8 @@ constexpr std::array kNotes = {
                "not match the fingerprint it received; RFC 8122 §5 and RFC 8842 §5 require the session to end "
                "(alarm fingerprint-mismatch). Without verification the forged fingerprint is harmless because "
                "nobody is in the path."},
-    AttackNote{"setup-flip", "signaling", "The relay inverts a=setup in the answer so both ends take the same DTLS role.",
+    AttackNote{"setup-flip", "signaling",
+               "The relay inverts a=setup in the answer so both ends take the same DTLS role.",
                "a=setup is not authenticated (RFC 5763 §5, RFC 8842 §5). Both ends become DTLS clients, the "
                "handshake fails before any certificate is exchanged and no alarm can be raised: a denial of "
                "service that gives the attacker nothing that dropping a message would not."},

@@ -11,10 +11,10 @@
 namespace sigtrust::reports {
 
 struct AttackNote {
-  std::string_view name;      // the attack's stable name (docs/architecture.md vocabulary)
+  std::string_view name;  // the attack's stable name (docs/architecture.md vocabulary)
   std::string_view position;  // signaling, TURN, STUN or "-"
-  std::string_view summary;   // one line
-  std::string_view help;      // one paragraph
+  std::string_view summary;  // one line
+  std::string_view help;  // one paragraph
 };
 
 std::span<const AttackNote> attack_notes();

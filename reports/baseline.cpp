@@ -51,8 +51,7 @@ DocumentDiff diff_documents(const json& baseline, const json& now) {
     matched[key] = true;
     if (it->second.outcome != seen.outcome || it->second.pass != seen.pass)
       d.changed.push_back({key, it->second.outcome, seen.outcome, it->second.pass, seen.pass});
-    else
-      ++d.unchanged;
+    else ++d.unchanged;
   }
   for (const auto& [key, seen] : before)
     if (!matched.count(key)) d.removed.push_back({key, seen.outcome, "", seen.pass, false});
@@ -68,8 +67,8 @@ std::string diff_text(const DocumentDiff& d) {
     out << "new      " << c.key << ": " << c.new_outcome << " (" << pass_word(c.new_pass) << ")\n";
   for (const auto& c : d.removed)
     out << "gone     " << c.key << ": was " << c.old_outcome << " (" << pass_word(c.old_pass) << ")\n";
-  out << d.changed.size() << " changed, " << d.added.size() << " new, " << d.removed.size() << " gone, "
-      << d.unchanged << " unchanged\n";
+  out << d.changed.size() << " changed, " << d.added.size() << " new, " << d.removed.size() << " gone, " << d.unchanged
+      << " unchanged\n";
   return out.str();
 }
 
@@ -96,7 +95,8 @@ void apply_baseline(json& doc, const json& baseline) {
       ++(same ? unchanged : changed);
     }
   }
-  doc["baseline"] = {{"changed", changed}, {"new", added}, {"absent", before.size() - matched}, {"unchanged", unchanged}};
+  doc["baseline"] = {
+      {"changed", changed}, {"new", added}, {"absent", before.size() - matched}, {"unchanged", unchanged}};
 }
 
 }  // namespace sigtrust::reports

@@ -26,7 +26,7 @@ struct SessionChange {
 
 struct DocumentDiff {
   std::vector<SessionChange> changed;  // in both, outcome or pass differs
-  std::vector<SessionChange> added;    // only in the new document
+  std::vector<SessionChange> added;  // only in the new document
   std::vector<SessionChange> removed;  // only in the baseline
   std::size_t unchanged = 0;
   bool empty() const { return changed.empty() && added.empty() && removed.empty(); }

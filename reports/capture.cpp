@@ -37,8 +37,8 @@ std::string check(int status, pcap_t* p, const std::string& what) {
 
 struct Capture::Impl {
   std::string path, interface;
-  std::mutex mu;                // guards dead, dumper, sessions
-  PcapHandle dead;              // link type and snap length of the file
+  std::mutex mu;  // guards dead, dumper, sessions
+  PcapHandle dead;  // link type and snap length of the file
   DumperHandle dumper;
   std::atomic<std::uint64_t> packets{0};
 
@@ -63,8 +63,7 @@ struct Capture::Impl {
       if (pfd.fd >= 0) ::poll(&pfd, 1, 20);
       if (pcap_dispatch(s.live.get(), -1, &Impl::on_packet, reinterpret_cast<u_char*>(this)) < 0) break;
     }
-    while (pcap_dispatch(s.live.get(), -1, &Impl::on_packet, reinterpret_cast<u_char*>(this)) > 0) {
-    }
+    while (pcap_dispatch(s.live.get(), -1, &Impl::on_packet, reinterpret_cast<u_char*>(this)) > 0) {}
   }
 
   void finish(std::unique_ptr<Session> s) {
@@ -109,7 +108,8 @@ std::string Capture::start(const std::string& network) {
   const int set = pcap_setfilter(live.get(), &filter);
   pcap_freecode(&filter);
   if (auto e = check(set, live.get(), "cannot set capture filter '" + expression + "'"); !e.empty()) return e;
-  if (pcap_setnonblock(live.get(), 1, errbuf) < 0) return std::string("cannot make the capture non-blocking: ") + errbuf;
+  if (pcap_setnonblock(live.get(), 1, errbuf) < 0)
+    return std::string("cannot make the capture non-blocking: ") + errbuf;
 
   std::lock_guard lock(impl_->mu);
   if (impl_->sessions.count(network)) return "already capturing " + network;

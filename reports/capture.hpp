@@ -35,7 +35,7 @@ class Capture {
   void stop(const std::string& network, std::chrono::milliseconds drain = std::chrono::milliseconds(50));
 
   const std::string& path() const;
-  bool opened() const;          // the file was created
+  bool opened() const;  // the file was created
   std::uint64_t packets() const;  // packets written so far
 
  private:

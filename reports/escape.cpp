@@ -80,8 +80,19 @@ std::string markdown_escape(std::string_view s) {
   out.reserve(s.size() + s.size() / 4);
   for (char c : s) {
     switch (c) {
-      case '\\': case '`': case '*': case '_': case '[': case ']': case '<': case '>':
-      case '|': case '~': case '&': case '#': case '!':
+      case '\\':
+      case '`':
+      case '*':
+      case '_':
+      case '[':
+      case ']':
+      case '<':
+      case '>':
+      case '|':
+      case '~':
+      case '&':
+      case '#':
+      case '!':
         out += '\\';
         out += c;
         break;

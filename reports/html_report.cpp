@@ -70,8 +70,7 @@ std::string verdict_sentence(const json& s) {
   const auto read = texts(field(s, "attacker"), "plaintext_read");
   const std::string reads = read.empty() ? "" : " The attacker read " + std::to_string(read.size()) + " message(s).";
   if (o == "secure") return "Each end talked to the intended peer (" + who + ")." + reads;
-  if (o == "mitm-undetected")
-    return "Someone else terminated DTLS (" + who + ") and nobody raised an alarm." + reads;
+  if (o == "mitm-undetected") return "Someone else terminated DTLS (" + who + ") and nobody raised an alarm." + reads;
   if (o == "mitm-detected-late")
     return "Someone else terminated DTLS (" + who + "); an alarm was raised but did not stop the data." + reads;
   if (o == "detected") return "An alarm stopped the session before any data." + reads;
@@ -92,7 +91,10 @@ void outcome_table(std::ostringstream& out, const json& doc) {
       out << "<tr><td class=\"num\"><a href=\"#run-" << n << "\">" << n << "</a></td><td>" << h(run, "scenario")
           << "</td><td>" << h(run, "attack") << "</td><td>" << h(run, "trust") << "</td><td>" << h(s, "offerer")
           << " &rarr; " << h(s, "answerer") << "</td><td class=\"cell\">" << outcome_span(text(s, "outcome"))
-          << (is_cut(s) ? " <span class=\"cut\">(" + h(std::string(is_provisional(s) ? "provisional, " : "") + "cut: " + text(s, "cut_by")) + ")</span>" : "")
+          << (is_cut(s) ? " <span class=\"cut\">(" +
+                              h(std::string(is_provisional(s) ? "provisional, " : "") + "cut: " + text(s, "cut_by")) +
+                              ")</span>"
+                        : "")
           << "</td><td>" << h(s, "expected") << "</td><td class=\"" << (pass ? "pass\">pass" : "fail\">FAIL")
           << "</td></tr>\n";
     }
@@ -170,8 +172,9 @@ void session_block(std::ostringstream& out, const json& run, const json& s) {
   out << "</tbody></table>\n";
   const json& attacker = field(s, "attacker");
   const auto read = texts(attacker, "plaintext_read");
-  out << "<p><strong>What the attacker read:</strong> " << (read.empty() ? "nothing" : std::to_string(read.size()) + " message(s)")
-      << " <span class=\"note\">(" << h(attacker, "ciphertext_bytes") << " ciphertext bytes through it)</span></p>\n";
+  out << "<p><strong>What the attacker read:</strong> "
+      << (read.empty() ? "nothing" : std::to_string(read.size()) + " message(s)") << " <span class=\"note\">("
+      << h(attacker, "ciphertext_bytes") << " ciphertext bytes through it)</span></p>\n";
   if (!read.empty()) {
     out << "<ul class=\"read\">";
     for (const auto& m : read) out << "<li><code>" << h(m) << "</code></li>";
@@ -187,13 +190,13 @@ void session_block(std::ostringstream& out, const json& run, const json& s) {
     out << "<p><strong>Media the attacker decrypted:</strong></p><ul class=\"media\">";
     for (const auto& m : media) {
       out << "<li>" << (text(m, "kind").empty() ? "RTP" : h(m, "kind")) << " from " << h(m, "from") << " ("
-          << (text(m, "codec").empty() ? "unknown codec" : h(m, "codec")) << ", SSRC " << h(m, "ssrc") << "): "
-          << h(m, "packets") << " packets, " << h(m, "bytes") << " bytes";
+          << (text(m, "codec").empty() ? "unknown codec" : h(m, "codec")) << ", SSRC " << h(m, "ssrc")
+          << "): " << h(m, "packets") << " packets, " << h(m, "bytes") << " bytes";
       for (const auto& f : texts(m, "files")) {
         const auto slash = f.rfind('/');
         const std::string name = slash == std::string::npos ? f : f.substr(slash + 1);
-        const bool beside = slash != std::string::npos && f.substr(0, slash).ends_with("media") &&
-                            (slash == 5 || f[slash - 6] == '/');
+        const bool beside =
+            slash != std::string::npos && f.substr(0, slash).ends_with("media") && (slash == 5 || f[slash - 6] == '/');
         out << " &mdash; <a href=\"" << h(beside ? "media/" + name : f) << "\">" << h(name) << "</a>";
       }
       out << "</li>";

@@ -57,8 +57,7 @@ json peer_json(const PeerResult& p) {
                           {"remote_type", r.selected_pair->remote_type},
                           {"local", r.selected_pair->local},
                           {"remote", r.selected_pair->remote}};
-  else
-    j["selected_pair"] = nullptr;
+  else j["selected_pair"] = nullptr;
   return j;
 }
 
@@ -82,7 +81,8 @@ json repository_path(const std::string& file) {
 
 json result_document(const std::vector<RunResult>& runs) {
   // schema_version: of docs/result.schema.json; raised when a field changes meaning or goes.
-  json doc{{"tool", "sigtrust"}, {"version", SIGTRUST_VERSION}, {"schema_version", kSchemaVersion}, {"runs", json::array()}};
+  json doc{
+      {"tool", "sigtrust"}, {"version", SIGTRUST_VERSION}, {"schema_version", kSchemaVersion}, {"runs", json::array()}};
   size_t sessions = 0, failed = 0, errors = 0, interrupted = 0;
   for (const auto& run : runs) {
     json jr{{"scenario", run.scenario},
@@ -137,7 +137,11 @@ json result_document(const std::vector<RunResult>& runs) {
     }
     doc["runs"].push_back(std::move(jr));
   }
-  doc["summary"] = {{"runs", runs.size()}, {"sessions", sessions}, {"expectations_failed", failed}, {"errors", errors}, {"interrupted", interrupted}};
+  doc["summary"] = {{"runs", runs.size()},
+                    {"sessions", sessions},
+                    {"expectations_failed", failed},
+                    {"errors", errors},
+                    {"interrupted", interrupted}};
   return doc;
 }
 

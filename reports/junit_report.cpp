@@ -47,8 +47,8 @@ std::string token(const std::string& s, const char* fallback) {
 // Why a session failed, in one line: the cut first (a provisional outcome is
 // no finding), else what was expected and what came, and the alarms.
 std::string failure_message(const json& run, const json& s) {
-  std::string m = "expected " + text(s, "expected") + ", got " + (is_provisional(s) ? "provisional " : "") +
-                  text(s, "outcome");
+  std::string m =
+      "expected " + text(s, "expected") + ", got " + (is_provisional(s) ? "provisional " : "") + text(s, "outcome");
   if (const auto cut = cut_note(run, s); !cut.empty()) return m + ": " + cut;
   std::string alarms;
   for (const auto& name : session_peers(s))
@@ -105,7 +105,8 @@ std::string junit_report(const json& doc) {
   for (const auto& run : items(doc, "runs")) {
     // The same scenario run twice (two files, or a file named twice) is two suites: told apart by number.
     std::string scenario = token(text(run, "scenario"), "unnamed");
-    for (int k = 2; !suites.insert(scenario).second; ++k) scenario = token(text(run, "scenario"), "unnamed") + " #" + std::to_string(k);
+    for (int k = 2; !suites.insert(scenario).second; ++k)
+      scenario = token(text(run, "scenario"), "unnamed") + " #" + std::to_string(k);
     const std::string classname = scenario;
     const std::string error = text(run, "error");
     std::size_t failures = 0, errors = 0;

@@ -30,9 +30,10 @@ void outcome_table(std::ostringstream& out, const json& doc) {
     for (const auto& s : items(run, "sessions"))
       out << "| " << n << " | " << md(run, "scenario") << " | " << md(run, "attack") << " | " << md(run, "trust")
           << " | " << md(s, "offerer") << " → " << md(s, "answerer") << " | **" << md(s, "outcome") << "**"
-          << (is_cut(s) ? " (" + md(std::string(is_provisional(s) ? "provisional, " : "") + "cut: " + text(s, "cut_by")) + ")" : "")
-          << " | "
-          << md(s, "expected") << " | " << (flag(s, "pass") ? "pass" : "**FAIL**") << " |\n";
+          << (is_cut(s)
+                  ? " (" + md(std::string(is_provisional(s) ? "provisional, " : "") + "cut: " + text(s, "cut_by")) + ")"
+                  : "")
+          << " | " << md(s, "expected") << " | " << (flag(s, "pass") ? "pass" : "**FAIL**") << " |\n";
     if (items(run, "sessions").empty())
       out << "| " << n << " | " << md(run, "scenario") << " | " << md(run, "attack") << " | " << md(run, "trust")
           << " | (no session) | | | " << (text(run, "error").empty() ? "" : "**simulator error**") << " |\n";
@@ -77,8 +78,8 @@ void session_section(std::ostringstream& out, const json& run, const json& s) {
         << (text(p, "failure").empty() ? "" : md(p, "failure")) << " |\n";
   }
   const json& t = field(s, "timings_ms");
-  out << "\nTimings: ICE " << format_ms(field(t, "ice")) << " ms, DTLS " << format_ms(field(t, "dtls"))
-      << " ms, total " << format_ms(field(t, "total")) << " ms.\n\n";
+  out << "\nTimings: ICE " << format_ms(field(t, "ice")) << " ms, DTLS " << format_ms(field(t, "dtls")) << " ms, total "
+      << format_ms(field(t, "total")) << " ms.\n\n";
 
   const json& attacker = field(s, "attacker");
   const auto read = texts(attacker, "plaintext_read");
@@ -87,7 +88,8 @@ void session_section(std::ostringstream& out, const json& run, const json& s) {
   } else {
     out << "**The attacker read " << read.size() << " plaintext message(s)**";
   }
-  out << " (" << text(attacker, "ciphertext_bytes") << " ciphertext bytes through it)" << (read.empty() ? ".\n" : ":\n");
+  out << " (" << text(attacker, "ciphertext_bytes") << " ciphertext bytes through it)"
+      << (read.empty() ? ".\n" : ":\n");
   for (const auto& m : read) out << "\n- " << md(m);
   if (!read.empty()) out << "\n";
   if (const auto changed = texts(attacker, "rewritten"); !changed.empty()) {
@@ -103,8 +105,8 @@ void rewrites_section(std::ostringstream& out, const json& run) {
   if (list.empty()) return;
   out << "### Rewritten messages\n\n";
   for (const auto& r : list) {
-    out << "#### " << md(r.what()) << " " << md(r.from) << " → " << md(r.to) << " at "
-        << format_ms(json(r.t_ms)) << " ms\n\n"
+    out << "#### " << md(r.what()) << " " << md(r.from) << " → " << md(r.to) << " at " << format_ms(json(r.t_ms))
+        << " ms\n\n"
         << md(r.actor) << ": " << md(r.text) << "\n\n";
     const std::string diff = unified(line_diff(r.before, r.after));
     const std::string fence = markdown_fence(diff);
@@ -150,8 +152,8 @@ std::string markdown_report(const json& doc) {
     const AttackNote note = attack_note(text(run, "attack"));
     out << "## Run " << n << ": " << md(run, "scenario") << "\n\n"
         << "- scenario file: " << md(run, "file") << "\n"
-        << "- attack: " << md(run, "attack") << " (" << md(std::string(note.position)) << "): "
-        << md(std::string(note.summary)) << "\n"
+        << "- attack: " << md(run, "attack") << " (" << md(std::string(note.position))
+        << "): " << md(std::string(note.summary)) << "\n"
         << "- trust: " << md(run, "trust") << "\n"
         << "- network: " << md(run, "network") << ", run took " << format_ms(field(run, "duration_ms")) << " ms"
         << (flag(run, "deadline_reached") ? ", **the deadline was reached**" : "")

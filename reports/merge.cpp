@@ -82,7 +82,8 @@ Result<Split> check_split(const std::vector<NamedDocument>& docs) {
   split.plan = *plan;
   split.command = text(h0, "command");
   const double total = number(h0, "total", 0);
-  if (total < 1 || total > kMaxShards) return Error{first.file + ": shard.total: expected 1 to " + std::to_string(kMaxShards)};
+  if (total < 1 || total > kMaxShards)
+    return Error{first.file + ": shard.total: expected 1 to " + std::to_string(kMaxShards)};
   split.total = static_cast<unsigned>(total);
   for (const auto& d : docs) {
     const json& h = field(d.doc, "shard");
@@ -92,13 +93,15 @@ Result<Split> check_split(const std::vector<NamedDocument>& docs) {
       if (text(h, "command") != split.command || number(h, "total", 0) != total ||
           text(field(h, "plan"), "sha256") != text(field(h0, "plan"), "sha256"))
         return Error{d.file + ": shard " + shard_name(h) + " of '" + text(h, "command") + "' over " +
-                     std::to_string(p->size()) + " cells (its first cell: " + first_cell(d.doc) + ") is not of the split of " +
-                     first.file + " (shard " + shard_name(h0) + " of '" + split.command + "' over " +
-                     std::to_string(split.plan.size()) + " cells); every shard must be given the same cells and the same N"};
+                     std::to_string(p->size()) + " cells (its first cell: " + first_cell(d.doc) +
+                     ") is not of the split of " + first.file + " (shard " + shard_name(h0) + " of '" + split.command +
+                     "' over " + std::to_string(split.plan.size()) +
+                     " cells); every shard must be given the same cells and the same N"};
     }
     const double index = number(h, "index", 0);
     if (index < 1 || index > total)
-      return Error{d.file + ": shard.index " + text(h, "index") + " is not between 1 and " + std::to_string(split.total)};
+      return Error{d.file + ": shard.index " + text(h, "index") + " is not between 1 and " +
+                   std::to_string(split.total)};
     split.index.push_back(static_cast<unsigned>(index));
   }
   return split;
@@ -138,7 +141,8 @@ json summary_of(const json& runs) {
 Result<json> merge_documents(const std::vector<NamedDocument>& docs, std::string_view version) {
   if (docs.empty()) return Error{"report merge: no result documents given"};
   for (const auto& d : docs) {
-    if (text(d.doc, "tool") != "sigtrust") return Error{d.file + ": not written by sigtrust (\"tool\" is not \"sigtrust\")"};
+    if (text(d.doc, "tool") != "sigtrust")
+      return Error{d.file + ": not written by sigtrust (\"tool\" is not \"sigtrust\")"};
     if (text(d.doc, "version") != version) return versions_differ(d, version);
   }
   const json& expectations = field(docs.front().doc, "expectations");
@@ -164,9 +168,9 @@ Result<json> merge_documents(const std::vector<NamedDocument>& docs, std::string
       const std::string cell = cell_of(run);
       if (auto [it, fresh] = seen.emplace(cell, &d); !fresh)
         return Error{d.file + ": duplicate cell " + cell +
-                     (it->second == &d                ? " (twice in this file)"
+                     (it->second == &d             ? " (twice in this file)"
                       : it->second->file == d.file ? " (the file is given twice)"
-                                                    : " (also in " + it->second->file + ")")};
+                                                   : " (also in " + it->second->file + ")")};
       if (sharded) {
         if (!plan_position.count(cell))
           return Error{d.file + ": cell " + cell + " is not in the plan of its shard header"};
@@ -182,8 +186,8 @@ Result<json> merge_documents(const std::vector<NamedDocument>& docs, std::string
     std::map<unsigned, const NamedDocument*> shards;
     for (std::size_t di = 0; di < docs.size(); ++di)
       if (auto [it, fresh] = shards.emplace(split->index[di], &docs[di]); !fresh)
-        return Error{docs[di].file + ": shard " + std::to_string(split->index[di]) + "/" + std::to_string(split->total) +
-                     " given twice (also " + it->second->file + ")"};
+        return Error{docs[di].file + ": shard " + std::to_string(split->index[di]) + "/" +
+                     std::to_string(split->total) + " given twice (also " + it->second->file + ")"};
     for (unsigned k = 1; k <= split->total; ++k) {
       if (shards.count(k)) continue;
       std::vector<std::string> cells;

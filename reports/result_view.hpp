@@ -30,9 +30,9 @@ std::string check_document(const json& doc);
 Result<json> load_document(const std::string& path);
 
 // Field access that never throws.
-const json& field(const json& j, std::string_view key);       // null if absent or `j` not an object
-const json& items(const json& j, std::string_view key);       // empty array unless an array
-std::string text(const json& j, std::string_view key);        // strings as is, numbers/bools as JSON, else ""
+const json& field(const json& j, std::string_view key);  // null if absent or `j` not an object
+const json& items(const json& j, std::string_view key);  // empty array unless an array
+std::string text(const json& j, std::string_view key);  // strings as is, numbers/bools as JSON, else ""
 std::vector<std::string> texts(const json& j, std::string_view key);  // the strings of an array field
 double number(const json& j, std::string_view key, double fallback = -1);
 bool flag(const json& j, std::string_view key);

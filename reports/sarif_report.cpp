@@ -66,7 +66,8 @@ json sarif_report(const json& doc) {
   std::vector<std::string> attacks;
   for (const auto& run : items(doc, "runs")) {
     const std::string a = text(run, "attack");
-    if (!a.empty() && a != "none" && std::find(attacks.begin(), attacks.end(), a) == attacks.end()) attacks.push_back(a);
+    if (!a.empty() && a != "none" && std::find(attacks.begin(), attacks.end(), a) == attacks.end())
+      attacks.push_back(a);
   }
   json rules = json::array();
   for (const auto& a : attacks) {
@@ -107,10 +108,10 @@ json sarif_report(const json& doc) {
         owners += (owners.empty() ? "" : ", ") + name + " saw the certificate of " + (owner.empty() ? "nobody" : owner);
       }
       const auto read = texts(field(s, "attacker"), "plaintext_read");
-      const std::string message =
-          text(s, "offerer") + " -> " + text(s, "answerer") + ": " + outcome + " under attack " + attack +
-          " with trust " + text(run, "trust") + " (" + owners + "; the attacker read " + std::to_string(read.size()) +
-          " plaintext message(s)" + (outcome == "mitm-detected-late" ? "; an alarm came too late" : "") + ").";
+      const std::string message = text(s, "offerer") + " -> " + text(s, "answerer") + ": " + outcome +
+                                  " under attack " + attack + " with trust " + text(run, "trust") + " (" + owners +
+                                  "; the attacker read " + std::to_string(read.size()) + " plaintext message(s)" +
+                                  (outcome == "mitm-detected-late" ? "; an alarm came too late" : "") + ").";
       // Located at the session's line of the scenario file (or the matrix
       // cell's entry in the expectations file), by its path in the repository.
       const double line = number(s, "line", 1);
@@ -121,27 +122,27 @@ json sarif_report(const json& doc) {
                       {"region", {{"startLine", line >= 1 ? static_cast<long long>(line) : 1}}}}}};
       else  // a live relay session: no file, the room it happened in
         location = {{"logicalLocations", {{{"name", text(s, "room")}, {"kind", "module"}}}}};
-      json result =
-          {{"ruleId", attack},
-           {"ruleIndex", rule - attacks.begin()},
-           {"level", outcome == "mitm-undetected" ? "error" : "warning"},
-           {"message", {{"text", message}}},
-           {"locations", {location}},
-           // One per scenario, session and round: the same pair meeting twice is two findings.
-           {"partialFingerprints",
-            {{"sigtrustSession/v2", text(run, "scenario") + "|" + attack + "|" + text(run, "trust") + "|" +
-                                        text(s, "offerer") + "->" + text(s, "answerer") + "|round " +
-                                        text(s, "round") + "|" + text(s, "room")}}},
-           {"properties",
-            {{"scenario", text(run, "scenario")},
-             {"trust", text(run, "trust")},
-             {"outcome", outcome},
-             {"expected", text(s, "expected")},
-             {"expectationMet", flag(s, "pass")},
-             {"plaintextRead", read},
-             {"security-severity", severity(outcome)}}}};
+      json result = {{"ruleId", attack},
+                     {"ruleIndex", rule - attacks.begin()},
+                     {"level", outcome == "mitm-undetected" ? "error" : "warning"},
+                     {"message", {{"text", message}}},
+                     {"locations", {location}},
+                     // One per scenario, session and round: the same pair meeting twice is two findings.
+                     {"partialFingerprints",
+                      {{"sigtrustSession/v2", text(run, "scenario") + "|" + attack + "|" + text(run, "trust") + "|" +
+                                                  text(s, "offerer") + "->" + text(s, "answerer") + "|round " +
+                                                  text(s, "round") + "|" + text(s, "room")}}},
+                     {"properties",
+                      {{"scenario", text(run, "scenario")},
+                       {"trust", text(run, "trust")},
+                       {"outcome", outcome},
+                       {"expected", text(s, "expected")},
+                       {"expectationMet", flag(s, "pass")},
+                       {"plaintextRead", read},
+                       {"security-severity", severity(outcome)}}}};
       // With --baseline: new, unchanged or updated against the baseline's session.
-      if (const std::string state = text(field(s, "baseline"), "state"); !state.empty()) result["baselineState"] = state;
+      if (const std::string state = text(field(s, "baseline"), "state"); !state.empty())
+        result["baselineState"] = state;
       results.push_back(std::move(result));
     }
   }
@@ -152,8 +153,7 @@ json sarif_report(const json& doc) {
           {"version", "2.1.0"},
           {"runs",
            {{{"tool", {{"driver", driver}}},
-             {"invocations",
-              {{{"executionSuccessful", complete}, {"toolExecutionNotifications", notifications}}}},
+             {"invocations", {{{"executionSuccessful", complete}, {"toolExecutionNotifications", notifications}}}},
              {"results", results}}}}};
 }
 

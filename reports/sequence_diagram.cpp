@@ -29,8 +29,8 @@ std::string ip_of(const std::string& address) {
 
 // Kinds that are local bookkeeping, not something to draw.
 bool quiet(const std::string& kind) {
-  return kind == events::kIceGathered || kind == events::kIceState || kind == events::kDtlsRole || kind == events::kSignalingJoined ||
-         kind == events::kAttackLegReady || kind == events::kAttackLegConnected;
+  return kind == events::kIceGathered || kind == events::kIceState || kind == events::kDtlsRole ||
+         kind == events::kSignalingJoined || kind == events::kAttackLegReady || kind == events::kAttackLegConnected;
 }
 
 // An event's kind as a reader of the diagram would say it ("turn.allocate"
@@ -131,7 +131,7 @@ class Builder {
       } else if (kind == events::kDtlsConnected) {
         const std::string role = txt.find("as server") != std::string::npos   ? " (server)"
                                  : txt.find("as client") != std::string::npos ? " (client)"
-                                                                               : "";
+                                                                              : "";
         arrow(actor, media_peer(actor), "DTLS handshake" + role, "dtls", true, t);
       } else if (kind == events::kDataSent) {
         arrow(actor, media_peer(actor), after_prefix(txt, "sent "), "data", false, t);
@@ -143,8 +143,7 @@ class Builder {
         const std::string owner = owner_of(text(field(e, "data"), "certificate"));
         if (!owner.empty() && owner != "unknown" && !is_peer(owner))
           note(actor, "accepted " + owner + "'s certificate (should have raised an alarm)", "alarm", t);
-        else
-          note(actor, "certificate accepted", "ok", t);
+        else note(actor, "certificate accepted", "ok", t);
       } else if (kind == events::kTrustRejected) {
         note(actor, "certificate rejected", "alarm", t);
       } else if (kind == events::kAlarm) {
@@ -238,10 +237,13 @@ constexpr int kLeft = 64, kColumn = 180, kTop = 44, kRow = 26, kLegend = 28, kLi
 
 int lane_x(std::size_t i) { return kLeft + static_cast<int>(i) * kColumn + kColumn / 2; }
 
-const std::vector<std::pair<const char*, const char*>> kLegendItems = {
-    {"signaling", "signaling message"}, {"rewritten", "changed by the attacker"}, {"ice", "ICE"},
-    {"dtls", "DTLS handshake"},         {"data", "application data"},         {"alarm", "alarm"},
-    {"ok", "check passed"}};
+const std::vector<std::pair<const char*, const char*>> kLegendItems = {{"signaling", "signaling message"},
+                                                                       {"rewritten", "changed by the attacker"},
+                                                                       {"ice", "ICE"},
+                                                                       {"dtls", "DTLS handshake"},
+                                                                       {"data", "application data"},
+                                                                       {"alarm", "alarm"},
+                                                                       {"ok", "check passed"}};
 
 // The lines of a wrapped label inside one <text>, each under the last.
 std::string tspans(const std::vector<std::string>& lines, int x) {
@@ -347,8 +349,8 @@ std::string sequence_svg(const SequenceDiagram& d, const std::string& id_prefix)
     out << "<g class=\"step " << s.style << "\"><title>" << fmt_ms(s.t_ms) << " ms: " << xml_escape(s.label)
         << "</title><text class=\"time\" x=\"4\" y=\"" << y - 4 << "\">" << fmt_ms(s.t_ms) << "</text>";
     if (s.kind == SequenceStep::Kind::Divider) {
-      out << "<line class=\"divider\" x1=\"" << kLeft << "\" y1=\"" << y - 6 << "\" x2=\"" << width - 8
-          << "\" y2=\"" << y - 6 << "\"/><text class=\"divider\" x=\"" << kLeft + 4 << "\" y=\"" << y - 9 - extra << "\">"
+      out << "<line class=\"divider\" x1=\"" << kLeft << "\" y1=\"" << y - 6 << "\" x2=\"" << width - 8 << "\" y2=\""
+          << y - 6 << "\"/><text class=\"divider\" x=\"" << kLeft + 4 << "\" y=\"" << y - 9 - extra << "\">"
           << tspans(lines, kLeft + 4) << "</text>";
     } else if (s.kind == SequenceStep::Kind::Arrow) {
       const int x1 = lane_x(s.from), x2 = lane_x(s.to);
@@ -371,11 +373,10 @@ std::string sequence_svg(const SequenceDiagram& d, const std::string& id_prefix)
   for (const auto& [style, what] : kLegendItems) {
     const bool box = std::string(style) == "alarm" || std::string(style) == "ok";
     out << "<g class=\"legend-item " << style << "\">";
-    if (box)
-      out << "<rect x=\"" << lx << "\" y=\"" << steps_end + 5 << "\" width=\"18\" height=\"12\" rx=\"2\"/>";
+    if (box) out << "<rect x=\"" << lx << "\" y=\"" << steps_end + 5 << "\" width=\"18\" height=\"12\" rx=\"2\"/>";
     else
-      out << "<line x1=\"" << lx << "\" y1=\"" << steps_end + 10 << "\" x2=\"" << lx + 18 << "\" y2=\"" << steps_end + 10
-          << "\" marker-end=\"url(#" << p << "-" << style << ")\"/>";
+      out << "<line x1=\"" << lx << "\" y1=\"" << steps_end + 10 << "\" x2=\"" << lx + 18 << "\" y2=\""
+          << steps_end + 10 << "\" marker-end=\"url(#" << p << "-" << style << ")\"/>";
     out << "<text x=\"" << lx + 24 << "\" y=\"" << steps_end + 14 << "\">" << what << "</text></g>";
     lx += legend_step(what);
   }

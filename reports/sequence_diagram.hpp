@@ -16,7 +16,7 @@ struct SequenceStep {
   enum class Kind { Arrow, Note, Divider };  // a divider spans every lifeline (a new round)
   Kind kind = Kind::Note;
   std::size_t from = 0, to = 0;  // lifeline indices (equal for a note)
-  bool both_ways = false;        // ICE and DTLS are exchanges, not one message
+  bool both_ways = false;  // ICE and DTLS are exchanges, not one message
   std::string label;
   std::string style;  // signaling, rewritten, ice, dtls, data, alarm, attack, ok, info
   double t_ms = 0;

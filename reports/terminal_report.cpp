@@ -45,7 +45,8 @@ void matrix_table(std::ostringstream& out, const json& doc, const TerminalStyle&
   }
   out << "\n" << pad(corner, first);
   for (std::size_t i = 0; i < m.trusts.size(); ++i)
-    out << "  " << (i + 1 == m.trusts.size() ? terminal_escape(m.trusts[i]) : pad(terminal_escape(m.trusts[i]), widths[i]));
+    out << "  "
+        << (i + 1 == m.trusts.size() ? terminal_escape(m.trusts[i]) : pad(terminal_escape(m.trusts[i]), widths[i]));
   out << "\n";
   for (const auto& a : m.attacks) {
     out << pad(terminal_escape(a), first);
@@ -74,8 +75,8 @@ std::string terminal_summary(const json& doc, const TerminalStyle& style) {
       const std::string outcome = t(s, "outcome");
       const bool pass = flag(s, "pass");
       const std::string expected = t(s, "expected");
-      out << "  " << t(s, "offerer") << " -> " << t(s, "answerer") << ": "
-          << (style.colour ? colour_of(outcome) : "") << outcome << reset;
+      out << "  " << t(s, "offerer") << " -> " << t(s, "answerer") << ": " << (style.colour ? colour_of(outcome) : "")
+          << outcome << reset;
       // A live relay session (sigtrust relay) states no expectation and has no run timings.
       if (expected.empty()) out << "  (live, room " << t(s, "room") << ")";
       else
@@ -88,7 +89,8 @@ std::string terminal_summary(const json& doc, const TerminalStyle& style) {
       for (const auto& name : session_peers(s)) {
         const json& p = field(field(s, "peers"), name);
         const std::string owner = t(p, "dtls_peer_owner");
-        out << "    " << terminal_escape(name) << ": saw " << (owner.empty() ? std::string("no certificate") : "certificate of " + owner);
+        out << "    " << terminal_escape(name) << ": saw "
+            << (owner.empty() ? std::string("no certificate") : "certificate of " + owner);
         if (const auto alarms = texts(p, "alarms"); !alarms.empty()) {
           out << "; alarms:";
           for (const auto& a : alarms) out << " " << terminal_escape(a);

@@ -39,7 +39,8 @@ class CertificateRegistry {
     auto [it, inserted] = owners_.emplace(fingerprint, owner);
     if (inserted || it->second == owner) return true;
     if (refusals_.size() < kMaxRefusals)
-      refusals_.push_back("a certificate of " + it->second + " (" + fingerprint.substr(0, 40) + "…) claimed for " + owner);
+      refusals_.push_back("a certificate of " + it->second + " (" + fingerprint.substr(0, 40) + "…) claimed for " +
+                          owner);
     return false;
   }
   std::string owner(const std::string& fingerprint) const {
@@ -65,12 +66,12 @@ struct AttackWorld {
   // run ends `error`. One never announced is unregistered, and a peer that
   // talks to it makes the session `error` too (the classifier fails closed).
   std::function<void(const Certificate&)> present_certificate;
-  std::string address;                 // the attacker's own loopback address
-  std::string name = "mallory";        // the attacker node's name in reports
-  const ParamValues& params;           // declared parameters, validated
-  std::vector<scenario::RewriteRule> rewrite;    // application-data rewrites (bridging attacks)
+  std::string address;  // the attacker's own loopback address
+  std::string name = "mallory";  // the attacker node's name in reports
+  const ParamValues& params;  // declared parameters, validated
+  std::vector<scenario::RewriteRule> rewrite;  // application-data rewrites (bridging attacks)
   std::map<std::string, AttackerSessionReport>& sessions;  // keyed by relay room
-  std::function<void(const std::string&)> key_log;         // NSS key log sink (optional)
+  std::function<void(const std::string&)> key_log;  // NSS key log sink (optional)
   std::string media_dir;  // where a bridge writes the media it decrypts ("" records none)
 };
 

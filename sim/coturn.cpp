@@ -66,12 +66,13 @@ bool answers_binding(const std::string& address, std::uint16_t port) {
       uint8_t in[STUN_MAX_MESSAGE_SIZE];
       const ssize_t n = recv(fd, in, sizeof(in), 0);
       StunMessage res;
-      if (n > 0 && stun_agent_validate(&agent, &res, in, static_cast<size_t>(n), nullptr, nullptr) == STUN_VALIDATION_SUCCESS) {
+      if (n > 0 &&
+          stun_agent_validate(&agent, &res, in, static_cast<size_t>(n), nullptr, nullptr) == STUN_VALIDATION_SUCCESS) {
         sockaddr_storage mapped{}, alternate{};
         socklen_t mapped_len = sizeof(mapped), alternate_len = sizeof(alternate);
         ok = stun_usage_bind_process(&res, reinterpret_cast<sockaddr*>(&mapped), &mapped_len,
-                                     reinterpret_cast<sockaddr*>(&alternate), &alternate_len) ==
-             STUN_USAGE_BIND_RETURN_SUCCESS;
+                                     reinterpret_cast<sockaddr*>(&alternate),
+                                     &alternate_len) == STUN_USAGE_BIND_RETURN_SUCCESS;
       }
     }
   }
@@ -84,8 +85,9 @@ bool answers_binding(const std::string& address, std::uint16_t port) {
 Result<std::unique_ptr<Coturn>> Coturn::start(const std::string& address, int startup_ms) {
   // Named here: a missing program would otherwise show only as a server that never answered.
   if (find_program("turnserver").empty())
-    return Error{"turnserver (coturn) is not on PATH, and this run needs it for STUN/TURN: install coturn "
-                 "(apt-get install coturn, or scripts/install-deps); 'sigtrust doctor' checks what runs need"};
+    return Error{
+        "turnserver (coturn) is not on PATH, and this run needs it for STUN/TURN: install coturn "
+        "(apt-get install coturn, or scripts/install-deps); 'sigtrust doctor' checks what runs need"};
   std::unique_ptr<Coturn> c(new Coturn);
   char tmpl[] = "/tmp/sigtrust-coturn-XXXXXX";
   if (!mkdtemp(tmpl)) return Error{"coturn: cannot make a working directory"};
@@ -99,12 +101,25 @@ Result<std::unique_ptr<Coturn>> Coturn::start(const std::string& address, int st
     if (c->server_.port == 0) return Error{"coturn: no free port on " + address};
     // Loopback only: listen and relay on `address`; no TLS/DTLS listeners, no
     // CLI port, no TCP relay (the measured set-up is in docs/architecture.md, measured facts).
-    const std::vector<std::string> argv = {
-        "turnserver", "-n", "--listening-ip=" + address, "--listening-port=" + std::to_string(c->server_.port),
-        "--relay-ip=" + address, "--lt-cred-mech", "--user=" + c->server_.username + ":" + c->server_.password,
-        "--realm=" + realm, "--no-tls", "--no-dtls", "--no-tcp-relay", "--allow-loopback-peers", "--no-cli",
-        "--no-multicast-peers", "--userdb=" + c->dir_ + "/turndb", "--pidfile=" + c->dir_ + "/turnserver.pid",
-        "--log-file=stdout", "--simple-log", "--no-software-attribute"};
+    const std::vector<std::string> argv = {"turnserver",
+                                           "-n",
+                                           "--listening-ip=" + address,
+                                           "--listening-port=" + std::to_string(c->server_.port),
+                                           "--relay-ip=" + address,
+                                           "--lt-cred-mech",
+                                           "--user=" + c->server_.username + ":" + c->server_.password,
+                                           "--realm=" + realm,
+                                           "--no-tls",
+                                           "--no-dtls",
+                                           "--no-tcp-relay",
+                                           "--allow-loopback-peers",
+                                           "--no-cli",
+                                           "--no-multicast-peers",
+                                           "--userdb=" + c->dir_ + "/turndb",
+                                           "--pidfile=" + c->dir_ + "/turnserver.pid",
+                                           "--log-file=stdout",
+                                           "--simple-log",
+                                           "--no-software-attribute"};
     auto pid = spawn_child(argv, c->dir_ + "/turnserver.log");
     if (!pid) return Error{"coturn: " + pid.error().message};
     c->pid_ = *pid;

@@ -47,7 +47,8 @@ bool settled_pair(const Peer& a, const Peer& b) {
 std::string waiting_for(std::initializer_list<const Peer*> peers) {
   std::string waiting;
   for (const Peer* p : peers)
-    if (!p->settled()) waiting += (waiting.empty() ? "" : "; ") + p->config().name + " was waiting for " + p->waiting_for();
+    if (!p->settled())
+      waiting += (waiting.empty() ? "" : "; ") + p->config().name + " was waiting for " + p->waiting_for();
   return waiting;
 }
 
@@ -81,7 +82,7 @@ struct World {
   CoturnService coturn;  // used when the caller shares none; declared first, so it outlives the peers
   std::unique_ptr<IdentityProvider> idp;
   std::vector<std::unique_ptr<OutOfBand>> oob;  // per session that declares one
-  std::map<std::string, TofuStore> tofu;        // per peer, kept across rounds
+  std::map<std::string, TofuStore> tofu;  // per peer, kept across rounds
   std::vector<std::unique_ptr<Peer>> peers;  // in session order: offerer, answerer, ...
   // The main context and relay of each batch of a large round (see run_batch).
   struct Shard {
@@ -137,7 +138,8 @@ void set_up_world(Run& run) {
   World& w = run.world;
   ensure_descriptors(run.s.sessions.size());
   for (const auto& p : run.s.peers) w.registry.add(run.store.get(p.name).fingerprint(), p.name);
-  for (size_t i = 0; i < run.s.peers.size(); ++i) run.peer_indices.emplace(run.s.peers[i].name, static_cast<unsigned>(i));
+  for (size_t i = 0; i < run.s.peers.size(); ++i)
+    run.peer_indices.emplace(run.s.peers[i].name, static_cast<unsigned>(i));
   w.relay = std::make_unique<SignalingRelay>(w.loop, run.plan.relay(), w.timeline);
   w.timeline.add("engine", events::kRunStart,
                  "run on " + run.result.network + "; relay at " + w.relay->url() + "; attack " + run.s.attack.name);
@@ -381,8 +383,9 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
 
   auto world = std::make_unique<World>();
   world->timeline = Timeline(started);
-  Run run{s, options, options.certificates ? *options.certificates : local_store, plan, *world, result,
-          started + std::chrono::milliseconds(s.deadline_ms), {}, {}, {}};
+  Run run{s,      options, options.certificates ? *options.certificates : local_store, plan,
+          *world, result,  started + std::chrono::milliseconds(s.deadline_ms),         {},
+          {},     {}};
   try {
     set_up_world(run);
     run.servers = choose_ice_servers(run);

@@ -37,10 +37,10 @@ class CertificateStore {
 using AttackFactory = std::function<std::unique_ptr<Attack>(const std::string& name, AttackWorld& world)>;
 
 struct EngineOptions {
-  AttackFactory make_attack;                 // required when a scenario names an attack other than none
+  AttackFactory make_attack;  // required when a scenario names an attack other than none
   CertificateStore* certificates = nullptr;  // shared store; a fresh one per run if null
-  CoturnService* coturn = nullptr;           // shared coturn; one per run is started if null and needed
-  const std::atomic<bool>* stop = nullptr;   // set (e.g. on SIGINT): runs end at once, marked interrupted
+  CoturnService* coturn = nullptr;  // shared coturn; one per run is started if null and needed
+  const std::atomic<bool>* stop = nullptr;  // set (e.g. on SIGINT): runs end at once, marked interrupted
   std::function<void(const std::string&)> key_log;
   // Called on the run's thread with the run's network ("127.a.b.0/24") before
   // anything of the run is bound (e.g. to start a capture).

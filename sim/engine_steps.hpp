@@ -45,7 +45,7 @@ std::vector<std::vector<std::size_t>> batches_of(const scenario::Scenario& s, st
 // Which STUN/TURN servers the peers gather from: the honest ones (coturn,
 // if the scenario names it) and the attacker's node at its position.
 struct IceServers {
-  std::optional<IceServer> stun, turn;                    // honest
+  std::optional<IceServer> stun, turn;  // honest
   std::optional<IceServer> attacker_stun, attacker_turn;  // the attack's own nodes
 };
 
@@ -55,9 +55,9 @@ struct PeerPlacement {
   std::size_t session = 0;
   bool offerer = true;
   unsigned peer_index = 0;  // into s.peers
-  std::string address;      // its loopback address
-  std::string relay_url;    // the relay serving its batch, without the room
-  TrustContext trust;       // oob, idp, own_key, pinned_key, tofu; params come from the scenario
+  std::string address;  // its loopback address
+  std::string relay_url;  // the relay serving its batch, without the room
+  TrustContext trust;  // oob, idp, own_key, pinned_key, tofu; params come from the scenario
 };
 
 // The configuration of one end of a session, from the scenario alone:
@@ -69,8 +69,8 @@ PeerConfig peer_config(const scenario::Scenario& s, const PeerPlacement& where, 
 struct SessionEnd {
   const PeerReport* offerer = nullptr;  // null for both when the session never began
   const PeerReport* answerer = nullptr;
-  bool settled = false;      // nothing more would have happened
-  std::string waiting_for;   // what its unsettled peers were waiting for ("alice was waiting for ...")
+  bool settled = false;  // nothing more would have happened
+  std::string waiting_for;  // what its unsettled peers were waiting for ("alice was waiting for ...")
 };
 
 // One session judged: ground truth from the registry, the attacker's take,

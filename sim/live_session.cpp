@@ -9,7 +9,7 @@ namespace sigtrust {
 namespace {
 
 struct SdpFacts {
-  std::string fingerprint;   // the first a=fingerprint, "sha-256 AB:..."
+  std::string fingerprint;  // the first a=fingerprint, "sha-256 AB:..."
   std::string fingerprints;  // all of them, to tell any change
   std::string setup;
 };
@@ -38,7 +38,7 @@ std::string string_field(const nlohmann::json& j, const char* key) {
 struct EndFacts {
   EndTruth truth;
   std::string peer_fingerprint;  // the certificate it authenticated, as best known
-  std::string account;           // how that was established, for `why`
+  std::string account;  // how that was established, for `why`
   std::string failure;
 };
 
@@ -49,8 +49,8 @@ void merge_report(LiveClientReport& into, const nlohmann::json& report) {
   if (const auto it = report.find("connected"); it != report.end() && it->is_boolean() && it->get<bool>())
     into.connected = true;
   for (auto [key, field] : {std::pair{"localCertificate", &into.local_certificate},
-                            std::pair{"remoteCertificate", &into.remote_certificate},
-                            std::pair{"error", &into.error}, std::pair{"sas", &into.sas}})
+                            std::pair{"remoteCertificate", &into.remote_certificate}, std::pair{"error", &into.error},
+                            std::pair{"sas", &into.sas}})
     if (auto v = string_field(report, key); !v.empty()) *field = std::move(v);
 }
 
@@ -179,8 +179,9 @@ LiveVerdict judge_live_session(const std::string& room, const LiveRoom& r, const
     } else if (changed) {
       // RFC 8122 §5: a certificate that does not match the SDP's fingerprint
       // is refused; every browser enforces it.
-      e.truth.alarms.push_back("(inferred by the relay) the fingerprints were changed in flight and the attacker did "
-                               "not complete DTLS with both clients");
+      e.truth.alarms.push_back(
+          "(inferred by the relay) the fingerprints were changed in flight and the attacker did "
+          "not complete DTLS with both clients");
       e.account = "sent no report; its DTLS session cannot have matched the changed fingerprints";
     } else if (setup_altered) {
       e.account = "sent no report; a=setup was altered in flight, so the DTLS roles clash";
@@ -215,11 +216,11 @@ LiveVerdict judge_live_session(const std::string& room, const LiveRoom& r, const
     p.report.alarms = e.truth.alarms;
     p.report.failure = e.failure;
     // Described and delivered, no handshake yet: connecting (ICE).
-    p.report.state = !e.failure.empty()              ? PeerState::Failed
-                     : e.truth.entered_data_phase   ? PeerState::Data
-                     : e.truth.handshake_done       ? PeerState::Dtls
-                     : r.delivered[i]               ? PeerState::Ice
-                                                    : PeerState::Signaling;
+    p.report.state = !e.failure.empty()           ? PeerState::Failed
+                     : e.truth.entered_data_phase ? PeerState::Data
+                     : e.truth.handshake_done     ? PeerState::Dtls
+                     : r.delivered[i]             ? PeerState::Ice
+                                                  : PeerState::Signaling;
     p.dtls_peer_owner = registry.owner(p.report.dtls_peer_fingerprint);
     return p;
   };

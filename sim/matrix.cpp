@@ -39,9 +39,9 @@ Result<MatrixExpectations> load_matrix_expectations(const std::string& path, con
   MatrixExpectations out;
   for (const auto& row : root) {
     const std::string attack = row.first.Scalar();
-    if (!known(attacks, attack))
-      return Error{where(path, row.first.Mark()) + "unknown attack '" + attack + "'"};
-    if (!row.second.IsMap()) return Error{where(path, row.second.Mark()) + "expected a mapping of trust configurations"};
+    if (!known(attacks, attack)) return Error{where(path, row.first.Mark()) + "unknown attack '" + attack + "'"};
+    if (!row.second.IsMap())
+      return Error{where(path, row.second.Mark()) + "expected a mapping of trust configurations"};
     for (const auto& cell : row.second) {
       const std::string trust = cell.first.Scalar();
       if (!known(trusts, trust))
@@ -52,7 +52,8 @@ Result<MatrixExpectations> load_matrix_expectations(const std::string& path, con
       const std::string outcome = v["expect"].Scalar();
       if (!known(outcomes, outcome))
         return Error{where(path, v["expect"].Mark()) + "unknown outcome '" + outcome + "'"};
-      if (out[attack].count(trust)) return Error{where(path, cell.first.Mark()) + "duplicate cell " + attack + " × " + trust};
+      if (out[attack].count(trust))
+        return Error{where(path, cell.first.Mark()) + "duplicate cell " + attack + " × " + trust};
       out[attack][trust] = {outcome, v["why"].Scalar(),
                             scenario::Location{path, cell.first.Mark().line + 1, cell.first.Mark().column + 1}};
     }
@@ -106,8 +107,8 @@ scenario::Scenario matrix_cell(const std::string& attack, const std::string& tru
   return s;
 }
 
-std::vector<RunResult> run_all(const std::vector<scenario::Scenario>& cells, unsigned jobs, const EngineOptions& options,
-                               const std::function<void(size_t, size_t)>& progress) {
+std::vector<RunResult> run_all(const std::vector<scenario::Scenario>& cells, unsigned jobs,
+                               const EngineOptions& options, const std::function<void(size_t, size_t)>& progress) {
   std::vector<RunResult> results(cells.size());
   std::atomic<size_t> next{0};
   std::atomic<size_t> done{0};

@@ -19,7 +19,7 @@ namespace sigtrust {
 
 struct CellExpectation {
   std::string outcome;  // an expectable outcome name
-  std::string why;      // one line
+  std::string why;  // one line
   scenario::Location where = {};  // the cell's entry in the expectations file (reports point at it)
 };
 
@@ -38,7 +38,8 @@ scenario::Scenario matrix_cell(const std::string& attack, const std::string& tru
 
 // Runs `cells` on `jobs` threads (each run has its own main context), in
 // order of the input; `progress` (optional) is called after each run.
-std::vector<RunResult> run_all(const std::vector<scenario::Scenario>& cells, unsigned jobs, const EngineOptions& options,
+std::vector<RunResult> run_all(const std::vector<scenario::Scenario>& cells, unsigned jobs,
+                               const EngineOptions& options,
                                const std::function<void(size_t done, size_t total)>& progress = {});
 
 }  // namespace sigtrust

@@ -10,7 +10,7 @@ namespace sigtrust {
 
 class NetPlan {
  public:
-  NetPlan();                          // a random /24 in 127.0.0.0/8, never 127.0.0.0/24
+  NetPlan();  // a random /24 in 127.0.0.0/8, never 127.0.0.0/24
   explicit NetPlan(unsigned subnet);  // 127.(subnet>>8).(subnet&255).0/24, for tests
   std::string relay() const { return host(1); }
   // .10 to .199: past 190 peers (a `scale:` scenario) peers share addresses,

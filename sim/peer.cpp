@@ -195,7 +195,8 @@ void Peer::handle_remote_description(const std::string& sdp_text, bool is_offer)
   event(is_offer ? events::kSignalingOfferReceived : events::kSignalingAnswerReceived,
         std::string("received ") + what + (fps.empty() ? " without a fingerprint" : " with fingerprint " + fps),
         {{"sdp", sdp_text}});
-  for (const auto& bad : remote_->bad_candidates) event(events::kSdpBadCandidate, "unparsable candidate ignored: " + bad.substr(0, 120));
+  for (const auto& bad : remote_->bad_candidates)
+    event(events::kSdpBadCandidate, "unparsable candidate ignored: " + bad.substr(0, 120));
 
   // DTLS role from a=setup (RFC 5763 §5, RFC 8842 §5).
   const std::string setup = remote_->setup.value_or("");
@@ -207,11 +208,12 @@ void Peer::handle_remote_description(const std::string& sdp_text, bool is_offer)
   } else {
     if (setup == "active") report_.dtls_role = DtlsRole::Server;
     else if (setup == "passive") report_.dtls_role = DtlsRole::Client;
-    else return fail("answer has unusable a=setup:" + (setup.empty() ? std::string("(none)") : setup) +
-                     " (RFC 5763 §5: the answerer must choose active or passive)");
+    else
+      return fail("answer has unusable a=setup:" + (setup.empty() ? std::string("(none)") : setup) +
+                  " (RFC 5763 §5: the answerer must choose active or passive)");
   }
-  event(events::kDtlsRole, std::string("remote a=setup:") + (setup.empty() ? "(none)" : setup) + ", so this end is the DTLS " +
-                         std::string(to_string(*report_.dtls_role)));
+  event(events::kDtlsRole, std::string("remote a=setup:") + (setup.empty() ? "(none)" : setup) +
+                               ", so this end is the DTLS " + std::string(to_string(*report_.dtls_role)));
 
   if (!remote_->ice_ufrag || !remote_->ice_pwd) return fail(std::string(what) + " lacks ICE credentials");
   auto added = ice_->set_remote(*remote_->ice_ufrag, *remote_->ice_pwd, remote_->candidates);
@@ -243,8 +245,8 @@ void Peer::create_dtls() {
                 }
                 report_.received.emplace_back(data);
                 event(events::kDataReceived, "received \"" + std::string(data.substr(0, 200)) + "\"");
-                if (report_.received.size() >= config_.expected_incoming && report_.sent.size() == config_.outgoing.size() &&
-                    report_.state == PeerState::Data) {
+                if (report_.received.size() >= config_.expected_incoming &&
+                    report_.sent.size() == config_.outgoing.size() && report_.state == PeerState::Data) {
                   report_.state = PeerState::Done;
                   report_.t_done_ms = timeline_.now_ms();
                 }
@@ -262,7 +264,8 @@ void Peer::on_ice_ready(const SelectedPair& pair) {
   ice_ready_ = true;
   report_.selected_pair = pair;
   report_.t_ice_ms = timeline_.now_ms();
-  event(events::kIceReady, "selected pair " + pair.local_type + " " + pair.local + " -> " + pair.remote_type + " " + pair.remote);
+  event(events::kIceReady,
+        "selected pair " + pair.local_type + " " + pair.local + " -> " + pair.remote_type + " " + pair.remote);
   if (report_.state == PeerState::Ice) report_.state = PeerState::Dtls;
   auto out = std::move(early_out_);
   early_out_.clear();
@@ -297,9 +300,10 @@ bool Peer::verify(std::span<const std::uint8_t> der) {
 void Peer::on_dtls_connected() {
   report_.handshake_done = true;
   report_.t_dtls_ms = timeline_.now_ms();
-  event(events::kDtlsConnected, "DTLS handshake complete as " + std::string(to_string(*report_.dtls_role)) +
-                              "; peer certificate " + report_.dtls_peer_fingerprint + "; DTLS-SRTP " +
-                              (dtls_->srtp_profile() ? std::string(to_string(*dtls_->srtp_profile())) : "not negotiated"));
+  event(events::kDtlsConnected,
+        "DTLS handshake complete as " + std::string(to_string(*report_.dtls_role)) + "; peer certificate " +
+            report_.dtls_peer_fingerprint + "; DTLS-SRTP " +
+            (dtls_->srtp_profile() ? std::string(to_string(*dtls_->srtp_profile())) : "not negotiated"));
   if (!trust_->holds_data()) return enter_data_phase();
   // The users compare before anything is sent (e.g. a short authentication string).
   report_.state = PeerState::Verifying;

@@ -29,15 +29,15 @@ struct PeerConfig {
   std::string name;
   std::string counterpart;  // the peer it means to talk to
   bool offerer = false;
-  std::string address;      // its loopback address
+  std::string address;  // its loopback address
   std::optional<IceServer> stun, turn;  // the STUN/TURN servers it gathers from
-  bool relay_only = false;              // ICE policy 'relay'
-  bool behind_nat = false;              // host candidates unreachable: not advertised
-  std::string relay_url;    // ws://host:port/room?peer=name
+  bool relay_only = false;  // ICE policy 'relay'
+  bool behind_nat = false;  // host candidates unreachable: not advertised
+  std::string relay_url;  // ws://host:port/room?peer=name
   std::vector<std::string> trust;
-  TrustContext trust_context;         // what its trust policy may consult (self/intended filled in by the peer)
+  TrustContext trust_context;  // what its trust policy may consult (self/intended filled in by the peer)
   std::vector<std::string> outgoing;  // application messages it sends, in order
-  size_t expected_incoming = 0;       // how many it waits for
+  size_t expected_incoming = 0;  // how many it waits for
   std::function<void(const std::string&)> key_log;  // NSS key log sink (optional)
 };
 

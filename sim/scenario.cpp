@@ -261,14 +261,10 @@ class Screen : public YAML::EventHandler {
 
 std::string kind_of(const YAML::Node& n) {
   switch (n.Type()) {
-    case YAML::NodeType::Sequence:
-      return "a sequence";
-    case YAML::NodeType::Map:
-      return "a mapping";
-    case YAML::NodeType::Scalar:
-      return "a scalar";
-    default:
-      return "nothing";
+    case YAML::NodeType::Sequence: return "a sequence";
+    case YAML::NodeType::Map: return "a mapping";
+    case YAML::NodeType::Scalar: return "a scalar";
+    default: return "nothing";
   }
 }
 
@@ -331,8 +327,9 @@ class Loader {
     if (scale_field) {
       for (const char* generated : {"peers", "sessions"})
         if (const Field* f = find(fields, generated))
-          fail(f->key, "'" + std::string(generated) + "' cannot be used with 'scale', which generates the peers and "
-                       "sessions; remove one of them");
+          fail(f->key, "'" + std::string(generated) +
+                           "' cannot be used with 'scale', which generates the peers and "
+                           "sessions; remove one of them");
     }
     if (!scale_field) s.peers = peers(require(fields, root, "the scenario", "peers"));
     const Field* relay_field = find(fields, "relay");
@@ -345,7 +342,8 @@ class Loader {
     const AttackPosition position = attack ? attack->position : AttackPosition::None;
     for (const auto& p : s.peers) {
       if (p.relay_only && s.turn == "none" && position != AttackPosition::Turn)
-        src_.fail(p.where, "peer '" + p.name + "' has ice_policy: relay but there is no TURN server: add 'turn: coturn'");
+        src_.fail(p.where,
+                  "peer '" + p.name + "' has ice_policy: relay but there is no TURN server: add 'turn: coturn'");
       if (p.behind_nat && s.stun == "none" && position != AttackPosition::Stun)
         src_.fail(p.where, "peer '" + p.name + "' is behind_nat but there is no STUN server: add 'stun: coturn'");
     }
@@ -431,7 +429,8 @@ class Loader {
 
   std::string node_kind(const Field& f, const std::string& what) const {
     const std::string& v = text(f, "'coturn' or 'none'");
-    if (v != "coturn" && v != "none") fail_value(f, what + " must be 'coturn' (the honest node) or 'none', got " + quote(v));
+    if (v != "coturn" && v != "none")
+      fail_value(f, what + " must be 'coturn' (the honest node) or 'none', got " + quote(v));
     return v;
   }
 
@@ -670,8 +669,7 @@ class Loader {
     const bool bounded = p.min != p.max;
     const std::string range = bounded ? " from " + format_number(p.min) + " to " + format_number(p.max) : "";
     switch (p.type) {
-      case ParamDecl::Type::String:
-        return text(f, "a string");
+      case ParamDecl::Type::String: return text(f, "a string");
       case ParamDecl::Type::Choice: {
         const std::string& s = text(f, "one of " + join(p.choices));
         if (std::find(p.choices.begin(), p.choices.end(), s) == p.choices.end()) {
@@ -768,8 +766,8 @@ class Loader {
   // --- sessions ---
 
   std::vector<SessionSpec> sessions(const Field& f, const std::vector<PeerSpec>& declared) const {
-    static const std::vector<std::string> keys = {"offerer", "answerer",    "expect",     "messages",
-                                                  "round",   "attacked",    "out_of_band"};
+    static const std::vector<std::string> keys = {"offerer", "answerer", "expect",     "messages",
+                                                  "round",   "attacked", "out_of_band"};
     std::vector<std::string> peer_names;
     for (const auto& p : declared) peer_names.push_back(p.name);
 
@@ -801,8 +799,7 @@ class Loader {
         if (!fresh) {
           fail_value(*end, "peer " + quote(name) + " is already in the session at line " +
                                std::to_string(it->second.line) + ", column " + std::to_string(it->second.column) +
-                               " of round " + std::to_string(s.round) +
-                               "; a peer takes part in one session per round");
+                               " of round " + std::to_string(s.round) + "; a peer takes part in one session per round");
         }
         // Trust configurations that compare something over the users' own channel need one.
         for (const auto& peer : declared) {
@@ -927,8 +924,7 @@ Result<Scenario> load_string(std::string_view text, const std::string& file, con
       std::istringstream in(owned);
       YAML::Parser parser(in);
       Screen screen(src);
-      while (parser.HandleNextDocument(screen)) {
-      }
+      while (parser.HandleNextDocument(screen)) {}
       if (screen.documents() == 0) src.fail(src.at_line_column(1, 1), "file holds only comments; expected a scenario");
     }
     return Loader(src, vocab).load(YAML::Load(owned));

@@ -14,7 +14,7 @@
 namespace sigtrust {
 
 struct IdentityAssertion {
-  std::string identity;                   // "alice@idp.sigtrust.test"
+  std::string identity;  // "alice@idp.sigtrust.test"
   std::vector<sdp::Fingerprint> fingerprints;
 };
 

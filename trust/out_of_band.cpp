@@ -57,8 +57,8 @@ std::string render_sas(const std::vector<std::uint8_t>& bytes, unsigned bits) {
   bits = std::clamp(bits, kSasMinBits, kSasMaxBits);
   std::uint32_t v = 0;
   for (size_t i = 0; i < 3; ++i) v = (v << 8) | (i < bytes.size() ? bytes[i] : 0);
-  v >>= 4;                                          // the leftmost 20 bits
-  v &= ~((1u << (kSasMaxBits - bits)) - 1);         // keep the leftmost `bits` of them
+  v >>= 4;  // the leftmost 20 bits
+  v &= ~((1u << (kSasMaxBits - bits)) - 1);  // keep the leftmost `bits` of them
   const unsigned chars = (bits + 4) / 5;
   std::string out;
   for (unsigned c = 0; c < chars; ++c) out += kAlphabet[(v >> (15 - 5 * c)) & 31];

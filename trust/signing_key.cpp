@@ -58,8 +58,7 @@ std::string base64_encode(std::span<const std::uint8_t> data) {
 }
 
 std::vector<std::uint8_t> base64_decode(std::string_view text) {
-  static constexpr std::string_view kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
+  static constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
   if (text.empty() || text.size() > 65536 || text.size() % 4 != 0 ||
       text.find_first_not_of(kAlphabet) != std::string_view::npos)
     return {};

@@ -38,9 +38,11 @@ TrustVerdict refuse(const char* alarm, std::string detail) { return {false, {ala
 // RFC 8122 §5 as written: the certificate must match a fingerprint computed
 // with the most preferred hash function listed.
 TrustVerdict check_rfc8122(const TrustCheck& c) {
-  if (c.remote.fingerprints.empty()) return refuse(alarm::kFingerprintMissing, "the remote SDP carries no a=fingerprint");
-  const auto best = std::min_element(c.remote.fingerprints.begin(), c.remote.fingerprints.end(),
-                                     [](const auto& a, const auto& b) { return hash_rank(a.hash) < hash_rank(b.hash); });
+  if (c.remote.fingerprints.empty())
+    return refuse(alarm::kFingerprintMissing, "the remote SDP carries no a=fingerprint");
+  const auto best =
+      std::min_element(c.remote.fingerprints.begin(), c.remote.fingerprints.end(),
+                       [](const auto& a, const auto& b) { return hash_rank(a.hash) < hash_rank(b.hash); });
   // RFC 8122 §5: MD2 and MD5 MUST NOT be used.
   if (weak(best->hash))
     return refuse(alarm::kWeakHash, "the only fingerprints use " + best->hash + ", which RFC 8122 forbids");
@@ -49,16 +51,18 @@ TrustVerdict check_rfc8122(const TrustCheck& c) {
   for (const auto& fp : c.remote.fingerprints)
     if (lower(fp.hash) == lower(best->hash) && same_fingerprint(fp, *mine))
       return accept("certificate matches the SDP fingerprint (" + best->hash + ")");
-  return refuse(alarm::kFingerprintMismatch, "certificate " + best->hash + " " + short_fp(mine->value) + " matches no " +
-                                                 best->hash + " fingerprint in the SDP");
+  return refuse(alarm::kFingerprintMismatch, "certificate " + best->hash + " " + short_fp(mine->value) +
+                                                 " matches no " + best->hash + " fingerprint in the SDP");
 }
 
 // Accepts when any listed fingerprint, under any hash it can compute, matches.
 TrustVerdict check_any(const TrustCheck& c) {
-  if (c.remote.fingerprints.empty()) return refuse(alarm::kFingerprintMissing, "the remote SDP carries no a=fingerprint");
+  if (c.remote.fingerprints.empty())
+    return refuse(alarm::kFingerprintMissing, "the remote SDP carries no a=fingerprint");
   for (const auto& fp : c.remote.fingerprints) {
     auto mine = fingerprint_of(c.peer_der, fp.hash);
-    if (mine && same_fingerprint(fp, *mine)) return accept("certificate matches a listed fingerprint (" + fp.hash + ")");
+    if (mine && same_fingerprint(fp, *mine))
+      return accept("certificate matches a listed fingerprint (" + fp.hash + ")");
   }
   return refuse(alarm::kFingerprintMismatch, "certificate matches none of the listed fingerprints");
 }
@@ -69,15 +73,16 @@ TrustVerdict check_any(const TrustCheck& c) {
 // and ignores the rest. Real stacks do both; an attacker who adds a line puts
 // it where the victim's stack will look.
 TrustVerdict check_one_line(const TrustCheck& c, bool first) {
-  if (c.remote.fingerprints.empty()) return refuse(alarm::kFingerprintMissing, "the remote SDP carries no a=fingerprint");
+  if (c.remote.fingerprints.empty())
+    return refuse(alarm::kFingerprintMissing, "the remote SDP carries no a=fingerprint");
   const auto& line = first ? c.remote.fingerprints.front() : c.remote.fingerprints.back();
   const std::string which = first ? "the first" : "the last";
   auto mine = fingerprint_of(c.peer_der, line.hash);
   if (!mine) return refuse(alarm::kUnsupportedHash, mine.error().message);
   if (same_fingerprint(line, *mine))
     return accept("certificate matches " + which + " a=fingerprint line (" + line.hash + ")");
-  return refuse(alarm::kFingerprintMismatch, "certificate " + line.hash + " " + short_fp(mine->value) + " does not match " +
-                                                 which + " a=fingerprint line");
+  return refuse(alarm::kFingerprintMismatch, "certificate " + line.hash + " " + short_fp(mine->value) +
+                                                 " does not match " + which + " a=fingerprint line");
 }
 
 // A policy that is a pure function of the check.
@@ -135,7 +140,8 @@ class Sas : public Contextual {
     const auto bits = static_cast<unsigned>(
         std::strtoul(ctx_.params.count("bits") ? ctx_.params.at("bits").c_str() : "20", nullptr, 10));
     const std::string sas = render_sas(exporter(), bits);
-    const double miss = std::strtod(ctx_.params.count("miss-rate") ? ctx_.params.at("miss-rate").c_str() : "0", nullptr);
+    const double miss =
+        std::strtod(ctx_.params.count("miss-rate") ? ctx_.params.at("miss-rate").c_str() : "0", nullptr);
     ctx_.oob->compare_sas(ctx_.self, sas, miss, [done = std::move(done)](const SasComparison& c) {
       using R = SasComparison::Result;
       switch (c.result) {
@@ -157,7 +163,8 @@ class Sas : public Contextual {
 // check then ties the certificate to those fingerprints.
 class Identity : public Contextual {
  public:
-  Identity(std::string n, TrustContext ctx, bool required) : Contextual(std::move(n), std::move(ctx)), required_(required) {}
+  Identity(std::string n, TrustContext ctx, bool required)
+      : Contextual(std::move(n), std::move(ctx)), required_(required) {}
   void decorate(sdp::Session& s, const std::vector<sdp::Fingerprint>& own) const override {
     if (ctx_.idp) s.attributes.push_back({"identity", ctx_.idp->assert_identity(ctx_.self, own)});
   }
@@ -174,7 +181,8 @@ class Identity : public Contextual {
     auto assertion = verify_identity(*attrs.front()->value, ctx_.idp->public_key());
     if (!assertion) return refuse(alarm::kIdentityInvalid, assertion.error().message);
     if (assertion->identity != identity_of(ctx_.intended))
-      return refuse(alarm::kIdentityMismatch, "the assertion names " + assertion->identity + ", not " + identity_of(ctx_.intended));
+      return refuse(alarm::kIdentityMismatch,
+                    "the assertion names " + assertion->identity + ", not " + identity_of(ctx_.intended));
     // RFC 8827 §7.4: the assertion binds the identity to the fingerprints of
     // this SDP, so the two sets must be equal: an SDP fingerprint the
     // assertion does not name, or an asserted one the SDP does not carry
@@ -184,8 +192,8 @@ class Identity : public Contextual {
     };
     for (const auto& fp : c.remote.fingerprints)
       if (!contains(assertion->fingerprints, fp))
-        return refuse(alarm::kIdentityMismatch, "SDP fingerprint " + short_fp(fp.value) + " is not in " +
-                                                    assertion->identity + "'s assertion");
+        return refuse(alarm::kIdentityMismatch,
+                      "SDP fingerprint " + short_fp(fp.value) + " is not in " + assertion->identity + "'s assertion");
     for (const auto& fp : assertion->fingerprints)
       if (!contains(c.remote.fingerprints, fp))
         return refuse(alarm::kIdentityMismatch, assertion->identity + "'s assertion names " + fp.hash + " " +
@@ -211,7 +219,8 @@ class PinnedKey : public Contextual {
  public:
   using Contextual::Contextual;
   void decorate(sdp::Session& s, const std::vector<sdp::Fingerprint>& own) const override {
-    if (ctx_.own_key) s.attributes.push_back({kSignatureAttribute, base64_encode(ctx_.own_key->sign(signed_text(ctx_.self, own)))});
+    if (ctx_.own_key)
+      s.attributes.push_back({kSignatureAttribute, base64_encode(ctx_.own_key->sign(signed_text(ctx_.self, own)))});
   }
   TrustVerdict check_certificate(const TrustCheck& c) const override {
     const PublicKey* pinned = ctx_.pinned_key ? ctx_.pinned_key(ctx_.intended) : nullptr;
@@ -220,7 +229,8 @@ class PinnedKey : public Contextual {
     if (attrs.empty() || !attrs.front()->value)
       return refuse(alarm::kPinnedKeyMissing, "the remote SDP carries no fingerprint signature");
     if (!pinned->verify(signed_text(ctx_.intended, c.remote.fingerprints), base64_decode(*attrs.front()->value)))
-      return refuse(alarm::kPinnedKeyMismatch, "the SDP fingerprints are not signed by " + ctx_.intended + "'s pinned key");
+      return refuse(alarm::kPinnedKeyMismatch,
+                    "the SDP fingerprints are not signed by " + ctx_.intended + "'s pinned key");
     auto v = check_rfc8122(c);
     if (v.accept) v.detail = "fingerprints signed by " + ctx_.intended + "'s pinned key; " + v.detail;
     return v;
@@ -242,8 +252,8 @@ class Tofu : public Contextual {
       return accept(v.detail + "; first contact with " + ctx_.intended + ": certificate pinned");
     }
     if (it->second == seen) return accept(v.detail + "; same certificate as pinned for " + ctx_.intended);
-    return refuse(alarm::kTofuKeyChanged,
-                  ctx_.intended + "'s certificate changed from the pinned " + short_fp(it->second) + " to " + short_fp(seen));
+    return refuse(alarm::kTofuKeyChanged, ctx_.intended + "'s certificate changed from the pinned " +
+                                              short_fp(it->second) + " to " + short_fp(seen));
   }
 };
 
@@ -302,7 +312,10 @@ const std::vector<Entry>& entries() {
                 }
                 return v;
               })},
-      {{"missing-accepted-bug", "checks a fingerprint if there is one, accepts a missing one (real bug class)", {}, false},
+      {{"missing-accepted-bug",
+        "checks a fingerprint if there is one, accepts a missing one (real bug class)",
+        {},
+        false},
        simple("missing-accepted-bug",
               [](const TrustCheck& c) {
                 if (c.remote.fingerprints.empty()) return accept("no a=fingerprint in the SDP; accepted");
@@ -315,13 +328,26 @@ const std::vector<Entry>& entries() {
        [](const TrustContext& ctx) { return std::make_unique<OobFingerprint>("oob-fingerprint", ctx); }},
       {{"sas",
         "both users compare a short authentication string derived from the DTLS exporter (RFC 5705) before data",
-        {{"miss-rate", ParamDecl::Type::Double, "0", {}, 0, 1,
+        {{"miss-rate",
+          ParamDecl::Type::Double,
+          "0",
+          {},
+          0,
+          1,
           "probability that the users overlook a SAS mismatch (drawn from the scenario's seed)"},
-         {"bits", ParamDecl::Type::Int, "20", {}, 4, 20,
+         {"bits",
+          ParamDecl::Type::Int,
+          "20",
+          {},
+          4,
+          20,
           "length of the string the users compare, in bits (5 per base32 character; 20 as in RFC 6189)"}},
         true},
        [](const TrustContext& ctx) { return std::make_unique<Sas>("sas", ctx); }},
-      {{"identity", "requires an RFC 8827 identity assertion, signed by a trusted IdP, that binds the fingerprint", {}, false},
+      {{"identity",
+        "requires an RFC 8827 identity assertion, signed by a trusted IdP, that binds the fingerprint",
+        {},
+        false},
        [](const TrustContext& ctx) { return std::make_unique<Identity>("identity", ctx, true); }},
       {{"identity-optional", "verifies an identity assertion when present, accepts its absence", {}, false},
        [](const TrustContext& ctx) { return std::make_unique<Identity>("identity-optional", ctx, false); }},

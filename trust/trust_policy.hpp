@@ -33,27 +33,27 @@ using TofuStore = std::map<std::string, std::string>;  // counterpart -> sha-256
 
 // Everything a peer's policy may consult besides the certificate.
 struct TrustContext {
-  std::string self;       // this peer
-  std::string intended;   // the peer it means to talk to
-  ParamValues params;     // of its trust configurations
-  OutOfBand* oob = nullptr;                     // the session's out-of-band channel, if declared
-  const IdentityProvider* idp = nullptr;        // the run's IdP (peers trust its public key)
-  const SigningKey* own_key = nullptr;          // this peer's long-term key
+  std::string self;  // this peer
+  std::string intended;  // the peer it means to talk to
+  ParamValues params;  // of its trust configurations
+  OutOfBand* oob = nullptr;  // the session's out-of-band channel, if declared
+  const IdentityProvider* idp = nullptr;  // the run's IdP (peers trust its public key)
+  const SigningKey* own_key = nullptr;  // this peer's long-term key
   std::function<const PublicKey*(const std::string&)> pinned_key;  // long-term keys pinned beforehand
-  TofuStore* tofu = nullptr;                    // this peer's continuity store
+  TofuStore* tofu = nullptr;  // this peer's continuity store
 };
 
 struct TrustCheck {
-  const sdp::Session& remote_sdp;          // the remote SDP as received
-  const sdp::TransportInfo& remote;        // its transport attributes
+  const sdp::Session& remote_sdp;  // the remote SDP as received
+  const sdp::TransportInfo& remote;  // its transport attributes
   std::span<const std::uint8_t> peer_der;  // the certificate presented in the DTLS handshake
-  DtlsRole role;                           // our DTLS role
+  DtlsRole role;  // our DTLS role
 };
 
 struct TrustVerdict {
   bool accept = true;
   std::vector<std::string> alarms;  // alarm kinds, e.g. "fingerprint-mismatch"
-  std::string detail;               // one sentence for the timeline
+  std::string detail;  // one sentence for the timeline
 };
 
 class TrustPolicy {

@@ -50,9 +50,7 @@ TEST(OpusWavRecorder, WritesAValidWavFileOfWhatItDecoded) {
   std::remove(path.c_str());
 }
 
-TEST(OpusWavRecorder, AnUnwritablePathIsAnError) {
-  EXPECT_FALSE(OpusWavRecorder::open("/nonexistent-dir/x.wav").ok());
-}
+TEST(OpusWavRecorder, AnUnwritablePathIsAnError) { EXPECT_FALSE(OpusWavRecorder::open("/nonexistent-dir/x.wav").ok()); }
 
 TEST(SafeFilePart, KeepsOnlyHarmlessCharacters) {
   EXPECT_EQ(safe_file_part("alice"), "alice");

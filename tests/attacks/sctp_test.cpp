@@ -58,7 +58,8 @@ Bytes data(std::uint32_t tsn, std::uint16_t stream, std::uint16_t ssn, std::uint
   v.insert(v.end(), payload.begin(), payload.end());
   return chunk(kData, flags, v);
 }
-Bytes text(std::uint32_t tsn, std::uint16_t stream, std::uint16_t ssn, std::string_view s, std::uint8_t flags = kB | kE) {
+Bytes text(std::uint32_t tsn, std::uint16_t stream, std::uint16_t ssn, std::string_view s,
+           std::uint8_t flags = kB | kE) {
   return data(tsn, stream, ssn, kPpidString, bytes_of(s), flags);
 }
 
@@ -89,7 +90,7 @@ Bytes sack(std::uint32_t cumulative) {
 Bytes init(std::uint32_t initial_tsn, std::uint8_t type = kInit) {
   Bytes v;
   append_be32(v, 0xA1B2C3D4);  // initiate tag
-  append_be32(v, 131072);      // a_rwnd
+  append_be32(v, 131072);  // a_rwnd
   append_be16(v, 1024);
   append_be16(v, 1024);
   append_be32(v, initial_tsn);
@@ -160,13 +161,13 @@ TEST(Crc32c, CheckValueAndEmptyInput) {
 // INIT as a WebRTC stack sends it (ports 5000; supported extensions, random,
 // chunk list, HMAC algorithms), both with the checksum pion verifies.
 const Bytes kPionHeaderOnly{0x13, 0x88, 0x13, 0x88, 0x00, 0x00, 0x00, 0x00, 0x06, 0xa9, 0x00, 0xe1};
-const Bytes kPionInit{
-    0x13, 0x88, 0x13, 0x88, 0x00, 0x00, 0x00, 0x00, 0x81, 0x46, 0x9d, 0xfc, 0x01, 0x00, 0x00, 0x56, 0x55, 0xb9, 0x64,
-    0xa5, 0x00, 0x02, 0x00, 0x00, 0x04, 0x00, 0x08, 0x00, 0xe8, 0x6d, 0x10, 0x30, 0xc0, 0x00, 0x00, 0x04, 0x80, 0x08,
-    0x00, 0x09, 0xc0, 0x0f, 0xc1, 0x80, 0x82, 0x00, 0x00, 0x00, 0x80, 0x02, 0x00, 0x24, 0x9f, 0xeb, 0xbb, 0x5c, 0x50,
-    0xc9, 0xbf, 0x75, 0x9c, 0xb1, 0x2c, 0x57, 0x4f, 0xa4, 0x5a, 0x51, 0xba, 0x60, 0x17, 0x78, 0x27, 0x94, 0x5c, 0x31,
-    0xe6, 0x5d, 0x5b, 0x09, 0x47, 0xe2, 0x22, 0x06, 0x80, 0x04, 0x00, 0x06, 0x00, 0x01, 0x00, 0x00, 0x80, 0x03, 0x00,
-    0x06, 0x80, 0xc1, 0x00, 0x00};
+const Bytes kPionInit{0x13, 0x88, 0x13, 0x88, 0x00, 0x00, 0x00, 0x00, 0x81, 0x46, 0x9d, 0xfc, 0x01, 0x00, 0x00,
+                      0x56, 0x55, 0xb9, 0x64, 0xa5, 0x00, 0x02, 0x00, 0x00, 0x04, 0x00, 0x08, 0x00, 0xe8, 0x6d,
+                      0x10, 0x30, 0xc0, 0x00, 0x00, 0x04, 0x80, 0x08, 0x00, 0x09, 0xc0, 0x0f, 0xc1, 0x80, 0x82,
+                      0x00, 0x00, 0x00, 0x80, 0x02, 0x00, 0x24, 0x9f, 0xeb, 0xbb, 0x5c, 0x50, 0xc9, 0xbf, 0x75,
+                      0x9c, 0xb1, 0x2c, 0x57, 0x4f, 0xa4, 0x5a, 0x51, 0xba, 0x60, 0x17, 0x78, 0x27, 0x94, 0x5c,
+                      0x31, 0xe6, 0x5d, 0x5b, 0x09, 0x47, 0xe2, 0x22, 0x06, 0x80, 0x04, 0x00, 0x06, 0x00, 0x01,
+                      0x00, 0x00, 0x80, 0x03, 0x00, 0x06, 0x80, 0xc1, 0x00, 0x00};
 
 TEST(SctpChecksum, ReadLeastSignificantByteFirstAsRealStacksWriteIt) {
   const Packet header = parsed(kPionHeaderOnly);
@@ -243,8 +244,8 @@ void write_pcap(const std::filesystem::path& path, const std::vector<Bytes>& pac
     file.insert(file.end(), ip.begin(), ip.end());
     file.insert(file.end(), packets[i].begin(), packets[i].end());
   }
-  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(file.data()),
-                                              static_cast<std::streamsize>(file.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(file.data()), static_cast<std::streamsize>(file.size()));
 }
 
 std::vector<std::string> lines(const std::string& s) {
@@ -275,7 +276,8 @@ TEST(SctpChecksum, TsharkAgreesWithPacketsBuiltAndRewrittenHere) {
   const auto pcap = std::filesystem::temp_directory_path() / ("sigtrust-sctp-" + std::to_string(::getpid()) + ".pcap");
   write_pcap(pcap, {original, *rewritten, wrong_order});
   const std::string out = run("tshark -r " + pcap.string() +
-                              " -o sctp.checksum:CRC-32C -o sctp.reassembly:FALSE -o sctp.tsn_analysis:FALSE -T fields -E separator='|' -E occurrence=a"
+                              " -o sctp.checksum:CRC-32C -o sctp.reassembly:FALSE -o sctp.tsn_analysis:FALSE -T fields "
+                              "-E separator='|' -E occurrence=a"
                               " -e sctp.checksum.status -e sctp.data_tsn_raw -e sctp.data_payload_proto_id"
                               " -e rtcdc.label -e rtcdc.protocol -e data.data 2>/dev/null");
   std::filesystem::remove(pcap);
@@ -298,7 +300,8 @@ TEST(SctpChecksum, TsharkAgreesWithPacketsBuiltAndRewrittenHere) {
 // ----- parse_packet ---------------------------------------------------------------
 
 TEST(ParsePacket, ReadsEveryChunkAndTheDataChunks) {
-  const Bytes b = packet({sack(41), data(42, 3, 7, kPpidBinary, {1, 2, 3}, kU | kB), chunk(kHeartbeat, 0, {0, 1, 0, 4})});
+  const Bytes b =
+      packet({sack(41), data(42, 3, 7, kPpidBinary, {1, 2, 3}, kU | kB), chunk(kHeartbeat, 0, {0, 1, 0, 4})});
   const Packet p = parsed(b);
   EXPECT_TRUE(p.checksum_ok);
   EXPECT_EQ(p.verification_tag, 0x12345678u);
@@ -507,8 +510,8 @@ TEST(ChatDecoder, MalformedDcepIsOther) {
   ChatDecoder d;
   Bytes long_label = dcep_open("chat", "");
   long_label[9] = 50;  // label length past the message
-  const auto m = d.feed(packet({data(1, 0, 0, kPpidDcep, long_label), data(2, 0, 1, kPpidDcep, {0x07}),
-                                data(3, 0, 2, kPpidDcep, {0x03, 0})}));
+  const auto m = d.feed(packet(
+      {data(1, 0, 0, kPpidDcep, long_label), data(2, 0, 1, kPpidDcep, {0x07}), data(3, 0, 2, kPpidDcep, {0x03, 0})}));
   ASSERT_EQ(m.size(), 3u);
   for (const auto& x : m) EXPECT_EQ(x.kind, Kind::Other);
   EXPECT_TRUE(d.channels().channels.empty());
@@ -516,10 +519,9 @@ TEST(ChatDecoder, MalformedDcepIsOther) {
 
 TEST(ChatDecoder, EmptyAndDeprecatedAndOtherPpids) {
   ChatDecoder d;
-  const auto m =
-      d.feed(packet({data(1, 0, 0, kPpidStringEmpty, {0}), data(2, 0, 1, kPpidBinaryEmpty, {0}),
-                     data(3, 0, 2, kPpidStringPartial, bytes_of("part")), data(4, 0, 3, kPpidBinaryPartial, {9}),
-                     data(5, 0, 4, 0, bytes_of("raw"))}));
+  const auto m = d.feed(packet({data(1, 0, 0, kPpidStringEmpty, {0}), data(2, 0, 1, kPpidBinaryEmpty, {0}),
+                                data(3, 0, 2, kPpidStringPartial, bytes_of("part")),
+                                data(4, 0, 3, kPpidBinaryPartial, {9}), data(5, 0, 4, 0, bytes_of("raw"))}));
   ASSERT_EQ(m.size(), 5u);
   EXPECT_EQ(m[0].kind, Kind::EmptyText);
   EXPECT_EQ(m[0].data, "");
@@ -706,8 +708,9 @@ TEST(RewritePacket, NulloptWhenNoWholeMessageChangesOrTheResultIsRefused) {
   EXPECT_FALSE(rewrite_packet(packet({data(1, 0, 0, kPpidStringEmpty, {0}), sack(3)}), counting));
   EXPECT_EQ(calls, 0);
   // The callback declines, or returns the same payload.
-  EXPECT_FALSE(rewrite_packet(packet({text(1, 0, 0, "hi")}),
-                              [](std::uint16_t, std::uint32_t, std::string_view) { return std::optional<std::string>(); }));
+  EXPECT_FALSE(rewrite_packet(packet({text(1, 0, 0, "hi")}), [](std::uint16_t, std::uint32_t, std::string_view) {
+    return std::optional<std::string>();
+  }));
   EXPECT_FALSE(rewrite_packet(packet({text(1, 0, 0, "hi")}),
                               [](std::uint16_t, std::uint32_t, std::string_view p) { return to(std::string(p)); }));
   // Malformed, or a wrong checksum (the receiver would drop it).
@@ -718,8 +721,9 @@ TEST(RewritePacket, NulloptWhenNoWholeMessageChangesOrTheResultIsRefused) {
   cut.pop_back();
   EXPECT_FALSE(rewrite_packet(cut, always));
   // Too big for the record, or for a chunk.
-  EXPECT_FALSE(rewrite_packet(packet({text(1, 0, 0, "hi")}),
-                              [](std::uint16_t, std::uint32_t, std::string_view) { return to(std::string(20000, 'x')); }));
+  EXPECT_FALSE(rewrite_packet(packet({text(1, 0, 0, "hi")}), [](std::uint16_t, std::uint32_t, std::string_view) {
+    return to(std::string(20000, 'x'));
+  }));
   EXPECT_FALSE(rewrite_packet(
       packet({text(1, 0, 0, "hi")}),
       [](std::uint16_t, std::uint32_t, std::string_view) { return to(std::string(70000, 'x')); }, 1 << 20));

@@ -215,13 +215,14 @@ std::string message(SignalingMessage::Type type, const std::string& sdp = {}) {
   SignalingMessage m;
   m.type = type;
   m.sdp = sdp;
-  if (type == SignalingMessage::Type::Candidate) m.candidate = {{"candidate", "candidate:1 1 udp 1 127.0.0.2 1 typ host"}};
+  if (type == SignalingMessage::Type::Candidate)
+    m.candidate = {{"candidate", "candidate:1 1 udp 1 127.0.0.2 1 typ host"}};
   return serialize(m);
 }
 
 size_t events_of(const Timeline& t, const std::string& kind) {
-  return static_cast<size_t>(std::count_if(t.events().begin(), t.events().end(),
-                                           [&](const TimelineEvent& e) { return e.kind == kind; }));
+  return static_cast<size_t>(
+      std::count_if(t.events().begin(), t.events().end(), [&](const TimelineEvent& e) { return e.kind == kind; }));
 }
 
 class SdpRewriterTest : public ::testing::Test {
@@ -247,8 +248,7 @@ TEST_F(SdpRewriterTest, PassesNonOfferMessagesUnchanged) {
   const std::string chromium = load_fixture("chromium-offer.sdp");
   const std::vector<std::string> inputs = {
       message(SignalingMessage::Type::Ready), message(SignalingMessage::Type::Candidate),
-      message(SignalingMessage::Type::Bye), message(SignalingMessage::Type::Answer, chromium),
-      "not JSON at all"};
+      message(SignalingMessage::Type::Bye), message(SignalingMessage::Type::Answer, chromium), "not JSON at all"};
   for (const auto& text : inputs) r.on_message(relayed(text), collect());
   EXPECT_EQ(delivered_, inputs);
   EXPECT_EQ(edits_, 0);

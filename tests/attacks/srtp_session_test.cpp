@@ -28,8 +28,9 @@ SrtpKeys keys(SrtpProfile profile = SrtpProfile::Aes128CmHmacSha1_80) {
 
 // An Opus-like RTP packet: V=2, PT 111, the given sequence number, SSRC 0x11223344.
 std::vector<std::uint8_t> rtp(std::uint16_t seq, size_t payload = 40) {
-  std::vector<std::uint8_t> p = {0x80, 111, static_cast<std::uint8_t>(seq >> 8), static_cast<std::uint8_t>(seq),
-                                 0, 0, 0x03, 0xC0, 0x11, 0x22, 0x33, 0x44};
+  std::vector<std::uint8_t> p = {
+      0x80, 111, static_cast<std::uint8_t>(seq >> 8), static_cast<std::uint8_t>(seq), 0, 0, 0x03, 0xC0, 0x11, 0x22,
+      0x33, 0x44};
   for (size_t i = 0; i < payload; ++i) p.push_back(static_cast<std::uint8_t>(i * 7));
   return p;
 }

@@ -30,7 +30,6 @@ constexpr char kAliceAddress[] = "127.0.0.2";
 constexpr char kBobAddress[] = "127.0.0.3";
 constexpr char kOutsiderAddress[] = "127.0.0.6";
 
-
 std::string address_of(const sdp::Candidate& c) { return c.address + ":" + std::to_string(c.port); }
 
 struct Datagram {
@@ -93,7 +92,8 @@ class LyingStunNodeTest : public ::testing::Test {
     sockaddr_storage mapped{}, alternate{};
     socklen_t mapped_len = sizeof mapped, alternate_len = sizeof alternate;
     if (stun_usage_bind_process(&resp, reinterpret_cast<sockaddr*>(&mapped), &mapped_len,
-                                reinterpret_cast<sockaddr*>(&alternate), &alternate_len) != STUN_USAGE_BIND_RETURN_SUCCESS)
+                                reinterpret_cast<sockaddr*>(&alternate),
+                                &alternate_len) != STUN_USAGE_BIND_RETURN_SUCCESS)
       return std::nullopt;
     return Endpoint::from_sockaddr(mapped);
   }
@@ -192,8 +192,8 @@ TEST_F(LyingStunNodeTest, ForwardsLikeANatItControlsAndTheTapDecides) {
   EXPECT_EQ(tap.seen[0].peer, peer.socket.local().to_string());
   EXPECT_EQ(tap.seen[1].direction, RelayDirection::ToPeer);
   EXPECT_EQ(stun.forwarded_datagrams(), 3u);
-  EXPECT_EQ(stun.forwarded_bytes(), std::string("to the client").size() + std::string("to the peer").size() +
-                                        std::string("rewritten").size());
+  EXPECT_EQ(stun.forwarded_bytes(),
+            std::string("to the client").size() + std::string("to the peer").size() + std::string("rewritten").size());
   EXPECT_EQ(stun.dropped(), 2u);
 }
 
@@ -231,7 +231,8 @@ TEST_F(LyingStunNodeTest, GarbageIsDroppedCountedAndNeverFatal) {
   ASSERT_TRUE(send(corrupted));
   attacker.inbox.clear();
   ASSERT_TRUE(stun_agent_init_request(&agent, &msg, buf.data(), buf.size(), STUN_ALLOCATE));
-  ASSERT_TRUE(send({buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(stun_agent_finish_message(&agent, &msg, nullptr, 0))}));
+  ASSERT_TRUE(send(
+      {buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(stun_agent_finish_message(&agent, &msg, nullptr, 0))}));
   auto reply = attacker.await(loop);
   ASSERT_TRUE(reply);
   StunMessage resp{};

@@ -33,7 +33,6 @@ constexpr char kOutsiderAddress[] = "127.0.0.6";
 constexpr char kUser[] = "alice";
 constexpr char kPassword[] = "correct horse battery staple";
 
-
 class TurnNodeTest : public ::testing::Test {
  protected:
   MainLoop loop;
@@ -170,7 +169,6 @@ TEST_F(TurnNodeTest, WrongPasswordGetsNoRelayCandidate) {
   EXPECT_TRUE(timeline_has("turn.auth-failed"));
 }
 
-
 // ---- A raw TURN client built from libnice's STUN usages --------------------
 
 struct Datagram {
@@ -260,10 +258,9 @@ class RawClient {
   // The long-term credential dance: an unauthenticated Allocate, the 401 with
   // REALM and NONCE, then the authenticated Allocate.
   std::unique_ptr<Reply> allocate() {
-    auto challenge = transact(stun_usage_turn_create(&agent_, &req_, out_.data(), out_.size(), nullptr,
-                                                     STUN_USAGE_TURN_REQUEST_PORT_NORMAL, -1, -1, u8(user_), user_.size(),
-                                                     u8(password_), password_.size(),
-                                                     STUN_USAGE_TURN_COMPATIBILITY_RFC5766));
+    auto challenge = transact(stun_usage_turn_create(
+        &agent_, &req_, out_.data(), out_.size(), nullptr, STUN_USAGE_TURN_REQUEST_PORT_NORMAL, -1, -1, u8(user_),
+        user_.size(), u8(password_), password_.size(), STUN_USAGE_TURN_COMPATIBILITY_RFC5766));
     if (!challenge || challenge->error != STUN_ERROR_UNAUTHORIZED) return challenge;
     realm_ = challenge->attribute(STUN_ATTRIBUTE_REALM);
     nonce_ = challenge->attribute(STUN_ATTRIBUTE_NONCE);
@@ -303,7 +300,8 @@ class RawClient {
   }
   void send_channel_data(std::uint16_t channel, std::string_view payload, std::uint16_t claimed_length) {
     std::vector<std::uint8_t> d{static_cast<std::uint8_t>(channel >> 8), static_cast<std::uint8_t>(channel),
-                                static_cast<std::uint8_t>(claimed_length >> 8), static_cast<std::uint8_t>(claimed_length)};
+                                static_cast<std::uint8_t>(claimed_length >> 8),
+                                static_cast<std::uint8_t>(claimed_length)};
     d.insert(d.end(), payload.begin(), payload.end());
     send_raw(d);
   }
@@ -406,14 +404,14 @@ TEST_F(TurnProtocolTest, AllocateRefreshAndDeallocateWithLongTermCredentials) {
   ASSERT_TRUE(again);
   EXPECT_EQ(again->data, first_answer);
   // ...a new Allocate on the same 5-tuple is a 437 (RFC 8656 §7.2).
-  reply = client.request(STUN_ALLOCATE, [](StunMessage& m) {
-    stun_message_append32(&m, STUN_ATTRIBUTE_REQUESTED_TRANSPORT, 17u << 24);
-  });
+  reply = client.request(
+      STUN_ALLOCATE, [](StunMessage& m) { stun_message_append32(&m, STUN_ATTRIBUTE_REQUESTED_TRANSPORT, 17u << 24); });
   ASSERT_TRUE(reply);
   EXPECT_EQ(reply->error, STUN_ERROR_ALLOCATION_MISMATCH);
 
   // Refresh: a lifetime above the maximum is capped at 3600 s (RFC 8656 §8.2).
-  reply = client.request(STUN_REFRESH, [](StunMessage& m) { stun_message_append32(&m, STUN_ATTRIBUTE_LIFETIME, 99999); });
+  reply =
+      client.request(STUN_REFRESH, [](StunMessage& m) { stun_message_append32(&m, STUN_ATTRIBUTE_LIFETIME, 99999); });
   ASSERT_TRUE(reply);
   ASSERT_EQ(stun_message_get_class(&reply->msg), STUN_RESPONSE);
   std::uint32_t lifetime = 0;
@@ -472,9 +470,8 @@ TEST_F(TurnProtocolTest, RejectsWrongCredentialsStaleNoncesAndBadRequests) {
   ASSERT_TRUE(reply);
   ASSERT_EQ(turn.allocations(), 1u);
   // TCP is not relayed: 442 (step 3).
-  reply = third.request(STUN_ALLOCATE, [](StunMessage& m) {
-    stun_message_append32(&m, STUN_ATTRIBUTE_REQUESTED_TRANSPORT, 6u << 24);
-  });
+  reply = third.request(
+      STUN_ALLOCATE, [](StunMessage& m) { stun_message_append32(&m, STUN_ATTRIBUTE_REQUESTED_TRANSPORT, 6u << 24); });
   ASSERT_TRUE(reply);
   EXPECT_EQ(reply->error, STUN_ERROR_UNSUPPORTED_TRANSPORT);
   // No REQUESTED-TRANSPORT: 400 (step 3).
@@ -573,9 +570,9 @@ TEST_F(TurnProtocolTest, PermissionsChannelsIndicationsAndInjection) {
 
   // The same channel to another peer, another channel to the same peer, or a
   // number outside 0x4000..0x4FFF: 400.
-  for (const auto& [channel, to] : {std::pair{std::uint16_t{0x4000}, outsider.socket.local()},
-                                    std::pair{std::uint16_t{0x4001}, peer_at},
-                                    std::pair{std::uint16_t{0x5000}, outsider.socket.local()}}) {
+  for (const auto& [channel, to] :
+       {std::pair{std::uint16_t{0x4000}, outsider.socket.local()}, std::pair{std::uint16_t{0x4001}, peer_at},
+        std::pair{std::uint16_t{0x5000}, outsider.socket.local()}}) {
     reply = bind(channel, to);
     ASSERT_TRUE(reply);
     EXPECT_EQ(reply->error, STUN_ERROR_BAD_REQUEST) << "channel " << channel;
@@ -697,8 +694,8 @@ TEST_F(TurnProtocolTest, GarbageIsDroppedCountedAndNeverFatal) {
   EXPECT_EQ(turn.allocations(), 0u);
   // Rate-limited: a burst makes one "turn.malformed" event, not two hundred.
   const auto& events = timeline.events();
-  const auto malformed_events = std::count_if(events.begin(), events.end(),
-                                              [](const TimelineEvent& e) { return e.kind == "turn.malformed"; });
+  const auto malformed_events =
+      std::count_if(events.begin(), events.end(), [](const TimelineEvent& e) { return e.kind == "turn.malformed"; });
   EXPECT_GE(malformed_events, 1);
   EXPECT_LE(malformed_events, 2);
 

@@ -272,8 +272,7 @@ INSTANTIATE_TEST_SUITE_P(
         Malformed{"two_letter_type", kHead + "ss=x\r\n", 5, "expected '<type>=<value>'"},
         Malformed{"type_only", kHead + "s", 5, "expected '<type>=<value>'"},
         Malformed{"equals_only", kHead + "=x\r\n", 5, "expected '<type>=<value>'"},
-        Malformed{"nul", kHead + "i=a\0b\r\n"s, 5, "NUL"},
-        Malformed{"nul_in_version", "v=0\0\r\n"s, 1, "NUL"},
+        Malformed{"nul", kHead + "i=a\0b\r\n"s, 5, "NUL"}, Malformed{"nul_in_version", "v=0\0\r\n"s, 1, "NUL"},
         Malformed{"control_0x01", kHead + "i=a\x01\r\n", 5, "control character 0x01"},
         Malformed{"escape", kHead + "a=x:\x1b[31m\r\n", 5, "control character 0x1b"},
         Malformed{"delete", kHead + "a=x:\x7f\r\n", 5, "control character 0x7f"},
@@ -305,12 +304,11 @@ INSTANTIATE_TEST_SUITE_P(
         Malformed{"media_proto_trailing_slash", kHead + "m=application 9 UDP/ x\r\n", 5, "m= proto"},
         Malformed{"media_name_not_token", kHead + "m=app(lication) 9 UDP x\r\n", 5, "m= media"},
         Malformed{"media_format_not_token", kHead + "m=application 9 UDP a\"b\r\n", 5, "m= format"},
-        Malformed{"error_inside_media_section", kHead + "m=application 9 P f\r\nc=IN IP4 0.0.0.0\r\nB=x\r\n",
-                  7, "expected '<type>=<value>'"},
+        Malformed{"error_inside_media_section", kHead + "m=application 9 P f\r\nc=IN IP4 0.0.0.0\r\nB=x\r\n", 7,
+                  "expected '<type>=<value>'"},
         Malformed{"lf_only_line_count", "v=0\no=-\ns=-\nt=0 0\na=x\nm=application 9 P f\nbad\n", 7,
                   "expected '<type>=<value>'"},
-        Malformed{"mixed_endings_line_count", "v=0\r\no=-\ns=-\r\nt=0 0\n\n", 5,
-                  "expected '<type>=<value>'"}),
+        Malformed{"mixed_endings_line_count", "v=0\r\no=-\ns=-\r\nt=0 0\n\n", 5, "expected '<type>=<value>'"}),
     [](const testing::TestParamInfo<Malformed>& param_info) { return std::string(param_info.param.name); });
 
 TEST(Sdp, ErrorInARealOfferNamesItsLine) {
@@ -384,9 +382,8 @@ TEST(Sdp, ChromiumOfferRoundTripsByteForByte) {
   const Session s = parse_ok(text);
   EXPECT_EQ(write(s), text);
   expect_round_trip(s);
-  EXPECT_EQ(s.attributes,
-            (std::vector<Attribute>{
-                {"group", "BUNDLE 0"}, {"extmap-allow-mixed", std::nullopt}, {"msid-semantic", " WMS"}}));
+  EXPECT_EQ(s.attributes, (std::vector<Attribute>{
+                              {"group", "BUNDLE 0"}, {"extmap-allow-mixed", std::nullopt}, {"msid-semantic", " WMS"}}));
   ASSERT_EQ(s.media.size(), 1u);
   EXPECT_EQ(s.media[0].port, 50712);
 }
@@ -400,9 +397,8 @@ TEST(Sdp, ChromiumOfferTransportInfoIsMediaLevel) {
   EXPECT_FALSE(t.end_of_candidates);
   ASSERT_EQ(t.fingerprints.size(), 1u);
   EXPECT_EQ(t.fingerprints[0].hash, "sha-256");
-  EXPECT_EQ(
-      t.fingerprints[0].value,
-      "6B:8B:F0:65:5F:78:E2:51:3B:AC:6F:F3:3F:46:1B:35:DC:B8:5F:64:1A:24:C2:43:F0:A1:58:D0:A1:2C:19:08");
+  EXPECT_EQ(t.fingerprints[0].value,
+            "6B:8B:F0:65:5F:78:E2:51:3B:AC:6F:F3:3F:46:1B:35:DC:B8:5F:64:1A:24:C2:43:F0:A1:58:D0:A1:2C:19:08");
   EXPECT_TRUE(t.bad_candidates.empty());
   ASSERT_EQ(t.candidates.size(), 4u);
 
@@ -434,9 +430,8 @@ TEST(Sdp, FirefoxOfferFingerprintFallsBackToSessionLevel) {
   ASSERT_TRUE(find_all(s, 0, "fingerprint").empty());
   const TransportInfo t = transport_info(s);
   ASSERT_EQ(t.fingerprints.size(), 1u);
-  EXPECT_EQ(
-      t.fingerprints[0].value,
-      "1F:3C:9A:7E:52:B4:0D:E8:66:21:AF:93:C5:08:7B:4D:E2:19:F6:30:8A:CD:57:12:B9:64:0E:F1:A3:2D:7C:85");
+  EXPECT_EQ(t.fingerprints[0].value,
+            "1F:3C:9A:7E:52:B4:0D:E8:66:21:AF:93:C5:08:7B:4D:E2:19:F6:30:8A:CD:57:12:B9:64:0E:F1:A3:2D:7C:85");
   EXPECT_EQ(t.ice_ufrag, "7a3f9c21");
   EXPECT_EQ(t.ice_pwd, "4c2b1a0f9e8d7c6b5a49382716051f2e");
   EXPECT_EQ(t.setup, "actpass");
@@ -494,12 +489,11 @@ TEST_P(SdpBadFingerprint, Rejected) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Sdp, SdpBadFingerprint,
-                         testing::Values("", "sha-256", "sha-256 ", " AB:CD", "sha-256  AB:CD",
-                                         "sha-256 AB:CD ", "sha-256 AB:CD:", "sha-256 :AB:CD",
-                                         "sha-256 ABC:DE", "sha-256 A:BC", "sha-256 AB::CD", "sha-256 GG:00",
-                                         "sha-256 AB-CD", "sha-256 ABCD", "sha-256\tAB:CD", "sha(256) AB:CD",
-                                         "sha-256 AB:CD\r\n", "sha-256 A", "sha-256 AB:C",
-                                         "sha-256 AB:CD EF"));
+                         testing::Values("", "sha-256", "sha-256 ", " AB:CD", "sha-256  AB:CD", "sha-256 AB:CD ",
+                                         "sha-256 AB:CD:", "sha-256 :AB:CD", "sha-256 ABC:DE", "sha-256 A:BC",
+                                         "sha-256 AB::CD", "sha-256 GG:00", "sha-256 AB-CD", "sha-256 ABCD",
+                                         "sha-256\tAB:CD", "sha(256) AB:CD", "sha-256 AB:CD\r\n", "sha-256 A",
+                                         "sha-256 AB:C", "sha-256 AB:CD EF"));
 
 // ----- candidate -----------------------------------------------------------
 
@@ -541,8 +535,7 @@ TEST(Sdp, CandidateStripsAttributeNamePrefix) {
 TEST(Sdp, CandidateAddressForms) {
   for (const char* address :
        {"192.0.2.1", "0.0.0.0", "255.255.255.255", "::1", "2001:db8::1", "fe80::1:2:3:4", "::ffff:192.0.2.1",
-        "3f0c1b1a-7b2e-4a7e-9c1d-2d6f0b7d8e9a.local", "localhost", "turn.example.com", "a_b.example",
-        "x1.b2"}) {
+        "3f0c1b1a-7b2e-4a7e-9c1d-2d6f0b7d8e9a.local", "localhost", "turn.example.com", "a_b.example", "x1.b2"}) {
     const auto c = parse_candidate(std::string("1 1 udp 1 ") + address + " 1 typ host");
     EXPECT_TRUE(c.ok()) << address << ": " << c.error().message;
   }
@@ -626,15 +619,14 @@ TEST_P(SdpBadCandidate, Rejected) {
 INSTANTIATE_TEST_SUITE_P(
     Sdp, SdpBadCandidate,
     testing::Values(
-        "", "candidate:", "1 1 udp 1 192.0.2.1 1 typ", "1 1 udp 1 192.0.2.1 1 host",
-        "1 1 udp 1 192.0.2.1 1 type host", " 1 1 udp 1 192.0.2.1 1 typ host",
-        "1 1 udp 1 192.0.2.1 1 typ host ", "1  1 udp 1 192.0.2.1 1 typ host",
+        "", "candidate:", "1 1 udp 1 192.0.2.1 1 typ", "1 1 udp 1 192.0.2.1 1 host", "1 1 udp 1 192.0.2.1 1 type host",
+        " 1 1 udp 1 192.0.2.1 1 typ host", "1 1 udp 1 192.0.2.1 1 typ host ", "1  1 udp 1 192.0.2.1 1 typ host",
         "1\t1 udp 1 192.0.2.1 1 typ host", "1 1 udp 1 192.0.2.1 1 typ host\r\n",
         // foundation: 1-32 of ALPHA / DIGIT / "+" / "/"
         "123456789012345678901234567890123 1 udp 1 192.0.2.1 1 typ host", "a-b 1 udp 1 192.0.2.1 1 typ host",
         // component 1..256
-        "1 0 udp 1 192.0.2.1 1 typ host", "1 257 udp 1 192.0.2.1 1 typ host",
-        "1 -1 udp 1 192.0.2.1 1 typ host", "1 x udp 1 192.0.2.1 1 typ host",
+        "1 0 udp 1 192.0.2.1 1 typ host", "1 257 udp 1 192.0.2.1 1 typ host", "1 -1 udp 1 192.0.2.1 1 typ host",
+        "1 x udp 1 192.0.2.1 1 typ host",
         // transport
         "1 1 u(dp) 1 192.0.2.1 1 typ host",
         // priority 1..2^31-1
@@ -643,12 +635,10 @@ INSTANTIATE_TEST_SUITE_P(
         // address
         "1 1 udp 1 192.0.2 1 typ host", "1 1 udp 1 192.0.2.256 1 typ host", "1 1 udp 1 192.0.2.01 1 typ host",
         "1 1 udp 1 1.2.3.4.5 1 typ host", "1 1 udp 1 2001:db8:::1 1 typ host", "1 1 udp 1 [::1] 1 typ host",
-        "1 1 udp 1 fe80::1%eth0 1 typ host", "1 1 udp 1 -bad.local 1 typ host",
-        "1 1 udp 1 bad-.local 1 typ host", "1 1 udp 1 a..local 1 typ host",
-        "1 1 udp 1 example.com. 1 typ host", "1 1 udp 1 ex!ample.com 1 typ host",
+        "1 1 udp 1 fe80::1%eth0 1 typ host", "1 1 udp 1 -bad.local 1 typ host", "1 1 udp 1 bad-.local 1 typ host",
+        "1 1 udp 1 a..local 1 typ host", "1 1 udp 1 example.com. 1 typ host", "1 1 udp 1 ex!ample.com 1 typ host",
         // port 0..65535
-        "1 1 udp 1 192.0.2.1 65536 typ host", "1 1 udp 1 192.0.2.1 -1 typ host",
-        "1 1 udp 1 192.0.2.1 p typ host",
+        "1 1 udp 1 192.0.2.1 65536 typ host", "1 1 udp 1 192.0.2.1 -1 typ host", "1 1 udp 1 192.0.2.1 p typ host",
         // type
         "1 1 udp 1 192.0.2.1 1 typ h\"st",
         // raddr / rport
@@ -882,16 +872,13 @@ DataChannelDescription sample_description() {
   d.ice_ufrag = "Xq3b";
   d.ice_pwd = "8kBz0g3Qh1cV7mN2pL5tR9wY";
   d.fingerprints = {
-      {"sha-256",
-       "6B:8B:F0:65:5F:78:E2:51:3B:AC:6F:F3:3F:46:1B:35:DC:B8:5F:64:1A:24:C2:43:F0:A1:58:D0:A1:2C:19:08"},
+      {"sha-256", "6B:8B:F0:65:5F:78:E2:51:3B:AC:6F:F3:3F:46:1B:35:DC:B8:5F:64:1A:24:C2:43:F0:A1:58:D0:A1:2C:19:08"},
       {"sha-1", "01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67"},
   };
   d.setup = "actpass";
-  auto host =
-      parse_candidate("2999745851 1 udp 2122260223 192.168.1.23 50712 typ host generation 0 network-id 1");
+  auto host = parse_candidate("2999745851 1 udp 2122260223 192.168.1.23 50712 typ host generation 0 network-id 1");
   auto mdns = parse_candidate("1510613869 1 tcp 1518280447 3f0c1b1a-7b2e.local 9 typ host tcptype active");
-  auto srflx =
-      parse_candidate("842163049 1 udp 1686052607 198.51.100.23 50712 typ srflx raddr 0.0.0.0 rport 0");
+  auto srflx = parse_candidate("842163049 1 udp 1686052607 198.51.100.23 50712 typ srflx raddr 0.0.0.0 rport 0");
   EXPECT_TRUE(host.ok() && mdns.ok() && srflx.ok());
   if (host.ok() && mdns.ok() && srflx.ok()) d.candidates = {*host, *mdns, *srflx};
   return d;

@@ -36,8 +36,8 @@ TEST(Shard, ParsesKOfNCountedFromOne) {
 }
 
 TEST(Shard, RefusesWhatIsNotAShard) {
-  for (const char* bad : {"", "3", "0/3", "4/3", "1/0", "-1/3", "1/-3", "a/3", "1/3/4", " 1/3", "1/3 ", "+1/3", "1/10001",
-                          "99999999999/3"}) {
+  for (const char* bad : {"", "3", "0/3", "4/3", "1/0", "-1/3", "1/-3", "a/3", "1/3/4", " 1/3", "1/3 ", "+1/3",
+                          "1/10001", "99999999999/3"}) {
     auto s = parse_shard(bad);
     EXPECT_FALSE(s) << "'" << bad << "' was accepted";
   }

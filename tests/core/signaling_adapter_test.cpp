@@ -67,9 +67,12 @@ TEST(PeerJsMessage, WritingBackChangesOnlyTheSdpAndKeepsEveryOtherField) {
 }
 
 TEST(PeerJsMessage, CandidateIsTheTrickledCandidateObject) {
-  const json c{{"candidate", "candidate:1 1 udp 2122260223 127.0.0.1 40000 typ host"}, {"sdpMid", "0"}, {"sdpMLineIndex", 0}};
-  const std::string text =
-      json{{"type", "CANDIDATE"}, {"dst", "bob"}, {"payload", {{"candidate", c}, {"type", "data"}, {"connectionId", "dc_1"}}}}.dump();
+  const json c{
+      {"candidate", "candidate:1 1 udp 2122260223 127.0.0.1 40000 typ host"}, {"sdpMid", "0"}, {"sdpMLineIndex", 0}};
+  const std::string text = json{{"type", "CANDIDATE"},
+                                {"dst", "bob"},
+                                {"payload", {{"candidate", c}, {"type", "data"}, {"connectionId", "dc_1"}}}}
+                               .dump();
   auto m = parse_peerjs(text);
   ASSERT_TRUE(m.ok()) << m.error().message;
   EXPECT_EQ(m->candidate, c);
@@ -117,7 +120,8 @@ JsonPointerPaths paths(const char* sdp, const char* candidate) {
 
 TEST(PointerMessage, FindsTheSdpAndCandidateWhereThePointersSay) {
   const auto p = paths("/body/desc/sdp", "/body/line");
-  auto sdp = parse_pointer_message(json{{"kind", "description"}, {"body", {{"desc", {{"type", "offer"}, {"sdp", kSdp}}}}}}.dump(), p);
+  auto sdp = parse_pointer_message(
+      json{{"kind", "description"}, {"body", {{"desc", {{"type", "offer"}, {"sdp", kSdp}}}}}}.dump(), p);
   ASSERT_TRUE(sdp.ok()) << sdp.error().message;
   EXPECT_EQ(sdp->kind, PointerMessage::Kind::Sdp);
   EXPECT_EQ(sdp->sdp, kSdp);

@@ -160,9 +160,7 @@ TEST(SignalingMessageErrors, DeeplyNestedJsonDoesNotThrow) {
   EXPECT_FALSE(error_of(deep).empty());  // unterminated: an error, and nothing escapes
 }
 
-TEST(SignalingMessageErrors, InvalidUtf8DoesNotThrow) {
-  EXPECT_FALSE(error_of("{\"type\":\"ready\xff\"}").empty());
-}
+TEST(SignalingMessageErrors, InvalidUtf8DoesNotThrow) { EXPECT_FALSE(error_of("{\"type\":\"ready\xff\"}").empty()); }
 
 }  // namespace
 }  // namespace sigtrust

@@ -14,12 +14,12 @@ using testing::run;
 using testing::two_peer_yaml;
 
 struct Case {
-  std::string name;     // test name
-  std::string relay;    // YAML value of relay:
+  std::string name;  // test name
+  std::string relay;  // YAML value of relay:
   std::string trust;
   Outcome outcome;
   std::vector<std::string> alice_alarms, bob_alarms;
-  bool bridged;         // the attacker terminated DTLS toward both victims
+  bool bridged;  // the attacker terminated DTLS toward both victims
 };
 
 void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
@@ -32,8 +32,13 @@ const std::vector<Case>& cases() {
       {"swap_no_verification", "{attack: swap-mitm}", "no-verification", Outcome::MitmUndetected, {}, {}, true},
       // RFC 8122 §5: a missing fingerprint is refused. Each victim checks the
       // attacker's certificate, so both raise the alarm.
-      {"strip_sdp_fingerprint", "{attack: strip-mitm}", "sdp-fingerprint", Outcome::Detected,
-       {"fingerprint-missing"}, {"fingerprint-missing"}, false},
+      {"strip_sdp_fingerprint",
+       "{attack: strip-mitm}",
+       "sdp-fingerprint",
+       Outcome::Detected,
+       {"fingerprint-missing"},
+       {"fingerprint-missing"},
+       false},
       {"strip_no_verification", "{attack: strip-mitm}", "no-verification", Outcome::MitmUndetected, {}, {}, true},
       // RFC 8122 §5 accepts a match with any fingerprint of the most preferred
       // hash: an appended one passes.
@@ -42,35 +47,90 @@ const std::vector<Case>& cases() {
       // prepend-mitm: RFC 8122 §5 looks at every line of the preferred hash.
       {"prepend_sdp_fingerprint", "{attack: prepend-mitm}", "sdp-fingerprint", Outcome::MitmUndetected, {}, {}, true},
       // A stack that keeps one line: the attacker puts its line where that stack looks.
-      {"append_first_line", "{attack: append-mitm}", "sdp-fingerprint-first", Outcome::Detected,
-       {"fingerprint-mismatch"}, {"fingerprint-mismatch"}, false},
+      {"append_first_line",
+       "{attack: append-mitm}",
+       "sdp-fingerprint-first",
+       Outcome::Detected,
+       {"fingerprint-mismatch"},
+       {"fingerprint-mismatch"},
+       false},
       {"append_last_line", "{attack: append-mitm}", "sdp-fingerprint-last", Outcome::MitmUndetected, {}, {}, true},
       {"prepend_first_line", "{attack: prepend-mitm}", "sdp-fingerprint-first", Outcome::MitmUndetected, {}, {}, true},
-      {"prepend_last_line", "{attack: prepend-mitm}", "sdp-fingerprint-last", Outcome::Detected,
-       {"fingerprint-mismatch"}, {"fingerprint-mismatch"}, false},
+      {"prepend_last_line",
+       "{attack: prepend-mitm}",
+       "sdp-fingerprint-last",
+       Outcome::Detected,
+       {"fingerprint-mismatch"},
+       {"fingerprint-mismatch"},
+       false},
       // A real downgrade keeps the sha-256 line: RFC 8122 §5 checks the most
       // preferred hash and refuses the attacker; a match under any hash passes.
-      {"downgrade_sha1_sdp_fingerprint", "{attack: downgrade-mitm, params: {hash: sha-1}}", "sdp-fingerprint",
-       Outcome::Detected, {"fingerprint-mismatch"}, {"fingerprint-mismatch"}, false},
-      {"downgrade_sha1_sdp_fingerprint_any", "{attack: downgrade-mitm, params: {hash: sha-1}}", "sdp-fingerprint-any",
-       Outcome::MitmUndetected, {}, {}, true},
-      {"downgrade_md5_sdp_fingerprint", "{attack: downgrade-mitm, params: {hash: md5}}", "sdp-fingerprint",
-       Outcome::Detected, {"fingerprint-mismatch"}, {"fingerprint-mismatch"}, false},
-      {"downgrade_md5_sdp_fingerprint_any", "{attack: downgrade-mitm, params: {hash: md5}}", "sdp-fingerprint-any",
-       Outcome::MitmUndetected, {}, {}, true},
-      {"downgrade_md5_no_verification", "{attack: downgrade-mitm, params: {hash: md5}}", "no-verification",
-       Outcome::MitmUndetected, {}, {}, true},
+      {"downgrade_sha1_sdp_fingerprint",
+       "{attack: downgrade-mitm, params: {hash: sha-1}}",
+       "sdp-fingerprint",
+       Outcome::Detected,
+       {"fingerprint-mismatch"},
+       {"fingerprint-mismatch"},
+       false},
+      {"downgrade_sha1_sdp_fingerprint_any",
+       "{attack: downgrade-mitm, params: {hash: sha-1}}",
+       "sdp-fingerprint-any",
+       Outcome::MitmUndetected,
+       {},
+       {},
+       true},
+      {"downgrade_md5_sdp_fingerprint",
+       "{attack: downgrade-mitm, params: {hash: md5}}",
+       "sdp-fingerprint",
+       Outcome::Detected,
+       {"fingerprint-mismatch"},
+       {"fingerprint-mismatch"},
+       false},
+      {"downgrade_md5_sdp_fingerprint_any",
+       "{attack: downgrade-mitm, params: {hash: md5}}",
+       "sdp-fingerprint-any",
+       Outcome::MitmUndetected,
+       {},
+       {},
+       true},
+      {"downgrade_md5_no_verification",
+       "{attack: downgrade-mitm, params: {hash: md5}}",
+       "no-verification",
+       Outcome::MitmUndetected,
+       {},
+       {},
+       true},
       // hash-swap-mitm: only the attacker's line, under another hash. SHA-1 is
       // not banned by RFC 8122; MD5 is.
-      {"hash_swap_sha1_sdp_fingerprint", "{attack: hash-swap-mitm, params: {hash: sha-1}}", "sdp-fingerprint",
-       Outcome::MitmUndetected, {}, {}, true},
-      {"hash_swap_md5_sdp_fingerprint", "{attack: hash-swap-mitm, params: {hash: md5}}", "sdp-fingerprint",
-       Outcome::Detected, {"fingerprint-weak-hash"}, {"fingerprint-weak-hash"}, false},
+      {"hash_swap_sha1_sdp_fingerprint",
+       "{attack: hash-swap-mitm, params: {hash: sha-1}}",
+       "sdp-fingerprint",
+       Outcome::MitmUndetected,
+       {},
+       {},
+       true},
+      {"hash_swap_md5_sdp_fingerprint",
+       "{attack: hash-swap-mitm, params: {hash: md5}}",
+       "sdp-fingerprint",
+       Outcome::Detected,
+       {"fingerprint-weak-hash"},
+       {"fingerprint-weak-hash"},
+       false},
       // No bridge: bob (the DTLS client) sees alice's real certificate, which
       // does not match the forged fingerprint, and aborts first.
-      {"fingerprint_only_sdp_fingerprint", "{attack: fingerprint-only}", "sdp-fingerprint", Outcome::Detected, {},
-       {"fingerprint-mismatch"}, false},
-      {"fingerprint_only_no_verification", "{attack: fingerprint-only}", "no-verification", Outcome::Secure, {}, {},
+      {"fingerprint_only_sdp_fingerprint",
+       "{attack: fingerprint-only}",
+       "sdp-fingerprint",
+       Outcome::Detected,
+       {},
+       {"fingerprint-mismatch"},
+       false},
+      {"fingerprint_only_no_verification",
+       "{attack: fingerprint-only}",
+       "no-verification",
+       Outcome::Secure,
+       {},
+       {},
        false},
       // Both ends become DTLS clients: a denial of service nobody is warned of.
       {"setup_flip_sdp_fingerprint", "{attack: setup-flip}", "sdp-fingerprint", Outcome::Failed, {}, {}, false},
@@ -102,7 +162,8 @@ TEST_P(SignalingAttack, EndsWithTheExactOutcomeAndAlarms) {
     auto read = s.attacker.plaintext_read;
     std::sort(read.begin(), read.end());
     EXPECT_EQ(read, (std::vector<std::string>{"co-sign tx 4f2a: 1 BTC to bob", "hello alice", "hello bob"}));
-    EXPECT_EQ(s.answerer_result.report.received, (std::vector<std::string>{"hello bob", "co-sign tx 4f2a: 1 BTC to bob"}));
+    EXPECT_EQ(s.answerer_result.report.received,
+              (std::vector<std::string>{"hello bob", "co-sign tx 4f2a: 1 BTC to bob"}));
     EXPECT_EQ(s.offerer_result.report.received, std::vector<std::string>{"hello alice"});
     EXPECT_GT(s.attacker.ciphertext_bytes, 0u);
   } else {
@@ -121,7 +182,8 @@ TEST(SignalingAttacks, SetupFlipTimelineShowsBothEndsAsDtlsClients) {
   ASSERT_EQ(r.sessions.size(), 1u);
   EXPECT_EQ(r.sessions[0].offerer_result.report.dtls_role, DtlsRole::Client);
   EXPECT_EQ(r.sessions[0].answerer_result.report.dtls_role, DtlsRole::Client);
-  auto rewrite = std::find_if(r.timeline.begin(), r.timeline.end(), [](const TimelineEvent& e) { return e.kind == "attack.rewrite"; });
+  auto rewrite = std::find_if(r.timeline.begin(), r.timeline.end(),
+                              [](const TimelineEvent& e) { return e.kind == "attack.rewrite"; });
   ASSERT_NE(rewrite, r.timeline.end());
   EXPECT_NE(rewrite->data["before"].get<std::string>().find("a=setup:active"), std::string::npos);
   EXPECT_NE(rewrite->data["after"].get<std::string>().find("a=setup:passive"), std::string::npos);
@@ -218,11 +280,17 @@ TEST(SignalingAttacks, ChangingOnlyTheAttackNameRunsThatAttack) {
 std::string grind_yaml(unsigned bits, unsigned budget, const std::string& expect) {
   const std::string b = std::to_string(bits);
   return "name: t\ndeadline_ms: 15000\npeers:\n"
-         "  - {name: alice, trust: sas, params: {bits: " + b + "}}\n"
-         "  - {name: bob, trust: sas, params: {bits: " + b + "}}\n"
-         "relay: {attack: sas-grind-mitm, params: {budget: " + std::to_string(budget) + ", sas-bits: " + b + "}}\n"
-         "sessions:\n  - offerer: alice\n    answerer: bob\n    out_of_band: true\n    expect: " + expect +
-         "\n    messages:\n      - {from: alice, text: hello bob}\n      - {from: bob, text: hello alice}\n";
+         "  - {name: alice, trust: sas, params: {bits: " +
+         b +
+         "}}\n"
+         "  - {name: bob, trust: sas, params: {bits: " +
+         b +
+         "}}\n"
+         "relay: {attack: sas-grind-mitm, params: {budget: " +
+         std::to_string(budget) + ", sas-bits: " + b +
+         "}}\n"
+         "sessions:\n  - offerer: alice\n    answerer: bob\n    out_of_band: true\n    expect: " +
+         expect + "\n    messages:\n      - {from: alice, text: hello bob}\n      - {from: bob, text: hello alice}\n";
 }
 
 // A 5-bit SAS has 32 values: about 32 tries on average, and 2000 leave a miss
@@ -266,7 +334,9 @@ TEST(SasGrind, ATwentyBitSasHoldsAgainstASmallBudget) {
 // The pair's clean half: the same users with no attacker read the same string.
 TEST(SasGrind, TheSameUsersWithoutAnAttackerMatch) {
   auto yaml = grind_yaml(20, 16, "secure");
-  yaml.replace(yaml.find("relay: {attack: sas-grind-mitm"), std::string("relay: {attack: sas-grind-mitm, params: {budget: 16, sas-bits: 20}}").size(), "relay: honest");
+  yaml.replace(yaml.find("relay: {attack: sas-grind-mitm"),
+               std::string("relay: {attack: sas-grind-mitm, params: {budget: 16, sas-bits: 20}}").size(),
+               "relay: honest");
   const auto r = run(load_yaml(yaml));
   ASSERT_EQ(r.sessions.size(), 1u);
   EXPECT_EQ(r.sessions[0].outcome, Outcome::Secure) << to_string(r.sessions[0].outcome);

@@ -194,7 +194,8 @@ TEST(Cli, EveryCommandHasItsOwnHelp) {
 TEST(Cli, HelpListsEveryCommandAndVersion) {
   const auto r = sigtrust_cli("help");
   EXPECT_EQ(r.status, 0);
-  for (const char* n : {"run FILE|NAME", "validate FILE", "report RESULT", "matrix", "relay", "list", "doctor", "--version"})
+  for (const char* n :
+       {"run FILE|NAME", "validate FILE", "report RESULT", "matrix", "relay", "list", "doctor", "--version"})
     EXPECT_NE(r.out.find(n), std::string::npos) << n << " in\n" << r.out;
   const auto v = sigtrust_cli("--version");
   EXPECT_EQ(v.status, 0);
@@ -217,8 +218,7 @@ TEST(Cli, UsageErrorsAreShort) {
 // Found before anything runs: bad usage (2), not a simulator failure (3).
 TEST(Cli, UnwritableOutputPathsExitTwoBeforeRunning) {
   for (const std::string opt : {"--json /nonexistent/o.json", "--key-log /nonexistent/k.log",
-                                "--capture /nonexistent/c.pcap", "--report-dir /proc/sigtrust-out",
-                                "--json /tmp"}) {
+                                "--capture /nonexistent/c.pcap", "--report-dir /proc/sigtrust-out", "--json /tmp"}) {
     const auto r = sigtrust_cli("run honest --no-isolate " + opt);
     EXPECT_EQ(r.status, 2) << opt << ": " << r.err;
     EXPECT_NE(r.err.find(opt.substr(0, opt.find(' '))), std::string::npos) << r.err;
@@ -298,8 +298,8 @@ TEST(Cli, KeyLogsAreWrittenOwnerOnly) {
   const fs::path key_log = dir / "k.log";
   std::ofstream(key_log) << "old\n";
   fs::permissions(key_log, fs::perms::all);
-  const auto r = sigtrust_cli("run honest --no-isolate --key-log " + key_log.string() + " --report-dir " +
-                              (dir / "out").string());
+  const auto r =
+      sigtrust_cli("run honest --no-isolate --key-log " + key_log.string() + " --report-dir " + (dir / "out").string());
   EXPECT_EQ(r.status, 0) << r.err;
   for (const fs::path& p : {key_log, dir / "out" / "keys.log"}) {
     ASSERT_TRUE(fs::exists(p)) << p;
@@ -311,7 +311,8 @@ TEST(Cli, KeyLogsAreWrittenOwnerOnly) {
 
 TEST(Cli, MatrixWritesAReportDirectory) {
   const fs::path dir = fs::temp_directory_path() / ("sigtrust-matrix-dir-" + std::to_string(::getpid()));
-  const auto r = sigtrust_cli("matrix --no-isolate --attacks none --trust sdp-fingerprint -q --report-dir " + dir.string());
+  const auto r =
+      sigtrust_cli("matrix --no-isolate --attacks none --trust sdp-fingerprint -q --report-dir " + dir.string());
   EXPECT_EQ(r.status, 0) << r.err;
   for (const char* f : {"result.json", "report.html", "report.md", "junit.xml", "results.sarif"})
     EXPECT_TRUE(fs::exists(dir / f)) << f;
@@ -345,10 +346,11 @@ TEST(Cli, ResultDocumentMatchesItsPublishedSchema) {
   for (const char* f : {"a.json", "b.json"}) {
     const auto doc = nlohmann::json::parse(testing::read_text((dir / f).string()));
     EXPECT_EQ(doc["schema_version"], 1);
-    const std::string cmd = "/usr/bin/python3 -c 'import json, sys, jsonschema; "
-                            "jsonschema.Draft202012Validator(json.load(open(sys.argv[1]))).validate(json.load(open(sys.argv[2]))); "
-                            "print(\"valid\")' " SIGTRUST_SOURCE_DIR "/docs/result.schema.json " +
-                            (dir / f).string() + " 2>&1";
+    const std::string cmd =
+        "/usr/bin/python3 -c 'import json, sys, jsonschema; "
+        "jsonschema.Draft202012Validator(json.load(open(sys.argv[1]))).validate(json.load(open(sys.argv[2]))); "
+        "print(\"valid\")' " SIGTRUST_SOURCE_DIR "/docs/result.schema.json " +
+        (dir / f).string() + " 2>&1";
     FILE* p = popen(cmd.c_str(), "r");
     ASSERT_NE(p, nullptr);
     std::string out;
@@ -365,7 +367,9 @@ TEST(Cli, DiffAndBaselineShowOnlyWhatChanged) {
   fs::create_directories(dir);
   // The same scenario, once expecting the wrong outcome: pass changes, the outcome does not.
   std::ofstream(dir / "s.yaml") << testing::two_peer_yaml("sdp-fingerprint", "{attack: swap-mitm}", "mitm-undetected");
-  ASSERT_EQ(sigtrust_cli("run --no-isolate -q " + (dir / "s.yaml").string() + " --json " + (dir / "old.json").string()).status, 0);
+  ASSERT_EQ(sigtrust_cli("run --no-isolate -q " + (dir / "s.yaml").string() + " --json " + (dir / "old.json").string())
+                .status,
+            0);
   std::ofstream(dir / "s.yaml") << testing::two_peer_yaml("sdp-fingerprint", "{attack: swap-mitm}", "secure");
   const auto now = sigtrust_cli("run --no-isolate " + (dir / "s.yaml").string() + " honest --baseline " +
                                 (dir / "old.json").string() + " --json " + (dir / "new.json").string() +

@@ -51,9 +51,9 @@ TEST(Core, HonestSdpHasTheBrowserDataChannelShape) {
   const auto r = run(load_yaml(two_peer_yaml("sdp-fingerprint", "honest", "secure")));
   ASSERT_EQ(r.sessions.size(), 1u);
   const std::string& offer = r.sessions[0].offerer_result.report.sdp_sent;
-  for (const char* line : {"m=application 9 UDP/DTLS/SCTP webrtc-datachannel", "c=IN IP4 0.0.0.0", "a=ice-ufrag:",
-                           "a=ice-pwd:", "a=fingerprint:sha-256 ", "a=setup:actpass", "a=mid:0", "a=sctp-port:5000",
-                           "a=candidate:", "a=end-of-candidates"})
+  for (const char* line : {"m=application 9 UDP/DTLS/SCTP webrtc-datachannel", "c=IN IP4 0.0.0.0",
+                           "a=ice-ufrag:", "a=ice-pwd:", "a=fingerprint:sha-256 ", "a=setup:actpass", "a=mid:0",
+                           "a=sctp-port:5000", "a=candidate:", "a=end-of-candidates"})
     EXPECT_NE(offer.find(line), std::string::npos) << line;
   EXPECT_NE(r.sessions[0].answerer_result.report.sdp_sent.find("a=setup:active"), std::string::npos);
 }
@@ -186,7 +186,8 @@ TEST(Core, RunGathersBindsAndSendsOnLoopbackOnly) {
   // What the peers gathered and selected is in the run's own /24 too.
   for (const auto* p : {&r.sessions[0].offerer_result, &r.sessions[0].answerer_result}) {
     ASSERT_FALSE(p->report.local_addresses.empty());
-    for (const auto& a : p->report.local_addresses) EXPECT_EQ(a.rfind(r.network.substr(0, r.network.size() - 4), 0), 0u) << a;
+    for (const auto& a : p->report.local_addresses)
+      EXPECT_EQ(a.rfind(r.network.substr(0, r.network.size() - 4), 0), 0u) << a;
     ASSERT_TRUE(p->report.selected_pair.has_value());
     EXPECT_TRUE(is_loopback(p->report.selected_pair->local));
     EXPECT_TRUE(is_loopback(p->report.selected_pair->remote));
@@ -228,7 +229,8 @@ TEST(Core, DeadlineEndsARunAndSaysWhatItWaitedFor) {
   EXPECT_EQ(r.sessions[0].outcome, Outcome::Failed);
   EXPECT_TRUE(r.deadline_reached);
   EXPECT_GE(r.duration_ms, 2000) << "the run waited for its deadline";
-  auto it = std::find_if(r.timeline.begin(), r.timeline.end(), [](const TimelineEvent& e) { return e.kind == "run.deadline"; });
+  auto it = std::find_if(r.timeline.begin(), r.timeline.end(),
+                         [](const TimelineEvent& e) { return e.kind == "run.deadline"; });
   ASSERT_NE(it, r.timeline.end());
   EXPECT_NE(it->text.find("deadline of 2000 ms reached"), std::string::npos) << it->text;
   EXPECT_NE(it->text.find("alice was waiting for the answer"), std::string::npos) << it->text;
@@ -262,8 +264,9 @@ TEST(Core, ScaleScenarioRunsEveryPairSecurelyAcrossBatches) {
 // guards against a hang: under the sanitizers, on two busy cores, 160 DTLS
 // handshakes took more than 20 s.
 TEST(Core, AttackedScaleScenarioRunsInBatchesOnTheRunsLoop) {
-  const auto r = run(load_yaml("name: scale-mitm\ndeadline_ms: 120000\nrelay: {attack: swap-mitm}\n"
-                               "scale: {pairs: 40, expect: mitm-undetected}\n"));
+  const auto r =
+      run(load_yaml("name: scale-mitm\ndeadline_ms: 120000\nrelay: {attack: swap-mitm}\n"
+                    "scale: {pairs: 40, expect: mitm-undetected}\n"));
   ASSERT_TRUE(r.error.empty()) << r.error;
   EXPECT_FALSE(r.deadline_reached);
   ASSERT_EQ(r.sessions.size(), 40u);

@@ -38,8 +38,7 @@ TEST(Docs, CiDocShardSizesAreTheMatrixSplit) {
       << "docs/ci.md: the matrix has " << cells.size() << " cells";
   for (unsigned n = 2; n <= 4; ++n) {
     std::string row = "| " + std::to_string(n) + " | ";
-    for (unsigned k = 1; k <= n; ++k)
-      row += (k > 1 ? ", " : "") + std::to_string(select_shard(cells, {k, n}).size());
+    for (unsigned k = 1; k <= n; ++k) row += (k > 1 ? ", " : "") + std::to_string(select_shard(cells, {k, n}).size());
     EXPECT_NE(doc.find(row + " |"), std::string::npos) << "docs/ci.md lacks the row '" << row << " |'";
   }
 }

@@ -53,8 +53,8 @@ TEST(GroundTruth, RegistryRefusesToRebindAFingerprint) {
 // ordinary swap-mitm the peers do not notice.
 TEST(GroundTruth, HonestlyRegisteredBridgeIsAnUndetectedMitm) {
   CertificateStore store;
-  const auto r = run_with(two_peer_yaml("sdp-fingerprint", "{attack: swap-mitm}", "mitm-undetected"), store,
-                          [](AttackWorld&) {});
+  const auto r =
+      run_with(two_peer_yaml("sdp-fingerprint", "{attack: swap-mitm}", "mitm-undetected"), store, [](AttackWorld&) {});
   ASSERT_TRUE(r.error.empty()) << r.error;
   ASSERT_EQ(r.sessions.size(), 1u);
   EXPECT_EQ(r.sessions[0].outcome, Outcome::MitmUndetected);

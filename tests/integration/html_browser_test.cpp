@@ -28,10 +28,12 @@ struct Page {
 Page load_in_chromium(const fs::path& html, const fs::path& work) {
   fs::create_directories(work);
   const fs::path netlog = work / "net.json";
-  const std::string cmd = "unshare -rn /usr/bin/chromium --headless --no-sandbox --disable-gpu --no-first-run "
-                          "--disable-background-networking --disable-component-update --disable-sync "
-                          "--user-data-dir=" + (work / "profile").string() + " --log-net-log=" + netlog.string() +
-                          " --dump-dom file://" + html.string() + " 2>/dev/null";
+  const std::string cmd =
+      "unshare -rn /usr/bin/chromium --headless --no-sandbox --disable-gpu --no-first-run "
+      "--disable-background-networking --disable-component-update --disable-sync "
+      "--user-data-dir=" +
+      (work / "profile").string() + " --log-net-log=" + netlog.string() + " --dump-dom file://" + html.string() +
+      " 2>/dev/null";
   Page page;
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return page;
@@ -46,14 +48,16 @@ Page load_in_chromium(const fs::path& html, const fs::path& work) {
   for (const auto& e : log["events"]) {
     if (event_names[e["type"].get<int>()] != "URL_REQUEST_START_JOB" || !e.contains("params")) continue;
     const auto& params = e["params"];
-    if (params.value("initiator", "not an origin") != "not an origin") page.page_requests.push_back(params.value("url", "?"));
+    if (params.value("initiator", "not an origin") != "not an origin")
+      page.page_requests.push_back(params.value("url", "?"));
   }
   return page;
 }
 
 TEST(HtmlReportInBrowser, ShowsOutcomeCellsAndTheSequenceDiagramWithoutAnyRequest) {
   const fs::path work = fs::temp_directory_path() / ("sigtrust-html-" + std::to_string(getpid()));
-  const std::string cmd = std::string(SIGTRUST_BINARY) + " run " SIGTRUST_SOURCE_DIR "/scenarios/swap-mitm.yaml -q --report-dir " +
+  const std::string cmd = std::string(SIGTRUST_BINARY) +
+                          " run " SIGTRUST_SOURCE_DIR "/scenarios/swap-mitm.yaml -q --report-dir " +
                           (work / "out").string() + " >/dev/null 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   const Page page = load_in_chromium(work / "out" / "report.html", work / "browser");

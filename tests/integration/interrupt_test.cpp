@@ -44,11 +44,13 @@ TEST(Interrupt, SigintDuringMatrixWritesPartialResult) {
   const pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
   ASSERT_GE(pid, 0) << "forkpty failed";
   if (pid == 0) {
-    execl(SIGTRUST_BINARY, SIGTRUST_BINARY, "matrix", "--jobs", "1", "--json", json.c_str(), static_cast<char*>(nullptr));
+    execl(SIGTRUST_BINARY, SIGTRUST_BINARY, "matrix", "--jobs", "1", "--json", json.c_str(),
+          static_cast<char*>(nullptr));
     _exit(127);
   }
   const std::regex one_done("\r[1-9][0-9]*/[0-9]+ cells");
-  const std::string progress = read_terminal(master, [&](const std::string& s) { return std::regex_search(s, one_done); });
+  const std::string progress =
+      read_terminal(master, [&](const std::string& s) { return std::regex_search(s, one_done); });
   ASSERT_TRUE(std::regex_search(progress, one_done)) << "no cell finished; the matrix printed: " << progress;
   const auto sent = std::chrono::steady_clock::now();
   kill(pid, SIGINT);
@@ -57,8 +59,10 @@ TEST(Interrupt, SigintDuringMatrixWritesPartialResult) {
   int status = 0;
   waitpid(pid, &status, 0);
   // How long it took is a figure, not an assertion (bench/ holds timing targets).
-  RecordProperty("ms_from_sigint_to_exit",
-                 static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - sent).count()));
+  RecordProperty(
+      "ms_from_sigint_to_exit",
+      static_cast<int>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - sent).count()));
   ASSERT_TRUE(WIFEXITED(status)) << status;
   EXPECT_EQ(WEXITSTATUS(status), 130);
   const auto doc = nlohmann::json::parse(testing::read_text(json));

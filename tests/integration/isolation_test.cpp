@@ -50,8 +50,8 @@ Ran run_unprivileged(const std::vector<std::string>& args) {
     dup2(pipefd[1], STDOUT_FILENO);
     dup2(pipefd[1], STDERR_FILENO);
     close(pipefd[0]);
-    if (getuid() == 0 && (setgroups(0, nullptr) != 0 || setresgid(65534, 65534, 65534) != 0 ||
-                          setresuid(65534, 65534, 65534) != 0))
+    if (getuid() == 0 &&
+        (setgroups(0, nullptr) != 0 || setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0))
       _exit(126);
     std::vector<char*> argv{const_cast<char*>(binary.c_str())};
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
@@ -82,7 +82,8 @@ TEST(Isolation, UnprivilegedRunCapturesLoInsideTheNamespace) {
   const fs::path dir = public_dir() / "reports";
   fs::create_directories(dir);
   chmod(dir.c_str(), 0777);  // writable by the unprivileged user
-  const auto r = run_unprivileged({"run", (public_dir() / "scenarios/swap-mitm.yaml").string(), "--report-dir", dir.string()});
+  const auto r =
+      run_unprivileged({"run", (public_dir() / "scenarios/swap-mitm.yaml").string(), "--report-dir", dir.string()});
   EXPECT_EQ(r.status, 0) << r.out;
   EXPECT_EQ(r.out.find("capture"), std::string::npos) << "no capture warning expected: " << r.out;
   ASSERT_TRUE(fs::exists(dir / "capture.pcap"));

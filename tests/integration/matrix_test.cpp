@@ -12,7 +12,8 @@ namespace {
 
 const MatrixExpectations& expectations() {
   static const MatrixExpectations e = [] {
-    auto loaded = load_matrix_expectations(SIGTRUST_SOURCE_DIR "/scenarios/matrix/expected.yaml", attacks::vocabulary());
+    auto loaded =
+        load_matrix_expectations(SIGTRUST_SOURCE_DIR "/scenarios/matrix/expected.yaml", attacks::vocabulary());
     if (!loaded) ADD_FAILURE() << loaded.error().message;
     return loaded ? *loaded : MatrixExpectations{};
   }();
@@ -137,7 +138,8 @@ TEST(Matrix, TofuCellRunsAnHonestFirstContactThenTheAttackedSession) {
 }
 
 TEST(Trust, TofuFirstContactPoisoningPinsTheAttacker) {
-  const auto r = testing::run(testing::load_yaml(testing::read_text(SIGTRUST_SOURCE_DIR "/scenarios/tofu-poisoned.yaml")));
+  const auto r =
+      testing::run(testing::load_yaml(testing::read_text(SIGTRUST_SOURCE_DIR "/scenarios/tofu-poisoned.yaml")));
   ASSERT_EQ(r.sessions.size(), 2u);
   EXPECT_EQ(r.sessions[0].outcome, Outcome::MitmUndetected);  // attacked first: the attacker is pinned
   EXPECT_EQ(r.sessions[1].outcome, Outcome::MitmUndetected);  // and stays "continuous"

@@ -92,7 +92,8 @@ std::string get(int port, const std::string& path) {
 
 int relay_status(const std::string& args, std::string* err) {
   const fs::path err_file = fs::temp_directory_path() / ("sigtrust-relay-" + std::to_string(getpid()) + ".err");
-  const int st = std::system((std::string(SIGTRUST_BINARY) + " relay " + args + " >/dev/null 2>" + err_file.string()).c_str());
+  const int st =
+      std::system((std::string(SIGTRUST_BINARY) + " relay " + args + " >/dev/null 2>" + err_file.string()).c_str());
   *err = testing::read_text(err_file.string());
   fs::remove(err_file);
   return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
@@ -130,9 +131,9 @@ TEST(RelayCommand, ServesTheDemoPageAtTheRootAndNothingElse) {
   EXPECT_NE(page.find("short authentication string"), std::string::npos);
   EXPECT_NE(get(r.port, "/some-room").find("HTTP/1.1 404"), std::string::npos);
   EXPECT_NE(get(r.port, "/favicon.ico").find("HTTP/1.1 204"), std::string::npos);
-  EXPECT_NE(http(r.port, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-                .find("HTTP/1.1 405"),
-            std::string::npos);
+  EXPECT_NE(
+      http(r.port, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").find("HTTP/1.1 405"),
+      std::string::npos);
   kill(r.pid, SIGTERM);
   EXPECT_EQ(wait_exit(r), 0);
 }
@@ -190,8 +191,8 @@ TEST(RelayCommand, PeerJsAndProxyRefuseWhatTheyCannotServeWithExitTwo) {
   };
   const fs::path err_file = fs::temp_directory_path() / ("sigtrust-proxy-" + std::to_string(getpid()) + ".err");
   for (const auto& [args, says] : proxy_cases) {
-    const int st = std::system(
-        (std::string(SIGTRUST_BINARY) + " proxy " + args + " >/dev/null 2>" + err_file.string()).c_str());
+    const int st =
+        std::system((std::string(SIGTRUST_BINARY) + " proxy " + args + " >/dev/null 2>" + err_file.string()).c_str());
     const std::string err = testing::read_text(err_file.string());
     EXPECT_EQ(WIFEXITED(st) ? WEXITSTATUS(st) : -1, 2) << args;
     EXPECT_NE(err.find(says), std::string::npos) << args << ": " << err;
@@ -205,7 +206,8 @@ TEST(RelayCommand, PeerJsServesIdsTheWalletPageAndRefusesAnotherKey) {
   ASSERT_GT(r.port, 0);
   const std::string id = get(r.port, "/peerjs/id?ts=123");
   EXPECT_NE(id.find("HTTP/1.1 200"), std::string::npos) << id.substr(0, 200);
-  EXPECT_TRUE(std::regex_search(id, std::regex("\r\n\r\n[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")))
+  EXPECT_TRUE(
+      std::regex_search(id, std::regex("\r\n\r\n[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")))
       << id;
   const std::string other = get(r.port, "/otherkey/id");
   EXPECT_NE(other.find("HTTP/1.1 401"), std::string::npos) << other.substr(0, 200);

@@ -38,9 +38,8 @@ inline RunResult run(const scenario::Scenario& s, CertificateStore* store = null
 // Two peers, one session, three messages; `relay` is the YAML value of the relay key.
 inline std::string two_peer_yaml(const std::string& trust, const std::string& relay, const std::string& expect,
                                  int deadline_ms = 3000) {
-  return "name: t\ndeadline_ms: " + std::to_string(deadline_ms) +
-         "\npeers:\n  - {name: alice, trust: " + trust + "}\n  - {name: bob, trust: " + trust +
-         "}\nrelay: " + relay +
+  return "name: t\ndeadline_ms: " + std::to_string(deadline_ms) + "\npeers:\n  - {name: alice, trust: " + trust +
+         "}\n  - {name: bob, trust: " + trust + "}\nrelay: " + relay +
          "\nsessions:\n  - offerer: alice\n    answerer: bob\n    expect: " + expect +
          "\n    messages:\n      - {from: alice, text: hello bob}\n      - {from: bob, text: hello alice}\n"
          "      - {from: alice, text: \"co-sign tx 4f2a: 1 BTC to bob\"}\n";

@@ -105,7 +105,8 @@ TEST_F(Sharding, MatrixAsThreeShardProcessesMergesLikeOneRunAndMergeRefusesMissi
     EXPECT_EQ(s.at("expectations"), all.at("expectations"));
     EXPECT_EQ(s.at("expectations").at("sha256").get<std::string>().size(), 64u);
     EXPECT_FALSE(s.at("runs").empty()) << "shard " << k << " ran nothing";
-    for (const auto& run : s.at("runs")) EXPECT_TRUE(seen.insert(run.at("cell")).second) << run.at("cell") << " in two shards";
+    for (const auto& run : s.at("runs"))
+      EXPECT_TRUE(seen.insert(run.at("cell")).second) << run.at("cell") << " in two shards";
     in_shards += s.at("runs").size();
   }
   EXPECT_EQ(in_shards, all.at("runs").size());
@@ -173,12 +174,14 @@ TEST_F(Sharding, MergeExitsAsTheUnshardedRunWhenAnExpectationFails) {
   std::string changed = expected;
   changed.replace(at, from.size(), "  sas: {expect: secure");
   std::ofstream(dir_ / "expected.yaml") << changed;
-  const std::string cells = " --attacks none,swap-mitm --trust sas,sdp-fingerprint --expectations expected.yaml --jobs 1 -q";
+  const std::string cells =
+      " --attacks none,swap-mitm --trust sas,sdp-fingerprint --expectations expected.yaml --jobs 1 -q";
   const auto whole = sh(dir_, kBin + " matrix" + cells + " --json all.json");
   EXPECT_EQ(whole.status, 1) << whole.err;
   int failed_shards = 0;
   for (int k = 1; k <= 2; ++k) {
-    const auto r = sh(dir_, kBin + " matrix" + cells + " --shard " + std::to_string(k) + "/2 --json s" + std::to_string(k) + ".json");
+    const auto r = sh(
+        dir_, kBin + " matrix" + cells + " --shard " + std::to_string(k) + "/2 --json s" + std::to_string(k) + ".json");
     EXPECT_TRUE(r.status == 0 || r.status == 1) << r.err;
     failed_shards += r.status == 1;
   }
@@ -218,7 +221,8 @@ TEST_F(Sharding, RunSplitsItsFilesAndMergesToTheUnshardedRun) {
   const auto whole = sh(dir_, kBin + " run -q" + files + " --json all.json");
   ASSERT_EQ(whole.status, 0) << whole.err;
   for (int k = 1; k <= 2; ++k) {
-    const auto r = sh(dir_, kBin + " run -q" + files + " --shard " + std::to_string(k) + "/2 --json s" + std::to_string(k) + ".json");
+    const auto r = sh(
+        dir_, kBin + " run -q" + files + " --shard " + std::to_string(k) + "/2 --json s" + std::to_string(k) + ".json");
     ASSERT_EQ(r.status, 0) << r.err;
     const json s = load(dir_ / ("s" + std::to_string(k) + ".json"));
     EXPECT_EQ(s.at("shard").at("command"), "run");
@@ -228,7 +232,8 @@ TEST_F(Sharding, RunSplitsItsFilesAndMergesToTheUnshardedRun) {
   ASSERT_EQ(merged.status, 0) << merged.err;
   const json all = load(dir_ / "all.json"), m = load(dir_ / "merged.json");
   EXPECT_EQ(outcomes(m), outcomes(all));
-  for (std::size_t i = 0; i < all.at("runs").size(); ++i) EXPECT_EQ(m.at("runs")[i].at("cell"), all.at("runs")[i].at("cell"));
+  for (std::size_t i = 0; i < all.at("runs").size(); ++i)
+    EXPECT_EQ(m.at("runs")[i].at("cell"), all.at("runs")[i].at("cell"));
   // A file given twice cannot be split.
   const auto twice = sh(dir_, kBin + " run" + files + files + " --shard 1/2");
   EXPECT_EQ(twice.status, 2);

@@ -24,7 +24,8 @@ TEST(Stress, ConsecutiveHonestRunsInOneProcessAllSecure) {
     const auto r = testing::run(s, &store);
     if (r.sessions.size() != 1 || r.sessions[0].outcome != Outcome::Secure || !r.error.empty()) {
       ++failures;
-      ADD_FAILURE() << "run " << i << ": " << (r.sessions.empty() ? r.error : std::string(to_string(r.sessions[0].outcome)));
+      ADD_FAILURE() << "run " << i << ": "
+                    << (r.sessions.empty() ? r.error : std::string(to_string(r.sessions[0].outcome)));
     }
   }
   EXPECT_EQ(failures, 0) << failures << " of " << n << " runs failed";
@@ -88,7 +89,8 @@ TEST(Stress, ConsecutiveRelayOnlyRunsThroughCoturnAllSecure) {
     const auto r = run_scenario(s, o);
     if (r.sessions.size() != 1 || r.sessions[0].outcome != Outcome::Secure || !r.error.empty()) {
       ++failures;
-      ADD_FAILURE() << "run " << i << ": " << (r.sessions.empty() ? r.error : std::string(to_string(r.sessions[0].outcome)));
+      ADD_FAILURE() << "run " << i << ": "
+                    << (r.sessions.empty() ? r.error : std::string(to_string(r.sessions[0].outcome)));
     }
   }
   EXPECT_EQ(failures, 0) << failures << " of " << n << " runs failed";

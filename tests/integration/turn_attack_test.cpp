@@ -10,7 +10,8 @@ namespace {
 RunResult run_position_attack(const std::string& attack, const std::string& trust) {
   auto yaml = testing::read_text(SIGTRUST_SOURCE_DIR "/scenarios/" + attack + ".yaml");
   const std::string from = "trust: sdp-fingerprint", to = "trust: " + trust;
-  for (size_t pos = 0; (pos = yaml.find(from, pos)) != std::string::npos; pos += to.size()) yaml.replace(pos, from.size(), to);
+  for (size_t pos = 0; (pos = yaml.find(from, pos)) != std::string::npos; pos += to.size())
+    yaml.replace(pos, from.size(), to);
   return testing::run(testing::load_yaml(yaml));
 }
 
@@ -68,7 +69,8 @@ TEST(TurnAttacks, TamperEndsWithinTheDeadlineAndTheTimelineSaysWhy) {
   for (const char* trust : {"sdp-fingerprint", "no-verification"}) {
     const auto r = run_position_attack("turn-tamper", trust);
     const auto& s = only(r);
-    EXPECT_TRUE(s.outcome == Outcome::Detected || s.outcome == Outcome::Failed) << trust << ": " << to_string(s.outcome);
+    EXPECT_TRUE(s.outcome == Outcome::Detected || s.outcome == Outcome::Failed)
+        << trust << ": " << to_string(s.outcome);
     EXPECT_FALSE(r.deadline_reached) << trust;
     EXPECT_TRUE(testing::has_event(r, "attack.tamper")) << trust;
     EXPECT_NE(s.answerer_result.report.failure.find("DTLS handshake failed"), std::string::npos) << trust;

@@ -40,7 +40,8 @@ TEST(Turn, RelayOnlyRunThroughCoturnIsSecureAndRelayed) {
   EngineOptions o;
   o.make_attack = &attacks::make_attack;
   o.coturn = &coturn;
-  const auto r = run_scenario(testing::load_yaml(testing::read_text(SIGTRUST_SOURCE_DIR "/scenarios/turn-relay.yaml")), o);
+  const auto r =
+      run_scenario(testing::load_yaml(testing::read_text(SIGTRUST_SOURCE_DIR "/scenarios/turn-relay.yaml")), o);
   ASSERT_TRUE(r.error.empty()) << r.error;
   ASSERT_EQ(r.sessions.size(), 1u);
   EXPECT_EQ(r.sessions[0].outcome, Outcome::Secure);
@@ -56,7 +57,8 @@ TEST(Turn, RelayPolicyWithoutATurnServerIsRejectedAtLoad) {
   yaml.replace(yaml.find("turn: coturn\n"), 13, "");
   auto s = scenario::load_string(yaml, "t.yaml", attacks::vocabulary());
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.error().message.find("ice_policy: relay but there is no TURN server"), std::string::npos) << s.error().message;
+  EXPECT_NE(s.error().message.find("ice_policy: relay but there is no TURN server"), std::string::npos)
+      << s.error().message;
 }
 
 // A run that waits (the answer is dropped, the deadline is a minute away)

@@ -82,8 +82,8 @@ TEST(Certificate, TwoCertificatesDiffer) {
 
 TEST(FingerprintOf, DigestSizesPerHash) {
   Certificate cert("bob");
-  const std::pair<const char*, int> cases[] = {
-      {"sha-1", 20}, {"sha-224", 28}, {"sha-256", 32}, {"sha-384", 48}, {"sha-512", 64}, {"md5", 16}};
+  const std::pair<const char*, int> cases[] = {{"sha-1", 20},   {"sha-224", 28}, {"sha-256", 32},
+                                               {"sha-384", 48}, {"sha-512", 64}, {"md5", 16}};
   for (const auto& [hash, bytes] : cases) {
     auto fp = fingerprint_of(cert.der(), hash);
     ASSERT_TRUE(fp.ok()) << hash << ": " << fp.error().message;

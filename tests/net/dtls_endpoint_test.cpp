@@ -208,8 +208,8 @@ TEST_F(DtlsPairTest, GarbageDuringHandshakeDoesNotCrash) {
     for (size_t i = 0; i < noise.size(); ++i) noise[i] = static_cast<std::uint8_t>(i * 37 + 11);
     out.push_back(noise);
     out.push_back({});
-    out.push_back({22, 0xFE, 0xFD, 0, 0});                        // handshake record header, cut short
-    out.push_back(std::vector<std::uint8_t>(70000, 0x17));        // larger than any buffer
+    out.push_back({22, 0xFE, 0xFD, 0, 0});  // handshake record header, cut short
+    out.push_back(std::vector<std::uint8_t>(70000, 0x17));  // larger than any buffer
     return out;
   });
   client_.endpoint->start();

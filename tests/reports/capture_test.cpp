@@ -45,7 +45,8 @@ std::vector<std::string> split(const std::string& s, char sep) {
 
 std::vector<std::uint8_t> from_hex(const std::string& hex) {
   std::vector<std::uint8_t> out;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<std::uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+    out.push_back(static_cast<std::uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
   return out;
 }
 
@@ -59,10 +60,10 @@ class ReportCapture : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = fs::temp_directory_path() / ("sigtrust-capture-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
-    run_ = test::shell(std::string(SIGTRUST_BINARY) + " run " SIGTRUST_SOURCE_DIR
-                       "/scenarios/swap-mitm.yaml -q --report-dir " + (dir_ / "out").string());
-    if (fs::exists(dir_ / "out/result.json"))
-      doc_ = json::parse(test::read_file((dir_ / "out/result.json").string()));
+    run_ =
+        test::shell(std::string(SIGTRUST_BINARY) +
+                    " run " SIGTRUST_SOURCE_DIR "/scenarios/swap-mitm.yaml -q --report-dir " + (dir_ / "out").string());
+    if (fs::exists(dir_ / "out/result.json")) doc_ = json::parse(test::read_file((dir_ / "out/result.json").string()));
   }
   static void TearDownTestSuite() { fs::remove_all(dir_); }
 

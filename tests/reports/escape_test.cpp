@@ -12,13 +12,16 @@ TEST(ReportEscape, HtmlEscapesEveryMarkupCharacter) {
 }
 
 TEST(ReportEscape, XmlReplacesCharactersXmlCannotCarry) {
-  EXPECT_EQ(xml_escape("a\x01" "b"), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(xml_escape("a\x01"
+                       "b"),
+            "a\xEF\xBF\xBD"
+            "b");
   EXPECT_EQ(xml_escape("tab\tnl\ncr\r"), "tab\tnl\ncr\r");
   EXPECT_EQ(xml_escape("<&>"), "&lt;&amp;&gt;");
-  EXPECT_EQ(xml_escape("caf\xC3\xA9 \xE2\x86\x92"), "caf\xC3\xA9 \xE2\x86\x92");    // valid UTF-8 stays
-  EXPECT_EQ(xml_escape("bad \xC3 end"), "bad \xEF\xBF\xBD end");                       // truncated sequence
-  EXPECT_EQ(xml_escape("\xEF\xBF\xBF"), "\xEF\xBF\xBD");                               // U+FFFF
-  EXPECT_EQ(xml_escape("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");                      // overlong '/'
+  EXPECT_EQ(xml_escape("caf\xC3\xA9 \xE2\x86\x92"), "caf\xC3\xA9 \xE2\x86\x92");  // valid UTF-8 stays
+  EXPECT_EQ(xml_escape("bad \xC3 end"), "bad \xEF\xBF\xBD end");  // truncated sequence
+  EXPECT_EQ(xml_escape("\xEF\xBF\xBF"), "\xEF\xBF\xBD");  // U+FFFF
+  EXPECT_EQ(xml_escape("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong '/'
 }
 
 TEST(ReportEscape, MarkdownEscapesMarkupPipesAndLineBreaks) {
@@ -35,14 +38,19 @@ TEST(ReportEscape, MarkdownFenceIsLongerThanAnyBacktickRun) {
 
 TEST(ReportEscape, TerminalEscapeNeutralisesControlSequences) {
   EXPECT_EQ(terminal_escape("\x1b[31mred\x07"), "\\x1b[31mred\\x07");
-  EXPECT_EQ(terminal_escape("c1 \xC2\x9B" "2J"), "c1 \\x9b2J");
+  EXPECT_EQ(terminal_escape("c1 \xC2\x9B"
+                            "2J"),
+            "c1 \\x9b2J");
   EXPECT_EQ(terminal_escape("caf\xC3\xA9"), "caf\xC3\xA9");
 }
 
 TEST(ReportEscape, TruncateNeverSplitsACharacter) {
   EXPECT_EQ(truncate_utf8("short", 10), "short");
   EXPECT_EQ(truncate_utf8("abcdef", 3), "abc\xE2\x80\xA6");
-  EXPECT_EQ(truncate_utf8("ab\xE2\x86\x92" "cd", 3), "ab\xE2\x80\xA6");
+  EXPECT_EQ(truncate_utf8("ab\xE2\x86\x92"
+                          "cd",
+                          3),
+            "ab\xE2\x80\xA6");
 }
 
 }  // namespace

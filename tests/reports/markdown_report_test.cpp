@@ -49,8 +49,9 @@ TEST(MarkdownReport, HasOutcomeTableRunSectionDiffAlarmsAndTimeline) {
   EXPECT_EQ(count(md, "```diff\n"), 5u) << "one diff per rewritten SDP";
   EXPECT_NE(md.find("\n-a=fingerprint:sha-256 AA:AA\n"), std::string::npos);
   EXPECT_NE(md.find("\n+a=fingerprint:sha-256 EE:EE\n"), std::string::npos);
-  EXPECT_NE(md.find("\n-a=candidate:1 1 UDP 1 127.1.2.10 4000 typ host\n+a=candidate:1 1 UDP 1 127.1.2.200 5000 typ host\n"),
-            std::string::npos);
+  EXPECT_NE(
+      md.find("\n-a=candidate:1 1 UDP 1 127.1.2.10 4000 typ host\n+a=candidate:1 1 UDP 1 127.1.2.200 5000 typ host\n"),
+      std::string::npos);
   EXPECT_NE(md.find(" a=setup:actpass\n"), std::string::npos) << "unchanged lines are context";
   EXPECT_NE(md.find("### Alarms\n\n- 3.4 ms, bob: fingerprint-mismatch"), std::string::npos);
   EXPECT_NE(md.find("### Timeline\n"), std::string::npos);

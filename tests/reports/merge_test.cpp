@@ -8,8 +8,9 @@
 namespace sigtrust::reports {
 namespace {
 
-const std::vector<std::string> kPlan = {"none/sas", "swap-mitm/sas", "swap-mitm/no-verification", "strip-mitm/sas",
-                                        "strip-mitm/identity", "append-mitm/tofu", "none/tofu"};
+const std::vector<std::string> kPlan = {"none/sas",       "swap-mitm/sas",       "swap-mitm/no-verification",
+                                        "strip-mitm/sas", "strip-mitm/identity", "append-mitm/tofu",
+                                        "none/tofu"};
 
 json run_of(const std::string& cell, bool pass = true) {
   return {{"scenario", cell},
@@ -25,7 +26,9 @@ json run_of(const std::string& cell, bool pass = true) {
                                      {"pass", pass}}})}};
 }
 
-json expectations(const std::string& sha = std::string(64, 'a')) { return {{"file", "expected.yaml"}, {"sha256", sha}}; }
+json expectations(const std::string& sha = std::string(64, 'a')) {
+  return {{"file", "expected.yaml"}, {"sha256", sha}};
+}
 
 // Shard k of n of kPlan, as `sigtrust matrix --shard k/n` writes it.
 json shard_doc(unsigned k, unsigned n, const std::vector<std::string>& plan = kPlan) {
@@ -171,7 +174,8 @@ TEST(Merge, RefusesACellInTheWrongShardOrOutsideThePlan) {
   docs[1].doc["runs"].erase(0);
   docs[0].doc["runs"].push_back(moved);
   auto why = refusal(docs);
-  EXPECT_NE(why.find("s1.json: cell " + moved["cell"].get<std::string>() + " belongs to shard 2/3"), std::string::npos) << why;
+  EXPECT_NE(why.find("s1.json: cell " + moved["cell"].get<std::string>() + " belongs to shard 2/3"), std::string::npos)
+      << why;
   docs = three_shards();
   docs[0].doc["runs"].push_back(run_of("not/planned"));
   why = refusal(docs);

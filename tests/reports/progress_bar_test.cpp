@@ -12,9 +12,7 @@ TEST(ReportProgressBar, LineShowsShareDoneAndTheCurrentItem) {
   EXPECT_EQ(ProgressBar::line(9, 4, "", 8), "[########] 4/4");
 }
 
-TEST(ReportProgressBar, CurrentItemIsEscaped) {
-  EXPECT_EQ(ProgressBar::line(1, 2, "\x1b[2J", 2), "[#.] 1/2 \\x1b[2J");
-}
+TEST(ReportProgressBar, CurrentItemIsEscaped) { EXPECT_EQ(ProgressBar::line(1, 2, "\x1b[2J", 2), "[#.] 1/2 \\x1b[2J"); }
 
 }  // namespace
 }  // namespace sigtrust::reports

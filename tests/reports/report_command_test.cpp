@@ -15,9 +15,8 @@ namespace fs = std::filesystem;
 class ReportCommand : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("sigtrust-report-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() / ("sigtrust-report-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -32,7 +31,8 @@ test::Command sigtrust(const std::string& args) { return test::shell(std::string
 // from the result.json next to them.
 TEST_F(ReportCommand, ReportReproducesEveryFileOfTheReportDirByteForByte) {
   const auto run = sigtrust("run " SIGTRUST_SOURCE_DIR "/scenarios/swap-mitm.yaml " SIGTRUST_SOURCE_DIR
-                            "/scenarios/strip-mitm.yaml -q --report-dir " + path("out"));
+                            "/scenarios/strip-mitm.yaml -q --report-dir " +
+                            path("out"));
   ASSERT_EQ(run.status, 0) << run.out;
   for (const auto& [format, file] : std::vector<std::pair<std::string, std::string>>{{"md", "report.md"},
                                                                                      {"markdown", "report.md"},
@@ -97,10 +97,9 @@ TEST_F(ReportCommand, UnreadableFileAndUnknownFormatExitTwo) {
 }
 
 TEST_F(ReportCommand, ExitStatusFollowsTheDocument) {
-  test::write_file(path("fail.json"),
-                   result_document({test::run_of("s", "swap-mitm", "sdp-fingerprint", Outcome::MitmUndetected,
-                                                 "detected")})
-                       .dump());
+  test::write_file(
+      path("fail.json"),
+      result_document({test::run_of("s", "swap-mitm", "sdp-fingerprint", Outcome::MitmUndetected, "detected")}).dump());
   EXPECT_EQ(sigtrust("report " + path("fail.json") + " --format junit").status, 1);
   test::write_file(path("ok.json"), test::matrix_document().dump());
   EXPECT_EQ(sigtrust("report " + path("ok.json") + " --format sarif").status, 0);
@@ -111,10 +110,11 @@ TEST_F(ReportCommand, ExitStatusFollowsTheDocument) {
 // network namespace the process may capture without privileges) there is one
 // warning and every other file is written.
 TEST_F(ReportCommand, WithoutCapturePrivilegeWarnsOnceAndWritesTheRest) {
-  const auto r = test::shell("SIGTRUST_NO_ISOLATE=1 setpriv --bounding-set=-net_raw,-net_admin " +
-                             std::string(SIGTRUST_BINARY) +
-                             " run " SIGTRUST_SOURCE_DIR "/scenarios/honest.yaml " SIGTRUST_SOURCE_DIR
-                             "/scenarios/swap-mitm.yaml -q --report-dir " + path("out"));
+  const auto r =
+      test::shell("SIGTRUST_NO_ISOLATE=1 setpriv --bounding-set=-net_raw,-net_admin " + std::string(SIGTRUST_BINARY) +
+                  " run " SIGTRUST_SOURCE_DIR "/scenarios/honest.yaml " SIGTRUST_SOURCE_DIR
+                  "/scenarios/swap-mitm.yaml -q --report-dir " +
+                  path("out"));
   EXPECT_EQ(r.status, 0) << r.out;
   EXPECT_EQ(test::count(r.out, "warning: no packet capture"), 1u) << r.out;
   EXPECT_NE(r.out.find("CAP_NET_RAW"), std::string::npos) << r.out;

@@ -63,9 +63,9 @@ inline RunResult run_of(const std::string& scenario, const std::string& attack, 
   s.pass = std::string(to_string(outcome)) == expected;
   const bool mitm = outcome == Outcome::MitmUndetected || outcome == Outcome::MitmDetectedLate;
   s.offerer_result = peer("alice", "sha-256 EE:EE", mitm ? "mallory" : "bob");
-  s.answerer_result = peer("bob", "sha-256 EE:EE", mitm ? "mallory" : "alice",
-                           outcome == Outcome::Detected ? std::vector<std::string>{"fingerprint-mismatch"}
-                                                        : std::vector<std::string>{});
+  s.answerer_result = peer(
+      "bob", "sha-256 EE:EE", mitm ? "mallory" : "alice",
+      outcome == Outcome::Detected ? std::vector<std::string>{"fingerprint-mismatch"} : std::vector<std::string>{});
   if (mitm) s.attacker.plaintext_read = {"hello bob"};
   s.attacker.ciphertext_bytes = mitm ? 321 : 0;
   s.ice_ms = 2, s.dtls_ms = 1, s.total_ms = 3.25;
@@ -86,7 +86,8 @@ inline RunResult run_of(const std::string& scenario, const std::string& attack, 
       {3.1, "alice", "data.sent", "sent \"hello bob\"", nullptr},
       {3.2, "mallory", "attack.read", "read \"hello bob\" from alice", nullptr},
       {3.3, "bob", "data.received", "received \"hello bob\"", nullptr},
-      {3.4, "bob", "alarm", "fingerprint-mismatch: certificate does not match", json{{"alarm", "fingerprint-mismatch"}}},
+      {3.4, "bob", "alarm", "fingerprint-mismatch: certificate does not match",
+       json{{"alarm", "fingerprint-mismatch"}}},
       {3.5, "engine", "run.end", "run ended", nullptr},
   };
   return r;
@@ -96,8 +97,8 @@ inline RunResult run_of(const std::string& scenario, const std::string& attack, 
 // A one-sided `sas` run on swap-mitm that the deadline ended: alice was still
 // waiting for the users' comparison, so the outcome is provisional.
 inline RunResult cut_run(CutBy cut = CutBy::Deadline) {
-  RunResult r = run_of("sas-one-sided", "swap-mitm", "alice=sas,bob=sdp-fingerprint", Outcome::MitmUndetected,
-                       "mitm-undetected");
+  RunResult r =
+      run_of("sas-one-sided", "swap-mitm", "alice=sas,bob=sdp-fingerprint", Outcome::MitmUndetected, "mitm-undetected");
   r.deadline_ms = 5000;
   r.deadline_reached = cut == CutBy::Deadline;
   r.interrupted = cut == CutBy::Interrupted;

@@ -34,7 +34,9 @@ TEST(ReportSequenceDiagram, SignalingArrowsAndTheRewrittenOfferIsHighlighted) {
   EXPECT_EQ(rewritten->style, "rewritten");
   EXPECT_EQ(d.lifelines[rewritten->from], "relay");
   EXPECT_EQ(d.lifelines[rewritten->to], "bob");
-  const auto* note = find(d, "rewrites offer alice\xE2\x86\x92" "bob");
+  const auto* note = find(d,
+                          "rewrites offer alice\xE2\x86\x92"
+                          "bob");
   ASSERT_NE(note, nullptr);
   EXPECT_EQ(note->kind, Kind::Note);
   EXPECT_EQ(d.lifelines[note->from], "mallory");
@@ -47,15 +49,15 @@ TEST(ReportSequenceDiagram, SignalingArrowsAndTheRewrittenOfferIsHighlighted) {
 // been; accepting the intended peer's stays a plain "certificate accepted".
 TEST(ReportSequenceDiagram, AcceptingTheAttackersCertificateIsDrawnAsAnAlarm) {
   RunResult r = test::run_of("swap", "swap-mitm", "sdp-fingerprint", Outcome::MitmUndetected, "mitm-undetected");
-  r.timeline.push_back({2.0, "alice", "trust.accepted", "dtls: fingerprint matches",
-                        nlohmann::json{{"certificate", "sha-256 EE:EE"}}});
+  r.timeline.push_back(
+      {2.0, "alice", "trust.accepted", "dtls: fingerprint matches", nlohmann::json{{"certificate", "sha-256 EE:EE"}}});
   const auto d = sequence_of(result_document({r})["runs"][0]);
   const auto* bad = find(d, "accepted mallory's certificate (should have raised an alarm)");
   ASSERT_NE(bad, nullptr);
   EXPECT_EQ(bad->style, "alarm");
   RunResult honest = test::run_of("h", "none", "sdp-fingerprint", Outcome::Secure, "secure");
-  honest.timeline.push_back({2.0, "alice", "trust.accepted", "dtls: fingerprint matches",
-                             nlohmann::json{{"certificate", "sha-256 EE:EE"}}});
+  honest.timeline.push_back(
+      {2.0, "alice", "trust.accepted", "dtls: fingerprint matches", nlohmann::json{{"certificate", "sha-256 EE:EE"}}});
   const auto honest_diagram = sequence_of(result_document({honest})["runs"][0]);  // outlives `ok`
   const auto* ok = find(honest_diagram, "certificate accepted");
   ASSERT_NE(ok, nullptr);
@@ -133,7 +135,8 @@ TEST(ReportSequenceDiagram, HasALegendATimeUnitAndEventsInWords) {
 // long message and of a long note is in the drawing, not only on hover.
 TEST(ReportSequenceDiagram, LongLabelsWrapAndNothingIsCut) {
   RunResult r = test::run_of("swap", "swap-mitm", "sdp-fingerprint", Outcome::MitmUndetected, "mitm-undetected");
-  const std::string message = "please co-sign tx 4f2a: 1 BTC to bob, fee 0.0001 BTC, change to 3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy";
+  const std::string message =
+      "please co-sign tx 4f2a: 1 BTC to bob, fee 0.0001 BTC, change to 3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy";
   r.timeline.push_back({2.0, "alice", "data.sent", "sent " + message, nullptr});
   r.timeline.push_back({2.1, "mallory", "attack.read", "read " + message, nullptr});
   const std::string svg = sequence_svg(sequence_of(result_document({r})["runs"][0]), "w");

@@ -8,9 +8,9 @@ namespace sigtrust::reports {
 namespace {
 
 TEST(TerminalReport, SummaryPerSessionAndTotals) {
-  const std::string out = terminal_summary(
-      result_document({test::run_of("swap", "swap-mitm", "sdp-fingerprint", Outcome::MitmUndetected, "mitm-undetected")}),
-      TerminalStyle{});
+  const std::string out = terminal_summary(result_document({test::run_of("swap", "swap-mitm", "sdp-fingerprint",
+                                                                         Outcome::MitmUndetected, "mitm-undetected")}),
+                                           TerminalStyle{});
   EXPECT_EQ(out,
             "swap  (attack swap-mitm, trust sdp-fingerprint)\n"
             "  alice -> bob: mitm-undetected  expected mitm-undetected  PASS  (3.2 ms)\n"
@@ -21,9 +21,8 @@ TEST(TerminalReport, SummaryPerSessionAndTotals) {
 }
 
 TEST(TerminalReport, RunResultsAndDocumentGiveTheSameText) {
-  const std::vector<RunResult> runs = {
-      test::run_of("a", "strip-mitm", "sdp-fingerprint", Outcome::Detected, "secure"),
-      test::run_of("b", "none", "no-verification", Outcome::Secure, "secure")};
+  const std::vector<RunResult> runs = {test::run_of("a", "strip-mitm", "sdp-fingerprint", Outcome::Detected, "secure"),
+                                       test::run_of("b", "none", "no-verification", Outcome::Secure, "secure")};
   TerminalStyle style;
   style.verbose = true;
   EXPECT_EQ(terminal_summary(runs, style), terminal_summary(result_document(runs), style));
@@ -39,10 +38,8 @@ TEST(TerminalReport, NoColourUnlessAsked) {
 
 TEST(TerminalReport, MatrixTableForSeveralAttacksAndTrusts) {
   const std::string out = terminal_summary(test::matrix_document(), TerminalStyle{});
-  EXPECT_NE(out.find("attack \\ trust  sdp-fingerprint  no-verification  log-only-bug\n"), std::string::npos)
-      << out;
-  EXPECT_NE(out.find("strip-mitm      detected         mitm-undetected  -\n"), std::string::npos)
-      << out;
+  EXPECT_NE(out.find("attack \\ trust  sdp-fingerprint  no-verification  log-only-bug\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("strip-mitm      detected         mitm-undetected  -\n"), std::string::npos) << out;
 }
 
 // The deadline (or an interruption) is on the line of the session it cut.
@@ -54,8 +51,10 @@ TEST(TerminalReport, CutSessionSaysSoOnItsOwnLine) {
             std::string::npos)
       << out;
   const std::string stopped = terminal_summary(result_document({test::cut_run(CutBy::Interrupted)}), TerminalStyle{});
-  EXPECT_NE(stopped.find("  interrupted: stopped from outside before the run finished\n"), std::string::npos) << stopped;
-  EXPECT_NE(stopped.find("FAIL  (- ms)  [interrupted before it settled: alice was waiting"), std::string::npos) << stopped;
+  EXPECT_NE(stopped.find("  interrupted: stopped from outside before the run finished\n"), std::string::npos)
+      << stopped;
+  EXPECT_NE(stopped.find("FAIL  (- ms)  [interrupted before it settled: alice was waiting"), std::string::npos)
+      << stopped;
 }
 
 // A deadline that ended a session which cannot change any more (nothing

@@ -73,7 +73,8 @@ TEST(EngineSteps, RoundsAreAscendingAndEachOnce) {
 
 TEST(EngineSteps, BatchesCutARoundInFileOrderAtTheLimit) {
   scenario::Scenario s;
-  for (int i = 0; i < 70; ++i) s.sessions.push_back(session("a" + std::to_string(i), "b" + std::to_string(i), i == 5 ? 1 : 0));
+  for (int i = 0; i < 70; ++i)
+    s.sessions.push_back(session("a" + std::to_string(i), "b" + std::to_string(i), i == 5 ? 1 : 0));
   const auto round0 = batches_of(s, 0);
   ASSERT_EQ(round0.size(), 3u);  // 69 sessions: 32 + 32 + 5
   EXPECT_EQ(round0[0].size(), kBatchSessions);
@@ -128,7 +129,7 @@ TEST(EngineSteps, AnAttackedSessionGathersFromTheAttackersNodeAnUnattackedOneFro
   const PeerConfig attacked = peer_config(s, placement(true), servers);
   ASSERT_TRUE(attacked.turn && attacked.stun);
   EXPECT_EQ(attacked.turn->address, "127.1.2.200");  // the attacker sits at the TURN position
-  EXPECT_EQ(attacked.stun->address, "127.0.0.1");     // and not at the STUN one
+  EXPECT_EQ(attacked.stun->address, "127.0.0.1");  // and not at the STUN one
   s.sessions[0].attacked = false;
   const PeerConfig spared = peer_config(s, placement(true), servers);
   ASSERT_TRUE(spared.turn);
@@ -180,7 +181,7 @@ TEST(EngineSteps, JudgeSessionHonestEndsAreSecureAndMeetTheExpectation) {
   EXPECT_EQ(j.session.offerer_result.dtls_peer_owner, "bob");
   EXPECT_EQ(j.session.answerer_result.dtls_peer_owner, "alice");
   EXPECT_EQ(j.session.cut, CutBy::None);
-  EXPECT_DOUBLE_EQ(j.session.ice_ms, 4);    // from the earlier start to the later ICE
+  EXPECT_DOUBLE_EQ(j.session.ice_ms, 4);  // from the earlier start to the later ICE
   EXPECT_DOUBLE_EQ(j.session.dtls_ms, 6);
   EXPECT_DOUBLE_EQ(j.session.total_ms, 20);
   EXPECT_TRUE(j.unaccounted.empty());
@@ -209,10 +210,12 @@ TEST(EngineSteps, JudgeSessionAppliesAReportForAllSessionsToAttackedSessionsOnly
   PeerReport alice = finished("alice", "fp-bob"), bob = finished("bob", "fp-alice");
   std::map<std::string, AttackerSessionReport> attacker;
   attacker[kAllSessions].ciphertext_bytes = 1200;
-  EXPECT_EQ(judge_session(s, 0, {&alice, &bob, true, ""}, result_header(s), registry, attacker).session.attacker.ciphertext_bytes,
+  EXPECT_EQ(judge_session(s, 0, {&alice, &bob, true, ""}, result_header(s), registry, attacker)
+                .session.attacker.ciphertext_bytes,
             1200u);
   s.sessions[0].attacked = false;
-  EXPECT_EQ(judge_session(s, 0, {&alice, &bob, true, ""}, result_header(s), registry, attacker).session.attacker.ciphertext_bytes,
+  EXPECT_EQ(judge_session(s, 0, {&alice, &bob, true, ""}, result_header(s), registry, attacker)
+                .session.attacker.ciphertext_bytes,
             0u);
 }
 
@@ -245,7 +248,8 @@ TEST(EngineSteps, JudgeSessionFailsClosedOnACertificateNobodyRegistered) {
   EXPECT_EQ(j.session.outcome, Outcome::Error);
   EXPECT_FALSE(j.session.pass);
   EXPECT_EQ(j.session.answerer_result.dtls_peer_owner, kUnregisteredOwner);
-  EXPECT_EQ(j.unaccounted, "ground truth incomplete: in /s0-alice-bob a peer exchanged data with a certificate no node registered");
+  EXPECT_EQ(j.unaccounted,
+            "ground truth incomplete: in /s0-alice-bob a peer exchanged data with a certificate no node registered");
   // A run that already failed explains itself: no second reason.
   RunResult failed = result_header(s);
   failed.error = "coturn did not start";

@@ -11,7 +11,8 @@ namespace {
 Vocabulary test_vocabulary() {
   Vocabulary v;
   v.attacks.push_back({"none", AttackPosition::None, "honest run", {}});
-  v.attacks.push_back({"swap-mitm", AttackPosition::Signaling, "swaps fingerprint, credentials and candidates", {}, true});
+  v.attacks.push_back(
+      {"swap-mitm", AttackPosition::Signaling, "swaps fingerprint, credentials and candidates", {}, true});
   v.attacks.push_back({"fingerprint-only", AttackPosition::Signaling, "replaces the fingerprint only, no bridge", {}});
   v.attacks.push_back({"turn-mitm", AttackPosition::Turn, "terminates DTLS towards each peer", {}});
   v.attacks.push_back({"stun-lie", AttackPosition::Stun, "lies about the mapped address", {}});
@@ -26,7 +27,8 @@ Vocabulary test_vocabulary() {
   ParamDecl fraction{"fraction", ParamDecl::Type::Double, "0.5", {}, 0, 1, "share of bytes"};
   ParamDecl header{"header-only", ParamDecl::Type::Bool, "false", {}, 0, 0, "flip header bytes only"};
   ParamDecl label{"label", ParamDecl::Type::String, "", {}, 0, 0, "free text"};
-  v.attacks.push_back({"turn-tamper", AttackPosition::Turn, "flips bytes in relayed records", {every, fraction, header, label}});
+  v.attacks.push_back(
+      {"turn-tamper", AttackPosition::Turn, "flips bytes in relayed records", {every, fraction, header, label}});
   // As declared in trust/trust_policy.cpp: sas has a parameter, and it and oob-fingerprint need an
   // out-of-band channel.
   ParamDecl miss_rate{"miss-rate", ParamDecl::Type::Double, "0", {}, 0, 1, "chance the users overlook a mismatch"};
@@ -548,8 +550,9 @@ sessions:
 }
 
 TEST(ScenarioRejectRelay, StunAttackWithoutPeerBehindNat) {
-  EXPECT_TRUE(rejected(with_relay("relay:\n  attack: stun-lie\n"), "t.yaml:6:11: ",
-                       "attack 'stun-lie' sits at the STUN position, but no attacked session depends on what STUN says"));
+  EXPECT_TRUE(
+      rejected(with_relay("relay:\n  attack: stun-lie\n"), "t.yaml:6:11: ",
+               "attack 'stun-lie' sits at the STUN position, but no attacked session depends on what STUN says"));
   std::string natted = with_relay("relay: {attack: stun-lie}\n");
   natted.replace(natted.find("trust: sdp-fingerprint}"), 23, "trust: sdp-fingerprint, behind_nat: true}");
   const auto ok = load(natted);
@@ -656,13 +659,13 @@ TEST(ScenarioRejectSessions, NewKeysWrongType) {
            extra + "expect: secure}\n";
   };
   // The value starts at column 44 in each case: "  - {offerer: alice, answerer: bob, " is 36 characters.
-  EXPECT_TRUE(rejected(session("round: \"1\", "), "t.yaml:6:44: ",
-                       "round must be an integer from 0 to 31, got the quoted string '1'"));
+  EXPECT_TRUE(rejected(session("round: \"1\", "),
+                       "t.yaml:6:44: ", "round must be an integer from 0 to 31, got the quoted string '1'"));
   EXPECT_TRUE(rejected(session("round: 1.5, "), "t.yaml:6:44: ", "round must be an integer from 0 to 31, got '1.5'"));
   EXPECT_TRUE(rejected(session("round: [1], "), "t.yaml:6:44: ", "got a sequence"));
   EXPECT_TRUE(rejected(session("attacked: yes, "), "t.yaml:6:47: ", "attacked must be true or false, got 'yes'"));
-  EXPECT_TRUE(rejected(session("attacked: \"false\", "), "t.yaml:6:47: ",
-                       "attacked must be true or false, got the quoted string 'false'"));
+  EXPECT_TRUE(rejected(session("attacked: \"false\", "),
+                       "t.yaml:6:47: ", "attacked must be true or false, got the quoted string 'false'"));
   EXPECT_TRUE(rejected(session("attacked: 0, "), "t.yaml:6:47: ", "attacked must be true or false, got '0'"));
   EXPECT_TRUE(rejected(session("out_of_band: 1, "), "t.yaml:6:50: ", "out_of_band must be true or false, got '1'"));
   EXPECT_TRUE(
@@ -670,8 +673,8 @@ TEST(ScenarioRejectSessions, NewKeysWrongType) {
   // An empty value is reported at its key.
   EXPECT_TRUE(rejected(session("out_of_band: , "), "t.yaml:6:37: ", "out_of_band must be true or false, got nothing"));
   // A spelling with dashes is suggested the underscore key.
-  EXPECT_TRUE(rejected(session("out-of-band: true, "), "t.yaml:6:37: ",
-                       "unknown key 'out-of-band' in a session; did you mean 'out_of_band'?"));
+  EXPECT_TRUE(rejected(session("out-of-band: true, "),
+                       "t.yaml:6:37: ", "unknown key 'out-of-band' in a session; did you mean 'out_of_band'?"));
 }
 
 TEST(ScenarioRejectSessions, RoundOutOfRange) {
@@ -753,29 +756,29 @@ TEST(ScenarioRejectPeers, TrustParams) {
   const auto with_alice = [](const std::string& alice) {
     return "name: t\npeers:\n  - " + alice + "\n  - {name: bob, trust: sdp-fingerprint}\n";
   };
-  EXPECT_TRUE(rejected(with_alice("{name: alice, trust: sas, params: {miss-rat: 0.1}}"), "t.yaml:3:40: ",
-                       "unknown parameter 'miss-rat' of trust 'sas'; did you mean 'miss-rate'?"));
+  EXPECT_TRUE(rejected(with_alice("{name: alice, trust: sas, params: {miss-rat: 0.1}}"),
+                       "t.yaml:3:40: ", "unknown parameter 'miss-rat' of trust 'sas'; did you mean 'miss-rate'?"));
   EXPECT_TRUE(rejected(with_alice("{name: alice, trust: sdp-fingerprint+sas, params: {colour: red}}"), "t.yaml:3:56: ",
                        "unknown parameter 'colour' of trust 'sdp-fingerprint+sas'; expected one of: miss-rate"));
   EXPECT_TRUE(rejected(with_alice("{name: alice, trust: sas, params: {miss-rate: 1.5}}"), "t.yaml:3:51: ",
                        "parameter 'miss-rate' of trust 'sas' must be a number from 0 to 1, got '1.5'"));
-  EXPECT_TRUE(rejected(with_alice("{name: alice, trust: sas, params: {miss-rate: -0.1}}"), "t.yaml:3:51: ",
-                       "must be a number from 0 to 1, got '-0.1'"));
-  EXPECT_TRUE(rejected(with_alice("{name: alice, trust: sas, params: {miss-rate: \"0.5\"}}"), "t.yaml:3:51: ",
-                       "must be a number from 0 to 1, got the quoted string '0.5'"));
-  EXPECT_TRUE(rejected(with_alice("{name: alice, trust: sas, params: {miss-rate: inf}}"), "t.yaml:3:51: ",
-                       "got 'inf'"));
+  EXPECT_TRUE(rejected(with_alice("{name: alice, trust: sas, params: {miss-rate: -0.1}}"),
+                       "t.yaml:3:51: ", "must be a number from 0 to 1, got '-0.1'"));
+  EXPECT_TRUE(rejected(with_alice("{name: alice, trust: sas, params: {miss-rate: \"0.5\"}}"),
+                       "t.yaml:3:51: ", "must be a number from 0 to 1, got the quoted string '0.5'"));
+  EXPECT_TRUE(
+      rejected(with_alice("{name: alice, trust: sas, params: {miss-rate: inf}}"), "t.yaml:3:51: ", "got 'inf'"));
   EXPECT_TRUE(rejected(with_alice("{name: alice, trust: identity+sas, params: {idp: evil.example}}"), "t.yaml:3:54: ",
                        "invalid value 'evil.example' for parameter 'idp' of trust 'identity+sas'; did you "
                        "mean 'idp.example'?"));
-  EXPECT_TRUE(rejected(with_alice("{name: alice, trust: sas, params: {miss-rate: 0, miss-rate: 1}}"), "t.yaml:3:54: ",
-                       "duplicate parameter 'miss-rate' of trust 'sas' (first at line 3, column 40)"));
-  EXPECT_TRUE(rejected(with_alice("{name: alice, trust: tofu, params: {miss-rate: 0}}"), "t.yaml:3:41: ",
-                       "trust 'tofu' takes no parameters"));
-  EXPECT_TRUE(rejected(with_alice("{name: alice, trust: sas, params: [miss-rate]}"), "t.yaml:3:39: ",
-                       "expected a mapping of the parameters of trust 'sas', got a sequence"));
-  EXPECT_TRUE(rejected(with_alice("{name: alice, trust: sas, param: {miss-rate: 0}}"), "t.yaml:3:31: ",
-                       "unknown key 'param' in a peer; did you mean 'params'?"));
+  EXPECT_TRUE(rejected(with_alice("{name: alice, trust: sas, params: {miss-rate: 0, miss-rate: 1}}"),
+                       "t.yaml:3:54: ", "duplicate parameter 'miss-rate' of trust 'sas' (first at line 3, column 40)"));
+  EXPECT_TRUE(rejected(with_alice("{name: alice, trust: tofu, params: {miss-rate: 0}}"),
+                       "t.yaml:3:41: ", "trust 'tofu' takes no parameters"));
+  EXPECT_TRUE(rejected(with_alice("{name: alice, trust: sas, params: [miss-rate]}"),
+                       "t.yaml:3:39: ", "expected a mapping of the parameters of trust 'sas', got a sequence"));
+  EXPECT_TRUE(rejected(with_alice("{name: alice, trust: sas, param: {miss-rate: 0}}"),
+                       "t.yaml:3:31: ", "unknown key 'param' in a peer; did you mean 'params'?"));
 }
 
 TEST(ScenarioRejectPeers, ReservedName) {
@@ -844,21 +847,23 @@ scale:
 }
 
 TEST(ScenarioScale, RejectsBadValuesWithTheirPosition) {
-  EXPECT_TRUE(rejected("name: t\nscale: {pairs: 0}\n", "t.yaml:2:16: ", "pairs must be an integer from 1 to 1000, got '0'"));
+  EXPECT_TRUE(
+      rejected("name: t\nscale: {pairs: 0}\n", "t.yaml:2:16: ", "pairs must be an integer from 1 to 1000, got '0'"));
   EXPECT_TRUE(rejected("name: t\nscale: {pairs: 1001}\n", "t.yaml:2:16: ", "from 1 to 1000"));
-  EXPECT_TRUE(rejected("name: t\nscale: {pair: 5}\n", "t.yaml:2:9: ", "unknown key 'pair' in scale; did you mean 'pairs'?"));
+  EXPECT_TRUE(
+      rejected("name: t\nscale: {pair: 5}\n", "t.yaml:2:9: ", "unknown key 'pair' in scale; did you mean 'pairs'?"));
   EXPECT_TRUE(rejected("name: t\nscale: {trust: sas}\n", "t.yaml:2:8: ", "scale is missing the required key 'pairs'"));
   EXPECT_TRUE(rejected("name: t\nscale: 50\n", "t.yaml:2:8: ", "expected a mapping with pairs"));
   EXPECT_TRUE(rejected("name: t\nscale: {pairs: 5, trust: sdp-fingerprnt}\n", "t.yaml:2:26: ",
                        "unknown trust configuration 'sdp-fingerprnt'; did you mean 'sdp-fingerprint'?"));
   EXPECT_TRUE(rejected("name: t\nscale: {pairs: 5, expect: secur}\n", "t.yaml:2:27: ", "unknown outcome 'secur'"));
-  EXPECT_TRUE(rejected("name: t\nscale: {pairs: 5, messages: 17}\n", "t.yaml:2:29: ",
-                       "messages must be an integer from 0 to 16, got '17'"));
+  EXPECT_TRUE(rejected("name: t\nscale: {pairs: 5, messages: 17}\n",
+                       "t.yaml:2:29: ", "messages must be an integer from 0 to 16, got '17'"));
   std::string both(kMinimal);
   both += "scale: {pairs: 5}\n";
   EXPECT_TRUE(rejected(both, "t.yaml:2:1: ", "'peers' cannot be used with 'scale'"));
-  EXPECT_TRUE(rejected("name: t\nsessions: []\nscale: {pairs: 5}\n", "t.yaml:2:1: ",
-                       "'sessions' cannot be used with 'scale'"));
+  EXPECT_TRUE(
+      rejected("name: t\nsessions: []\nscale: {pairs: 5}\n", "t.yaml:2:1: ", "'sessions' cannot be used with 'scale'"));
   // Without scale, peers and sessions stay required.
   EXPECT_TRUE(rejected("name: t\n", "t.yaml:1:1: ", "the scenario is missing the required key 'peers'"));
 }

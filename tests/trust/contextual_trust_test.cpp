@@ -327,7 +327,8 @@ TEST_F(IdentityTrust, AssertionNamingMoreFingerprintsThanTheSdpIsAMismatch) {
 
 TEST_F(IdentityTrust, SameFingerprintSetInAnotherOrderAndCaseIsAccepted) {
   auto lower = sha256(*bob_);
-  std::transform(lower.value.begin(), lower.value.end(), lower.value.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(lower.value.begin(), lower.value.end(), lower.value.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   const auto sha1 = *bob_->fingerprint("sha-1");
   const auto s = asserted_sdp(idp, "bob", {sha1, lower});
   const auto v = check(*policy("identity", alice_with_idp()), s, {sha256(*bob_), sha1}, *bob_);
@@ -384,8 +385,7 @@ TEST_F(PinnedKeyTrust, MissingSignatureIsRefused) {
 
 TEST_F(PinnedKeyTrust, SignatureByAnotherKeyIsAMismatch) {
   const auto s = signed_sdp(mallory_key, {sha256(*mallory_)});
-  const auto v =
-      check(*policy("pinned-key", alice_pinning(&bob_key.public_key())), s, {sha256(*mallory_)}, *mallory_);
+  const auto v = check(*policy("pinned-key", alice_pinning(&bob_key.public_key())), s, {sha256(*mallory_)}, *mallory_);
   EXPECT_FALSE(v.accept);
   EXPECT_EQ(alarms(v), Alarms{alarm::kPinnedKeyMismatch});
 }
@@ -393,8 +393,7 @@ TEST_F(PinnedKeyTrust, SignatureByAnotherKeyIsAMismatch) {
 TEST_F(PinnedKeyTrust, FingerprintsChangedAfterSigningAreAMismatch) {
   // Bob's genuine signature, the attacker's fingerprint in the SDP.
   const auto s = signed_sdp(bob_key, {sha256(*bob_)});
-  const auto v =
-      check(*policy("pinned-key", alice_pinning(&bob_key.public_key())), s, {sha256(*mallory_)}, *mallory_);
+  const auto v = check(*policy("pinned-key", alice_pinning(&bob_key.public_key())), s, {sha256(*mallory_)}, *mallory_);
   EXPECT_FALSE(v.accept);
   EXPECT_EQ(alarms(v), Alarms{alarm::kPinnedKeyMismatch});
 }

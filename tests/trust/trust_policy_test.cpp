@@ -59,7 +59,7 @@ TEST_F(TrustPolicyTest, ConfigurationsListDesignMdNamesInOrder) {
     names.push_back(d.name);
     EXPECT_FALSE(d.summary.empty()) << d.name;
   }
-  const std::vector<std::string> want = {"no-verification",      "sdp-fingerprint",      "sdp-fingerprint-any",
+  const std::vector<std::string> want = {"no-verification",       "sdp-fingerprint",      "sdp-fingerprint-any",
                                          "sdp-fingerprint-first", "sdp-fingerprint-last", "self-compare-bug",
                                          "client-skip-bug",       "log-only-bug",         "missing-accepted-bug"};
   // Later docs/architecture.md names (oob-fingerprint, sas, ...) may be added after these.

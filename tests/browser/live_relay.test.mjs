@@ -48,14 +48,22 @@ const startRelay = (args) => startSigtrust(SIGTRUST, "relay", args);
 
 // Opens the demo page as alice (offers) in one browser and bob (answers) in
 // another, waits until both data channels are open and both computed a SAS.
-async function pair(url, room) {
+// If they do not, the error says where each page and the relay stood.
+async function pair(relay, room) {
   const [ba, bb] = [await launch(), await launch()];
   const alice = await (await ba.newContext()).newPage();
   const bob = await (await bb.newContext()).newPage();
-  await alice.goto(`${url}/?room=${room}&peer=alice&role=offer`);
-  await bob.goto(`${url}/?room=${room}&peer=bob&role=answer`);
-  for (const p of [alice, bob])
-    await p.waitForFunction(() => window.sigtrust && window.sigtrust.sas !== null, null, { timeout: CONNECT_WAIT_MS });
+  await alice.goto(`${relay.url}/?room=${room}&peer=alice&role=offer`);
+  await bob.goto(`${relay.url}/?room=${room}&peer=bob&role=answer`);
+  try {
+    for (const p of [alice, bob])
+      await p.waitForFunction(() => window.sigtrust && window.sigtrust.sas !== null, null, { timeout: CONNECT_WAIT_MS });
+  } catch (e) {
+    const state = async (p) => p.evaluate(() => window.sigtrust && window.sigtrust.state).catch((x) => `(${x.message})`);
+    throw new Error(`${e.message}\nalice: ${await state(alice)}\nbob: ${await state(bob)}\n` +
+                    `relay (running: ${relay.proc.exitCode === null && relay.proc.signalCode === null}):\n` +
+                    `${relay.output()}${relay.errors()}`);
+  }
   return { alice, bob, close: async () => { await ba.close(); await bb.close(); } };
 }
 
@@ -69,7 +77,7 @@ const view = (p) => p.evaluate(() => ({ ...window.sigtrust }));
 
 test("honest relay: the chat works both ways, each browser sees the other's certificate, the SAS matches", async () => {
   const relay = await startRelay(["--json", join(WORK, "honest.json")]);
-  const { alice, bob, close } = await pair(relay.url, "honest");
+  const { alice, bob, close } = await pair(relay, "honest");
   await say(alice, bob, "hello bob");
   await say(bob, alice, "hello alice");
   const [a, b] = [await view(alice), await view(bob)];
@@ -93,7 +101,7 @@ test("honest relay: the chat works both ways, each browser sees the other's cert
 
 test("swap-mitm: the chat still works, the attacker reads every message, both browsers saw its certificate, the SAS differs", async () => {
   const relay = await startRelay(["--attack", "swap-mitm", "--json", join(WORK, "swap.json")]);
-  const { alice, bob, close } = await pair(relay.url, "swap");
+  const { alice, bob, close } = await pair(relay, "swap");
   const messages = [["alice", "the address is bc1qexample"], ["bob", "got it, signing"], ["alice", "thanks"]];
   for (const [who, text] of messages)
     await (who === "alice" ? say(alice, bob, text) : say(bob, alice, text));
@@ -122,7 +130,7 @@ test("swap-mitm: the chat still works, the attacker reads every message, both br
 
 test("swap-mitm: a reloaded page starts a new session, which the attacker bridges again", async () => {
   const relay = await startRelay(["--attack", "swap-mitm", "--json", join(WORK, "reload.json")]);
-  const { alice, bob, close } = await pair(relay.url, "reload");
+  const { alice, bob, close } = await pair(relay, "reload");
   await say(alice, bob, "before the reload");
   const bobCertificate = (await view(bob)).localCertificate;
   await alice.reload();
@@ -146,7 +154,7 @@ test("swap-mitm: a reloaded page starts a new session, which the attacker bridge
 
 test("the pages report what their browsers saw: append-mitm goes unnoticed, strip-mitm is refused by Chromium", async () => {
   const append = await startRelay(["--attack", "append-mitm", "--json", join(WORK, "append.json")]);
-  const p = await pair(append.url, "append");
+  const p = await pair(append, "append");
   await say(p.alice, p.bob, "two fingerprints, one accepted");
   const [a, b] = [await view(p.alice), await view(p.bob)];
   assert.deepEqual(b.received, ["two fingerprints, one accepted"]);
@@ -180,7 +188,7 @@ test("the pages report what their browsers saw: append-mitm goes unnoticed, stri
 test("swap-mitm with --rewrite: the attacker changes a chat message in flight", async () => {
   const relay = await startRelay(["--attack", "swap-mitm", "--rewrite", "bc1qalice=bc1qmallory", "--json",
                                   join(WORK, "rewrite.json")]);
-  const { alice, bob, close } = await pair(relay.url, "rewrite");
+  const { alice, bob, close } = await pair(relay, "rewrite");
   await say(alice, bob, "pay to bc1qmallory");  // warms the channel; no rule matches the attacker's own address
   await alice.fill("#text", "pay to bc1qalice");
   await alice.click("#send");
@@ -306,7 +314,7 @@ test("the relay survives clients that disconnect mid-handshake, send garbage or 
   const hanging = await rawClient(relay.url, "GET /hang HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n", { keepOpen: true });
   await rawClient(relay.url, Buffer.from([0x16, 0x03, 0x01, 0xff, 0xff, 0, 0, 0]));
   // The same relay still carries a real session afterwards.
-  const { alice, bob, close } = await pair(relay.url, "after-the-storm");
+  const { alice, bob, close } = await pair(relay, "after-the-storm");
   await say(alice, bob, "still here?");
   await say(bob, alice, "still here.");
   assert.deepEqual((await view(bob)).received, ["still here?"]);

@@ -77,6 +77,33 @@ struct PeerJsServer::Impl {
     self->guarded("an HTTP request", [&] { self->http(msg, path ? path : "/"); });
   }
 
+  // Called once the request headers are in, before libsoup reads the body: a
+  // body longer than a signaling message may be (or of unstated length) is
+  // refused here, so it is never read. libsoup 3 would still read a body
+  // whose request already has a status, so the connection is taken from it,
+  // answered 413 and closed.
+  static void on_headers(SoupServer*, SoupServerMessage* msg, const char*, GHashTable*, gpointer data) {
+    auto* self = static_cast<Impl*>(data);
+    SoupMessageHeaders* request = soup_server_message_get_request_headers(msg);
+    const bool chunked = soup_message_headers_get_encoding(request) == SOUP_ENCODING_CHUNKED;
+    const goffset length = soup_message_headers_get_content_length(request);
+    if (!chunked && length <= static_cast<goffset>(self->limits.max_message_bytes)) return;
+    self->guarded("an HTTP request", [&] {
+      self->event("signaling.malformed",
+                  std::string("an HTTP ") + soup_server_message_get_method(msg) + " with a body of " +
+                      (chunked ? std::string("unstated length") : std::to_string(length) + " bytes") + " (more than " +
+                      std::to_string(self->limits.max_message_bytes) + "); refused before reading it");
+      static constexpr char kTooLarge[] =
+          "HTTP/1.1 413 Request Entity Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+      GIOStream* stream = soup_server_message_steal_connection(msg);
+      if (!stream) return;
+      g_output_stream_write_all(g_io_stream_get_output_stream(stream), kTooLarge, sizeof kTooLarge - 1, nullptr,
+                                nullptr, nullptr);
+      g_io_stream_close(stream, nullptr, nullptr);
+      g_object_unref(stream);
+    });
+  }
+
   void respond(SoupServerMessage* msg, guint status, const std::string& type = {}, const std::string& body = {}) {
     SoupMessageHeaders* h = soup_server_message_get_response_headers(msg);
     soup_message_headers_replace(h, "Cache-Control", "no-store");
@@ -388,6 +415,7 @@ PeerJsServer::PeerJsServer(MainLoop& loop, const std::string& address, Timeline&
   if (impl_->limits.path.back() != '/') impl_->limits.path += '/';
   MainLoop::ThreadDefault td(loop);  // SoupServer listens on the thread-default context
   impl_->server.reset(SOUP_SERVER(g_object_new(SOUP_TYPE_SERVER, nullptr)));
+  soup_server_add_early_handler(impl_->server.get(), "/", &Impl::on_headers, impl_.get(), nullptr);
   soup_server_add_handler(impl_->server.get(), "/", &Impl::on_http, impl_.get(), nullptr);
   // No permessage-deflate (RFC 7692): libsoup checks the payload limit on
   // the compressed frame, so a small frame could inflate to any size.

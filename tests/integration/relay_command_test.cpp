@@ -220,6 +220,16 @@ TEST(RelayCommand, PeerJsServesIdsTheWalletPageAndRefusesAnotherKey) {
                                "POST /sigtrust/report HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                                "Content-Length: 8\r\nConnection: close\r\n\r\nnot json");
   EXPECT_NE(bad.find("HTTP/1.1 400"), std::string::npos) << bad.substr(0, 200);
+  // A report body over the 64 KiB message limit is refused from its headers, before it is read.
+  const std::string huge = http(r.port,
+                                "POST /sigtrust/report HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                "Content-Length: 1073741824\r\nConnection: close\r\n\r\n{");
+  EXPECT_NE(huge.find("HTTP/1.1 413"), std::string::npos) << huge.substr(0, 200);
+  const std::string chunked = http(r.port,
+                                   "POST /sigtrust/report HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                   "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n1\r\n{\r\n");
+  EXPECT_NE(chunked.find("HTTP/1.1 413"), std::string::npos) << chunked.substr(0, 200);
+  EXPECT_NE(get(r.port, "/peerjs/id").find("HTTP/1.1 200"), std::string::npos) << "still serving";
   kill(r.pid, SIGTERM);
   EXPECT_EQ(wait_exit(r), 0);
 }

@@ -180,6 +180,8 @@ void session_block(std::ostringstream& out, const json& run, const json& s) {
     for (const auto& m : read) out << "<li><code>" << h(m) << "</code></li>";
     out << "</ul>\n";
   }
+  if (const auto grind = grind_note(attacker); !grind.empty())
+    out << "<p><strong>SAS grind:</strong> " << h(grind) << ".</p>\n";
   if (const auto changed = texts(attacker, "rewritten"); !changed.empty()) {
     out << "<p><strong>Changed in flight:</strong></p><ul class=\"changed\">";
     for (const auto& c : changed) out << "<li><code>" << h(c) << "</code></li>";

@@ -124,7 +124,10 @@ json result_document(const std::vector<RunResult>& runs) {
              {"srtp_profiles", s.attacker.srtp_profiles},
              {"media", media_json(s.attacker)},
              {"rtcp_packets", s.attacker.rtcp_packets},
-             {"media_rejected", s.attacker.media_rejected}}},
+             {"media_rejected", s.attacker.media_rejected},
+             // sas-grind-mitm: key shares tried and whether one matched the SAS; null when nothing was ground.
+             {"grind_tries", s.attacker.grind_tries > 0 ? json(s.attacker.grind_tries) : json(nullptr)},
+             {"grind_matched", s.attacker.grind_tries > 0 ? json(s.attacker.grind_matched) : json(nullptr)}}},
            {"timings_ms", {{"ice", ms(s.ice_ms)}, {"dtls", ms(s.dtls_ms)}, {"total", ms(s.total_ms)}}},
            // Ended by the deadline or a stop before it settled: then the outcome is what happened so far.
            {"cut_by", s.cut == CutBy::None ? json(nullptr) : json(std::string(to_string(s.cut)))},

@@ -213,7 +213,12 @@ Matrix matrix_of(const json& doc) {
     // last is the attacked one); it passes when every session met its
     // expectation.
     const json& sessions = items(run, "sessions");
-    MatrixCell c{"error", "", text(run, "scenario"), false};
+    // A matrix cell's scenario is "attack/cell": in the attack's row the cell
+    // ("sas(bits=8)", a variant of the column) is the name that tells runs apart.
+    std::string label = text(run, "scenario");
+    if (label.size() > attack.size() + 1 && label.compare(0, attack.size() + 1, attack + "/") == 0)
+      label.erase(0, attack.size() + 1);
+    MatrixCell c{"error", "", label, false};
     if (!sessions.empty()) {
       c.outcome = text(sessions.back(), "outcome");
       c.expected = text(sessions.back(), "expected");
@@ -224,6 +229,16 @@ Matrix matrix_of(const json& doc) {
     m.cells[{attack, trust}].push_back(std::move(c));
   }
   return m;
+}
+
+std::string grind_note(const json& attacker) {
+  const json& tries = field(attacker, "grind_tries");
+  if (!tries.is_number_integer() || tries.get<std::int64_t>() <= 0) return "";
+  const auto n = tries.get<std::int64_t>();
+  const std::string shares = std::to_string(n) + (n == 1 ? " key share" : " key shares");
+  return flag(attacker, "grind_matched")
+             ? "the attacker tried " + shares + " for a matching SAS; the last gives both users the same string"
+             : "the attacker tried " + shares + " for a matching SAS and found none; the users' strings differ";
 }
 
 bool has_matrix(const Matrix& m) { return m.attacks.size() > 1 || m.trusts.size() > 1; }

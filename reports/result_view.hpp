@@ -63,6 +63,10 @@ struct Rewrite {
 };
 std::vector<Rewrite> rewrites(const json& run);
 
+// sas-grind-mitm's search in words ("the attacker tried 212 key shares; the last gives both users the
+// same SAS"), or "" when the attacker ground nothing (attacker.grind_tries null or absent).
+std::string grind_note(const json& attacker);
+
 // "a=fingerprint:" values in an SDP ("sha-256 AB:..."), in order.
 std::vector<std::string> sdp_fingerprints(std::string_view sdp);
 
@@ -75,7 +79,8 @@ std::vector<std::string> sent_fingerprints(const json& run, const std::string& p
 // it (in document order): the outcome of the run's last session, which in a
 // matrix scenario is the attacked one, passing when every session did.
 struct MatrixCell {
-  std::string outcome, expected, scenario;
+  std::string outcome, expected;
+  std::string scenario;  // the run's scenario name, without the "attack/" of a matrix cell's
   bool pass = true;
   std::string cut = "";  // "deadline" / "interrupted" when a session of the run was cut before it settled
 };

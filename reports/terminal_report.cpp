@@ -100,6 +100,8 @@ std::string terminal_summary(const json& doc, const TerminalStyle& style) {
       }
       if (const auto read = texts(field(s, "attacker"), "plaintext_read"); !read.empty())
         out << "    attacker read " << read.size() << " plaintext message(s)\n";
+      if (const auto grind = grind_note(field(s, "attacker")); !grind.empty())
+        out << "    " << terminal_escape(grind) << "\n";
     }
     if (style.verbose)
       for (const auto& e : items(run, "timeline"))

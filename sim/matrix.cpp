@@ -4,6 +4,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
+#include <cstdlib>
+#include <optional>
+#include <sstream>
 #include <mutex>
 #include <thread>
 
@@ -20,12 +24,74 @@ bool known(const std::vector<std::string>& names, const std::string& n) {
   return std::find(names.begin(), names.end(), n) != names.end();
 }
 
+// Why `value` is not a value of the declared parameter (empty when it is).
+std::string param_error(const ParamDecl& p, const std::string& value) {
+  const bool bounded = p.min != p.max;
+  const std::string range = bounded ? " from " + std::to_string(static_cast<long long>(p.min)) + " to " +
+                                          std::to_string(static_cast<long long>(p.max))
+                                    : "";
+  switch (p.type) {
+    case ParamDecl::Type::String: return "";
+    case ParamDecl::Type::Choice:
+      if (known(p.choices, value)) return "";
+      return "parameter '" + p.name + "' must be one of its choices, got '" + value + "'";
+    case ParamDecl::Type::Bool:
+      return value == "true" || value == "false" ? "" : "parameter '" + p.name + "' must be true or false";
+    case ParamDecl::Type::Int:
+    case ParamDecl::Type::Double: {
+      char* end = nullptr;
+      const double d = std::strtod(value.c_str(), &end);
+      const bool integral = value.find_first_not_of("-0123456789") == std::string::npos;
+      if (value.empty() || *end != '\0' || !std::isfinite(d) || (p.type == ParamDecl::Type::Int && !integral) ||
+          (bounded && (d < p.min || d > p.max)))
+        return "parameter '" + p.name + "' must be " + (p.type == ParamDecl::Type::Int ? "an integer" : "a number") +
+               range + ", got '" + value + "'";
+      return "";
+    }
+  }
+  return "unsupported type of parameter '" + p.name + "'";
+}
+
+// Checks `values` against `decls` ("of the trust configuration 'sas'" names them in errors).
+std::string params_error(const std::vector<ParamDecl>& decls, const ParamValues& values, const std::string& of) {
+  for (const auto& [name, value] : values) {
+    const auto it = std::find_if(decls.begin(), decls.end(), [&n = name](const ParamDecl& d) { return d.name == n; });
+    if (it == decls.end()) return "unknown parameter '" + name + "' " + of;
+    if (auto e = param_error(*it, value); !e.empty()) return e + " (" + of + ")";
+  }
+  return "";
+}
+
+// "sas(bits=8,miss-rate=0)" -> {"sas", {bits: 8, miss-rate: 0}}; "sas" -> {"sas", {}}.
+std::optional<std::pair<std::string, ParamValues>> parse_cell_key(const std::string& key) {
+  const auto open = key.find('(');
+  if (open == std::string::npos) return std::pair{key, ParamValues{}};
+  if (open == 0 || key.back() != ')') return std::nullopt;
+  ParamValues params;
+  std::stringstream list(key.substr(open + 1, key.size() - open - 2));
+  for (std::string item; std::getline(list, item, ',');) {
+    const auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == item.size() || params.count(item.substr(0, eq)))
+      return std::nullopt;
+    params[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  if (params.empty()) return std::nullopt;
+  return std::pair{key.substr(0, open), std::move(params)};
+}
+
 }  // namespace
 
 Result<MatrixExpectations> load_matrix_expectations(const std::string& path, const Vocabulary& vocab) {
   std::vector<std::string> attacks, trusts;
   for (const auto& a : vocab.attacks) attacks.push_back(a.name);
   for (const auto& t : vocab.trust) trusts.push_back(t.name);
+  auto attack_decl = [&](const std::string& name) {
+    return *std::find_if(vocab.attacks.begin(), vocab.attacks.end(),
+                         [&](const AttackDecl& a) { return a.name == name; });
+  };
+  auto trust_decl = [&](const std::string& name) {
+    return *std::find_if(vocab.trust.begin(), vocab.trust.end(), [&](const TrustDecl& t) { return t.name == name; });
+  };
   const auto& outcomes = expectable_outcome_names();
   YAML::Node root;
   try {
@@ -43,28 +109,75 @@ Result<MatrixExpectations> load_matrix_expectations(const std::string& path, con
     if (!row.second.IsMap())
       return Error{where(path, row.second.Mark()) + "expected a mapping of trust configurations"};
     for (const auto& cell : row.second) {
-      const std::string trust = cell.first.Scalar();
+      const std::string key = cell.first.Scalar();
+      const auto parsed = parse_cell_key(key);
+      if (!parsed)
+        return Error{where(path, cell.first.Mark()) +
+                     "expected a trust configuration or a variant trust(name=value,…)"};
+      const auto& [trust, trust_params] = *parsed;
       if (!known(trusts, trust))
         return Error{where(path, cell.first.Mark()) + "unknown trust configuration '" + trust + "'"};
+      if (auto e = params_error(trust_decl(trust).params, trust_params, "of the trust configuration '" + trust + "'");
+          !e.empty())
+        return Error{where(path, cell.first.Mark()) + e};
       const YAML::Node& v = cell.second;
-      if (!v.IsMap() || !v["expect"] || !v["why"] || v.size() != 2 || !v["expect"].IsScalar() || !v["why"].IsScalar())
-        return Error{where(path, v.Mark()) + "expected {expect: <outcome>, why: <one line>}"};
+      const bool variant = !trust_params.empty();
+      // Only a variant may set the attack's parameters: a plain column runs the declared defaults.
+      const size_t fields = 2 + (variant && v.IsMap() && v["attack"] ? 1 : 0);
+      if (!v.IsMap() || !v["expect"] || !v["why"] || v.size() != fields || !v["expect"].IsScalar() ||
+          !v["why"].IsScalar())
+        return Error{where(path, v.Mark()) + (variant ? "expected {expect: <outcome>, why: <one line>[, attack: {…}]}"
+                                                      : "expected {expect: <outcome>, why: <one line>}")};
       const std::string outcome = v["expect"].Scalar();
       if (!known(outcomes, outcome))
         return Error{where(path, v["expect"].Mark()) + "unknown outcome '" + outcome + "'"};
-      if (out[attack].count(trust))
-        return Error{where(path, cell.first.Mark()) + "duplicate cell " + attack + " × " + trust};
-      out[attack][trust] = {outcome, v["why"].Scalar(),
-                            scenario::Location{path, cell.first.Mark().line + 1, cell.first.Mark().column + 1}};
+      ParamValues attack_params;
+      if (v["attack"]) {
+        if (!v["attack"].IsMap())
+          return Error{where(path, v["attack"].Mark()) + "expected a mapping of the attack's parameters"};
+        for (const auto& p : v["attack"]) {
+          if (!p.second.IsScalar()) return Error{where(path, p.second.Mark()) + "expected a parameter value"};
+          attack_params[p.first.Scalar()] = p.second.Scalar();
+        }
+        if (auto e = params_error(attack_decl(attack).params, attack_params, "of the attack '" + attack + "'");
+            !e.empty())
+          return Error{where(path, v["attack"].Mark()) + e};
+      }
+      if (out[attack].count(key))
+        return Error{where(path, cell.first.Mark()) + "duplicate cell " + attack + " × " + key};
+      out[attack][key] = {outcome,
+                          v["why"].Scalar(),
+                          scenario::Location{path, cell.first.Mark().line + 1, cell.first.Mark().column + 1},
+                          trust,
+                          trust_params,
+                          std::move(attack_params)};
     }
   }
   return out;
 }
 
-scenario::Scenario matrix_cell(const std::string& attack, const std::string& trust, const CellExpectation& expected,
+std::vector<std::string> row_cells(const std::map<std::string, CellExpectation>& row,
+                                   const std::vector<std::string>& trusts) {
+  std::vector<std::string> out;
+  for (const auto& t : trusts) {
+    if (row.count(t)) out.push_back(t);
+    std::vector<std::pair<const std::string*, const CellExpectation*>> variants;
+    for (const auto& [key, c] : row)
+      if (key != t && c.trust == t) variants.emplace_back(&key, &c);
+    std::sort(variants.begin(), variants.end(), [](const auto& a, const auto& b) {
+      return std::pair{a.second->where.line, a.second->where.column} <
+             std::pair{b.second->where.line, b.second->where.column};
+    });
+    for (const auto& v : variants) out.push_back(*v.first);
+  }
+  return out;
+}
+
+scenario::Scenario matrix_cell(const std::string& attack, const std::string& key, const CellExpectation& expected,
                                const Vocabulary& vocab) {
+  const std::string& trust = expected.trust.empty() ? key : expected.trust;
   scenario::Scenario s;
-  s.name = attack + "/" + trust;
+  s.name = attack + "/" + key;
   s.description = expected.why;
   // Reports locate the cell at its entry in the expectations file.
   s.file = expected.where.file.empty() ? "matrix" : expected.where.file;
@@ -73,6 +186,7 @@ scenario::Scenario matrix_cell(const std::string& attack, const std::string& tru
   for (const auto& a : vocab.attacks)
     if (a.name == attack)
       for (const auto& p : a.params) s.attack.params[p.name] = p.default_value;
+  for (const auto& [name, value] : expected.attack_params) s.attack.params[name] = value;
   AttackPosition position = AttackPosition::None;
   for (const auto& a : vocab.attacks)
     if (a.name == attack) position = a.position;
@@ -87,6 +201,7 @@ scenario::Scenario matrix_cell(const std::string& attack, const std::string& tru
     for (const auto& t : vocab.trust)
       if (t.name == trust)
         for (const auto& param : t.params) p.trust_params[param.name] = param.default_value;
+    for (const auto& [param, value] : expected.trust_params) p.trust_params[param] = value;
     s.peers.push_back(std::move(p));
   }
   auto session = [&](std::uint32_t round, bool attacked, const std::string& expect) {

@@ -338,7 +338,8 @@ TEST(Cli, DoctorNamesWhatIsMissingAndHowToFixIt) {
 TEST(Cli, ResultDocumentMatchesItsPublishedSchema) {
   const fs::path dir = fs::temp_directory_path() / ("sigtrust-schema-" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  const auto r = sigtrust_cli("run honest swap-mitm tofu-poisoned --no-isolate -q --json " + (dir / "a.json").string());
+  const auto r =
+      sigtrust_cli("run honest swap-mitm tofu-poisoned sas-grind --no-isolate -q --json " + (dir / "a.json").string());
   EXPECT_EQ(r.status, 0) << r.err;
   const auto b = sigtrust_cli("run honest --no-isolate -q --baseline " + (dir / "a.json").string() + " --json " +
                               (dir / "b.json").string());
@@ -360,6 +361,28 @@ TEST(Cli, ResultDocumentMatchesItsPublishedSchema) {
     EXPECT_EQ(out, "valid\n") << f;
   }
   fs::remove_all(dir);
+}
+
+// sas-grind-mitm's search is in the result document and in what `run`
+// prints: how many key shares it tried and whether one matched; other
+// attacks grind nothing and say so with null.
+TEST(Cli, GrindTriesAndMatchAreInTheResultDocumentAndTheText) {
+  const fs::path json = fs::temp_directory_path() / ("sigtrust-grind-" + std::to_string(::getpid()) + ".json");
+  const auto r = sigtrust_cli("run sas-grind swap-mitm --no-isolate --json " + json.string());
+  EXPECT_EQ(r.status, 0) << r.err;
+  const auto doc = nlohmann::json::parse(testing::read_text(json.string()));
+  fs::remove(json);
+  ASSERT_EQ(doc["runs"].size(), 2u);
+  const auto& grind = doc["runs"][0]["sessions"][0]["attacker"];
+  ASSERT_TRUE(grind["grind_tries"].is_number_unsigned()) << grind.dump();
+  const auto tries = grind["grind_tries"].get<std::uint64_t>();
+  EXPECT_GE(tries, 1u);
+  EXPECT_LE(tries, 4096u);  // the budget of scenarios/sas-grind.yaml
+  EXPECT_EQ(grind["grind_matched"], true);
+  EXPECT_NE(r.out.find("the attacker tried " + std::to_string(tries) + " key share"), std::string::npos) << r.out;
+  const auto& swap = doc["runs"][1]["sessions"][0]["attacker"];
+  EXPECT_TRUE(swap.contains("grind_tries") && swap["grind_tries"].is_null()) << swap.dump();
+  EXPECT_TRUE(swap.contains("grind_matched") && swap["grind_matched"].is_null()) << swap.dump();
 }
 
 TEST(Cli, DiffAndBaselineShowOnlyWhatChanged) {

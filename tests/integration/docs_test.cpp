@@ -8,6 +8,7 @@
 
 #include "run_helpers.hpp"
 #include "core/shard.hpp"
+#include "sim/matrix.hpp"
 
 namespace sigtrust {
 namespace {
@@ -27,12 +28,18 @@ TEST(Docs, TrustDocContainsTheCheckedInExpectationsVerbatim) {
 }
 
 // docs/ci.md gives the matrix's shard sizes for N = 2, 3, 4: they are what
-// the split gives for today's cells (every attack × every trust configuration).
+// the split gives for today's cells (every attack × every trust configuration,
+// and the variant cells of scenarios/matrix/expected.yaml), named as
+// `sigtrust matrix` names them.
 TEST(Docs, CiDocShardSizesAreTheMatrixSplit) {
   const auto vocab = attacks::vocabulary();
+  const auto expected = load_matrix_expectations(SIGTRUST_SOURCE_DIR "/scenarios/matrix/expected.yaml", vocab);
+  ASSERT_TRUE(expected) << expected.error().message;
+  std::vector<std::string> trusts;
+  for (const auto& t : vocab.trust) trusts.push_back(t.name);
   std::vector<std::string> cells;
   for (const auto& a : vocab.attacks)
-    for (const auto& t : vocab.trust) cells.push_back(a.name + "/" + t.name);
+    for (const auto& key : row_cells(expected->at(a.name), trusts)) cells.push_back(a.name + "/" + key);
   const std::string doc = testing::read_text(SIGTRUST_SOURCE_DIR "/docs/ci.md");
   EXPECT_NE(doc.find("today's " + std::to_string(cells.size()) + " matrix cells"), std::string::npos)
       << "docs/ci.md: the matrix has " << cells.size() << " cells";

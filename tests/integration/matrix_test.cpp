@@ -2,7 +2,11 @@
 // and the properties the issue pins down, asserted by name.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 
 #include "run_helpers.hpp"
 #include "sim/matrix.hpp"
@@ -125,6 +129,82 @@ TEST(Matrix, AppendAndPrependEachFoolExactlyOneOfTheOneLineChecks) {
     EXPECT_EQ(r.sessions.back().offerer_result.report.alarms, std::vector<std::string>{"fingerprint-mismatch"});
     EXPECT_EQ(r.sessions.back().answerer_result.report.alarms, std::vector<std::string>{"fingerprint-mismatch"});
   }
+}
+
+// The sas-grind-mitm row shows at which SAS length the grind wins within its
+// budget: 4096 tries find a match for an 8-bit SAS (a miss has probability
+// (255/256)^4096, about 1e-7), while 64 tries against the default 20-bit SAS
+// find one with probability 64 * 2^-20, about 6e-5 (docs/trust.md).
+TEST(Matrix, SasGrindWinsAgainstAnEightBitSasAndLosesAgainstTwentyBits) {
+  const auto won = run_cell("sas-grind-mitm", "sas(bits=8)");
+  ASSERT_TRUE(won.error.empty()) << won.error;
+  EXPECT_EQ(won.trust, "sas");  // a variant keeps the column's stable name
+  const auto& w = won.sessions.back();
+  EXPECT_EQ(w.outcome, Outcome::MitmUndetected) << to_string(w.outcome);
+  EXPECT_TRUE(w.offerer_result.report.alarms.empty());
+  EXPECT_TRUE(w.answerer_result.report.alarms.empty());
+  EXPECT_EQ(w.offerer_result.dtls_peer_owner, "mallory");
+  EXPECT_EQ(w.answerer_result.dtls_peer_owner, "mallory");
+  EXPECT_TRUE(w.attacker.grind_matched);
+  EXPECT_GE(w.attacker.grind_tries, 1u);
+  EXPECT_LE(w.attacker.grind_tries, 4096u);
+  EXPECT_EQ(w.attacker.plaintext_read.size(), 3u);
+
+  const auto lost = run_cell("sas-grind-mitm", "sas");
+  ASSERT_TRUE(lost.error.empty()) << lost.error;
+  const auto& l = lost.sessions.back();
+  EXPECT_EQ(l.outcome, Outcome::Detected) << to_string(l.outcome);
+  EXPECT_EQ(l.offerer_result.report.alarms, std::vector<std::string>{"sas-mismatch"});
+  EXPECT_EQ(l.answerer_result.report.alarms, std::vector<std::string>{"sas-mismatch"});
+  EXPECT_FALSE(l.attacker.grind_matched);
+  EXPECT_EQ(l.attacker.grind_tries, 64u);
+  EXPECT_TRUE(l.attacker.plaintext_read.empty());
+}
+
+// A variant cell runs right after its column, with its trust parameters on
+// both peers and its attack parameters on top of the declared defaults.
+TEST(Matrix, VariantCellsRunAfterTheirColumnWithTheirParameters) {
+  const auto& row = expectations().at("sas-grind-mitm");
+  EXPECT_EQ(row_cells(row, {"sas", "tofu"}), (std::vector<std::string>{"sas", "sas(bits=4)", "sas(bits=8)", "tofu"}));
+  EXPECT_EQ(row_cells(row, {"tofu"}), std::vector<std::string>{"tofu"});
+  const auto s = matrix_cell("sas-grind-mitm", "sas(bits=8)", row.at("sas(bits=8)"), attacks::vocabulary());
+  EXPECT_EQ(s.name, "sas-grind-mitm/sas(bits=8)");
+  ASSERT_EQ(s.peers.size(), 2u);
+  for (const auto& p : s.peers) {
+    EXPECT_EQ(p.trust, std::vector<std::string>{"sas"});
+    EXPECT_EQ(p.trust_params.at("bits"), "8");
+    EXPECT_EQ(p.trust_params.at("miss-rate"), "0");  // the default, untouched
+  }
+  EXPECT_EQ(s.attack.params.at("budget"), "4096");
+  EXPECT_EQ(s.attack.params.at("sas-bits"), "8");
+  const auto plain = matrix_cell("sas-grind-mitm", "sas", row.at("sas"), attacks::vocabulary());
+  EXPECT_EQ(plain.attack.params.at("budget"), "64");
+  EXPECT_EQ(plain.peers[0].trust_params.at("bits"), "20");
+}
+
+// Every refusal names the file, line and column of the bad entry.
+TEST(Matrix, BadVariantCellsAreRefusedWithTheirLocation) {
+  const std::pair<std::string, std::string> bad[] = {
+      {"sas(bits=99): {expect: detected, why: x}", "e.yaml:2:3: parameter 'bits' must be an integer from 4 to 20"},
+      {"sas(colour=red): {expect: detected, why: x}", "e.yaml:2:3: unknown parameter 'colour' of the trust"},
+      {"sas(bits): {expect: detected, why: x}", "e.yaml:2:3: expected a trust configuration or a variant"},
+      {"sas: {expect: detected, why: x, attack: {budget: 8}}", "e.yaml:2:8: expected {expect: <outcome>, why:"},
+      {"sas(bits=8): {expect: detected, why: x, attack: {budget: 0}}",
+       "e.yaml:2:51: parameter 'budget' must be an integer from 1 to 1000000"},
+      {"sas(bits=8): {expect: detected, why: x, attack: {colour: red}}",
+       "e.yaml:2:51: unknown parameter 'colour' of the attack 'sas-grind-mitm'"},
+  };
+  const auto dir = std::filesystem::temp_directory_path() / ("sigtrust-matrix-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "e.yaml").string();
+  for (const auto& [cell, message] : bad) {
+    std::ofstream(path) << "sas-grind-mitm:\n  " << cell << "\n";
+    const auto r = load_matrix_expectations(path, attacks::vocabulary());
+    ASSERT_FALSE(r) << cell;
+    const std::string got = r.error().message.substr(r.error().message.find("e.yaml"));
+    EXPECT_EQ(got.substr(0, message.size()), message) << got;
+  }
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Matrix, TofuCellRunsAnHonestFirstContactThenTheAttackedSession) {

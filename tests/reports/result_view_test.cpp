@@ -65,6 +65,16 @@ TEST(ReportDocument, AccessorsNeverThrowOnMistypedFields) {
   EXPECT_EQ(format_ms(json(nullptr)), "-");
 }
 
+TEST(ReportDocument, GrindNoteSaysHowManyKeySharesTheAttackerTried) {
+  EXPECT_EQ(grind_note(json{{"grind_tries", 212}, {"grind_matched", true}}),
+            "the attacker tried 212 key shares for a matching SAS; the last gives both users the same string");
+  EXPECT_EQ(grind_note(json{{"grind_tries", 1}, {"grind_matched", false}}),
+            "the attacker tried 1 key share for a matching SAS and found none; the users' strings differ");
+  EXPECT_EQ(grind_note(json{{"grind_tries", nullptr}, {"grind_matched", nullptr}}), "");
+  EXPECT_EQ(grind_note(json{{"grind_tries", "many"}}), "");
+  EXPECT_EQ(grind_note(json::object()), "");
+}
+
 TEST(ReportDocument, RewritesAndFingerprintsFromTheTimeline) {
   const json run = test::matrix_document()["runs"][1];
   const auto list = rewrites(run);

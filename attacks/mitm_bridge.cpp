@@ -1,4 +1,5 @@
 #include "attacks/mitm_bridge.hpp"
+#include "attacks/sdp_rules.hpp"
 
 #include <cctype>
 
@@ -416,12 +417,16 @@ struct MitmBridge::RoomBridge {
       case FingerprintStyle::Downgrade:
         return "and added its own fingerprint under " + bridge.options_.downgrade_hash + " after the real one";
       case FingerprintStyle::HashSwap: return "and its own fingerprint under " + bridge.options_.downgrade_hash;
+      case FingerprintStyle::Keep:
+        return "kept the fingerprints and applied its " + std::to_string(bridge.options_.sdp_rules.size()) +
+               " SDP rule(s)";
     }
     return "";
   }
 
-  std::string forge(const sdp::Session& original, const LocalIce& ice) {
-    return forge_sdp(original, ice, bridge.cert_, bridge.options_);
+  std::string forge(const sdp::Session& original, const LocalIce& ice, SignalingMessage::Type type) {
+    std::string out = forge_sdp(original, ice, bridge.cert_, bridge.options_);
+    return bridge.rules_ ? bridge.rules_->apply(out, type) : out;
   }
 
   void on_offer(const RelayedMessage& m, SignalingMessage msg, Deliver deliver) {
@@ -449,7 +454,8 @@ struct MitmBridge::RoomBridge {
   void maybe_forward_offer() {
     if (offer_forwarded || !offer || !legs[0].local || !legs[1].local) return;
     offer_forwarded = true;
-    SignalingMessage out{SignalingMessage::Type::Offer, forge(*offer, *legs[1].local), {}, {}};
+    SignalingMessage out{
+        SignalingMessage::Type::Offer, forge(*offer, *legs[1].local, SignalingMessage::Type::Offer), {}, {}};
     record_rewrite(bridge.world_.timeline, bridge.world_.name, offer_msg,
                    "substituted its ICE credentials and candidates, " + fingerprint_action() + ", in the offer",
                    offer_text, out.sdp);
@@ -475,7 +481,8 @@ struct MitmBridge::RoomBridge {
     const bool answerer_active = info.setup.value_or("active") != "passive";
     make_dtls(1, answerer_active ? DtlsRole::Server : DtlsRole::Client);
     make_dtls(0, answerer_active ? DtlsRole::Client : DtlsRole::Server);
-    SignalingMessage out{SignalingMessage::Type::Answer, forge(*parsed, *legs[0].local), {}, {}};
+    SignalingMessage out{
+        SignalingMessage::Type::Answer, forge(*parsed, *legs[0].local, SignalingMessage::Type::Answer), {}, {}};
     record_rewrite(bridge.world_.timeline, bridge.world_.name, m,
                    "substituted its ICE credentials and candidates, " + fingerprint_action() + ", in the answer",
                    msg.sdp, out.sdp);
@@ -528,6 +535,7 @@ std::string forge_sdp(const sdp::Session& original, const LocalIce& ice, const C
     case FingerprintStyle::HashSwap:
       if (auto fp = cert.fingerprint(o.downgrade_hash)) fps.push_back(*fp);
       break;
+    case FingerprintStyle::Keep: fps = sdp::transport_info(original).fingerprints; break;
   }
   sdp::Session s = original;
   set_transport(s, ice);
@@ -542,6 +550,7 @@ std::string forge_sdp(const sdp::Session& original, const LocalIce& ice, const C
 MitmBridge::MitmBridge(AttackWorld& world, BridgeOptions options)
     : world_(world), options_(std::move(options)), cert_(world.name) {
   world_.present_certificate(cert_);
+  if (!options_.sdp_rules.empty()) rules_ = std::make_unique<SdpRules>(options_.sdp_rules, cert_.fingerprint());
 }
 
 MitmBridge::~MitmBridge() = default;

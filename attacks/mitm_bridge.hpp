@@ -17,6 +17,8 @@
 
 namespace sigtrust::attacks {
 
+class SdpRules;
+
 // How the attacker's fingerprint goes into the forwarded SDP.
 enum class FingerprintStyle {
   Swap,  // swap-mitm: the victim's fingerprint replaced by the attacker's
@@ -25,6 +27,7 @@ enum class FingerprintStyle {
   Prepend,  // prepend-mitm: the attacker's added before the real one
   Downgrade,  // downgrade-mitm: the real one kept, the attacker's added under a weaker hash
   HashSwap,  // hash-swap-mitm: the real one replaced by the attacker's, under a weaker hash
+  Keep,  // sdp-rules with bridge: the victims' fingerprints left as they are (the rules decide)
 };
 
 struct BridgeOptions {
@@ -43,6 +46,9 @@ struct BridgeOptions {
   // pick its share after seeing the server's; see DtlsEndpoint::grind.
   std::uint64_t grind_budget = 0;
   unsigned grind_bits = 20;
+  // sdp-rules with bridge: the scenario's line rules, applied to the SDP the
+  // bridge forged (after its own ICE data went in).
+  std::vector<scenario::SdpRule> sdp_rules = {};
 };
 
 // What any man in the middle does with a plaintext message it decrypted on
@@ -75,6 +81,7 @@ class MitmBridge : public SignalingInterceptor {
   AttackWorld& world_;
   BridgeOptions options_;
   Certificate cert_;
+  std::unique_ptr<SdpRules> rules_;  // options_.sdp_rules, compiled
   std::map<std::string, std::unique_ptr<RoomBridge>> rooms_;
 };
 

@@ -2,6 +2,7 @@
 
 #include "attacks/mitm_bridge.hpp"
 #include "attacks/sdp_rewrite.hpp"
+#include "attacks/sdp_rules.hpp"
 #include "attacks/turn_attacks.hpp"
 #include "net/certificate.hpp"
 #include "trust/trust_policy.hpp"
@@ -147,6 +148,19 @@ const std::vector<AttackPlugin>& registry() {
        [](AttackWorld& w) { return bridge(w, FingerprintStyle::Swap, "sha-1", {"identity"}); }},
       {{"fingerprint-only", AttackPosition::Signaling, "replaces the fingerprint only, no bridge", {}},
        [](AttackWorld& w) -> std::unique_ptr<Attack> { return std::make_unique<FingerprintOnly>(w); }},
+      // Declarative: the scenario's sdp_rules say what it does (attacks/sdp_rules.hpp).
+      {{"sdp-rules", AttackPosition::Signaling,
+        "applies the scenario's SDP line rules (match/replace) to offers and answers; bridges if asked",
+        bridge_params({{"bridge",
+                        ParamDecl::Type::Bool,
+                        "false",
+                        {},
+                        0,
+                        0,
+                        "put the MITM bridge behind the rules: its own ICE data in the SDP, a DTLS session with each "
+                        "victim"}}),
+        false, true},
+       &make_sdp_rules},
       {{"setup-flip", AttackPosition::Signaling, "rewrites a=setup so both ends take the same DTLS role", {}},
        &setup_flip},
       {{"drop-answer", AttackPosition::Signaling, "never delivers the answer", {}},

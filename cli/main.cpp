@@ -125,6 +125,7 @@ int cmd_list(const std::vector<std::string>& argv) {
                        {"position", std::string(to_string(p.decl.position))},
                        {"summary", p.decl.summary},
                        {"bridges", p.decl.bridges},
+                       {"declarative", p.decl.declarative},
                        {"params", params_json(p.decl.params)}});
         continue;
       }

@@ -93,7 +93,9 @@ int matrix_command(const std::vector<std::string>& argv, const std::atomic<bool>
 
   const Vocabulary vocab = attacks::vocabulary();
   std::vector<std::string> all_attacks, all_trust;
-  for (const auto& a : vocab.attacks) all_attacks.push_back(a.name);
+  // A declarative attack does nothing without the rules of a scenario file: no matrix cell.
+  for (const auto& a : vocab.attacks)
+    if (!a.declarative) all_attacks.push_back(a.name);
   for (const auto& t : vocab.trust) all_trust.push_back(t.name);
   auto select = [](const std::string& arg, const std::vector<std::string>& all, const char* what) {
     if (arg.empty()) return all;

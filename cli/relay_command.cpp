@@ -144,6 +144,10 @@ int live_command(const std::string& command, const std::vector<std::string>& arg
   if (plugin->decl.position != AttackPosition::Signaling && plugin->decl.position != AttackPosition::None)
     throw UsageError("attack '" + attack_name + "' sits at the " + std::string(to_string(plugin->decl.position)) +
                      " position; the live relay carries only signaling-position attacks");
+  if (plugin->decl.declarative)
+    throw UsageError("attack '" + attack_name +
+                     "' takes its rules from a scenario file (sdp_rules); run it with "
+                     "'sigtrust run FILE'");
   ParamValues params;
   for (const auto& d : plugin->decl.params) params[d.name] = d.default_value;
   // Only a bridge reads the chat (declared with the attack, as the scenario loader checks it).
@@ -188,10 +192,17 @@ int live_command(const std::string& command, const std::vector<std::string>& arg
   const std::string attacker = "mallory";
   // The relay, not the attack, writes the ground truth (see AttackWorld).
   auto present = [&registry, attacker](const Certificate& c) { registry.add(c.fingerprint(), attacker); };
-  AttackWorld world{loop,     timeline,          present,
-                    host,     attacker,          params,
-                    rules,    attacker_sessions, [&](const std::string& line) { key_logs.write(line); },
-                    media_dir};
+  AttackWorld world{loop,
+                    timeline,
+                    present,
+                    host,
+                    attacker,
+                    params,
+                    rules,
+                    attacker_sessions,
+                    [&](const std::string& line) { key_logs.write(line); },
+                    media_dir,
+                    {}};
   std::unique_ptr<Attack> attack;
   if (attack_name != "none") attack = attacks::make_attack(attack_name, world);
   LiveRecorder recorder(registry, attack ? attack->signaling() : nullptr, &timeline);

@@ -47,6 +47,9 @@ struct AttackDecl {
   // It carries the peers' application data through its own DTLS legs, so
   // `rewrite` rules can change it (the *-mitm bridges at the signaling position).
   bool bridges = false;
+  // What it does is written in the scenario (the `sdp_rules` of attack
+  // `sdp-rules`), so it has no matrix cell and the live relay cannot name it.
+  bool declarative = false;
 };
 
 struct TrustDecl {

@@ -72,6 +72,15 @@ constexpr std::array kNotes = {
                "not match the fingerprint it received; RFC 8122 §5 and RFC 8842 §5 require the session to end "
                "(alarm fingerprint-mismatch). Without verification the forged fingerprint is harmless because "
                "nobody is in the path."},
+    AttackNote{"sdp-rules", "signaling",
+               "The relay applies the scenario's SDP line rules to offers and answers, with or without bridging.",
+               "A signaling attack written as data: each rule is a regular expression searched in every SDP line "
+               "and a replacement ({attacker-fingerprint} is the attacker's own sha-256 fingerprint). Without the "
+               "bridge the peers still reach each other, so what the rules change is judged by the peers' checks "
+               "against each other's real certificates; with bridge: true the attacker writes its own ICE data and "
+               "terminates DTLS towards each peer, and the rules decide what fingerprints the peers see. The "
+               "outcome, as for every attack, comes from the certificates the DTLS layers authenticated "
+               "(docs/attacks.md, sdp-rules)."},
     AttackNote{"setup-flip", "signaling",
                "The relay inverts a=setup in the answer so both ends take the same DTLS role.",
                "a=setup is not authenticated (RFC 5763 §5, RFC 8842 §5). Both ends become DTLS clients, the "

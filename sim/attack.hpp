@@ -73,6 +73,7 @@ struct AttackWorld {
   std::map<std::string, AttackerSessionReport>& sessions;  // keyed by relay room
   std::function<void(const std::string&)> key_log;  // NSS key log sink (optional)
   std::string media_dir;  // where a bridge writes the media it decrypts ("" records none)
+  std::vector<scenario::SdpRule> sdp_rules;  // the line rules of attack sdp-rules (from the scenario)
 };
 
 class Attack {

@@ -83,7 +83,8 @@ std::optional<std::pair<std::string, ParamValues>> parse_cell_key(const std::str
 
 Result<MatrixExpectations> load_matrix_expectations(const std::string& path, const Vocabulary& vocab) {
   std::vector<std::string> attacks, trusts;
-  for (const auto& a : vocab.attacks) attacks.push_back(a.name);
+  for (const auto& a : vocab.attacks)
+    if (!a.declarative) attacks.push_back(a.name);  // sdp-rules needs a scenario file's rules
   for (const auto& t : vocab.trust) trusts.push_back(t.name);
   auto attack_decl = [&](const std::string& name) {
     return *std::find_if(vocab.attacks.begin(), vocab.attacks.end(),

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <regex>
 #include <sstream>
 #include <utility>
 
@@ -30,6 +31,8 @@ constexpr std::size_t kMaxSessions = 32;
 constexpr std::size_t kMaxTextBytes = 4096;
 constexpr std::uint32_t kMaxScalePairs = 1000;
 constexpr std::uint32_t kMaxScaleMessages = 16;
+constexpr std::size_t kMaxSdpRules = 64;
+constexpr std::size_t kMaxSdpRuleLength = 1024;
 // Long enough to recognise a value in a message, short enough to keep the message on one line.
 constexpr std::size_t kMaxQuotedChars = 64;
 
@@ -563,7 +566,7 @@ class Loader {
   }
 
   AttackSpec relay(const Field& f) const {
-    static const std::vector<std::string> keys = {"attack", "params", "rewrite"};
+    static const std::vector<std::string> keys = {"attack", "params", "rewrite", "sdp_rules"};
     const YAML::Node& node = f.value;
     if (node.IsScalar()) {
       if (node.Scalar() == "honest") return honest_relay(node.Mark());
@@ -584,10 +587,28 @@ class Loader {
     if (!decl) fail_value(attack, "unknown attack " + quote(a.name) + did_you_mean(a.name, attack_names_));
     a.params = defaults(decl);
     if (const Field* p = find(fields, "params")) params(*p, *decl, a.params);
+    const bool bridged_rules = decl->declarative && a.params.count("bridge") && a.params.at("bridge") == "true";
+    const Field* rules = find(fields, "sdp_rules");
+    if (rules && !decl->declarative) {
+      fail(rules->key,
+           "'sdp_rules' go with attack 'sdp-rules' (relay: {attack: sdp-rules, sdp_rules: [...]}); attack " +
+               quote(a.name) + " does its own rewriting");
+    }
+    if (decl->declarative) {
+      if (!rules) {
+        fail(attack.value, "attack " + quote(a.name) +
+                               " needs 'sdp_rules' in the relay: a sequence of {match, replace, in} line rules");
+      }
+      a.sdp_rules = sdp_rules(*rules, bridged_rules);
+    }
     if (const Field* r = find(fields, "rewrite")) {
       if (a.name == "none") fail(r->key, "'rewrite' needs an attack; with attack 'none' messages pass unchanged");
       // Only an attacker that carries the data between its own DTLS legs can change it.
-      if (!decl->bridges) {
+      if (decl->declarative && !bridged_rules) {
+        fail(r->key, "'rewrite' needs the attacker to bridge the peers' data; attack " + quote(a.name) +
+                         " bridges only with 'params: {bridge: true}'");
+      }
+      if (!decl->bridges && !decl->declarative) {
         fail(r->key, "'rewrite' needs an attack that bridges the peers' data (" + join(bridging_attacks()) +
                          "); attack " + quote(a.name) + " does not carry it, so the rules would never apply");
       }
@@ -703,6 +724,82 @@ class Loader {
       }
     }
     fail_value(f, "unsupported type of " + what);
+  }
+
+  // The line rules of attack `sdp-rules`. `bridged`: the attacker's bridge
+  // writes the ICE credentials and candidates itself (that is how it gets on
+  // the path), so a rule that would change those lines is refused.
+  std::vector<SdpRule> sdp_rules(const Field& f, bool bridged) const {
+    static const std::vector<std::string> keys = {"match", "replace", "in"};
+    static const std::vector<std::string> in_values = {"offer", "answer", "both"};
+    // What the bridge's own transport lines look like (RFC 8839 §5).
+    static const std::vector<std::string> transport_lines = {"a=ice-ufrag:Ab3d", "a=ice-pwd:0123456789abcdefghijklmn",
+                                                             "a=candidate:1 1 UDP 2130706431 127.0.0.4 40001 typ host",
+                                                             "a=end-of-candidates"};
+    std::vector<SdpRule> out;
+    const auto& seq = sequence(f, "a sequence of SDP line rules ({match, replace, in})");
+    if (seq.size() == 0) fail_value(f, "'sdp_rules' is empty: give at least one {match, replace} rule");
+    if (seq.size() > kMaxSdpRules)
+      fail_value(
+          f, "too many SDP rules (" + std::to_string(seq.size()) + "; at most " + std::to_string(kMaxSdpRules) + ")");
+    for (const auto& node : seq) {
+      const auto fields =
+          fields_of(mapping(node, "an SDP line rule (a mapping with match and replace)"), "in an SDP rule", keys);
+      SdpRule r;
+      r.where = src_.at(node.Mark());
+      const Field* match = find(fields, "match");
+      const Field* replace = find(fields, "replace");
+      if (!match && replace) fail(replace->key, "'replace' without 'match': say which lines it replaces");
+      if (!match) fail(node, "an SDP rule is missing the required key 'match'");
+      if (!replace)
+        fail(match->key,
+             "'match' without 'replace': give the replacement ('' removes the matched text; a line "
+             "left empty is removed)");
+      r.match = text(*match, "a regular expression");
+      if (r.match.empty()) fail_value(*match, "'match' of an SDP rule must not be empty");
+      if (r.match.size() > kMaxSdpRuleLength)
+        fail_value(*match, "'match' is longer than " + std::to_string(kMaxSdpRuleLength) + " bytes");
+      std::regex re;
+      try {
+        re = std::regex(r.match, std::regex::ECMAScript);
+      } catch (const std::regex_error& e) {
+        fail_value(*match, "invalid regular expression " + quote(r.match) + ": " + e.what());
+      }
+      r.replace = text(*replace, "the replacement text");
+      if (r.replace.size() > kMaxSdpRuleLength)
+        fail_value(*replace, "'replace' is longer than " + std::to_string(kMaxSdpRuleLength) + " bytes");
+      for (size_t open = r.replace.find('{'); open != std::string::npos; open = r.replace.find('{', open + 1)) {
+        const size_t close = r.replace.find('}', open);
+        if (close == std::string::npos) break;
+        const std::string name = r.replace.substr(open, close - open + 1);
+        const bool word =
+            std::all_of(name.begin() + 1, name.end() - 1, [](char c) { return (c >= 'a' && c <= 'z') || c == '-'; });
+        if (word && name.size() > 2 && name != kAttackerFingerprintPlaceholder) {
+          fail_value(*replace, "unknown placeholder " + quote(name) + " in 'replace'; the one there is is " +
+                                   quote(kAttackerFingerprintPlaceholder));
+        }
+      }
+      if (const Field* in = find(fields, "in")) {
+        const std::string& v = text(*in, "offer, answer or both");
+        if (std::find(in_values.begin(), in_values.end(), v) == in_values.end())
+          fail_value(*in, "'in' must be offer, answer or both, got " + quote(v) + did_you_mean(v, in_values));
+        r.offer = v != "answer";
+        r.answer = v != "offer";
+      }
+      if (bridged) {
+        for (const auto& line : transport_lines) {
+          if (std::regex_search(line, re)) {
+            fail_value(*match,
+                       "with 'bridge: true' the attacker writes the ICE credentials and candidates itself "
+                       "to get on the path; this rule also matches " +
+                           quote(line.substr(0, line.find(':') + 1) + "…") +
+                           " lines, so the bridge could not work: narrow 'match' (e.g. ^a=fingerprint:)");
+          }
+        }
+      }
+      out.push_back(std::move(r));
+    }
+    return out;
   }
 
   std::vector<RewriteRule> rewrite(const Field& f) const {

@@ -36,6 +36,24 @@ struct RewriteRule {
   std::string to;  // replacement
 };
 
+// One line rule of the declarative attack `sdp-rules`: in every offer and/or
+// answer it relays, the attacker applies `match` (an ECMAScript regular
+// expression, searched in each SDP line without its line break) and writes
+// `replace` over every match ($1, $& refer to the match; the placeholder
+// {attacker-fingerprint} is the attacker's own sha-256 fingerprint). A line
+// the rules make empty is removed. Rules apply in order, each to the output of
+// the one before.
+struct SdpRule {
+  std::string match;
+  std::string replace;
+  bool offer = true;  // `in: offer` or `both`
+  bool answer = true;  // `in: answer` or `both`
+  Location where;  // the rule
+};
+
+// The placeholders a `replace` may use.
+inline constexpr const char* kAttackerFingerprintPlaceholder = "{attacker-fingerprint}";
+
 struct AttackSpec {
   std::string name = "none";  // a known attack name
   ParamValues params;  // every declared parameter, defaults filled in
@@ -43,6 +61,7 @@ struct AttackSpec {
   Location where;  // the `relay:` value
   Location name_at;  // the attack's name
   Location rewrite_at;  // the `rewrite` key, if any
+  std::vector<SdpRule> sdp_rules;  // the rules of attack `sdp-rules` (none for any other)
 };
 
 struct MessageSpec {

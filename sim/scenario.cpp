@@ -775,7 +775,7 @@ class Loader {
         const bool word =
             std::all_of(name.begin() + 1, name.end() - 1, [](char c) { return (c >= 'a' && c <= 'z') || c == '-'; });
         if (word && name.size() > 2 && name != kAttackerFingerprintPlaceholder) {
-          fail_value(*replace, "unknown placeholder " + quote(name) + " in 'replace'; the one there is is " +
+          fail_value(*replace, "unknown placeholder " + quote(name) + " in 'replace'; the only placeholder is " +
                                    quote(kAttackerFingerprintPlaceholder));
         }
       }

@@ -275,6 +275,94 @@ TEST(SignalingAttacks, ChangingOnlyTheAttackNameRunsThatAttack) {
   }
 }
 
+// sdp-rules: the two worked examples of docs/attacks.md, each a shipped
+// scenario file, as a pair with the clean run (the same file, relay honest).
+scenario::Scenario catalogue(const std::string& name) {
+  return load_yaml(testing::read_text(SIGTRUST_SOURCE_DIR "/scenarios/" + name + ".yaml"));
+}
+
+TEST(SdpRulesScenarios, CleanRunOfTheSameFileIsSecure) {
+  for (const char* name : {"sdp-rules-strip", "sdp-rules-swap"}) {
+    auto s = catalogue(name);
+    s.attack = scenario::AttackSpec{};
+    s.sessions[0].expect = "secure";
+    const auto r = run(s);
+    ASSERT_EQ(r.sessions.size(), 1u);
+    EXPECT_EQ(r.sessions[0].outcome, Outcome::Secure) << name;
+    EXPECT_EQ(r.sessions[0].offerer_result.dtls_peer_owner, "bob");
+    EXPECT_EQ(r.sessions[0].answerer_result.dtls_peer_owner, "alice");
+  }
+}
+
+// A rule that deletes every a=fingerprint line, no bridge: the peers reach
+// each other and RFC 8122 §5 refuses the missing fingerprint (the DTLS client
+// bob checks first; alice then sees the handshake aborted).
+TEST(SdpRulesScenarios, StripRuleWithoutBridgeIsDetectedAsFingerprintMissing) {
+  const auto r = run(catalogue("sdp-rules-strip"));
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  ASSERT_EQ(r.sessions.size(), 1u);
+  const auto& s = r.sessions[0];
+  EXPECT_EQ(s.outcome, Outcome::Detected) << to_string(s.outcome);
+  EXPECT_TRUE(s.pass);
+  EXPECT_FALSE(r.deadline_reached);
+  EXPECT_EQ(s.offerer_result.report.alarms, std::vector<std::string>{});
+  EXPECT_EQ(s.answerer_result.report.alarms, std::vector<std::string>{"fingerprint-missing"});
+  EXPECT_EQ(s.answerer_result.dtls_peer_owner, "alice") << "no bridge: bob's DTLS layer saw alice's certificate";
+  EXPECT_TRUE(s.attacker.plaintext_read.empty());
+  // Both SDPs went out without a fingerprint.
+  int rewrites = 0;
+  for (const auto& e : r.timeline)
+    if (e.kind == "attack.rewrite") {
+      ++rewrites;
+      EXPECT_NE(e.data.at("before").get<std::string>().find("a=fingerprint:"), std::string::npos);
+      EXPECT_EQ(e.data.at("after").get<std::string>().find("a=fingerprint:"), std::string::npos);
+    }
+  EXPECT_EQ(rewrites, 2);
+}
+
+// A rule that writes the attacker's fingerprint, with the bridge: swap-mitm's
+// outcome, with the ground truth from the DTLS layers (both saw mallory).
+TEST(SdpRulesScenarios, SwapRuleWithBridgeIsTheSwapMitmResult) {
+  const auto r = run(catalogue("sdp-rules-swap"));
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  ASSERT_EQ(r.sessions.size(), 1u);
+  const auto& s = r.sessions[0];
+  EXPECT_EQ(s.outcome, Outcome::MitmUndetected) << to_string(s.outcome);
+  EXPECT_TRUE(s.pass);
+  EXPECT_FALSE(r.deadline_reached);
+  EXPECT_TRUE(s.offerer_result.report.alarms.empty());
+  EXPECT_TRUE(s.answerer_result.report.alarms.empty());
+  EXPECT_EQ(s.offerer_result.dtls_peer_owner, "mallory");
+  EXPECT_EQ(s.answerer_result.dtls_peer_owner, "mallory");
+  auto read = s.attacker.plaintext_read;
+  std::sort(read.begin(), read.end());
+  EXPECT_EQ(read, (std::vector<std::string>{"hello alice", "hello bob", "please co-sign tx 4f2a: 1 BTC to bob"}));
+  // Compared with swap-mitm itself on the same file: the same outcome and alarms.
+  std::string yaml = testing::read_text(SIGTRUST_SOURCE_DIR "/scenarios/sdp-rules-swap.yaml");
+  yaml = yaml.substr(0, yaml.find("relay:")) + "relay: {attack: swap-mitm}\n" + yaml.substr(yaml.find("sessions:"));
+  const auto swap = run(load_yaml(yaml));
+  ASSERT_EQ(swap.sessions.size(), 1u);
+  EXPECT_EQ(swap.sessions[0].outcome, s.outcome);
+  EXPECT_EQ(swap.sessions[0].offerer_result.report.alarms, s.offerer_result.report.alarms);
+  EXPECT_EQ(swap.sessions[0].answerer_result.report.alarms, s.answerer_result.report.alarms);
+}
+
+// The rules write text; who the peers authenticated comes from DTLS. A
+// bridge whose rules leave the victims' fingerprints in place is in the path
+// with its own certificate, and the SDP check catches it.
+TEST(SdpRulesScenarios, BridgeThatKeepsTheRealFingerprintsIsDetectedByTheDtlsLayer) {
+  const auto r = run(load_yaml(two_peer_yaml(
+      "sdp-fingerprint", "{attack: sdp-rules, params: {bridge: true}, sdp_rules: [{match: '^s=.*', replace: 's=-'}]}",
+      "detected")));
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  ASSERT_EQ(r.sessions.size(), 1u);
+  const auto& s = r.sessions[0];
+  EXPECT_EQ(s.outcome, Outcome::Detected) << to_string(s.outcome);
+  EXPECT_EQ(s.offerer_result.report.alarms, std::vector<std::string>{"fingerprint-mismatch"});
+  EXPECT_EQ(s.answerer_result.report.alarms, std::vector<std::string>{"fingerprint-mismatch"});
+  EXPECT_TRUE(s.attacker.plaintext_read.empty());
+}
+
 // sas-grind-mitm: the attacker, DTLS client toward alice, grinds key shares
 // until alice's SAS equals bob's. `bits`: the SAS length of both the users'
 // app and the attacker's search.

@@ -317,7 +317,17 @@ std::string sequence_svg(const SequenceDiagram& d, const std::string& id_prefix)
     labels.push_back(wrap(s.label, room));
     rows += kRow + static_cast<int>(labels.back().size() - 1) * kLine;
   }
-  const int steps_end = kTop + rows + 24;
+  // Lifeline names wrap too (a peer name may be 32 characters): every header
+  // is as tall as the longest.
+  std::vector<std::vector<std::string>> names;
+  std::size_t name_lines = 1;
+  for (const auto& l : d.lifelines) {
+    names.push_back(wrap(l, 20));
+    name_lines = std::max(name_lines, names.back().size());
+  }
+  const int header_extra = static_cast<int>(name_lines - 1) * kLine;
+  const int top = kTop + header_extra;
+  const int steps_end = top + rows + 24;
   const int height = steps_end + kLegend;
   const std::string p = xml_escape(id_prefix);
   std::ostringstream out;
@@ -333,14 +343,14 @@ std::string sequence_svg(const SequenceDiagram& d, const std::string& id_prefix)
   out << "</defs>\n";
   for (std::size_t i = 0; i < d.lifelines.size(); ++i) {
     const int x = lane_x(i);
-    out << "<g class=\"lifeline\"><rect x=\"" << x - kColumn / 2 + 10 << "\" y=\"6\" width=\"" << kColumn - 20
-        << "\" height=\"26\" rx=\"4\"/><text x=\"" << x << "\" y=\"24\" text-anchor=\"middle\">"
-        << xml_escape(truncate_utf8(d.lifelines[i], 24)) << "</text><line x1=\"" << x << "\" y1=\"32\" x2=\"" << x
-        << "\" y2=\"" << steps_end - 8 << "\"/></g>\n";
+    out << "<g class=\"lifeline\"><title>" << xml_escape(d.lifelines[i]) << "</title><rect x=\"" << x - kColumn / 2 + 10
+        << "\" y=\"6\" width=\"" << kColumn - 20 << "\" height=\"" << 26 + header_extra << "\" rx=\"4\"/><text x=\""
+        << x << "\" y=\"24\" text-anchor=\"middle\">" << tspans(names[i], x) << "</text><line x1=\"" << x << "\" y1=\""
+        << 32 + header_extra << "\" x2=\"" << x << "\" y2=\"" << steps_end - 8 << "\"/></g>\n";
   }
   // The time axis: milliseconds since the run started, down the left edge.
   out << "<text class=\"time axis\" x=\"4\" y=\"24\">ms</text>\n";
-  int y = kTop;
+  int y = top;
   for (std::size_t k = 0; k < d.steps.size(); ++k) {
     const auto& s = d.steps[k];
     const auto& lines = labels[k];

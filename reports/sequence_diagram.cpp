@@ -149,6 +149,10 @@ class Builder {
       } else if (kind == events::kAlarm) {
         const std::string name = text(field(e, "data"), "alarm");
         note(actor, "ALARM " + (name.empty() ? txt : name), "alarm", t);
+      } else if (kind == events::kRelayClientReport) {
+        // A live client's own account: the certificate its DTLS layer
+        // authenticated (what the browser showed), coloured by ground truth.
+        client_report(field(e, "data"), txt, t);
       } else if (kind == events::kPeerFailed || kind == events::kPeerClosed) {
         note(actor, txt, kind == events::kPeerFailed ? "alarm" : "info", t);
       } else {
@@ -169,6 +173,24 @@ class Builder {
       for (const auto& [name, p] : field(s, "peers").items())
         if (text(p, "dtls_peer_fingerprint") == fingerprint) return text(p, "dtls_peer_owner");
     return "";
+  }
+  void client_report(const json& data, const std::string& txt, double t) {
+    const std::string client = text(data, "client");
+    if (client.empty()) return note("relay", txt, "info", t);
+    const std::string seen = text(data, "remote_certificate"), error = text(data, "error");
+    if (flag(data, "connected") && !reported_up_[client]) {
+      reported_up_[client] = true;
+      arrow(client, media_peer(client), "DTLS + data channel open (reported)", "dtls", true, t);
+    }
+    if (!seen.empty()) {
+      const std::string owner = owner_of(seen);
+      const bool foreign = !owner.empty() && owner != "unknown" && !is_peer(owner);
+      note(client,
+           "its browser shows peer certificate " + seen + (owner.empty() ? "" : " (" + owner + "'s)") +
+               (foreign ? ": should have raised an alarm" : ""),
+           foreign ? "alarm" : "ok", t);
+    }
+    if (!error.empty()) note(client, "refused: " + error, "alarm", t);
   }
   bool is_peer(const std::string& a) const { return std::find(peers_.begin(), peers_.end(), a) != peers_.end(); }
 
@@ -229,6 +251,7 @@ class Builder {
   const json& run_;
   std::vector<std::string> peers_, others_;
   std::string attacker_;
+  std::map<std::string, bool> reported_up_;  // live clients that reported their channel open
   std::map<std::string, std::size_t> joined_;  // signaling.connected events seen per peer
   SequenceDiagram d_;
 };

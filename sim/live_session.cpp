@@ -4,6 +4,7 @@
 
 #include "core/sdp.hpp"
 #include "core/signaling_message.hpp"
+#include "core/timeline_events.hpp"
 
 namespace sigtrust {
 namespace {
@@ -99,10 +100,18 @@ void LiveRecorder::on_message(const RelayedMessage& m, Deliver deliver) {
     merge_report(*r.report[from], msg->report);
     if (timeline_) {
       const LiveClientReport& rep = *r.report[from];
-      timeline_->add("relay", "relay.client-report",
+      // What the client said, for the diagram: the certificates its own
+      // DTLS layer used and authenticated (what the browser showed).
+      timeline_->add("relay", events::kRelayClientReport,
                      m.from_label + " in room " + m.room + " reported " +
                          (rep.error.empty() ? std::string(rep.connected ? "a connection" : "its state")
-                                            : "an error: " + rep.error.substr(0, 200)));
+                                            : "an error: " + rep.error.substr(0, 200)),
+                     {{"client", m.from_label},
+                      {"room", m.room},
+                      {"connected", rep.connected},
+                      {"local_certificate", rep.local_certificate},
+                      {"remote_certificate", rep.remote_certificate},
+                      {"error", rep.error}});
     }
     return;
   }
@@ -115,9 +124,24 @@ void LiveRecorder::on_message(const RelayedMessage& m, Deliver deliver) {
     // registry refuses a later claim by another client or of the attacker's.
     if (!r.sent_fp[from].empty()) registry_.add(r.sent_fp[from], m.from_label);
   }
-  Deliver recorded = [this, room = m.room, to, sdp, deliver = std::move(deliver)](std::string text) {
+  // The offer or answer as the client wrote it and as the other one got it,
+  // in the timeline under the clients' names: the live run's diagram draws
+  // them like a simulated run's, and its table reads the fingerprints in them.
+  const bool offer = sdp && msg->type == SignalingMessage::Type::Offer;
+  if (sdp && timeline_)
+    timeline_->add(m.from_label, offer ? events::kSignalingOfferSent : events::kSignalingAnswerSent,
+                   std::string("sent the ") + (offer ? "offer" : "answer") + " in room " + m.room,
+                   {{"sdp", msg->sdp}, {"room", m.room}});
+  Deliver recorded = [this, room = m.room, to, sdp, offer, to_label = m.to_label,
+                      deliver = std::move(deliver)](std::string text) {
     if (sdp)
-      if (auto out = parse_signaling(text)) rooms_[room].record_delivered(to, out->sdp);
+      if (auto out = parse_signaling(text)) {
+        rooms_[room].record_delivered(to, out->sdp);
+        if (timeline_)
+          timeline_->add(to_label, offer ? events::kSignalingOfferReceived : events::kSignalingAnswerReceived,
+                         std::string("received the ") + (offer ? "offer" : "answer") + " in room " + room,
+                         {{"sdp", out->sdp}, {"room", room}});
+      }
     deliver(std::move(text));
   };
   if (attack_) attack_->on_message(m, std::move(recorded));
@@ -210,6 +234,9 @@ LiveVerdict judge_live_session(const std::string& room, const LiveRoom& r, const
     p.report.trust = "sdp-fingerprint";  // what every browser enforces (RFC 8122 §5)
     p.report.sdp_sent = r.sent_sdp[i];
     p.report.sdp_received = r.delivered_sdp[i];
+    // RFC 8122 §5: the fingerprints a browser checks are those of the SDP it received.
+    if (auto received = sdp::parse(r.delivered_sdp[i]))
+      p.report.expected_fingerprints = sdp::transport_info(*received).fingerprints;
     p.report.dtls_peer_fingerprint = e.peer_fingerprint;
     p.report.handshake_done = e.truth.handshake_done;
     p.report.entered_data_phase = e.truth.entered_data_phase;

@@ -113,6 +113,46 @@ TEST(ReportSequenceDiagram, EachRoundUsesItsOwnSession) {
 }
 
 // For students: a time axis with its unit, a legend, events in words.
+// A live session (browsers through `sigtrust relay`): drawn from what the
+// relay recorded under the clients' names and from what each client reported,
+// with the certificate its browser showed, coloured by ground truth.
+TEST(ReportSequenceDiagram, LiveSessionIsDrawnFromTheRelayAndTheClientsReports) {
+  RunResult r = test::run_of("live", "swap-mitm", "sdp-fingerprint", Outcome::MitmUndetected, "mitm-undetected");
+  using nlohmann::json;
+  r.timeline = {
+      {0.5, "relay", "signaling.joined", "alice joined room /r", nullptr},
+      {1.0, "alice", "signaling.offer-sent", "sent the offer in room /r", json{{"sdp", test::kSdpBefore}}},
+      {1.1, "mallory", "attack.rewrite", "substituted its fingerprint in the offer in the message from alice to bob",
+       json{{"from", "alice"}, {"to", "bob"}, {"before", test::kSdpBefore}, {"after", test::kSdpAfter}}},
+      {1.2, "bob", "signaling.offer-received", "received the offer in room /r", json{{"sdp", test::kSdpAfter}}},
+      {9.0, "relay", "relay.client-report", "alice in room /r reported a connection",
+       json{{"client", "alice"}, {"connected", true}, {"remote_certificate", "sha-256 EE:EE"}, {"error", ""}}},
+      {9.5, "relay", "relay.client-report", "bob in room /r reported an error: fingerprint mismatch",
+       json{{"client", "bob"}, {"connected", false}, {"remote_certificate", ""}, {"error", "fingerprint mismatch"}}},
+  };
+  const auto d = sequence_of(result_document({r})["runs"][0]);
+  EXPECT_EQ(d.lifelines, (std::vector<std::string>{"alice", "relay", "mallory", "bob"}));
+  const auto* offer = find(d, "offer");
+  ASSERT_NE(offer, nullptr);
+  EXPECT_EQ(d.lifelines[offer->from], "alice");
+  const auto* rewritten = find(d, "offer (rewritten)");
+  ASSERT_NE(rewritten, nullptr);
+  EXPECT_EQ(d.lifelines[rewritten->to], "bob");
+  const auto* up = find(d, "DTLS + data channel open (reported)");
+  ASSERT_NE(up, nullptr);
+  EXPECT_EQ(up->kind, Kind::Arrow);
+  EXPECT_EQ(d.lifelines[up->from], "alice");
+  EXPECT_EQ(d.lifelines[up->to], "mallory") << "alice's DTLS peer was the attacker (ground truth)";
+  const auto* shown =
+      find(d, "its browser shows peer certificate sha-256 EE:EE (mallory's): should have raised an alarm");
+  ASSERT_NE(shown, nullptr);
+  EXPECT_EQ(shown->style, "alarm");
+  EXPECT_EQ(d.lifelines[shown->from], "alice");
+  const auto* refused = find(d, "refused: fingerprint mismatch");
+  ASSERT_NE(refused, nullptr);
+  EXPECT_EQ(d.lifelines[refused->from], "bob");
+}
+
 TEST(ReportSequenceDiagram, HasALegendATimeUnitAndEventsInWords) {
   RunResult r = test::run_of("turn", "turn-mitm", "sdp-fingerprint", Outcome::Detected, "detected");
   r.timeline.push_back({2.0, "alice", "turn.allocate", "allocated 127.1.2.5:4000", nullptr});

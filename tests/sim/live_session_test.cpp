@@ -2,7 +2,13 @@
 // ("What the result says"), fed the facts the relay records, no sockets.
 #include "sim/live_session.hpp"
 
+#include "core/signaling_message.hpp"
+#include "core/timeline.hpp"
+
 #include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
 
 namespace sigtrust {
 namespace {
@@ -196,6 +202,53 @@ TEST(LiveReport, MergeKeepsWhatEarlierReportsSaidAndIgnoresWrongTypes) {
   EXPECT_EQ(r.error, "late refusal");
   merge_report(r, {{"error", std::string(1000, 'x')}});
   EXPECT_EQ(r.error.size(), 256u);
+}
+
+// --- what the recorder writes for the live run's diagram and table ---
+
+std::string fixture_sdp() {
+  std::ifstream in(std::string(SIGTRUST_TEST_DATA) + "/sdp/chromium-offer.sdp", std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+const nlohmann::json* event_of(const Timeline& t, const std::string& actor, const std::string& kind) {
+  for (const auto& e : t.events())
+    if (e.actor == actor && e.kind == kind) return &e.data;
+  return nullptr;
+}
+
+TEST(LiveRecorder, WritesEachClientsOfferAnswerAndReportUnderItsName) {
+  CertificateRegistry registry;
+  Timeline timeline;
+  LiveRecorder recorder(registry, nullptr, &timeline);
+  const std::string sdp = fixture_sdp();
+  std::vector<std::string> delivered;
+  const Deliver keep = [&](std::string text) { delivered.push_back(std::move(text)); };
+  recorder.on_message({"/r", 0, "alice", "bob", serialize({SignalingMessage::Type::Offer, sdp, {}, {}})}, keep);
+  recorder.on_message({"/r", 1, "bob", "alice", serialize({SignalingMessage::Type::Answer, sdp, {}, {}})}, keep);
+  nlohmann::json rep = {{"type", "report"}, {"report", {{"connected", true}, {"remoteCertificate", "sha-256 CC:03"}}}};
+  recorder.on_message({"/r", 0, "alice", "bob", rep.dump()}, keep);
+  EXPECT_EQ(delivered.size(), 2u) << "a report is never forwarded";
+  for (const auto& [actor, kind] :
+       std::vector<std::pair<std::string, std::string>>{{"alice", "signaling.offer-sent"},
+                                                        {"bob", "signaling.offer-received"},
+                                                        {"bob", "signaling.answer-sent"},
+                                                        {"alice", "signaling.answer-received"}}) {
+    const auto* data = event_of(timeline, actor, kind);
+    ASSERT_NE(data, nullptr) << actor << " " << kind;
+    EXPECT_EQ((*data)["sdp"], sdp) << actor << " " << kind;
+  }
+  const auto* report = event_of(timeline, "relay", "relay.client-report");
+  ASSERT_NE(report, nullptr);
+  EXPECT_EQ((*report)["client"], "alice");
+  EXPECT_EQ((*report)["remote_certificate"], "sha-256 CC:03");
+  EXPECT_EQ((*report)["connected"], true);
+  // The judged session carries the fingerprints each browser was given.
+  const auto v = judge_live_session("/r", recorder.rooms().at("/r"), {}, registry);
+  ASSERT_EQ(v.session.offerer_result.report.expected_fingerprints.size(), 1u);
+  EXPECT_EQ(v.session.offerer_result.report.expected_fingerprints[0].hash, "sha-256");
 }
 
 }  // namespace

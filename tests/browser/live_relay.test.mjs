@@ -12,6 +12,7 @@ import { readFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import net from "node:net";
+import { execFileSync } from "node:child_process";
 import { chromium } from "playwright-core";
 import { killChildren, startSigtrust, stop } from "../support/process.mjs";
 
@@ -125,7 +126,20 @@ test("swap-mitm: the chat still works, the attacker reads every message, both br
   for (const [name, v] of [["alice", a], ["bob", b]]) {
     assert.equal(s.peers[name].dtls_peer_owner, "mallory");
     assert.equal(s.peers[name].dtls_peer_fingerprint, v.remoteCertificate, `${name}'s getStats certificate is the attacker's`);
+    // The fingerprint table: what each browser sent and what it was given (the attacker's).
+    assert.deepEqual(s.peers[name].sdp_fingerprints, [v.remoteSdpFingerprint]);
   }
+  // The diagram's inputs: each browser's offer/answer under its name, as sent and as delivered,
+  // and each report with the certificate the browser showed.
+  const kinds = (who) => doc.runs[0].timeline.filter((e) => e.actor === who).map((e) => e.kind);
+  assert.ok(kinds("alice").includes("signaling.offer-sent") && kinds("alice").includes("signaling.answer-received"));
+  assert.ok(kinds("bob").includes("signaling.offer-received") && kinds("bob").includes("signaling.answer-sent"));
+  const shown = doc.runs[0].timeline.filter((e) => e.kind === "relay.client-report" && e.data && e.data.client === "alice");
+  assert.ok(shown.some((e) => e.data.remote_certificate === a.remoteCertificate));
+  // Drawn: arrows, and the certificate alice's browser showed, as an alarm.
+  const html = execFileSync(SIGTRUST, ["report", join(WORK, "swap.json"), "--format", "html"], { encoding: "utf8" });
+  assert.match(html, /marker-end=/, "the live diagram has arrows");
+  assert.ok(html.includes("its browser shows peer certificate " + a.remoteCertificate), "the certificate alice's browser showed is drawn");
 });
 
 test("swap-mitm: a reloaded page starts a new session, which the attacker bridges again", async () => {

@@ -110,6 +110,7 @@ TEST(RelayCommand, RefusesWhatItCannotServeWithExitTwo) {
       {"--attack no-such-attack", "unknown attack 'no-such-attack'"},
       {"--attack turn-mitm", "turn position"},
       {"--attack stun-lie", "stun position"},
+      {"--attack sdp-rules", "takes its rules from a scenario file"},
       {"--rewrite nothing-to-replace", "FROM=TO"},
       {"--duration -1", "--duration"},
       {"--no-such-flag", "unrecognised option"},

@@ -107,6 +107,11 @@ int matrix_command(const std::vector<std::string>& argv, const std::atomic<bool>
             (scenario::nearest_name(c, all).empty() ? "" : "; did you mean '" + scenario::nearest_name(c, all) + "'?"));
     return chosen;
   };
+  for (const auto& c : split(attacks_arg))
+    for (const auto& a : vocab.attacks)
+      if (a.declarative && a.name == c)
+        throw UsageError("attack '" + c +
+                         "' has no matrix cells: its rules come from a scenario file (sigtrust run FILE)");
   const auto attacks = select(attacks_arg, all_attacks, "attack");
   const auto trusts = select(trust_arg, all_trust, "trust configuration");
   const auto shard = shard_option(shard_arg);

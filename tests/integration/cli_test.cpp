@@ -227,6 +227,14 @@ TEST(Cli, UnwritableOutputPathsExitTwoBeforeRunning) {
   EXPECT_EQ(sigtrust_cli("matrix --attacks none --trust sdp-fingerprint --json /nonexistent/m.json").status, 2);
 }
 
+// sdp-rules acts only from a scenario file's rules: the matrix says so instead of running nothing.
+TEST(Cli, MatrixRefusesTheDeclarativeAttackWithWhy) {
+  const auto r = sigtrust_cli("matrix --attacks sdp-rules --trust sdp-fingerprint");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("attack 'sdp-rules' has no matrix cells"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
 TEST(Cli, CatalogueScenariosRunByName) {
   const fs::path json = fs::temp_directory_path() / ("sigtrust-byname-" + std::to_string(::getpid()) + ".json");
   const auto r = sigtrust_cli("run honest --no-isolate --json " + json.string());

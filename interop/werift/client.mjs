@@ -30,42 +30,27 @@
 //                    refused after the handshake (the session is closed and the relay told
 //                    {"error": …}), as a user comparing fingerprints would
 // Exit status: 0 done, 1 refused or failed, 2 bad usage.
-import { createHash, X509Certificate } from "node:crypto";
-import { parseArgs } from "node:util";
+import { X509Certificate } from "node:crypto";
 import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket } from "werift";
 import WebSocket from "ws";
+import { channelOpened, fingerprint, joinRelay, parseOptions } from "../common/relay-peer.mjs";
 
-let opts;
-try {
-  ({ values: opts } = parseArgs({
-    options: {
-      url: { type: "string" },
-      peer: { type: "string" },
-      role: { type: "string" },
-      say: { type: "string", multiple: true, default: [] },
-      expect: { type: "string", default: "0" },
-      "expect-remote": { type: "string" },
-      audio: { type: "string", default: "0" },
-      "expect-audio": { type: "string", default: "0" },
-      "junk-rtp": { type: "string", default: "0" },
-      "timeout-ms": { type: "string", default: "20000" },
-    },
-  }));
-  if (!opts.url || !opts.peer || !["offer", "answer"].includes(opts.role)) throw new Error("--url, --peer and --role offer|answer are required");
-} catch (e) {
-  console.error(`werift client: ${e.message}`);
-  process.exit(2);
-}
-
-const out = (obj) => process.stdout.write(JSON.stringify({ peer: opts.peer, ...obj }) + "\n");
-const fingerprint = (der) =>
-  "sha-256 " + createHash("sha256").update(der).digest("hex").toUpperCase().match(/../g).join(":");
-
-const ws = new WebSocket(`${opts.url}?peer=${encodeURIComponent(opts.peer)}`);
-const send = (m) => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify(m));
-const received = [];
-let audioReceived = 0;
+const opts = parseOptions("werift", {
+  audio: { type: "string", default: "0" },
+  "expect-audio": { type: "string", default: "0" },
+  "junk-rtp": { type: "string", default: "0" },
+});
 let pc = null;
+let audioReceived = 0;
+const peer = joinRelay("werift", opts, WebSocket, {
+  onReady: async () => !pc && (await offer()),
+  onOffer: (sdp) => answer(sdp),
+  onAnswer: async (sdp) => pc && (await pc.setRemoteDescription({ type: "answer", sdp })),
+  onCandidate: async (c) => pc && (await pc.addIceCandidate(c).catch(() => {})),
+  close: () => pc?.close(),
+  exitInfo: () => ({ audioReceived }),
+});
+const { out, finish, refuse, received } = peer;
 // With --expect-audio each end tells the other when it has what it expected
 // (DONE_MARK on the channel) and leaves only once both have.
 const DONE_MARK = "\u0006done";
@@ -83,19 +68,6 @@ const done = () => {
   }
   return peerDone;
 };
-let finished = false;
-
-async function finish(code, extra) {
-  if (finished) return;
-  finished = true;
-  out({ event: "exit", code, received, audioReceived, ...extra });
-  // Give the WebSocket a moment to flush the last report, then leave.
-  await new Promise((r) => setTimeout(r, 200));
-  try { await pc?.close(); } catch {}
-  ws.close();
-  process.exit(code);
-}
-setTimeout(() => finish(1, { error: `timed out after ${opts["timeout-ms"]} ms` }), Number(opts["timeout-ms"])).unref();
 
 // werift skips interfaces Node marks internal, so loopback only via this option;
 // its default ICE server is a public STUN server: none here.
@@ -152,12 +124,6 @@ async function sendJunk() {
   out({ event: "junk-sent", count: k });
 }
 
-function refuse(reason, certs = {}) {
-  out({ event: "refused", reason });
-  send({ type: "report", report: { error: reason, ...certs } });
-  finish(1, { error: reason });
-}
-
 function certificates() {
   const dtls = pc.sctpTransport?.dtlsTransport;
   const remote = dtls?.dtls?.remoteCertificate;
@@ -170,12 +136,7 @@ function certificates() {
 
 function useChannel(ch) {
   const opened = () => {
-    const certs = certificates();
-    out({ event: "open", label: ch.label, ...certs });
-    if (opts["expect-remote"] && certs.remoteCertificate !== opts["expect-remote"])
-      return refuse(`DTLS peer certificate ${certs.remoteCertificate} is not the one learned out of band`, certs);
-    send({ type: "report", report: { connected: true, ...certs } });
-    for (const text of opts.say) ch.send(text);
+    if (!channelOpened(peer, certificates(), (text) => ch.send(text))) return;
     sendJunk();
     sendAudio();
     if (done()) finish(0);
@@ -208,7 +169,7 @@ async function offer() {
   useChannel(p.createDataChannel("chat"));
   await p.setLocalDescription(await p.createOffer());
   await gathered(p);
-  send({ type: "offer", sdp: p.localDescription.sdp });
+  peer.send({ type: "offer", sdp: p.localDescription.sdp });
 }
 
 async function answer(sdp) {
@@ -225,20 +186,5 @@ async function answer(sdp) {
   }
   await p.setLocalDescription(await p.createAnswer());
   await gathered(p);
-  send({ type: "answer", sdp: p.localDescription.sdp });
+  peer.send({ type: "answer", sdp: p.localDescription.sdp });
 }
-
-ws.on("open", () => send({ type: "ready" }));
-ws.on("error", (e) => finish(1, { error: `signaling: ${e.message}` }));
-ws.on("message", async (raw) => {
-  let m;
-  try { m = JSON.parse(String(raw)); } catch { return out({ event: "unreadable-signaling" }); }
-  try {
-    if (m.type === "ready" && opts.role === "offer" && !pc) await offer();
-    else if (m.type === "offer" && opts.role === "answer") await answer(m.sdp);
-    else if (m.type === "answer" && opts.role === "offer" && pc) await pc.setRemoteDescription({ type: "answer", sdp: m.sdp });
-    else if (m.type === "candidate" && m.candidate && pc) await pc.addIceCandidate(m.candidate).catch(() => {});
-  } catch (e) {
-    refuse(String(e.message).slice(0, 200));
-  }
-});

@@ -8,42 +8,22 @@
 // (`unshare -rn`). SIGTRUST_BINARY names the sigtrust binary.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { readFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { killChildren, startSigtrust, stop } from "../support/process.mjs";
+import { killChildren, runClient, startSigtrust, stop } from "../support/process.mjs";
 
 const SIGTRUST = process.env.SIGTRUST_BINARY;
 assert.ok(SIGTRUST, "SIGTRUST_BINARY must name the sigtrust binary");
 const CLIENT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "interop", "werift", "client.mjs");
 const WORK = mkdtempSync(join(tmpdir(), "sigtrust-werift-"));
 
-const children = [];
-after(() => {
-  killChildren();
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
-});
+after(killChildren);
 
 const startRelay = (args) => startSigtrust(SIGTRUST, "relay", args, { websocket: true });
 
-// Runs one werift client to its end; resolves with its exit status and the
-// JSON events it printed.
-function client(url, room, peer, role, extra = []) {
-  return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [CLIENT, "--url", `${url}/${room}`, "--peer", peer, "--role", role, ...extra],
-                       { stdio: ["ignore", "pipe", "pipe"] });
-    children.push(proc);
-    let out = "", err = "";
-    proc.stdout.on("data", (d) => { out += d; });
-    proc.stderr.on("data", (d) => { err += d; });
-    proc.on("exit", (code) => {
-      const events = out.split("\n").filter(Boolean).map((l) => JSON.parse(l));
-      resolve({ code, events, err, find: (name) => events.find((e) => e.event === name) });
-    });
-  });
-}
+const client = (url, room, peer, role, extra = []) => runClient(CLIENT, url, room, peer, role, extra);
 
 const session = (file) => {
   const doc = JSON.parse(readFileSync(file, "utf8"));

@@ -63,3 +63,21 @@ export async function stop(p) {
   assert.equal(r.code, 0, `exit status (stderr: ${r.err})`);
   return r;
 }
+
+// Runs one interop client (interop/<stack>/client.mjs) in its own Node process
+// to its end: resolves with { code, events, err, find(name) }, the JSON events
+// it printed one a line.
+export function runClient(script, url, room, peer, role, extra = []) {
+  return new Promise((resolve) => {
+    const proc = spawn(process.execPath, [script, "--url", `${url}/${room}`, "--peer", peer, "--role", role, ...extra],
+                       { stdio: ["ignore", "pipe", "pipe"] });
+    children.push(proc);
+    let out = "", err = "";
+    proc.stdout.on("data", (d) => { out += d; });
+    proc.stderr.on("data", (d) => { err += d; });
+    proc.on("exit", (code) => {
+      const events = out.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+      resolve({ code, events, err, find: (name) => events.find((e) => e.event === name) });
+    });
+  });
+}

@@ -38,6 +38,11 @@ const std::vector<CommandInfo>& commands() {
        "[--report-dir DIR] [--key-log FILE] [--duration S] [-q]",
        "serve real browsers (demo page at /) until SIGINT/SIGTERM, then write one session per room; stays on the "
        "host's loopback"},
+      {"interop",
+       "interop [--stacks A,B] [--attacks X,Y] [--json FILE] [--work-dir DIR] [--registry FILE] [--expectations FILE] "
+       "[--deadline-ms MS]",
+       "real WebRTC stacks (interop/stacks.yaml) against each other through the relay under each signaling attack, "
+       "checked against scenarios/interop/expected.yaml"},
       {"proxy",
        "proxy --upstream http://127.0.0.1:PORT [--listen 127.0.0.1:PORT] [--protocol peerjs|json] [--sdp-path PTR] "
        "[--candidate-path PTR] [--attack NAME] [--rewrite FROM=TO] [--json FILE] [--report-dir DIR] [--duration S] "

@@ -17,6 +17,7 @@
 #include "attacks/registry.hpp"
 #include "cli/install_paths.hpp"
 #include "cli/command.hpp"
+#include "cli/interop_command.hpp"
 #include "cli/matrix_command.hpp"
 #include "cli/merge_command.hpp"
 #include "cli/outputs.hpp"
@@ -482,7 +483,7 @@ int main(int argc, char** argv) {
   const bool wants_help =
       std::any_of(args.begin(), args.end(), [](const std::string& a) { return a == "--help" || a == "-h"; });
   IsolationResult iso;
-  if ((cmd == "run" || cmd == "matrix" || cmd == "doctor") && !wants_help) {
+  if ((cmd == "run" || cmd == "matrix" || cmd == "interop" || cmd == "doctor") && !wants_help) {
     if (isolate) {
       iso = enter_private_network();
       if (!iso.isolated && cmd != "doctor")
@@ -505,6 +506,7 @@ int main(int argc, char** argv) {
         if (sub == "doctor") return cmd_doctor(args, isolate, iso);
         if (sub == "matrix") return cli::matrix_command(args, &g_stop);
         if (sub == "relay") return cli::relay_command(args, &g_stop);
+        if (sub == "interop") return cli::interop_command(args, &g_stop);
         if (sub == "proxy") return cli::proxy_command(args, &g_stop);
       }
       std::cout << cli::usage_text();
@@ -522,6 +524,7 @@ int main(int argc, char** argv) {
     if (cmd == "report") return cmd_report(args);
     if (cmd == "matrix") return cli::matrix_command(args, &g_stop);
     if (cmd == "relay") return cli::relay_command(args, &g_stop);
+    if (cmd == "interop") return cli::interop_command(args, &g_stop);
     if (cmd == "proxy") return cli::proxy_command(args, &g_stop);
     const std::string near = scenario::nearest_name(cmd, [] {
       std::vector<std::string> names;

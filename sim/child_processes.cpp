@@ -57,6 +57,11 @@ std::string find_program(const std::string& name) {
 }
 
 Result<pid_t> spawn_child(const std::vector<std::string>& argv, const std::string& log_path) {
+  return spawn_child(argv, log_path, "");
+}
+
+Result<pid_t> spawn_child(const std::vector<std::string>& argv, const std::string& log_path,
+                          const std::string& err_path) {
   if (argv.empty()) return Error{"nothing to run"};
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -72,6 +77,10 @@ Result<pid_t> spawn_child(const std::vector<std::string>& argv, const std::strin
     if (fd >= 0) {
       dup2(fd, STDOUT_FILENO);
       dup2(fd, STDERR_FILENO);
+    }
+    if (!err_path.empty()) {
+      const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+      if (err >= 0) dup2(err, STDERR_FILENO);
     }
     const int null = open("/dev/null", O_RDONLY);
     if (null >= 0) dup2(null, STDIN_FILENO);

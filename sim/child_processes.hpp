@@ -16,6 +16,10 @@ namespace sigtrust {
 // Forks and execs `argv` (argv[0] a path or a name looked up in PATH) with
 // stdout/stderr to `log_path`. The child is registered until reap_child().
 Result<pid_t> spawn_child(const std::vector<std::string>& argv, const std::string& log_path);
+// The same with stderr to its own file `err_path` (a client whose stderr tail
+// is reported on its own).
+Result<pid_t> spawn_child(const std::vector<std::string>& argv, const std::string& log_path,
+                          const std::string& err_path);
 
 // The full path of the executable `name` found in PATH, "" if none (what
 // execvp would run). Runs that need a program check first, so a missing one

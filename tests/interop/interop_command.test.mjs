@@ -1,0 +1,83 @@
+// `sigtrust interop` with deliberately broken adapters: one that crashes (a
+// signal), one that hangs, one that prints garbage. Each cell is `failed` with
+// that adapter's stderr tail, the run goes on to the next cell, the deviation
+// makes it exit 1, and no adapter process outlives the run.
+//
+// SIGTRUST_BINARY names the sigtrust binary (which enters its own private
+// network namespace).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const SIGTRUST = process.env.SIGTRUST_BINARY;
+assert.ok(SIGTRUST, "SIGTRUST_BINARY must name the sigtrust binary");
+const WORK = mkdtempSync(join(tmpdir(), "sigtrust-interop-cmd-"));
+
+// A process whose command line holds `marker`, if one still runs.
+const running = (marker) =>
+  readdirSync("/proc").filter((p) => /^\d+$/.test(p)).some((p) => {
+    try { return readFileSync(`/proc/${p}/cmdline`, "utf8").includes(marker); } catch { return false; }
+  });
+
+test("broken adapters: crash, hang and garbage each give a failed cell with their stderr tail; the run goes on", () => {
+  const hangMarker = `sleep ${600 + (process.pid % 97)}`;
+  const registry = join(WORK, "stacks.yaml");
+  writeFileSync(registry, `
+crash:
+  command: [sh, -c, 'echo "crash-adapter: about to die" >&2; kill -SEGV $$']
+  version: [echo, crash 1.0]
+hang:
+  command: [sh, -c, 'echo "hang-adapter: waiting forever" >&2; exec ${hangMarker}']
+  version: [echo, hang 1.0]
+garbage:
+  command: [sh, -c, 'echo "this is not JSON"; echo "garbage-adapter: said nonsense" >&2']
+  version: [echo, garbage 1.0]
+absent:
+  command: [node, /nonexistent/client.mjs]
+  version: [sh, -c, 'exit 1']
+`);
+  const expected = join(WORK, "expected.yaml");
+  writeFileSync(expected, ["crash", "hang", "garbage"].map((s) =>
+    `${s}/${s}:\n  none: {outcome: secure, reason: "a real stack would connect", version: ${s} 1.0}\n`).join(""));
+  const json = join(WORK, "out.json");
+  const started = Date.now();
+  const r = spawnSync(SIGTRUST, ["interop", "--registry", registry, "--expectations", expected, "--stacks",
+                                 "crash,hang,garbage", "--attacks", "none", "--deadline-ms", "3000", "--json", json],
+                      { encoding: "utf8", timeout: 60000 });
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  const doc = JSON.parse(readFileSync(json, "utf8"));
+  const cell = (s) => doc.cells.find((c) => c.offerer === s);
+  assert.equal(doc.cells.length, 3, "every cell ran");
+  for (const c of doc.cells) {
+    assert.equal(c.outcome, "failed");
+    assert.equal(c.met, false);
+  }
+  assert.match(cell("crash").failure, /^alice \(crash\): killed by signal 11$/);
+  assert.match(cell("crash").stderr_tail, /crash-adapter: about to die/);
+  assert.match(cell("hang").failure, /^alice \(hang\): hung: killed at the cell's deadline$/);
+  assert.match(cell("hang").stderr_tail, /hang-adapter: waiting forever/);
+  assert.ok(cell("hang").seconds >= 3 && cell("hang").seconds < 15, `hang cell took ${cell("hang").seconds} s`);
+  assert.match(cell("garbage").failure, /^alice \(garbage\): printed something other than JSON events: this is not JSON$/);
+  assert.match(cell("garbage").stderr_tail, /garbage-adapter: said nonsense/);
+  assert.deepEqual(doc.summary.missing_stacks, []);
+  assert.equal(running(hangMarker), false, "the hanging adapter was killed");
+  assert.ok(Date.now() - started < 30000);
+
+  // A stack whose version probe fails is reported missing: exit 2 (it was asked for by --stacks).
+  const m = spawnSync(SIGTRUST, ["interop", "--registry", registry, "--expectations", expected, "--stacks",
+                                 "absent", "--attacks", "none", "--json", json], { encoding: "utf8", timeout: 30000 });
+  assert.equal(m.status, 2, m.stdout + m.stderr);
+  assert.match(m.stdout, /absent: MISSING/);
+  assert.deepEqual(JSON.parse(readFileSync(json, "utf8")).summary.missing_stacks, ["absent"]);
+});
+
+test("a bad registry file exits 2 with file:line:column", () => {
+  const registry = join(WORK, "bad.yaml");
+  writeFileSync(registry, "werift:\n  command: [node, x.mjs]\n  colour: blue\n  version: [echo, v]\n");
+  const r = spawnSync(SIGTRUST, ["interop", "--registry", registry], { encoding: "utf8" });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, new RegExp(`${registry}:3:3: unknown key 'colour'`));
+});

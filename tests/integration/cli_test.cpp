@@ -180,7 +180,7 @@ TEST(Cli, ListsTheStableNames) {
 }
 
 TEST(Cli, EveryCommandHasItsOwnHelp) {
-  for (const char* cmd : {"run", "validate", "report", "matrix", "relay", "list", "doctor"}) {
+  for (const char* cmd : {"run", "validate", "report", "matrix", "relay", "interop", "list", "doctor"}) {
     const auto r = sigtrust_cli(std::string(cmd) + " --help");
     EXPECT_EQ(r.status, 0) << cmd << ": " << r.err;
     EXPECT_EQ(r.out.rfind(std::string("usage: sigtrust ") + cmd, 0), 0u) << r.out;
@@ -195,7 +195,7 @@ TEST(Cli, HelpListsEveryCommandAndVersion) {
   const auto r = sigtrust_cli("help");
   EXPECT_EQ(r.status, 0);
   for (const char* n :
-       {"run FILE|NAME", "validate FILE", "report RESULT", "matrix", "relay", "list", "doctor", "--version"})
+       {"run FILE|NAME", "validate FILE", "report RESULT", "matrix", "relay", "interop", "list", "doctor", "--version"})
     EXPECT_NE(r.out.find(n), std::string::npos) << n << " in\n" << r.out;
   const auto v = sigtrust_cli("--version");
   EXPECT_EQ(v.status, 0);

@@ -27,6 +27,7 @@
 
 #include "cli/command.hpp"
 #include "cli/install_paths.hpp"
+#include "core/timeline_events.hpp"
 #include "sim/child_processes.hpp"
 
 namespace sigtrust::cli {
@@ -280,7 +281,13 @@ CellResult run_cell(const std::string& self, const Stack& offerer, const Stack& 
   }
   const json& s = doc["runs"][0]["sessions"][0];
   r.outcome = s.value("outcome", "failed");
-  r.why = s.value("why", "");
+  // The relay says why in words in its relay.outcome timeline event ("room R: OUTCOME — why").
+  for (const auto& e : doc["runs"][0].value("timeline", json::array()))
+    if (e.value("kind", "") == events::kRelayOutcome) {
+      const std::string text = e.value("text", "");
+      const auto dash = text.find(" — ");
+      r.why = dash == std::string::npos ? text : text.substr(dash + std::string(" — ").size());
+    }
   return finish();
 }
 

@@ -39,7 +39,8 @@ const std::vector<CommandInfo>& commands() {
        "serve real browsers (demo page at /) until SIGINT/SIGTERM, then write one session per room; stays on the "
        "host's loopback"},
       {"interop",
-       "interop [--stacks A,B] [--attacks X,Y] [--json FILE] [--work-dir DIR] [--registry FILE] [--expectations FILE] "
+       "interop [--stacks A,B] [--pairs same|cross|all] [--attacks X,Y] [--json FILE] [--work-dir DIR] [--registry "
+       "FILE] [--expectations FILE] "
        "[--deadline-ms MS]",
        "real WebRTC stacks (interop/stacks.yaml) against each other through the relay under each signaling attack, "
        "checked against scenarios/interop/expected.yaml"},

@@ -294,13 +294,16 @@ CellResult run_cell(const std::string& self, const Stack& offerer, const Stack& 
 }  // namespace
 
 int interop_command(const std::vector<std::string>& args, const std::atomic<bool>* stop) {
-  std::string stacks_arg, attacks_arg = "none,swap-mitm,strip-mitm,append-mitm", json_path, work_dir;
+  std::string stacks_arg, attacks_arg = "none,swap-mitm,strip-mitm,append-mitm,prepend-mitm", json_path, work_dir,
+                          pairs = "same";
   std::string registry_path = std::string(SIGTRUST_INTEROP_DIR) + "/stacks.yaml";
   std::string expectations_path = (fs::path(catalogue_dir()) / "interop" / "expected.yaml").string();
   int deadline_ms = 20000;
   po::options_description opts("Options");
   opts.add_options()  //
       ("stacks", po::value(&stacks_arg), "stacks to run, comma-separated (default: every stack of the registry)")  //
+      ("pairs", po::value(&pairs)->default_value(pairs),
+       "same: each stack with itself; cross: each ordered pair of different stacks; all: both")  //
       ("attacks", po::value(&attacks_arg)->default_value(attacks_arg), "signaling attacks, comma-separated")  //
       ("json", po::value(&json_path), "write every cell, the stacks' versions and the summary here")  //
       ("work-dir", po::value(&work_dir), "keep each cell's logs here (default: a temporary directory)")  //
@@ -313,6 +316,7 @@ int interop_command(const std::vector<std::string>& args, const std::atomic<bool
   if (!vm) return kOk;
   check_output_file(json_path, "--json");
   if (deadline_ms < 2000) throw UsageError("--deadline-ms must be at least 2000");
+  if (pairs != "same" && pairs != "cross" && pairs != "all") throw UsageError("--pairs must be same, cross or all");
 
   const auto registry = load_registry(registry_path);
   const auto expected = load_expectations(expectations_path);
@@ -348,12 +352,17 @@ int interop_command(const std::vector<std::string>& args, const std::atomic<bool
   }
 
   int deviations = 0;
-  for (const Stack* s : chosen) {
-    if (!versions.count(s->name)) continue;
-    const std::string pair = s->name + "/" + s->name;  // same-stack pairs (cross pairs: to come)
+  // Offerer × answerer, in the order of --stacks (or of the registry).
+  std::vector<std::pair<const Stack*, const Stack*>> cells;
+  for (const Stack* a : chosen)
+    for (const Stack* b : chosen)
+      if ((a == b && pairs != "cross") || (a != b && pairs != "same")) cells.emplace_back(a, b);
+  for (const auto& [off, ans] : cells) {
+    if (!versions.count(off->name) || !versions.count(ans->name)) continue;
+    const std::string pair = off->name + "/" + ans->name;
     for (const auto& attack : attacks) {
       if (stop && stop->load()) break;
-      CellResult r = run_cell(self, *s, *s, attack, work / pair / attack, deadline_ms, stop);
+      CellResult r = run_cell(self, *off, *ans, attack, work / pair / attack, deadline_ms, stop);
       const Expectation* e = nullptr;
       if (auto p = expected.find(pair); p != expected.end())
         if (auto c = p->second.find(attack); c != p->second.end()) e = &c->second;
@@ -364,19 +373,20 @@ int interop_command(const std::vector<std::string>& args, const std::atomic<bool
       else std::cout << "  DEVIATION: no expectation in " << expectations_path;
       std::cout << "  (" << std::fixed << std::setprecision(1) << r.seconds << " s)\n";
       if (!r.failure.empty()) std::cout << "    " << r.failure << "\n" << r.stderr_tail << "\n";
-      doc["cells"].push_back({{"offerer", r.offerer},
-                              {"answerer", r.answerer},
-                              {"attack", attack},
-                              {"outcome", r.outcome},
-                              {"why", r.why},
-                              {"expected", e ? json(e->outcome) : json(nullptr)},
-                              {"expected_reason", e ? json(e->reason) : json(nullptr)},
-                              {"expected_version", e ? json(e->version) : json(nullptr)},
-                              {"version", versions[s->name]},
-                              {"met", met},
-                              {"seconds", r.seconds},
-                              {"failure", r.failure},
-                              {"stderr_tail", r.stderr_tail}});
+      doc["cells"].push_back(
+          {{"offerer", r.offerer},
+           {"answerer", r.answerer},
+           {"attack", attack},
+           {"outcome", r.outcome},
+           {"why", r.why},
+           {"expected", e ? json(e->outcome) : json(nullptr)},
+           {"expected_reason", e ? json(e->reason) : json(nullptr)},
+           {"expected_version", e ? json(e->version) : json(nullptr)},
+           {"version", off == ans ? versions[off->name] : versions[off->name] + " / " + versions[ans->name]},
+           {"met", met},
+           {"seconds", r.seconds},
+           {"failure", r.failure},
+           {"stderr_tail", r.stderr_tail}});
     }
   }
   doc["summary"] = {{"cells", doc["cells"].size()}, {"deviations", deviations}, {"missing_stacks", missing}};

@@ -168,6 +168,7 @@ void sdp_rewrite(benchmark::State& state, Style style) {
         check(t.fingerprints == std::vector{*in.mallory->fingerprint("sha-1")},
               "hash-swap writes only the attacker's sha-1 fingerprint");
         break;
+      case Style::Keep: check(t.fingerprints == std::vector{in.alice_fp}, "keep leaves alice's fingerprint"); break;
     }
   }
   for (auto _ : state) {

@@ -5,15 +5,10 @@
 #include <cstdio>
 #include <vector>
 
+#include "core/c_ptr.hpp"
+
 namespace sigtrust::attacks {
 namespace {
-
-struct OpusDecoderDeleter {
-  void operator()(OpusDecoder* d) const { opus_decoder_destroy(d); }
-};
-struct FileCloser {
-  void operator()(std::FILE* f) const { std::fclose(f); }
-};
 
 constexpr int kRate = 48000, kChannels = 2;
 constexpr int kMaxFrame = 5760;  // RFC 6716 §2: 120 ms at 48 kHz, the longest Opus packet
@@ -25,8 +20,8 @@ void le(std::vector<std::uint8_t>& out, std::uint32_t v, int bytes) {
 }  // namespace
 
 struct OpusWavRecorder::Impl {
-  std::unique_ptr<OpusDecoder, OpusDecoderDeleter> decoder;
-  std::unique_ptr<std::FILE, FileCloser> file;
+  CPtr<OpusDecoder, opus_decoder_destroy> decoder;
+  FilePtr file;
   std::vector<opus_int16> pcm = std::vector<opus_int16>(kMaxFrame * kChannels);
 };
 

@@ -4,13 +4,12 @@
 
 #include <cstring>
 
+#include "core/c_ptr.hpp"
+
 namespace sigtrust::attacks {
 namespace {
 
-struct SrtpDeleter {
-  void operator()(srtp_ctx_t* s) const { srtp_dealloc(s); }
-};
-using SrtpPtr = std::unique_ptr<srtp_ctx_t, SrtpDeleter>;
+using SrtpPtr = CPtr<srtp_ctx_t, srtp_dealloc>;
 
 // libsrtp2 wants srtp_init() once per process before any session.
 bool library_ready() {

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <vector>
 
+#include "core/c_entry.hpp"
 #include "net/glib_handles.hpp"
 
 namespace sigtrust::attacks {
@@ -78,17 +79,18 @@ struct UdpSocket::Impl {
     // Drain a bounded batch per wake-up, so one flooded socket cannot starve the loop.
     for (int i = 0; i < 64; ++i) {
       GSocketAddress* from_raw = nullptr;
-      GError* error_raw = nullptr;
+      GlibError error;
       const gssize n = g_socket_receive_from(sock, &from_raw, reinterpret_cast<gchar*>(buffer->data()), buffer->size(),
-                                             nullptr, &error_raw);
-      ObjectPtr<GSocketAddress> from(from_raw);
-      ErrorPtr error(error_raw);
+                                             nullptr, error.out());
+      const ObjectPtr<GSocketAddress> from(from_raw);
       if (n < 0) break;  // would block (or a transient error): wait for the next wake-up
       sockaddr_storage sa{};
       if (!from || !g_socket_address_to_native(from.get(), &sa, sizeof sa, nullptr)) continue;
       const auto endpoint = Endpoint::from_sockaddr(sa);
       if (!endpoint) continue;
-      (*receiver)(*endpoint, std::span<const std::uint8_t>(buffer->data(), static_cast<size_t>(n)));
+      // An entry from GLib (core/c_entry.hpp): the receiver's exception stops here.
+      c_entry("a UDP socket's receiver",
+              [&] { (*receiver)(*endpoint, std::span<const std::uint8_t>(buffer->data(), static_cast<size_t>(n))); });
       if (!*alive) return G_SOURCE_REMOVE;
     }
     return G_SOURCE_CONTINUE;
@@ -97,22 +99,18 @@ struct UdpSocket::Impl {
 
 UdpSocket::UdpSocket(MainLoop& loop, const std::string& address, Receiver receiver) : impl_(std::make_unique<Impl>()) {
   impl_->receiver = std::make_shared<Receiver>(std::move(receiver));
-  GError* error_raw = nullptr;
-  impl_->socket.reset(g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error_raw));
-  ErrorPtr error(error_raw);
-  if (!impl_->socket) throw Failure("cannot create a UDP socket: " + std::string(error ? error->message : "?"));
+  GlibError error;
+  impl_->socket.reset(g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, error.out()));
+  if (!impl_->socket) throw Failure(error.describe("cannot create a UDP socket"));
   g_socket_set_blocking(impl_->socket.get(), FALSE);
 
   ObjectPtr<GInetAddress> inet(g_inet_address_new_from_string(address.c_str()));
   if (!inet || g_inet_address_get_family(inet.get()) != G_SOCKET_FAMILY_IPV4)
     throw Failure("not an IPv4 address: " + address);
   ObjectPtr<GSocketAddress> bind_to(g_inet_socket_address_new(inet.get(), 0));
-  if (!g_socket_bind(impl_->socket.get(), bind_to.get(), FALSE, &error_raw)) {
-    error.reset(error_raw);
-    throw Failure("cannot bind UDP on " + address + ": " + (error ? error->message : "?"));
-  }
-  ObjectPtr<GSocketAddress> bound(g_socket_get_local_address(impl_->socket.get(), &error_raw));
-  error.reset(error_raw);
+  if (!g_socket_bind(impl_->socket.get(), bind_to.get(), FALSE, error.out()))
+    throw Failure(error.describe("cannot bind UDP on " + address));
+  ObjectPtr<GSocketAddress> bound(g_socket_get_local_address(impl_->socket.get(), error.out()));
   sockaddr_storage sa{};
   std::optional<Endpoint> local;
   if (bound && g_socket_address_to_native(bound.get(), &sa, sizeof sa, nullptr)) local = Endpoint::from_sockaddr(sa);
@@ -141,10 +139,9 @@ bool UdpSocket::send_to(const Endpoint& to, std::span<const std::uint8_t> datagr
   ObjectPtr<GSocketAddress> address(
       g_socket_address_new_from_native(const_cast<sockaddr_storage*>(&sa), sizeof(sockaddr_in)));
   if (!address) return false;
-  GError* error_raw = nullptr;
+  GlibError error;
   const gssize n = g_socket_send_to(impl_->socket.get(), address.get(), reinterpret_cast<const gchar*>(datagram.data()),
-                                    datagram.size(), nullptr, &error_raw);
-  ErrorPtr error(error_raw);
+                                    datagram.size(), nullptr, error.out());
   return n >= 0;
 }
 

@@ -241,40 +241,44 @@ po::options_description run_options(RunOptions& o) {
   return opts;
 }
 
-int cmd_run(const std::vector<std::string>& argv) {
-  RunOptions o;
-  const auto opts = run_options(o);
-  po::positional_options_description pos;
-  pos.add("file", -1);
-  if (!cli::parse("run", argv, opts, &pos)) return kOk;
-  if (o.files.empty()) throw UsageError("run needs at least one scenario file or catalogue name");
-  std::string json_path = o.json_path, key_log_path = o.key_log_path, report_dir = o.report_dir,
-              capture_path = o.capture_path;
+// What `run` decided before running anything: the scenarios of this shard
+// and where the split came from.
+struct RunPlan {
+  std::vector<scenario::Scenario> scenarios;  // this shard's, in order
+  std::vector<std::string> files;  // every file, catalogue names resolved
+  cli::FilePlan plan;
+  std::vector<std::size_t> chosen;  // indices into files
+  std::optional<Shard> shard;
+  json baseline;
+};
 
-  // Load and validate everything before running anything (exit 2 on bad input).
-  std::vector<scenario::Scenario> scenarios;
-  if (!load_scenarios(o.files, scenarios)) return kUsage;
+// Load and validate everything before running anything (exit 2 on bad input):
+// false when a scenario file is bad (reported already); UsageError for bad options.
+bool plan_run(const RunOptions& o, RunPlan& p) {
+  if (!load_scenarios(o.files, p.scenarios)) return false;
   // Outputs that could not be written are bad usage too, found before the runs.
-  cli::check_output_file(json_path, "--json");
-  cli::check_output_file(key_log_path, "--key-log");
-  cli::check_output_file(capture_path, "--capture");
-  cli::check_output_dir(report_dir, "--report-dir");
-  const json baseline = cli::load_baseline(o.baseline_path);
-  const auto shard = cli::shard_option(o.shard_arg);
-  std::vector<std::string> files;  // catalogue names resolved to their files
-  for (const auto& f : o.files) files.push_back(resolve_scenario(f));
+  cli::check_output_file(o.json_path, "--json");
+  cli::check_output_file(o.key_log_path, "--key-log");
+  cli::check_output_file(o.capture_path, "--capture");
+  cli::check_output_dir(o.report_dir, "--report-dir");
+  p.baseline = cli::load_baseline(o.baseline_path);
+  p.shard = cli::shard_option(o.shard_arg);
+  for (const auto& f : o.files) p.files.push_back(resolve_scenario(f));
   // Every file counts towards the split: the shards of one split share one
   // plan and one expectations header.
-  const auto plan = cli::file_plan(files, shard.has_value());
-  const auto chosen = cli::cells_to_run(plan.cells, shard);
-  {
-    std::vector<scenario::Scenario> mine;
-    for (const auto i : chosen) mine.push_back(std::move(scenarios[i]));
-    scenarios = std::move(mine);
-  }
+  p.plan = cli::file_plan(p.files, p.shard.has_value());
+  p.chosen = cli::cells_to_run(p.plan.cells, p.shard);
+  std::vector<scenario::Scenario> mine;
+  for (const auto i : p.chosen) mine.push_back(std::move(p.scenarios[i]));
+  p.scenarios = std::move(mine);
+  return true;
+}
 
-  cli::KeyLogs key_logs(key_log_path, report_dir);
-  if (!report_dir.empty() && capture_path.empty()) capture_path = (fs::path(report_dir) / "capture.pcap").string();
+// Runs the scenarios one after another, with the key logs and the capture.
+std::vector<RunResult> run_scenarios(const RunOptions& o, const std::vector<scenario::Scenario>& scenarios) {
+  std::string capture_path = o.capture_path;
+  cli::KeyLogs key_logs(o.key_log_path, o.report_dir);
+  if (!o.report_dir.empty() && capture_path.empty()) capture_path = (fs::path(o.report_dir) / "capture.pcap").string();
   EngineOptions options;
   options.make_attack = &attacks::make_attack;
   CertificateStore certs;
@@ -295,7 +299,6 @@ int cmd_run(const std::vector<std::string>& argv) {
       }
     };
   }
-
   std::vector<RunResult> results;
   {
     reports::ProgressBar progress(scenarios.size(), isatty(STDERR_FILENO));
@@ -307,27 +310,42 @@ int cmd_run(const std::vector<std::string>& argv) {
     }
   }
   capture.reset();  // closes the pcap file
+  return results;
+}
 
+void print_run_summary(const RunOptions& o, const RunPlan& p, const json& doc) {
+  reports::TerminalStyle style;
+  style.colour = isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
+  style.verbose = o.verbose;
+  if (p.shard)
+    std::cout << "shard " << p.shard->index << "/" << p.shard->total << ": " << p.chosen.size() << " of "
+              << p.files.size() << " file(s)\n";
+  if (!p.baseline.is_null() && !o.verbose) std::cout << cli::baseline_summary(p.baseline, doc);
+  else std::cout << reports::terminal_summary(doc, style);
+}
+
+int cmd_run(const std::vector<std::string>& argv) {
+  RunOptions o;
+  const auto opts = run_options(o);
+  po::positional_options_description pos;
+  pos.add("file", -1);
+  if (!cli::parse("run", argv, opts, &pos)) return kOk;
+  if (o.files.empty()) throw UsageError("run needs at least one scenario file or catalogue name");
+  RunPlan p;
+  if (!plan_run(o, p)) return kUsage;
+
+  const std::vector<RunResult> results = run_scenarios(o, p.scenarios);
   auto doc = reports::result_document(results);
   doc["created"] = reports::utc_timestamp();
-  cli::add_headers(doc, plan.cells, chosen, shard, "run", plan.expectations);
+  cli::add_headers(doc, p.plan.cells, p.chosen, p.shard, "run", p.plan.expectations);
   const bool interrupted =
       std::any_of(results.begin(), results.end(), [](const RunResult& r) { return r.interrupted; });
   if (interrupted) cli::add_interruption(doc, stop_signal() ? stop_signal() : SIGINT);
-  if (!baseline.is_null()) reports::apply_baseline(doc, baseline);
-  if (!cli::write_outputs(doc, json_path, report_dir)) return kSimulatorFailed;
+  if (!p.baseline.is_null()) reports::apply_baseline(doc, p.baseline);
+  if (!cli::write_outputs(doc, o.json_path, o.report_dir)) return kSimulatorFailed;
   const bool errors = std::any_of(results.begin(), results.end(), [](const RunResult& r) { return !r.error.empty(); });
   const bool failed = !std::all_of(results.begin(), results.end(), all_passed);
-  if (!o.quiet || failed || errors) {
-    reports::TerminalStyle style;
-    style.colour = isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
-    style.verbose = o.verbose;
-    if (shard)
-      std::cout << "shard " << shard->index << "/" << shard->total << ": " << chosen.size() << " of " << files.size()
-                << " file(s)\n";
-    if (!baseline.is_null() && !o.verbose) std::cout << cli::baseline_summary(baseline, doc);
-    else std::cout << reports::terminal_summary(doc, style);
-  }
+  if (!o.quiet || failed || errors) print_run_summary(o, p, doc);
   // Interrupted (SIGINT/SIGTERM): what was done is written above; 128 + the signal.
   return cli::exit_status(results, stop_signal() ? stop_signal() : SIGINT);
 }

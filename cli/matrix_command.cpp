@@ -82,83 +82,65 @@ po::options_description matrix_options(MatrixOptions& o) {
   return opts;
 }
 
-int matrix_command(const std::vector<std::string>& argv, const std::atomic<bool>* stop) {
-  MatrixOptions o;
-  const auto opts = matrix_options(o);
-  if (!parse("matrix", argv, opts)) return 0;
-  const std::string &attacks_arg = o.attacks_arg, &trust_arg = o.trust_arg, &json_path = o.json_path,
-                    &expectations_path = o.expectations_path, &shard_arg = o.shard_arg;
-  if (o.jobs == 0) throw UsageError("--jobs must be at least 1");
-  const unsigned jobs = o.jobs;
+namespace {
 
-  const Vocabulary vocab = attacks::vocabulary();
-  std::vector<std::string> all_attacks, all_trust;
-  // A declarative attack does nothing without the rules of a scenario file: no matrix cell.
-  for (const auto& a : vocab.attacks)
-    if (!a.declarative) all_attacks.push_back(a.name);
-  for (const auto& t : vocab.trust) all_trust.push_back(t.name);
-  auto select = [](const std::string& arg, const std::vector<std::string>& all, const char* what) {
-    if (arg.empty()) return all;
-    auto chosen = split(arg);
-    for (const auto& c : chosen)
-      if (std::find(all.begin(), all.end(), c) == all.end())
-        throw UsageError(
-            std::string("unknown ") + what + " '" + c + "'" +
-            (scenario::nearest_name(c, all).empty() ? "" : "; did you mean '" + scenario::nearest_name(c, all) + "'?"));
-    return chosen;
-  };
-  for (const auto& c : split(attacks_arg))
-    for (const auto& a : vocab.attacks)
-      if (a.declarative && a.name == c)
-        throw UsageError("attack '" + c +
-                         "' has no matrix cells: its rules come from a scenario file (sigtrust run FILE)");
-  const auto attacks = select(attacks_arg, all_attacks, "attack");
-  const auto trusts = select(trust_arg, all_trust, "trust configuration");
-  const auto shard = shard_option(shard_arg);
+// The cells asked for: every attack × trust configuration named (checked
+// against the vocabulary), each with its expectation, and the shard of them
+// this process runs.
+struct MatrixPlan {
+  std::vector<std::string> attacks, trusts;
+  std::vector<std::string> cells;  // "attack/trust", every cell of the split
+  std::vector<std::size_t> chosen;  // indices into cells this shard runs
+  std::vector<scenario::Scenario> scenarios;  // the chosen cells, ready to run
+  std::string digest;  // SHA-256 of the expectations file
+};
 
-  auto expected = load_matrix_expectations(expectations_path, vocab);
-  if (!expected) {
-    std::cerr << expected.error().message << "\n";
-    return 2;
-  }
-  if (o.explain) {
-    std::cout << explain(*expected, attacks, trusts);
-    return 0;
-  }
-  // Every cell is checked to have an expectation before a shard is taken, so
-  // every shard of a split refuses the same bad file.
+std::vector<std::string> select_names(const std::string& arg, const std::vector<std::string>& all, const char* what) {
+  if (arg.empty()) return all;
+  auto chosen = split(arg);
+  for (const auto& c : chosen)
+    if (std::find(all.begin(), all.end(), c) == all.end())
+      throw UsageError(
+          std::string("unknown ") + what + " '" + c + "'" +
+          (scenario::nearest_name(c, all).empty() ? "" : "; did you mean '" + scenario::nearest_name(c, all) + "'?"));
+  return chosen;
+}
+
+// Every cell is checked to have an expectation before a shard is taken, so
+// every shard of a split refuses the same bad file. Returns false (with the
+// reason on stderr, exit 2) if the expectations do not cover the cells.
+bool plan_cells(MatrixPlan& plan, const MatrixExpectations& expected, const MatrixOptions& o,
+                const std::optional<Shard>& shard, const Vocabulary& vocab) {
   // A column's variants (e.g. sas(bits=8)) run after it when the column is chosen.
-  std::vector<std::string> plan;
-  std::vector<std::pair<std::string, std::string>> plan_cells;  // attack, cell key
-  for (const auto& a : attacks) {
-    auto row = expected->find(a);
-    for (const auto& t : trusts)
-      if (row == expected->end() || !row->second.count(t)) {
-        std::cerr << expectations_path << ":1:1: no expectation for the cell " << a << " × " << t << "\n";
-        return 2;
+  std::vector<std::pair<std::string, std::string>> keyed;  // attack, cell key
+  for (const auto& a : plan.attacks) {
+    auto row = expected.find(a);
+    for (const auto& t : plan.trusts)
+      if (row == expected.end() || !row->second.count(t)) {
+        std::cerr << o.expectations_path << ":1:1: no expectation for the cell " << a << " × " << t << "\n";
+        return false;
       }
-    for (const auto& key : row_cells(row->second, trusts)) {
-      plan.push_back(a + "/" + key);
-      plan_cells.emplace_back(a, key);
+    for (const auto& key : row_cells(row->second, plan.trusts)) {
+      plan.cells.push_back(a + "/" + key);
+      keyed.emplace_back(a, key);
     }
   }
-  const auto chosen = cells_to_run(plan, shard);
-  std::vector<scenario::Scenario> cells;
-  for (const auto i : chosen) {
-    const auto& [a, key] = plan_cells[i];
-    cells.push_back(matrix_cell(a, key, expected->at(a).at(key), vocab));
+  plan.chosen = cells_to_run(plan.cells, shard);
+  for (const auto i : plan.chosen) {
+    const auto& [a, key] = keyed[i];
+    plan.scenarios.push_back(matrix_cell(a, key, expected.at(a).at(key), vocab));
   }
-  const auto digest = sha256_of_file(expectations_path);
+  const auto digest = sha256_of_file(o.expectations_path);
   if (!digest) {
     std::cerr << "sigtrust: " << digest.error().message << "\n";
-    return 2;
+    return false;
   }
+  plan.digest = *digest;
+  return true;
+}
 
-  // Outputs that could not be written are bad usage, found before the cells run.
-  check_output_file(json_path, "--json");
-  check_output_dir(o.report_dir, "--report-dir");
-  const nlohmann::json baseline = load_baseline(o.baseline_path);
-
+// Runs the cells on `jobs` threads, a counter on a terminal.
+std::vector<RunResult> run_cells(const MatrixPlan& plan, unsigned jobs, const std::atomic<bool>* stop) {
   CertificateStore certs;
   EngineOptions options;
   options.make_attack = &attacks::make_attack;
@@ -167,31 +149,77 @@ int matrix_command(const std::vector<std::string>& argv, const std::atomic<bool>
   options.coturn = &coturn;
   options.stop = stop;
   const bool tty = isatty(STDERR_FILENO);
-  const auto results = run_all(cells, jobs, options, [tty](size_t done, size_t total) {
+  auto results = run_all(plan.scenarios, jobs, options, [tty](size_t done, size_t total) {
     if (tty) std::fprintf(stderr, "\r%zu/%zu cells", done, total);
   });
   if (tty) std::fprintf(stderr, "\r\033[K");
+  return results;
+}
 
+void print_matrix_summary(const nlohmann::json& doc, const nlohmann::json& baseline, const MatrixPlan& plan,
+                          const std::optional<Shard>& shard, bool failed) {
+  reports::TerminalStyle style;
+  style.colour = isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
+  if (!baseline.is_null()) std::cout << baseline_summary(baseline, doc);
+  else std::cout << reports::terminal_matrix(doc, style);
+  if (shard) std::cout << "shard " << shard->index << "/" << shard->total << " of " << plan.cells.size() << " cells: ";
+  std::cout << plan.scenarios.size() << " cell(s), " << doc["summary"]["expectations_failed"].get<int>()
+            << " expectation(s) failed" << (failed ? " (marked !)" : "") << "\n";
+}
+
+}  // namespace
+
+int matrix_command(const std::vector<std::string>& argv, const std::atomic<bool>* stop) {
+  MatrixOptions o;
+  const auto opts = matrix_options(o);
+  if (!parse("matrix", argv, opts)) return 0;
+  if (o.jobs == 0) throw UsageError("--jobs must be at least 1");
+
+  const Vocabulary vocab = attacks::vocabulary();
+  std::vector<std::string> all_attacks, all_trust;
+  // A declarative attack does nothing without the rules of a scenario file: no matrix cell.
+  for (const auto& a : vocab.attacks)
+    if (!a.declarative) all_attacks.push_back(a.name);
+  for (const auto& t : vocab.trust) all_trust.push_back(t.name);
+  for (const auto& c : split(o.attacks_arg))
+    for (const auto& a : vocab.attacks)
+      if (a.declarative && a.name == c)
+        throw UsageError("attack '" + c +
+                         "' has no matrix cells: its rules come from a scenario file (sigtrust run FILE)");
+  MatrixPlan plan;
+  plan.attacks = select_names(o.attacks_arg, all_attacks, "attack");
+  plan.trusts = select_names(o.trust_arg, all_trust, "trust configuration");
+  const auto shard = shard_option(o.shard_arg);
+
+  auto expected = load_matrix_expectations(o.expectations_path, vocab);
+  if (!expected) {
+    std::cerr << expected.error().message << "\n";
+    return 2;
+  }
+  if (o.explain) {
+    std::cout << explain(*expected, plan.attacks, plan.trusts);
+    return 0;
+  }
+  if (!plan_cells(plan, *expected, o, shard, vocab)) return 2;
+
+  // Outputs that could not be written are bad usage, found before the cells run.
+  check_output_file(o.json_path, "--json");
+  check_output_dir(o.report_dir, "--report-dir");
+  const nlohmann::json baseline = load_baseline(o.baseline_path);
+
+  const auto results = run_cells(plan, o.jobs, stop);
   auto doc = reports::result_document(results);
-  add_headers(doc, plan, chosen, shard, "matrix", {{"file", expectations_path}, {"sha256", *digest}});
+  add_headers(doc, plan.cells, plan.chosen, shard, "matrix", {{"file", o.expectations_path}, {"sha256", plan.digest}});
   const bool interrupted =
       std::any_of(results.begin(), results.end(), [](const RunResult& r) { return r.interrupted; });
   if (interrupted) add_interruption(doc, stop_signal() ? stop_signal() : SIGINT);
   doc["created"] = reports::utc_timestamp();
   if (!baseline.is_null()) reports::apply_baseline(doc, baseline);
   // Attacker-controlled text may be invalid UTF-8: the JSON renderer replaces it rather than throwing.
-  if (!write_outputs(doc, json_path, o.report_dir)) return 3;
+  if (!write_outputs(doc, o.json_path, o.report_dir)) return 3;
   const bool errors = std::any_of(results.begin(), results.end(), [](const RunResult& r) { return !r.error.empty(); });
   const bool failed = !std::all_of(results.begin(), results.end(), all_passed);
-  if (!o.quiet || failed || errors) {
-    reports::TerminalStyle style;
-    style.colour = isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
-    if (!baseline.is_null()) std::cout << baseline_summary(baseline, doc);
-    else std::cout << reports::terminal_matrix(doc, style);
-    if (shard) std::cout << "shard " << shard->index << "/" << shard->total << " of " << plan.size() << " cells: ";
-    std::cout << cells.size() << " cell(s), " << doc["summary"]["expectations_failed"].get<int>()
-              << " expectation(s) failed" << (failed ? " (marked !)" : "") << "\n";
-  }
+  if (!o.quiet || failed || errors) print_matrix_summary(doc, baseline, plan, shard, failed);
   // Interrupted (SIGINT/SIGTERM): what was done is written above; 128 + the signal.
   return exit_status(results, stop_signal() ? stop_signal() : SIGINT);
 }

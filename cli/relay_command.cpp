@@ -9,6 +9,8 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <tuple>
+#include <utility>
 
 #include "attacks/registry.hpp"
 #include "cli/live_support.hpp"
@@ -18,6 +20,7 @@
 #include "reports/json_report.hpp"
 #include "reports/terminal_report.hpp"
 #include "sim/attack.hpp"
+#include "core/c_entry.hpp"
 #include "core/timeline_events.hpp"
 #include "net/certificate.hpp"
 #include "sim/child_processes.hpp"
@@ -42,54 +45,57 @@ void raise_descriptor_limit() {
   setrlimit(RLIMIT_NOFILE, &limit);
 }
 
-// `sigtrust relay` and `sigtrust proxy` differ only in what listens: the
-// signaling server itself, or a proxy in front of an existing one.
-int live_command(const std::string& command, const std::vector<std::string>& argv, const std::atomic<bool>* stop) {
-  const bool proxy = command == "proxy";
-  po::options_description opts(command + " options");
+// The options of `sigtrust relay` and `sigtrust proxy`, as given.
+struct LiveOptions {
   std::string listen = "127.0.0.1:8765", attack_name = "none", json_path, report_dir, key_log_path, media_dir;
-  std::string protocol = proxy ? "peerjs" : "sigtrust", peerjs_key = "peerjs", peerjs_path = "/", peerjs_script;
+  std::string protocol, peerjs_key = "peerjs", peerjs_path = "/", peerjs_script;
   std::string upstream, sdp_path, candidate_path;
   double upstream_timeout_s = 5;
   std::vector<std::string> rewrites;
   double duration_s = 3600;
+  bool quiet = false;
+};
+
+po::options_description live_options(const std::string& command, bool proxy, LiveOptions& o) {
+  po::options_description opts(command + " options");
+  o.protocol = proxy ? "peerjs" : "sigtrust";
   opts.add_options()  //
-      ("listen", po::value(&listen), "HOST:PORT to serve on (a 127.0.0.0/8 address; port 0: any)")  //
-      ("attack", po::value(&attack_name), "a signaling-position attack (sigtrust list attacks), or none")  //
-      ("rewrite", po::value(&rewrites), "FROM=TO: the attacker changes FROM to TO in chat messages (repeatable)")  //
-      ("json", po::value(&json_path), "write the result document (JSON) here when stopped")  //
-      ("report-dir", po::value(&report_dir), "write every report (and keys.log) here when stopped")  //
-      ("key-log", po::value(&key_log_path), "write the attacker's DTLS secrets (NSS key log) here")  //
-      ("media-dir", po::value(&media_dir), "write the audio the attacker decrypts here (default: REPORT-DIR/media)")  //
-      ("duration", po::value(&duration_s), "stop after this many seconds (default 3600)")  //
-      ("peerjs-script", po::value(&peerjs_script),
+      ("listen", po::value(&o.listen), "HOST:PORT to serve on (a 127.0.0.0/8 address; port 0: any)")  //
+      ("attack", po::value(&o.attack_name), "a signaling-position attack (sigtrust list attacks), or none")  //
+      ("rewrite", po::value(&o.rewrites), "FROM=TO: the attacker changes FROM to TO in chat messages (repeatable)")  //
+      ("json", po::value(&o.json_path), "write the result document (JSON) here when stopped")  //
+      ("report-dir", po::value(&o.report_dir), "write every report (and keys.log) here when stopped")  //
+      ("key-log", po::value(&o.key_log_path), "write the attacker's DTLS secrets (NSS key log) here")  //
+      ("media-dir", po::value(&o.media_dir),
+       "write the audio the attacker decrypts here (default: REPORT-DIR/media)")  //
+      ("duration", po::value(&o.duration_s), "stop after this many seconds (default 3600)")  //
+      ("peerjs-script", po::value(&o.peerjs_script),
        "--protocol peerjs: serve this file (PeerJS's browser bundle, peerjs.min.js) at /sigtrust/peerjs.min.js for the "
        "wallet page")  //
-      ("quiet,q", "log nothing but the URL");
+      ("quiet,q", po::bool_switch(&o.quiet), "log nothing but the URL");
   if (proxy)
     opts.add_options()  //
-        ("upstream", po::value(&upstream),
+        ("upstream", po::value(&o.upstream),
          "the signaling server to sit in front of: http://127.x.y.z:PORT (loopback only)")  //
-        ("protocol", po::value(&protocol), "its signaling: peerjs (default; a PeerServer) or json (--sdp-path)")  //
-        ("sdp-path", po::value(&sdp_path),
+        ("protocol", po::value(&o.protocol), "its signaling: peerjs (default; a PeerServer) or json (--sdp-path)")  //
+        ("sdp-path", po::value(&o.sdp_path),
          "--protocol json: JSON Pointer (RFC 6901) to the SDP in a message, e.g. /data/sdp")  //
-        ("upstream-timeout", po::value(&upstream_timeout_s),
+        ("upstream-timeout", po::value(&o.upstream_timeout_s),
          "seconds to wait for the upstream to answer a request or a WebSocket handshake (default 5)")  //
-        ("candidate-path", po::value(&candidate_path),
+        ("candidate-path", po::value(&o.candidate_path),
          "--protocol json: JSON Pointer to a trickled candidate (a candidate line, or an object with one under "
          "\"candidate\")");
   else
     opts.add_options()  //
-        ("protocol", po::value(&protocol),
+        ("protocol", po::value(&o.protocol),
          "the signaling protocol served: sigtrust (default) or peerjs (a PeerServer)")  //
-        ("peerjs-key", po::value(&peerjs_key), "--protocol peerjs: the PeerServer key (default peerjs)")  //
-        ("peerjs-path", po::value(&peerjs_path), "--protocol peerjs: the PeerServer path (default /)");
-  const auto parsed = parse(command, argv, opts);
-  if (!parsed) return 0;
-  const po::variables_map& vm = *parsed;
-  check_output_file(json_path, "--json");
-  check_output_file(key_log_path, "--key-log");
+        ("peerjs-key", po::value(&o.peerjs_key), "--protocol peerjs: the PeerServer key (default peerjs)")  //
+        ("peerjs-path", po::value(&o.peerjs_path), "--protocol peerjs: the PeerServer path (default /)");
+  return opts;
+}
 
+// --listen HOST:PORT, checked: a loopback IPv4 address and a port.
+std::pair<std::string, std::uint16_t> listen_address(const std::string& listen) {
   const auto colon = listen.rfind(':');
   if (colon == std::string::npos) throw UsageError("--listen wants HOST:PORT, got '" + listen + "'");
   const std::string host = listen.substr(0, colon);
@@ -103,40 +109,39 @@ int live_command(const std::string& command, const std::vector<std::string>& arg
     throw UsageError("--listen: '" + listen.substr(colon + 1) + "' is not a port (0-65535)");
   if (!loopback_ipv4(host))
     throw UsageError("--listen: the relay serves loopback only (an IPv4 address in 127.0.0.0/8), not '" + host + "'");
-  if (!(duration_s > 0) || duration_s > 7 * 24 * 3600) throw UsageError("--duration: between 0 and 604800 seconds");
-  if (!proxy && protocol != "sigtrust" && protocol != "peerjs")
-    throw UsageError("--protocol: sigtrust or peerjs, not '" + protocol + "'");
-  ProxyOptions proxy_options;
-  if (proxy) {
-    if (protocol != "json" && protocol != "peerjs")
-      throw UsageError("--protocol: peerjs or json, not '" + protocol + "'");
-    if (upstream.empty()) throw UsageError("--upstream URL is required");
-    if (const auto why = upstream_problem(upstream)) throw UsageError("--upstream: " + *why);
-    proxy_options.upstream = upstream;
-    if (!(upstream_timeout_s >= 0.1) || upstream_timeout_s > 600)
-      throw UsageError("--upstream-timeout: between 0.1 and 600 seconds");
-    proxy_options.upstream_timeout = std::chrono::milliseconds(static_cast<long long>(upstream_timeout_s * 1000));
-    proxy_options.protocol = protocol == "json" ? ProxyOptions::Protocol::Json : ProxyOptions::Protocol::PeerJs;
-    if (protocol == "json") {
-      if (sdp_path.empty()) throw UsageError("--protocol json needs --sdp-path (a JSON Pointer)");
-      auto sdp_pointer = parse_json_pointer(sdp_path);
-      if (!sdp_pointer) throw UsageError("--sdp-path: " + sdp_pointer.error().message);
-      proxy_options.paths.sdp = *sdp_pointer;
-      if (!candidate_path.empty()) {
-        auto c = parse_json_pointer(candidate_path);
-        if (!c) throw UsageError("--candidate-path: " + c.error().message);
-        proxy_options.paths.candidate = *c;
-      }
-    } else if (!sdp_path.empty() || !candidate_path.empty()) {
-      throw UsageError("--sdp-path and --candidate-path go with --protocol json");
-    }
-  }
-  std::string peerjs_bundle;
-  if (!peerjs_script.empty()) {
-    if (protocol != "peerjs") throw UsageError("--peerjs-script goes with --protocol peerjs");
-    peerjs_bundle = read_small_file(peerjs_script, "--peerjs-script");
-  }
+  return {host, static_cast<std::uint16_t>(port)};
+}
 
+// `sigtrust proxy`'s options checked: the upstream and how to read its messages.
+ProxyOptions proxy_options_of(const LiveOptions& o) {
+  ProxyOptions proxy_options;
+  if (o.protocol != "json" && o.protocol != "peerjs")
+    throw UsageError("--protocol: peerjs or json, not '" + o.protocol + "'");
+  if (o.upstream.empty()) throw UsageError("--upstream URL is required");
+  if (const auto why = upstream_problem(o.upstream)) throw UsageError("--upstream: " + *why);
+  proxy_options.upstream = o.upstream;
+  if (!(o.upstream_timeout_s >= 0.1) || o.upstream_timeout_s > 600)
+    throw UsageError("--upstream-timeout: between 0.1 and 600 seconds");
+  proxy_options.upstream_timeout = std::chrono::milliseconds(static_cast<long long>(o.upstream_timeout_s * 1000));
+  proxy_options.protocol = o.protocol == "json" ? ProxyOptions::Protocol::Json : ProxyOptions::Protocol::PeerJs;
+  if (o.protocol == "json") {
+    if (o.sdp_path.empty()) throw UsageError("--protocol json needs --sdp-path (a JSON Pointer)");
+    auto sdp_pointer = parse_json_pointer(o.sdp_path);
+    if (!sdp_pointer) throw UsageError("--sdp-path: " + sdp_pointer.error().message);
+    proxy_options.paths.sdp = *sdp_pointer;
+    if (!o.candidate_path.empty()) {
+      auto c = parse_json_pointer(o.candidate_path);
+      if (!c) throw UsageError("--candidate-path: " + c.error().message);
+      proxy_options.paths.candidate = *c;
+    }
+  } else if (!o.sdp_path.empty() || !o.candidate_path.empty()) {
+    throw UsageError("--sdp-path and --candidate-path go with --protocol json");
+  }
+  return proxy_options;
+}
+
+// --attack: a signaling-position attack (or none), with its default parameters.
+const attacks::AttackPlugin& live_attack(const std::string& attack_name) {
   const attacks::AttackPlugin* plugin = nullptr;
   for (const auto& p : attacks::registry())
     if (p.decl.name == attack_name) plugin = &p;
@@ -148,17 +153,20 @@ int live_command(const std::string& command, const std::vector<std::string>& arg
     throw UsageError("attack '" + attack_name +
                      "' takes its rules from a scenario file (sdp_rules); run it with "
                      "'sigtrust run FILE'");
-  ParamValues params;
-  for (const auto& d : plugin->decl.params) params[d.name] = d.default_value;
-  // Only a bridge reads the chat (declared with the attack, as the scenario loader checks it).
-  if (!rewrites.empty() && !plugin->decl.bridges) {
+  return *plugin;
+}
+
+// --rewrite FROM=TO...: only a bridge reads the chat (declared with the
+// attack, as the scenario loader checks it).
+std::vector<scenario::RewriteRule> rewrite_rules(const LiveOptions& o, const attacks::AttackPlugin& plugin) {
+  if (!o.rewrites.empty() && !plugin.decl.bridges) {
     std::string bridging;
     for (const auto& p : attacks::registry())
       if (p.decl.bridges) bridging += (bridging.empty() ? "" : ", ") + p.decl.name;
-    throw UsageError("--rewrite needs an attack that bridges the chat (" + bridging + "), not '" + attack_name + "'");
+    throw UsageError("--rewrite needs an attack that bridges the chat (" + bridging + "), not '" + o.attack_name + "'");
   }
   std::vector<scenario::RewriteRule> rules;
-  for (const auto& r : rewrites) {
+  for (const auto& r : o.rewrites) {
     const auto eq = r.find('=');
     if (eq == std::string::npos || eq == 0) throw UsageError("--rewrite wants FROM=TO, got '" + r + "'");
     scenario::RewriteRule rule;
@@ -166,27 +174,143 @@ int live_command(const std::string& command, const std::vector<std::string>& arg
     rule.to = r.substr(eq + 1);
     rules.push_back(rule);
   }
+  return rules;
+}
 
-  if (media_dir.empty() && !report_dir.empty() && plugin->decl.bridges) media_dir = report_dir + "/media";
-  if (!media_dir.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(media_dir, ec);
-    if (ec) throw UsageError("--media-dir: cannot create '" + media_dir + "': " + ec.message());
+// Everything the options decide, checked before anything listens (a usage error, exit 2).
+struct LiveSetup {
+  std::string host;
+  std::uint16_t port = 0;
+  ProxyOptions proxy_options;
+  std::string peerjs_bundle;
+  const attacks::AttackPlugin* plugin = nullptr;
+  ParamValues params;
+  std::vector<scenario::RewriteRule> rules;
+  std::string media_dir;
+};
+
+LiveSetup live_setup(const LiveOptions& o, bool proxy) {
+  check_output_file(o.json_path, "--json");
+  check_output_file(o.key_log_path, "--key-log");
+  LiveSetup setup;
+  std::tie(setup.host, setup.port) = listen_address(o.listen);
+  if (!(o.duration_s > 0) || o.duration_s > 7 * 24 * 3600) throw UsageError("--duration: between 0 and 604800 seconds");
+  if (!proxy && o.protocol != "sigtrust" && o.protocol != "peerjs")
+    throw UsageError("--protocol: sigtrust or peerjs, not '" + o.protocol + "'");
+  if (proxy) setup.proxy_options = proxy_options_of(o);
+  if (!o.peerjs_script.empty()) {
+    if (o.protocol != "peerjs") throw UsageError("--peerjs-script goes with --protocol peerjs");
+    setup.peerjs_bundle = read_small_file(o.peerjs_script, "--peerjs-script");
   }
-  KeyLogs key_logs(key_log_path, report_dir);
+  setup.plugin = &live_attack(o.attack_name);
+  for (const auto& d : setup.plugin->decl.params) setup.params[d.name] = d.default_value;
+  setup.rules = rewrite_rules(o, *setup.plugin);
+  setup.media_dir = o.media_dir;
+  if (setup.media_dir.empty() && !o.report_dir.empty() && setup.plugin->decl.bridges)
+    setup.media_dir = o.report_dir + "/media";
+  if (!setup.media_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(setup.media_dir, ec);
+    if (ec) throw UsageError("--media-dir: cannot create '" + setup.media_dir + "': " + ec.message());
+  }
+  return setup;
+}
+
+// What listens: the relay, a PeerServer, or the proxy in front of another server.
+struct LiveServers {
+  std::unique_ptr<SignalingRelay> relay;
+  std::unique_ptr<PeerJsServer> peerjs;
+  std::unique_ptr<SignalingProxy> front;
+  std::string base;  // host:port
+
+  // Closes the clients (before the attacker's agents go).
+  void reset() {
+    relay.reset();
+    peerjs.reset();
+    front.reset();
+  }
+};
+
+// Throws SignalingRelay::Failure when it cannot listen.
+LiveServers start_servers(MainLoop& loop, Timeline& timeline, const LiveOptions& o, const LiveSetup& setup, bool proxy,
+                          SignalingInterceptor& recorder) {
+  LiveServers s;
+  const std::string& host = setup.host;
+  if (proxy) {
+    s.front = std::make_unique<SignalingProxy>(loop, host, timeline, setup.proxy_options, setup.port);
+    s.front->set_interceptor(&recorder);
+    if (o.protocol == "peerjs") s.front->serve("/", "text/html; charset=utf-8", kSigtrustWalletPage);
+    if (!setup.peerjs_bundle.empty()) s.front->serve("/sigtrust/peerjs.min.js", "text/javascript", setup.peerjs_bundle);
+    s.base = host + ":" + std::to_string(s.front->port());
+  } else if (o.protocol == "peerjs") {
+    PeerJsLimits limits;
+    limits.key = o.peerjs_key;
+    limits.path = o.peerjs_path;
+    s.peerjs = std::make_unique<PeerJsServer>(loop, host, timeline, limits, setup.port);
+    s.peerjs->set_interceptor(&recorder);
+    s.peerjs->serve("/", "text/html; charset=utf-8", kSigtrustWalletPage);
+    if (!setup.peerjs_bundle.empty())
+      s.peerjs->serve("/sigtrust/peerjs.min.js", "text/javascript", setup.peerjs_bundle);
+    s.base = host + ":" + std::to_string(s.peerjs->port());
+  } else {
+    s.relay = std::make_unique<SignalingRelay>(loop, host, timeline, RelayLimits{}, setup.port);
+    s.relay->set_interceptor(&recorder);
+    s.relay->serve_page(kSigtrustDemoPage);
+    s.base = host + ":" + std::to_string(s.relay->port());
+  }
+  return s;
+}
+
+void print_banner(const LiveServers& s, const LiveOptions& o, const LiveSetup& setup) {
+  const char* base = s.base.c_str();
+  const char* attack = o.attack_name.c_str();
+  if (s.front)
+    std::printf("sigtrust proxy (%s) on http://%s in front of %s  (attack: %s)\ndemo page: http://%s/\n",
+                o.protocol.c_str(), base, setup.proxy_options.upstream.c_str(), attack, base);
+  else if (s.peerjs)
+    std::printf("sigtrust relay (PeerServer: key %s, path %s) on http://%s  (attack: %s)\ndemo page: http://%s/\n",
+                o.peerjs_key.c_str(), o.peerjs_path.c_str(), base, attack, base);
+  else std::printf("sigtrust relay on ws://%s/ROOM  (attack: %s)\ndemo page: http://%s/\n", base, attack, base);
+  std::fflush(stdout);
+}
+
+// The run's header: what served, where, with which attack.
+RunResult live_result_header(const LiveServers& s, const LiveOptions& o, const LiveSetup& setup) {
+  RunResult run;
+  run.scenario = s.front ? "live-proxy-" + o.protocol : s.peerjs ? "live-relay-peerjs" : "live-relay";
+  run.file = (s.front || s.peerjs ? "http://" : "ws://") + s.base;
+  if (s.front) run.file += " -> " + setup.proxy_options.upstream;
+  run.attack = o.attack_name;
+  run.trust = "sdp-fingerprint";
+  run.network = setup.host + "/32";
+  return run;
+}
+
+// `sigtrust relay` and `sigtrust proxy` differ only in what listens: the
+// signaling server itself, or a proxy in front of an existing one.
+int live_command(const std::string& command, const std::vector<std::string>& argv, const std::atomic<bool>* stop) {
+  const bool proxy = command == "proxy";
+  LiveOptions o;
+  const auto opts = live_options(command, proxy, o);
+  if (!parse(command, argv, opts)) return 0;
+  const LiveSetup setup = live_setup(o, proxy);
+  KeyLogs key_logs(o.key_log_path, o.report_dir);
   raise_descriptor_limit();
 
-  const bool quiet = vm.count("quiet") > 0;
   MainLoop loop;
   MainLoop::ThreadDefault td(loop);
   Timeline timeline;
-  if (!quiet)
+  if (!o.quiet)
     timeline.set_listener([](const TimelineEvent& e) {
       // Text from the network (chat, labels) goes to a terminal: escaped.
       std::printf("[%9.1f ms] %-8s %-22s %s\n", e.t_ms, e.actor.c_str(), e.kind.c_str(),
                   reports::terminal_escape(e.text).c_str());
       std::fflush(stdout);
     });
+  // An exception stopped at a C callback (the attacker's agents, timers) is a relay.error event.
+  CEntryReporter c_entries([&timeline](const std::string& where, const std::string& what) {
+    timeline.add("relay", events::kRelayError, where + ": " + what);
+  });
   CertificateRegistry registry;
   std::map<std::string, AttackerSessionReport> attacker_sessions;
   const std::string attacker = "mallory";
@@ -195,95 +319,46 @@ int live_command(const std::string& command, const std::vector<std::string>& arg
   AttackWorld world{loop,
                     timeline,
                     present,
-                    host,
+                    setup.host,
                     attacker,
-                    params,
-                    rules,
+                    setup.params,
+                    setup.rules,
                     attacker_sessions,
                     [&](const std::string& line) { key_logs.write(line); },
-                    media_dir,
+                    setup.media_dir,
                     {}};
   std::unique_ptr<Attack> attack;
-  if (attack_name != "none") attack = attacks::make_attack(attack_name, world);
+  if (o.attack_name != "none") attack = attacks::make_attack(o.attack_name, world);
   LiveRecorder recorder(registry, attack ? attack->signaling() : nullptr, &timeline);
 
-  std::unique_ptr<SignalingRelay> relay;
-  std::unique_ptr<PeerJsServer> peerjs;
-  std::unique_ptr<SignalingProxy> front;
-  std::string base;
+  LiveServers servers;
   try {
-    if (proxy) {
-      front = std::make_unique<SignalingProxy>(loop, host, timeline, proxy_options, static_cast<std::uint16_t>(port));
-      front->set_interceptor(&recorder);
-      if (protocol == "peerjs") front->serve("/", "text/html; charset=utf-8", kSigtrustWalletPage);
-      if (!peerjs_bundle.empty()) front->serve("/sigtrust/peerjs.min.js", "text/javascript", peerjs_bundle);
-      base = host + ":" + std::to_string(front->port());
-    } else if (protocol == "peerjs") {
-      PeerJsLimits limits;
-      limits.key = peerjs_key;
-      limits.path = peerjs_path;
-      peerjs = std::make_unique<PeerJsServer>(loop, host, timeline, limits, static_cast<std::uint16_t>(port));
-      peerjs->set_interceptor(&recorder);
-      peerjs->serve("/", "text/html; charset=utf-8", kSigtrustWalletPage);
-      if (!peerjs_bundle.empty()) peerjs->serve("/sigtrust/peerjs.min.js", "text/javascript", peerjs_bundle);
-      base = host + ":" + std::to_string(peerjs->port());
-    } else {
-      relay = std::make_unique<SignalingRelay>(loop, host, timeline, RelayLimits{}, static_cast<std::uint16_t>(port));
-      relay->set_interceptor(&recorder);
-      relay->serve_page(kSigtrustDemoPage);
-      base = host + ":" + std::to_string(relay->port());
-    }
+    servers = start_servers(loop, timeline, o, setup, proxy, recorder);
   } catch (const SignalingRelay::Failure& e) {
     std::cerr << "sigtrust: relay: " << e.what() << "\n";
     return 3;
   }
-  if (front)
-    std::printf("sigtrust proxy (%s) on http://%s in front of %s  (attack: %s)\ndemo page: http://%s/\n",
-                protocol.c_str(), base.c_str(), proxy_options.upstream.c_str(), attack_name.c_str(), base.c_str());
-  else if (peerjs)
-    std::printf("sigtrust relay (PeerServer: key %s, path %s) on http://%s  (attack: %s)\ndemo page: http://%s/\n",
-                peerjs_key.c_str(), peerjs_path.c_str(), base.c_str(), attack_name.c_str(), base.c_str());
-  else
-    std::printf("sigtrust relay on ws://%s/ROOM  (attack: %s)\ndemo page: http://%s/\n", base.c_str(),
-                attack_name.c_str(), base.c_str());
-  std::fflush(stdout);
+  print_banner(servers, o, setup);
 
   const auto start = Clock::now();
-  const auto deadline = start + std::chrono::milliseconds(static_cast<long long>(duration_s * 1000));
+  const auto deadline = start + std::chrono::milliseconds(static_cast<long long>(o.duration_s * 1000));
   loop.run_until([&] { return stop && stop->load(); }, deadline, std::chrono::milliseconds(100));
   const bool by_signal = stop && stop->load();
   timeline.add("relay", events::kRelayStopped,
                by_signal ? "stopped by signal " + std::to_string(stop_signal()) : "stopped: --duration reached");
   timeline.set_listener(nullptr);
 
-  RunResult run;
-  run.scenario = front ? "live-proxy-" + protocol : peerjs ? "live-relay-peerjs" : "live-relay";
-  run.file = (front || peerjs ? "http://" : "ws://") + base;
-  if (front) run.file += " -> " + proxy_options.upstream;
-  run.attack = attack_name;
-  run.trust = "sdp-fingerprint";
-  run.network = host + "/32";
+  RunResult run = live_result_header(servers, o, setup);
   run.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-  for (const auto& [room, r] : recorder.rooms()) {
-    if (r.offerer < 0) continue;
-    const auto it = attacker_sessions.find(room);
-    auto verdict =
-        judge_live_session(room, r, it != attacker_sessions.end() ? it->second : AttackerSessionReport{}, registry);
-    SessionResult& s = verdict.session;
-    timeline.add("relay", events::kRelayOutcome,
-                 "room " + room + ": " + std::string(to_string(s.outcome)) + " — " + verdict.why);
-    run.sessions.push_back(std::move(s));
-  }
+  run.sessions = judge_live_rooms(recorder, attacker_sessions, registry, timeline);
   run.timeline = timeline.events();
-  relay.reset();  // closes the clients before the attacker's agents go
-  peerjs.reset();
-  front.reset();
+  servers.reset();  // closes the clients before the attacker's agents go
   attack.reset();
 
   auto doc = reports::result_document({run});
   doc["created"] = reports::utc_timestamp();
-  if (!write_outputs(doc, json_path, report_dir)) return 3;
-  if (!quiet) std::cout << reports::terminal_summary(doc, {});
+  if (!write_outputs(doc, o.json_path, o.report_dir)) return 3;
+  if (!o.quiet) std::cout << reports::terminal_summary(doc, {});
   // Stopping the relay by a signal is how it ends, not an interruption: 0.
   return exit_status({run}, 0);
 }

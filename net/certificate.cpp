@@ -81,8 +81,8 @@ Certificate::Certificate(const std::string& common_name) : native_(std::make_uni
 
   gnutls_datum_t out{};
   gnutls::check(gnutls_x509_crt_export2(crt.get(), GNUTLS_X509_FMT_DER, &out), "export DER");
+  const gnutls::DataPtr exported(out.data);
   der_.assign(out.data, out.data + out.size);
-  gnutls_free(out.data);
 
   gnutls_certificate_credentials_t cred = nullptr;
   gnutls::check(gnutls_certificate_allocate_credentials(&cred), "allocate credentials");

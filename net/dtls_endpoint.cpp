@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "core/c_entry.hpp"
 #include "net/certificate_native.hpp"
 
 namespace sigtrust {
@@ -13,19 +14,22 @@ struct DtlsEndpoint::Impl {
 
   static ssize_t push(gnutls_transport_ptr_t ptr, const void* data, size_t size) {
     auto* self = static_cast<DtlsEndpoint*>(ptr);
-    const std::span d(static_cast<const std::uint8_t*>(data), size);
-    if (self->hold_) {
-      if (is_client_hello(d)) {
-        if (self->client_hello_.empty()) self->client_hello_.assign(d.begin(), d.end());
-      } else if (!d.empty() && (d[0] == 22 || d[0] == 20)) {  // handshake or ChangeCipherSpec; an alert still goes out
-        // The flight after the server's: held (or, once held, its
-        // retransmissions dropped) until grind() decides.
-        if (!self->held_) self->held_flight_.emplace_back(d.begin(), d.end());
-        return static_cast<ssize_t>(size);
+    return c_entry_or<ssize_t>("GnuTLS's push function", -1, [&]() -> ssize_t {
+      const std::span d(static_cast<const std::uint8_t*>(data), size);
+      if (self->hold_) {
+        if (is_client_hello(d)) {
+          if (self->client_hello_.empty()) self->client_hello_.assign(d.begin(), d.end());
+        } else if (!d.empty() &&
+                   (d[0] == 22 || d[0] == 20)) {  // handshake or ChangeCipherSpec; an alert still goes out
+          // The flight after the server's: held (or, once held, its
+          // retransmissions dropped) until grind() decides.
+          if (!self->held_) self->held_flight_.emplace_back(d.begin(), d.end());
+          return static_cast<ssize_t>(size);
+        }
       }
-    }
-    if (self->cb_.send) self->cb_.send(d);
-    return static_cast<ssize_t>(size);
+      if (self->cb_.send) self->cb_.send(d);
+      return static_cast<ssize_t>(size);
+    });
   }
 
   // RFC 6347 §4.1 record header (content type 22: handshake, epoch 0), then
@@ -36,17 +40,19 @@ struct DtlsEndpoint::Impl {
 
   static ssize_t pull(gnutls_transport_ptr_t ptr, void* data, size_t size) {
     auto* self = static_cast<DtlsEndpoint*>(ptr);
-    if (self->inbox_.empty()) {
-      gnutls_transport_set_errno(self->impl_->session.get(), EAGAIN);
-      return -1;
-    }
-    auto dgram = std::move(self->inbox_.front());
-    self->inbox_.pop_front();
-    // A datagram larger than GnuTLS's buffer is truncated, which GnuTLS then
-    // rejects as a malformed record: hostile input stays a handled error.
-    const size_t n = std::min(size, dgram.size());
-    std::memcpy(data, dgram.data(), n);
-    return static_cast<ssize_t>(n);
+    return c_entry_or<ssize_t>("GnuTLS's pull function", -1, [&]() -> ssize_t {
+      if (self->inbox_.empty()) {
+        gnutls_transport_set_errno(self->impl_->session.get(), EAGAIN);
+        return -1;
+      }
+      auto dgram = std::move(self->inbox_.front());
+      self->inbox_.pop_front();
+      // A datagram larger than GnuTLS's buffer is truncated, which GnuTLS then
+      // rejects as a malformed record: hostile input stays a handled error.
+      const size_t n = std::min(size, dgram.size());
+      std::memcpy(data, dgram.data(), n);
+      return static_cast<ssize_t>(n);
+    });
   }
 
   // Required for DTLS over a custom transport (docs/architecture.md, measured facts): we never
@@ -57,37 +63,41 @@ struct DtlsEndpoint::Impl {
   }
 
   static int verify(gnutls_session_t session) {
-    auto* self = static_cast<DtlsEndpoint*>(gnutls_session_get_ptr(session));
-    unsigned int n = 0;
-    const gnutls_datum_t* certs = gnutls_certificate_get_peers(session, &n);
-    if (!certs || n == 0) return GNUTLS_E_NO_CERTIFICATE_FOUND;
-    self->peer_der_.assign(certs[0].data, certs[0].data + certs[0].size);
-    if (self->cb_.verify && !self->cb_.verify(self->peer_der_)) return GNUTLS_E_CERTIFICATE_ERROR;
-    return 0;
+    return c_entry_or<int>("GnuTLS's certificate verify function", GNUTLS_E_CERTIFICATE_ERROR, [&]() -> int {
+      auto* self = static_cast<DtlsEndpoint*>(gnutls_session_get_ptr(session));
+      unsigned int n = 0;
+      const gnutls_datum_t* certs = gnutls_certificate_get_peers(session, &n);
+      if (!certs || n == 0) return GNUTLS_E_NO_CERTIFICATE_FOUND;
+      self->peer_der_.assign(certs[0].data, certs[0].data + certs[0].size);
+      if (self->cb_.verify && !self->cb_.verify(self->peer_der_)) return GNUTLS_E_CERTIFICATE_ERROR;
+      return 0;
+    });
   }
 
   static int key_log(gnutls_session_t session, const char* label, const gnutls_datum_t* secret) {
-    auto* self = static_cast<DtlsEndpoint*>(gnutls_session_get_ptr(session));
-    if (!self->cb_.key_log) return 0;
-    std::string* sink = nullptr;  // a grind try's secret is logged only if that try goes out
-    if (session != self->impl_->session.get()) sink = &self->impl_->try_key_log;
-    else if (self->hold_) sink = &self->impl_->own_key_log;
-    gnutls_datum_t client_random{}, server_random{};
-    gnutls_session_get_random(session, &client_random, &server_random);
-    auto hex = [](const unsigned char* p, unsigned n) {
-      static const char* d = "0123456789abcdef";
-      std::string s;
-      for (unsigned i = 0; i < n; ++i) {
-        s += d[p[i] >> 4];
-        s += d[p[i] & 0xF];
-      }
-      return s;
-    };
-    const std::string line =
-        std::string(label) + " " + hex(client_random.data, client_random.size) + " " + hex(secret->data, secret->size);
-    if (sink) *sink = line;
-    else self->cb_.key_log(line);
-    return 0;
+    return c_entry_or<int>("GnuTLS's key log function", 0, [&]() -> int {
+      auto* self = static_cast<DtlsEndpoint*>(gnutls_session_get_ptr(session));
+      if (!self->cb_.key_log) return 0;
+      std::string* sink = nullptr;  // a grind try's secret is logged only if that try goes out
+      if (session != self->impl_->session.get()) sink = &self->impl_->try_key_log;
+      else if (self->hold_) sink = &self->impl_->own_key_log;
+      gnutls_datum_t client_random{}, server_random{};
+      gnutls_session_get_random(session, &client_random, &server_random);
+      auto hex = [](const unsigned char* p, unsigned n) {
+        static const char* d = "0123456789abcdef";
+        std::string s;
+        for (unsigned i = 0; i < n; ++i) {
+          s += d[p[i] >> 4];
+          s += d[p[i] & 0xF];
+        }
+        return s;
+      };
+      const std::string line = std::string(label) + " " + hex(client_random.data, client_random.size) + " " +
+                               hex(secret->data, secret->size);
+      if (sink) *sink = line;
+      else self->cb_.key_log(line);
+      return 0;
+    });
   }
 
   static void attach(DtlsEndpoint* self, gnutls_session_t s);
@@ -103,20 +113,24 @@ struct GrindTry {
 
   static ssize_t push(gnutls_transport_ptr_t ptr, const void* data, size_t size) {
     auto* t = static_cast<GrindTry*>(ptr);
-    const auto* p = static_cast<const std::uint8_t*>(data);
-    t->out.emplace_back(p, p + size);
-    return static_cast<ssize_t>(size);
+    return c_entry_or<ssize_t>("GnuTLS's push function (grind)", -1, [&]() -> ssize_t {
+      const auto* p = static_cast<const std::uint8_t*>(data);
+      t->out.emplace_back(p, p + size);
+      return static_cast<ssize_t>(size);
+    });
   }
   static ssize_t pull(gnutls_transport_ptr_t ptr, void* data, size_t size) {
     auto* t = static_cast<GrindTry*>(ptr);
-    if (t->in.empty()) {
-      gnutls_transport_set_errno(t->session.get(), EAGAIN);
-      return -1;
-    }
-    const size_t n = std::min(size, t->in.front().size());
-    std::memcpy(data, t->in.front().data(), n);
-    t->in.pop_front();
-    return static_cast<ssize_t>(n);
+    return c_entry_or<ssize_t>("GnuTLS's pull function (grind)", -1, [&]() -> ssize_t {
+      if (t->in.empty()) {
+        gnutls_transport_set_errno(t->session.get(), EAGAIN);
+        return -1;
+      }
+      const size_t n = std::min(size, t->in.front().size());
+      std::memcpy(data, t->in.front().data(), n);
+      t->in.pop_front();
+      return static_cast<ssize_t>(n);
+    });
   }
   static int pull_timeout(gnutls_transport_ptr_t ptr, unsigned int) {
     return static_cast<GrindTry*>(ptr)->in.empty() ? 0 : 1;

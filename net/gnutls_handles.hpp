@@ -12,23 +12,21 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/c_ptr.hpp"
+
 namespace sigtrust::gnutls {
 
-template <auto Fn>
-struct Deleter {
-  template <typename T>
-  void operator()(T* p) const {
-    if (p) Fn(p);
-  }
-};
-
-using SessionPtr = std::unique_ptr<gnutls_session_int, Deleter<gnutls_deinit>>;
-using CredentialsPtr = std::unique_ptr<gnutls_certificate_credentials_st, Deleter<gnutls_certificate_free_credentials>>;
-using CrtPtr = std::unique_ptr<gnutls_x509_crt_int, Deleter<gnutls_x509_crt_deinit>>;
-using PrivkeyPtr = std::unique_ptr<gnutls_x509_privkey_int, Deleter<gnutls_x509_privkey_deinit>>;
-using PubkeyPtr = std::unique_ptr<gnutls_pubkey_st, Deleter<gnutls_pubkey_deinit>>;
-using AbsPrivkeyPtr = std::unique_ptr<gnutls_privkey_st, Deleter<gnutls_privkey_deinit>>;
-using PriorityPtr = std::unique_ptr<gnutls_priority_st, Deleter<gnutls_priority_deinit>>;
+using SessionPtr = CPtr<gnutls_session_int, gnutls_deinit>;
+using CredentialsPtr = CPtr<gnutls_certificate_credentials_st, gnutls_certificate_free_credentials>;
+using CrtPtr = CPtr<gnutls_x509_crt_int, gnutls_x509_crt_deinit>;
+using PrivkeyPtr = CPtr<gnutls_x509_privkey_int, gnutls_x509_privkey_deinit>;
+using PubkeyPtr = CPtr<gnutls_pubkey_st, gnutls_pubkey_deinit>;
+using AbsPrivkeyPtr = CPtr<gnutls_privkey_st, gnutls_privkey_deinit>;
+using PriorityPtr = CPtr<gnutls_priority_st, gnutls_priority_deinit>;
+// What GnuTLS allocated into a gnutls_datum_t it filled (gnutls_free is a
+// variable, not a function, hence the one-line function).
+inline void free_data(unsigned char* p) { gnutls_free(p); }
+using DataPtr = CPtr<unsigned char, free_data>;
 
 // Thrown only for failures of the simulator itself (e.g. key generation);
 // the engine turns it into an `error` run, never an attack outcome.

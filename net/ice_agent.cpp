@@ -4,9 +4,17 @@
 
 #include <cstring>
 
+#include "core/c_entry.hpp"
 #include "net/glib_handles.hpp"
 
 namespace sigtrust {
+namespace {
+
+// A list of candidates libnice gave us, or we give it.
+void free_candidates(GSList* list) { g_slist_free_full(list, reinterpret_cast<GDestroyNotify>(nice_candidate_free)); }
+using CandidateList = CPtr<GSList, free_candidates>;
+
+}  // namespace
 
 struct IceAgent::Impl {
   ObjectPtr<NiceAgent> agent;
@@ -29,30 +37,42 @@ struct IceAgent::Impl {
     return "unknown";
   }
 
-  static void on_gathering_done(NiceAgent* agent, guint stream_id, gpointer data) {
-    auto* self = static_cast<Impl*>(data);
+  // Entries from libnice (core/c_entry.hpp).
+  static void on_gathering_done(NiceAgent*, guint stream_id, gpointer data) {
+    c_entry("libnice's candidate-gathering-done", [&] { static_cast<Impl*>(data)->gathering_done(stream_id); });
+  }
+  static void on_state_changed(NiceAgent*, guint, guint, guint state, gpointer data) {
+    c_entry("libnice's component-state-changed", [&] { static_cast<Impl*>(data)->state_changed(state); });
+  }
+  static void on_recv(NiceAgent*, guint, guint, guint len, gchar* buf, gpointer data) {
+    c_entry("libnice's receive callback", [&] {
+      auto* self = static_cast<Impl*>(data);
+      if (self->owner->cb_.on_datagram) self->owner->cb_.on_datagram({reinterpret_cast<const std::uint8_t*>(buf), len});
+    });
+  }
+
+  void gathering_done(guint stream_id) {
+    NiceAgent* nice = agent.get();
     LocalIce local;
-    gchar* ufrag = nullptr;
-    gchar* pwd = nullptr;
-    if (nice_agent_get_local_credentials(agent, stream_id, &ufrag, &pwd)) {
-      local.ufrag = ufrag;
-      local.pwd = pwd;
+    gchar* ufrag_raw = nullptr;
+    gchar* pwd_raw = nullptr;
+    const bool have_credentials = nice_agent_get_local_credentials(nice, stream_id, &ufrag_raw, &pwd_raw);
+    const CharPtr ufrag(ufrag_raw), pwd(pwd_raw);
+    if (have_credentials) {
+      local.ufrag = ufrag.get();
+      local.pwd = pwd.get();
     }
-    g_free(ufrag);
-    g_free(pwd);
-    GSList* cands = nice_agent_get_local_candidates(agent, stream_id, 1);
-    for (GSList* i = cands; i; i = i->next) {
+    const CandidateList cands(nice_agent_get_local_candidates(nice, stream_id, 1));
+    for (GSList* i = cands.get(); i; i = i->next) {
       auto* c = static_cast<NiceCandidate*>(i->data);
-      CharPtr line(nice_agent_generate_local_candidate_sdp(agent, c));
+      CharPtr line(nice_agent_generate_local_candidate_sdp(nice, c));
       if (auto parsed = sdp::parse_candidate(line.get() + (std::strncmp(line.get(), "a=", 2) == 0 ? 2 : 0)))
         local.candidates.push_back(std::move(*parsed));
     }
-    g_slist_free_full(cands, reinterpret_cast<GDestroyNotify>(nice_candidate_free));
-    if (self->owner->cb_.on_gathered) self->owner->cb_.on_gathered(local);
+    if (owner->cb_.on_gathered) owner->cb_.on_gathered(local);
   }
 
-  static void on_state_changed(NiceAgent*, guint, guint, guint state, gpointer data) {
-    auto* self = static_cast<Impl*>(data);
+  void state_changed(guint state) {
     IceState s = IceState::New;
     switch (state) {
       case NICE_COMPONENT_STATE_GATHERING: s = IceState::Gathering; break;
@@ -62,17 +82,12 @@ struct IceAgent::Impl {
       case NICE_COMPONENT_STATE_FAILED: s = IceState::Failed; break;
       default: return;
     }
-    self->owner->state_ = s;
-    if (self->owner->cb_.on_state) self->owner->cb_.on_state(s);
-    if (s == IceState::Ready && !self->ready) {
-      self->ready = true;
-      if (auto pair = self->owner->selected_pair(); pair && self->owner->cb_.on_ready) self->owner->cb_.on_ready(*pair);
+    owner->state_ = s;
+    if (owner->cb_.on_state) owner->cb_.on_state(s);
+    if (s == IceState::Ready && !ready) {
+      ready = true;
+      if (auto pair = owner->selected_pair(); pair && owner->cb_.on_ready) owner->cb_.on_ready(*pair);
     }
-  }
-
-  static void on_recv(NiceAgent*, guint, guint, guint len, gchar* buf, gpointer data) {
-    auto* self = static_cast<Impl*>(data);
-    if (self->owner->cb_.on_datagram) self->owner->cb_.on_datagram({reinterpret_cast<const std::uint8_t*>(buf), len});
   }
 };
 
@@ -159,16 +174,15 @@ Result<int> IceAgent::set_remote(const std::string& ufrag, const std::string& pw
                  std::to_string(pwd.size()) + " characters)"};
   if (!nice_agent_set_remote_credentials(impl_->agent.get(), impl_->stream, ufrag.c_str(), pwd.c_str()))
     return Error{"libnice rejected the remote ICE credentials"};
-  GSList* list = nullptr;
+  CandidateList list;
   for (const auto& c : candidates) {
     const std::string line = "a=candidate:" + sdp::format_candidate(c);
     if (NiceCandidate* nc = nice_agent_parse_remote_candidate_sdp(impl_->agent.get(), impl_->stream, line.c_str()))
-      list = g_slist_prepend(list, nc);
+      list.reset(g_slist_prepend(list.release(), nc));
   }
-  list = g_slist_reverse(list);
+  list.reset(g_slist_reverse(list.release()));
   int added = 0;
-  if (list) added = nice_agent_set_remote_candidates(impl_->agent.get(), impl_->stream, 1, list);
-  g_slist_free_full(list, reinterpret_cast<GDestroyNotify>(nice_candidate_free));
+  if (list) added = nice_agent_set_remote_candidates(impl_->agent.get(), impl_->stream, 1, list.get());
   if (added < 0) return Error{"libnice rejected the remote candidates"};
   return added;
 }
@@ -181,15 +195,16 @@ bool IceAgent::send(std::span<const std::uint8_t> datagram) {
 
 void IceAgent::close_async(std::function<void()> done) {
   closing_ = true;
-  auto* fn = new std::function<void()>(std::move(done));
+  // libnice calls the completion exactly once, which takes the function back.
   nice_agent_close_async(
       impl_->agent.get(),
       [](GObject*, GAsyncResult*, gpointer data) {
-        auto* f = static_cast<std::function<void()>*>(data);
-        if (*f) (*f)();
-        delete f;
+        const auto fn = take_from_c<std::function<void()>>(data);
+        c_entry("libnice's close completion", [&] {
+          if (*fn) (*fn)();
+        });
       },
-      fn);
+      give_to_c(std::make_unique<std::function<void()>>(std::move(done))));
 }
 
 std::optional<SelectedPair> IceAgent::selected_pair() const {

@@ -1,5 +1,7 @@
 #include "net/main_loop.hpp"
 
+#include "core/c_entry.hpp"
+
 namespace sigtrust {
 
 struct Timer::State {
@@ -39,16 +41,17 @@ Timer MainLoop::after(std::chrono::microseconds delay, std::function<void()> fn)
   Timer t;
   const auto ms = static_cast<guint>(std::max<std::int64_t>(0, (delay.count() + 999) / 1000));
   GSource* src = g_timeout_source_new(ms);
-  auto* state = new Timer::State{std::move(fn)};
   g_source_set_callback(
       src,
       [](gpointer data) -> gboolean {
-        // Copy first: the callback may destroy the Timer that owns this source.
-        auto fn_copy = static_cast<Timer::State*>(data)->fn;
-        fn_copy();
+        c_entry("a timer", [data] {
+          // Copy first: the callback may destroy the Timer that owns this source.
+          auto fn_copy = static_cast<Timer::State*>(data)->fn;
+          fn_copy();
+        });
         return G_SOURCE_REMOVE;
       },
-      state, [](gpointer data) { delete static_cast<Timer::State*>(data); });
+      give_to_c(std::make_unique<Timer::State>(Timer::State{std::move(fn)})), &destroy_from_c<Timer::State>);
   g_source_attach(src, ctx_.get());
   t.source_.reset(src);
   return t;

@@ -6,8 +6,10 @@
 #include <map>
 #include <vector>
 
-#include "net/glib_handles.hpp"
+#include "core/c_entry.hpp"
 #include "core/signaling_adapter.hpp"
+#include "core/timeline_events.hpp"
+#include "net/glib_handles.hpp"
 #include "net/soup_listen.hpp"
 
 namespace sigtrust {
@@ -59,22 +61,24 @@ struct PeerJsServer::Impl {
 
   void event(const std::string& kind, const std::string& text) { timeline->add("relay", kind, text); }
 
+  // Entries from libsoup (core/c_entry.hpp): a failure of ours becomes a relay.error event.
   template <typename F>
   void guarded(const std::string& what, F&& step) {
-    try {
-      step();
-    } catch (const std::exception& e) {
-      event("relay.error", what + ": " + e.what());
-    }
+    const CEntryReport to_timeline = [this](const std::string& where, const std::string& e) {
+      event(events::kRelayError, where + ": " + e);
+    };
+    c_entry(what, std::forward<F>(step), &to_timeline);
   }
 
   // ---- HTTP ----------------------------------------------------------------
 
   static void on_http(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*, gpointer data) {
     auto* self = static_cast<Impl*>(data);
-    SoupMessageHeaders* request = soup_server_message_get_request_headers(msg);
-    if (soup_message_headers_header_contains(request, "Upgrade", "websocket")) return;  // on_websocket's
-    self->guarded("an HTTP request", [&] { self->http(msg, path ? path : "/"); });
+    self->guarded("an HTTP request", [&] {
+      SoupMessageHeaders* request = soup_server_message_get_request_headers(msg);
+      if (soup_message_headers_header_contains(request, "Upgrade", "websocket")) return;  // on_websocket's
+      self->http(msg, path ? path : "/");
+    });
   }
 
   // Called once the request headers are in, before libsoup reads the body: a
@@ -128,10 +132,8 @@ struct PeerJsServer::Impl {
       return respond(msg, SOUP_STATUS_UNAUTHORIZED, "text/plain", kInvalidKey);
     }
     if (path == prefix + "id") {
-      char* uuid = g_uuid_string_random();
-      const std::string id = uuid;
-      g_free(uuid);
-      return respond(msg, SOUP_STATUS_OK, "text/html", id);
+      const CharPtr uuid(g_uuid_string_random());
+      return respond(msg, SOUP_STATUS_OK, "text/html", uuid.get());
     }
     // PeerServer lists peers only with allow_discovery, which this one never offers.
     if (path == prefix + "peers") return respond(msg, SOUP_STATUS_UNAUTHORIZED, "text/plain", "discovery is off");
@@ -141,11 +143,10 @@ struct PeerJsServer::Impl {
   // A page's account of its own session: {"id","connectionId","report":{…}}.
   void report(SoupServerMessage* msg) {
     SoupMessageBody* body = soup_server_message_get_request_body(msg);
-    GBytes* bytes = soup_message_body_flatten(body);
+    const BytesPtr bytes(soup_message_body_flatten(body));
     gsize size = 0;
-    const auto* data = static_cast<const char*>(g_bytes_get_data(bytes, &size));
+    const auto* data = static_cast<const char*>(g_bytes_get_data(bytes.get(), &size));
     const std::string text(data ? data : "", size);
-    g_bytes_unref(bytes);
     auto j = parse_bounded_json(text);
     const std::string id = j ? j->value("id", "") : "", cid = j ? j->value("connectionId", "") : "";
     auto s = sessions.find(cid);
@@ -175,13 +176,15 @@ struct PeerJsServer::Impl {
   static void on_websocket(SoupServer*, SoupServerMessage* msg, const char* path, SoupWebsocketConnection* conn,
                            gpointer data) {
     auto* self = static_cast<Impl*>(data);
-    if (!path || path != self->limits.path + "peerjs") {
-      self->event("signaling.rejected",
-                  "a WebSocket at " + cut(path ? path : "") + ", not " + self->limits.path + "peerjs");
-      soup_websocket_connection_close(conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "no such endpoint");
-      return;
-    }
-    self->guarded("a WebSocket connection", [&] { self->connect(msg, conn); });
+    self->guarded("a WebSocket connection", [&] {
+      if (!path || path != self->limits.path + "peerjs") {
+        self->event("signaling.rejected",
+                    "a WebSocket at " + cut(path ? path : "") + ", not " + self->limits.path + "peerjs");
+        soup_websocket_connection_close(conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "no such endpoint");
+        return;
+      }
+      self->connect(msg, conn);
+    });
   }
 
   void connect(SoupServerMessage* msg, SoupWebsocketConnection* conn) {
@@ -220,10 +223,9 @@ struct PeerJsServer::Impl {
     c.conn.reset(SOUP_WEBSOCKET_CONNECTION(g_object_ref(conn)));
     c.last_seen = Clock::now();
     soup_websocket_connection_set_max_incoming_payload_size(conn, limits.max_message_bytes);
-    auto* binding = new Binding{this, id};
-    c.message_handler = g_signal_connect_data(
-        conn, "message", G_CALLBACK(&Impl::on_frame), binding,
-        [](gpointer b, GClosure*) { delete static_cast<Binding*>(b); }, GConnectFlags(0));
+    auto* binding = static_cast<Binding*>(give_to_c(std::make_unique<Binding>(Binding{this, id})));
+    c.message_handler = g_signal_connect_data(conn, "message", G_CALLBACK(&Impl::on_frame), binding,
+                                              &destroy_closure_data<Binding>, GConnectFlags(0));
     c.closed_handler = g_signal_connect(conn, "closed", G_CALLBACK(&Impl::on_closed), binding);
     event("signaling.joined", id + " connected (PeerJS " + cut(q["version"], 16) + ")");
     soup_websocket_connection_send_text(conn, R"({"type":"OPEN"})");
@@ -242,18 +244,20 @@ struct PeerJsServer::Impl {
   static void on_closed(SoupWebsocketConnection* conn, gpointer data) {
     auto* b = static_cast<Binding*>(data);
     Impl* self = b->impl;
-    const std::string id = b->id;
-    auto it = self->clients.find(id);
-    if (it == self->clients.end() || it->second.conn.get() != conn) return;
-    const gushort code = soup_websocket_connection_get_close_code(conn);
-    self->event("signaling.left",
-                id + " left" +
-                    (code == SOUP_WEBSOCKET_CLOSE_TOO_BIG          ? " (closed: a frame over the size limit)"
-                     : code == SOUP_WEBSOCKET_CLOSE_PROTOCOL_ERROR ? " (closed: a WebSocket protocol error)"
-                                                                   : ""));
-    self->detach(it->second);  // frees the binding: use nothing of it after
-    self->clients.erase(it);
-    self->forget_sessions_of(id);
+    self->guarded("a WebSocket close", [&] {
+      const std::string id = b->id;
+      auto it = self->clients.find(id);
+      if (it == self->clients.end() || it->second.conn.get() != conn) return;
+      const gushort code = soup_websocket_connection_get_close_code(conn);
+      self->event("signaling.left",
+                  id + " left" +
+                      (code == SOUP_WEBSOCKET_CLOSE_TOO_BIG          ? " (closed: a frame over the size limit)"
+                       : code == SOUP_WEBSOCKET_CLOSE_PROTOCOL_ERROR ? " (closed: a WebSocket protocol error)"
+                                                                     : ""));
+      self->detach(it->second);  // frees the binding: use nothing of it after
+      self->clients.erase(it);
+      self->forget_sessions_of(id);
+    });
   }
 
   // A session both of whose peers are gone is forgotten; its interceptor state goes with it.

@@ -2,7 +2,9 @@
 
 #include <libsoup/soup.h>
 
+#include "core/c_entry.hpp"
 #include "core/signaling_message.hpp"
+#include "net/glib_handles.hpp"
 
 namespace sigtrust {
 
@@ -21,34 +23,39 @@ struct SignalingClient::Impl {
     if (cb.on_closed) cb.on_closed(why);
   }
 
+  // Entries from libsoup (core/c_entry.hpp).
   static void on_connected(GObject* source, GAsyncResult* result, gpointer data) {
-    GError* err = nullptr;
-    SoupWebsocketConnection* conn = soup_session_websocket_connect_finish(SOUP_SESSION(source), result, &err);
-    if (!conn) {
-      const bool cancelled = g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-      std::string why = err ? err->message : "unknown error";
-      if (err) g_error_free(err);
-      if (!cancelled) static_cast<Impl*>(data)->report_closed("cannot connect: " + why);
-      return;
-    }
-    auto* self = static_cast<Impl*>(data);
-    self->conn.reset(conn);
-    soup_websocket_connection_set_max_incoming_payload_size(conn, kMaxSignalingMessage);
-    self->message_handler = g_signal_connect(conn, "message", G_CALLBACK(&Impl::on_frame), self);
-    self->closed_handler = g_signal_connect(conn, "closed", G_CALLBACK(&Impl::on_conn_closed), self);
-    if (self->cb.on_open) self->cb.on_open();
+    GlibError err;
+    ObjectPtr<SoupWebsocketConnection> conn(
+        soup_session_websocket_connect_finish(SOUP_SESSION(source), result, err.out()));
+    c_entry("the signaling client's WebSocket connect", [&] {
+      auto* self = static_cast<Impl*>(data);
+      if (!conn) {
+        if (!err.matches(G_IO_ERROR, G_IO_ERROR_CANCELLED)) self->report_closed(err.describe("cannot connect"));
+        return;
+      }
+      self->conn = std::move(conn);
+      SoupWebsocketConnection* c = self->conn.get();
+      soup_websocket_connection_set_max_incoming_payload_size(c, kMaxSignalingMessage);
+      self->message_handler = g_signal_connect(c, "message", G_CALLBACK(&Impl::on_frame), self);
+      self->closed_handler = g_signal_connect(c, "closed", G_CALLBACK(&Impl::on_conn_closed), self);
+      if (self->cb.on_open) self->cb.on_open();
+    });
   }
 
   static void on_frame(SoupWebsocketConnection*, gint type, GBytes* message, gpointer data) {
-    auto* self = static_cast<Impl*>(data);
-    if (type != SOUP_WEBSOCKET_DATA_TEXT) return;
-    gsize size = 0;
-    const auto* bytes = static_cast<const char*>(g_bytes_get_data(message, &size));
-    if (self->cb.on_message) self->cb.on_message(std::string(bytes ? bytes : "", size));
+    c_entry("the signaling client's 'message' handler", [&] {
+      auto* self = static_cast<Impl*>(data);
+      if (type != SOUP_WEBSOCKET_DATA_TEXT) return;
+      gsize size = 0;
+      const auto* bytes = static_cast<const char*>(g_bytes_get_data(message, &size));
+      if (self->cb.on_message) self->cb.on_message(std::string(bytes ? bytes : "", size));
+    });
   }
 
   static void on_conn_closed(SoupWebsocketConnection*, gpointer data) {
-    static_cast<Impl*>(data)->report_closed("relay closed the connection");
+    c_entry("the signaling client's 'closed' handler",
+            [&] { static_cast<Impl*>(data)->report_closed("relay closed the connection"); });
   }
 };
 
@@ -70,14 +77,13 @@ SignalingClient::~SignalingClient() {
 }
 
 void SignalingClient::connect() {
-  SoupMessage* msg = soup_message_new("GET", impl_->url.c_str());
+  ObjectPtr<SoupMessage> msg(soup_message_new("GET", impl_->url.c_str()));
   if (!msg) {
     impl_->report_closed("bad relay URL " + impl_->url);
     return;
   }
-  soup_session_websocket_connect_async(impl_->session.get(), msg, nullptr, nullptr, G_PRIORITY_DEFAULT,
+  soup_session_websocket_connect_async(impl_->session.get(), msg.get(), nullptr, nullptr, G_PRIORITY_DEFAULT,
                                        impl_->cancel.get(), &Impl::on_connected, impl_.get());
-  g_object_unref(msg);
 }
 
 bool SignalingClient::open() const {

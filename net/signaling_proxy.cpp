@@ -5,6 +5,8 @@
 #include <deque>
 #include <map>
 
+#include "core/c_entry.hpp"
+#include "core/timeline_events.hpp"
 #include "net/glib_handles.hpp"
 #include "net/soup_listen.hpp"
 
@@ -18,8 +20,6 @@ std::string path_and_query(GUri* uri) {
   if (const char* q = uri ? g_uri_get_query(uri) : nullptr) out += std::string("?") + q;
   return out;
 }
-
-std::string error_text(GError* e) { return e ? e->message : "unknown error"; }
 
 // Logs the 1st, 2nd, 4th, 8th… occurrence: a flood stays a few lines.
 bool worth_logging(std::uint64_t n) { return n != 0 && (n & (n - 1)) == 0; }
@@ -46,6 +46,11 @@ struct SignalingProxy::Impl {
     Impl* impl;
     std::uint64_t pair;
     bool upstream;
+  };
+  struct UpstreamTag {  // what on_upstream needs, through libsoup's user data
+    std::weak_ptr<bool> alive;
+    Impl* impl;
+    std::uint64_t pair;
   };
   struct Session {  // PeerJS: by connectionId
     std::string peer[2];
@@ -75,13 +80,13 @@ struct SignalingProxy::Impl {
 
   void event(const std::string& kind, const std::string& text) { timeline->add("proxy", kind, text); }
 
+  // Entries from libsoup (core/c_entry.hpp): a failure of ours becomes a relay.error event.
   template <typename F>
   void guarded(const std::string& what, F&& step) {
-    try {
-      step();
-    } catch (const std::exception& e) {
-      event("relay.error", what + ": " + e.what());
-    }
+    const CEntryReport to_timeline = [this](const std::string& where, const std::string& e) {
+      event(events::kRelayError, where + ": " + e);
+    };
+    c_entry(what, std::forward<F>(step), &to_timeline);
   }
 
   // ---- HTTP: served here, or forwarded ---------------------------------------
@@ -97,9 +102,11 @@ struct SignalingProxy::Impl {
 
   static void on_http(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*, gpointer data) {
     auto* self = static_cast<Impl*>(data);
-    SoupMessageHeaders* request = soup_server_message_get_request_headers(msg);
-    if (soup_message_headers_header_contains(request, "Upgrade", "websocket")) return;  // on_websocket's
-    self->guarded("an HTTP request", [&] { self->http(msg, path ? path : "/"); });
+    self->guarded("an HTTP request", [&] {
+      SoupMessageHeaders* request = soup_server_message_get_request_headers(msg);
+      if (soup_message_headers_header_contains(request, "Upgrade", "websocket")) return;  // on_websocket's
+      self->http(msg, path ? path : "/");
+    });
   }
 
   void respond(SoupServerMessage* msg, guint status, const std::string& type = {}, const std::string& body = {}) {
@@ -114,68 +121,63 @@ struct SignalingProxy::Impl {
     if ((method == "GET" || method == "HEAD") && pages.count(path))
       return respond(msg, SOUP_STATUS_OK, pages[path].first, pages[path].second);
     const std::string target = options.upstream + path_and_query(soup_server_message_get_uri(msg));
-    SoupMessage* out = soup_message_new(method.c_str(), target.c_str());
+    ObjectPtr<SoupMessage> out(soup_message_new(method.c_str(), target.c_str()));
     if (!out) return respond(msg, SOUP_STATUS_BAD_REQUEST);
-    auto* f = new HttpForward{alive,
-                              this,
-                              ObjectPtr<SoupServerMessage>(SOUP_SERVER_MESSAGE(g_object_ref(msg))),
-                              ObjectPtr<SoupMessage>(out),
-                              std::make_shared<bool>(false),
-                              path};
+    SoupMessage* outgoing = out.get();
+    auto f = std::make_unique<HttpForward>(
+        HttpForward{alive, this, ObjectPtr<SoupServerMessage>(SOUP_SERVER_MESSAGE(g_object_ref(msg))), std::move(out),
+                    std::make_shared<bool>(false), path});
     // The request's body and type go on as they came.
     SoupMessageHeaders* in_headers = soup_server_message_get_request_headers(msg);
     if (const char* type = soup_message_headers_get_content_type(in_headers, nullptr)) {
-      GBytes* body = soup_message_body_flatten(soup_server_message_get_request_body(msg));
-      soup_message_set_request_body_from_bytes(out, type, body);
-      g_bytes_unref(body);
+      const BytesPtr body(soup_message_body_flatten(soup_server_message_get_request_body(msg)));
+      soup_message_set_request_body_from_bytes(outgoing, type, body.get());
     }
-    g_signal_connect_data(
-        msg, "disconnected",
-        G_CALLBACK(+[](SoupServerMessage*, gpointer gone) { **static_cast<std::shared_ptr<bool>*>(gone) = true; }),
-        new std::shared_ptr<bool>(f->gone),
-        [](gpointer p, GClosure*) { delete static_cast<std::shared_ptr<bool>*>(p); }, GConnectFlags(0));
+    g_signal_connect_data(msg, "disconnected", G_CALLBACK(+[](SoupServerMessage*, gpointer gone) {
+                            **static_cast<std::shared_ptr<bool>*>(gone) = true;
+                          }),
+                          give_to_c(std::make_unique<std::shared_ptr<bool>>(f->gone)),
+                          &destroy_closure_data<std::shared_ptr<bool>>, GConnectFlags(0));
     soup_server_message_pause(msg);
-    soup_session_send_and_read_async(session.get(), out, G_PRIORITY_DEFAULT, cancel_all.get(), &Impl::on_http_done, f);
+    // libsoup calls on_http_done exactly once, which takes `f` back.
+    soup_session_send_and_read_async(session.get(), outgoing, G_PRIORITY_DEFAULT, cancel_all.get(), &Impl::on_http_done,
+                                     give_to_c(std::move(f)));
   }
 
   static void on_http_done(GObject* source, GAsyncResult* result, gpointer data) {
-    std::unique_ptr<HttpForward> f(static_cast<HttpForward*>(data));
-    GError* err = nullptr;
-    GBytes* body = soup_session_send_and_read_finish(SOUP_SESSION(source), result, &err);
-    if (f->alive.expired() || *f->gone) {
-      if (body) g_bytes_unref(body);
-      if (err) g_error_free(err);
-      return;
-    }
-    Impl* self = f->impl;
-    SoupServerMessage* msg = f->incoming.get();
+    const auto f = take_from_c<HttpForward>(data);
+    GlibError err;
+    const BytesPtr body(soup_session_send_and_read_finish(SOUP_SESSION(source), result, err.out()));
+    if (f->alive.expired() || *f->gone) return;
+    f->impl->guarded("an HTTP answer from the upstream", [&] { f->impl->http_done(*f, body.get(), err); });
+  }
+
+  void http_done(const HttpForward& f, GBytes* body, const GlibError& err) {
+    SoupServerMessage* msg = f.incoming.get();
     if (!body) {
-      const bool timeout = err && g_error_matches(err, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
-      self->event("proxy.upstream-error", "HTTP " + cut(f->path) + ": " + error_text(err));
-      self->respond(msg, timeout ? SOUP_STATUS_GATEWAY_TIMEOUT : SOUP_STATUS_BAD_GATEWAY, "text/plain",
-                    "upstream: " + error_text(err));
-      if (err) g_error_free(err);
+      const bool timeout = err.matches(G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+      event("proxy.upstream-error", "HTTP " + cut(f.path) + ": " + err.text());
+      respond(msg, timeout ? SOUP_STATUS_GATEWAY_TIMEOUT : SOUP_STATUS_BAD_GATEWAY, "text/plain",
+              "upstream: " + err.text());
       soup_server_message_unpause(msg);
       return;
     }
-    SoupMessageHeaders* up = soup_message_get_response_headers(f->outgoing.get());
+    SoupMessageHeaders* up = soup_message_get_response_headers(f.outgoing.get());
     const char* type = soup_message_headers_get_content_type(up, nullptr);
     gsize size = 0;
     const auto* bytes = static_cast<const char*>(g_bytes_get_data(body, &size));
     soup_server_message_set_response(msg, type ? type : "application/octet-stream", SOUP_MEMORY_COPY, bytes, size);
     if (const char* cors = soup_message_headers_get_one(up, "Access-Control-Allow-Origin"))
       soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Access-Control-Allow-Origin", cors);
-    soup_server_message_set_status(msg, soup_message_get_status(f->outgoing.get()), nullptr);
-    g_bytes_unref(body);
+    soup_server_message_set_status(msg, soup_message_get_status(f.outgoing.get()), nullptr);
     soup_server_message_unpause(msg);
   }
 
   void report(SoupServerMessage* msg) {
-    GBytes* bytes = soup_message_body_flatten(soup_server_message_get_request_body(msg));
+    const BytesPtr bytes(soup_message_body_flatten(soup_server_message_get_request_body(msg)));
     gsize size = 0;
-    const auto* data = static_cast<const char*>(g_bytes_get_data(bytes, &size));
+    const auto* data = static_cast<const char*>(g_bytes_get_data(bytes.get(), &size));
     const std::string text(data ? data : "", size);
-    g_bytes_unref(bytes);
     auto j = parse_bounded_json(text);
     const std::string id = j ? j->value("id", "") : "", cid = j ? j->value("connectionId", "") : "";
     std::string room, other;
@@ -239,19 +241,18 @@ struct SignalingProxy::Impl {
         event("signaling.rejected", "a third client in room " + p.room + ": its frames pass unattacked");
       }
     }
-    auto* b = new Binding{this, id, false};
-    p.client_message = g_signal_connect_data(
-        conn, "message", G_CALLBACK(&Impl::on_frame), b, [](gpointer x, GClosure*) { delete static_cast<Binding*>(x); },
-        GConnectFlags(0));
+    auto* b = static_cast<Binding*>(give_to_c(std::make_unique<Binding>(Binding{this, id, false})));
+    p.client_message = g_signal_connect_data(conn, "message", G_CALLBACK(&Impl::on_frame), b,
+                                             &destroy_closure_data<Binding>, GConnectFlags(0));
     p.client_closed = g_signal_connect(conn, "closed", G_CALLBACK(&Impl::on_closed), b);
     event("signaling.joined", p.label + " connected; opening " + cut(upstream_ws + target, 120));
-    SoupMessage* up = soup_message_new("GET", (upstream_ws + target).c_str());
+    const ObjectPtr<SoupMessage> up(soup_message_new("GET", (upstream_ws + target).c_str()));
     if (!up) return close_pair(id, "the upstream URL is not valid for " + cut(target));
     p.connecting.reset(g_cancellable_new());
-    auto* tag = new std::pair<std::weak_ptr<bool>, std::pair<Impl*, std::uint64_t>>{alive, {this, id}};
-    soup_session_websocket_connect_async(session.get(), up, nullptr, nullptr, G_PRIORITY_DEFAULT, p.connecting.get(),
-                                         &Impl::on_upstream, tag);
-    g_object_unref(up);
+    // libsoup calls on_upstream exactly once, which takes the tag back.
+    soup_session_websocket_connect_async(session.get(), up.get(), nullptr, nullptr, G_PRIORITY_DEFAULT,
+                                         p.connecting.get(), &Impl::on_upstream,
+                                         give_to_c(std::make_unique<UpstreamTag>(UpstreamTag{alive, this, id})));
     // An upstream that accepts the connection and never answers: cancelled, the client closed.
     p.deadline = loop->after(options.upstream_timeout, [this, id] {
       auto it = pairs.find(id);
@@ -263,29 +264,22 @@ struct SignalingProxy::Impl {
   }
 
   static void on_upstream(GObject* source, GAsyncResult* result, gpointer data) {
-    std::unique_ptr<std::pair<std::weak_ptr<bool>, std::pair<Impl*, std::uint64_t>>> tag(
-        static_cast<std::pair<std::weak_ptr<bool>, std::pair<Impl*, std::uint64_t>>*>(data));
-    GError* err = nullptr;
-    SoupWebsocketConnection* conn = soup_session_websocket_connect_finish(SOUP_SESSION(source), result, &err);
-    const std::string why = error_text(err);
-    if (err) g_error_free(err);
-    if (tag->first.expired()) {
-      if (conn) g_object_unref(conn);
-      return;
-    }
-    Impl* self = tag->second.first;
-    self->guarded("the upstream connection", [&] { self->upstream_ready(tag->second.second, conn, why); });
+    const auto tag = take_from_c<UpstreamTag>(data);
+    GlibError err;
+    ObjectPtr<SoupWebsocketConnection> conn(
+        soup_session_websocket_connect_finish(SOUP_SESSION(source), result, err.out()));
+    if (tag->alive.expired()) return;
+    Impl* self = tag->impl;
+    self->guarded("the upstream connection", [&] { self->upstream_ready(tag->pair, std::move(conn), err.text()); });
   }
 
-  void upstream_ready(std::uint64_t id, SoupWebsocketConnection* conn, const std::string& why) {
+  void upstream_ready(std::uint64_t id, ObjectPtr<SoupWebsocketConnection> owned, const std::string& why) {
     auto it = pairs.find(id);
     if (it == pairs.end()) {
-      if (conn) {
-        soup_websocket_connection_close(conn, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
-        g_object_unref(conn);
-      }
+      if (owned) soup_websocket_connection_close(owned.get(), SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
       return;
     }
+    SoupWebsocketConnection* conn = owned.get();
     Pair& p = it->second;
     p.deadline.cancel();
     p.connecting.reset();
@@ -293,12 +287,11 @@ struct SignalingProxy::Impl {
       event("proxy.upstream-error", p.label + ": cannot open the upstream WebSocket: " + why);
       return close_pair(id, "upstream unavailable");
     }
-    p.upstream.reset(conn);  // the finish call gave us its reference
+    p.upstream = std::move(owned);  // the finish call gave us its reference
     soup_websocket_connection_set_max_incoming_payload_size(conn, options.max_message_bytes);
-    auto* b = new Binding{this, id, true};
-    p.upstream_message = g_signal_connect_data(
-        conn, "message", G_CALLBACK(&Impl::on_frame), b, [](gpointer x, GClosure*) { delete static_cast<Binding*>(x); },
-        GConnectFlags(0));
+    auto* b = static_cast<Binding*>(give_to_c(std::make_unique<Binding>(Binding{this, id, true})));
+    p.upstream_message = g_signal_connect_data(conn, "message", G_CALLBACK(&Impl::on_frame), b,
+                                               &destroy_closure_data<Binding>, GConnectFlags(0));
     p.upstream_closed = g_signal_connect(conn, "closed", G_CALLBACK(&Impl::on_closed), b);
     auto pending = std::move(p.pending);
     p.pending.clear();
@@ -307,19 +300,21 @@ struct SignalingProxy::Impl {
 
   static void on_closed(SoupWebsocketConnection* conn, gpointer data) {
     auto* b = static_cast<Binding*>(data);
-    Impl* self = b->impl;
-    const std::uint64_t id = b->pair;
-    const bool upstream = b->upstream;
-    auto it = self->pairs.find(id);
-    if (it == self->pairs.end()) return;
-    const gushort code = soup_websocket_connection_get_close_code(conn);
-    const std::string how = code == SOUP_WEBSOCKET_CLOSE_TOO_BIG          ? " (a frame over the size limit)"
-                            : code == SOUP_WEBSOCKET_CLOSE_PROTOCOL_ERROR ? " (a WebSocket protocol error)"
-                                                                          : "";
-    if (upstream)
-      self->event("proxy.upstream-closed", "the upstream closed " + it->second.label + "'s connection" + how);
-    else self->event("signaling.left", it->second.label + " left" + how);
-    self->close_pair(id, upstream ? "upstream closed" : "");
+    b->impl->guarded("a WebSocket close", [&] {
+      Impl* self = b->impl;
+      const std::uint64_t id = b->pair;
+      const bool upstream = b->upstream;
+      auto it = self->pairs.find(id);
+      if (it == self->pairs.end()) return;
+      const gushort code = soup_websocket_connection_get_close_code(conn);
+      const std::string how = code == SOUP_WEBSOCKET_CLOSE_TOO_BIG          ? " (a frame over the size limit)"
+                              : code == SOUP_WEBSOCKET_CLOSE_PROTOCOL_ERROR ? " (a WebSocket protocol error)"
+                                                                            : "";
+      if (upstream)
+        self->event("proxy.upstream-closed", "the upstream closed " + it->second.label + "'s connection" + how);
+      else self->event("signaling.left", it->second.label + " left" + how);
+      self->close_pair(id, upstream ? "upstream closed" : "");
+    });
   }
 
   void disconnect(SoupWebsocketConnection* c, gulong& message, gulong& closed) {

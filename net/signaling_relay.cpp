@@ -5,6 +5,7 @@
 #include <deque>
 #include <map>
 
+#include "core/c_entry.hpp"
 #include "core/signaling_message.hpp"
 #include "core/timeline_events.hpp"
 #include "net/soup_listen.hpp"
@@ -44,35 +45,37 @@ struct SignalingRelay::Impl {
 
   static void on_http(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*, gpointer data) {
     auto* self = static_cast<Impl*>(data);
-    // A WebSocket upgrade: left without a status, so libsoup hands it to
-    // on_websocket — unless a browser sends it from another site's page.
-    SoupMessageHeaders* request = soup_server_message_get_request_headers(msg);
-    if (soup_message_headers_header_contains(request, "Upgrade", "websocket")) {
-      const char* origin = soup_message_headers_get_one(request, "Origin");
-      if (origin && !self->page.empty() && origin != self->owner->page_origin()) {
-        self->timeline->add("relay", events::kSignalingRejected,
-                            std::string("WebSocket from origin ") + origin + " refused");
-        soup_server_message_set_status(msg, SOUP_STATUS_FORBIDDEN, nullptr);
+    self->guarded("an HTTP request", [&] {
+      // A WebSocket upgrade: left without a status, so libsoup hands it to
+      // on_websocket — unless a browser sends it from another site's page.
+      SoupMessageHeaders* request = soup_server_message_get_request_headers(msg);
+      if (soup_message_headers_header_contains(request, "Upgrade", "websocket")) {
+        const char* origin = soup_message_headers_get_one(request, "Origin");
+        if (origin && !self->page.empty() && origin != self->owner->page_origin()) {
+          self->timeline->add("relay", events::kSignalingRejected,
+                              std::string("WebSocket from origin ") + origin + " refused");
+          soup_server_message_set_status(msg, SOUP_STATUS_FORBIDDEN, nullptr);
+        }
+        return;
       }
-      return;
-    }
-    const std::string method = soup_server_message_get_method(msg);
-    if (method != "GET" && method != "HEAD") {
-      soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, nullptr);
-      return;
-    }
-    if (path && std::string_view(path) == "/favicon.ico") {  // browsers ask; nothing to show
-      soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, nullptr);
-      return;
-    }
-    if (self->page.empty() || !path || std::string_view(path) != "/") {
-      soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, nullptr);
-      return;
-    }
-    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control", "no-store");
-    soup_server_message_set_response(msg, "text/html; charset=utf-8", SOUP_MEMORY_COPY, self->page.data(),
-                                     self->page.size());
-    soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
+      const std::string method = soup_server_message_get_method(msg);
+      if (method != "GET" && method != "HEAD") {
+        soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, nullptr);
+        return;
+      }
+      if (path && std::string_view(path) == "/favicon.ico") {  // browsers ask; nothing to show
+        soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, nullptr);
+        return;
+      }
+      if (self->page.empty() || !path || std::string_view(path) != "/") {
+        soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, nullptr);
+        return;
+      }
+      soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control", "no-store");
+      soup_server_message_set_response(msg, "text/html; charset=utf-8", SOUP_MEMORY_COPY, self->page.data(),
+                                       self->page.size());
+      soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
+    });
   }
 
   struct Binding {
@@ -84,84 +87,87 @@ struct SignalingRelay::Impl {
   static void on_websocket(SoupServer*, SoupServerMessage* msg, const char* path, SoupWebsocketConnection* conn,
                            gpointer data) {
     auto* self = static_cast<Impl*>(data);
-    std::string room = path ? path : "/";
-    if (room.size() > 128) room.resize(128);
-    if (!self->rooms.count(room) && self->rooms.size() >= self->limits.max_rooms) {
-      self->timeline->add("relay", events::kSignalingRejected,
-                          "room " + room + " refused: already " + std::to_string(self->rooms.size()) + " rooms open");
-      soup_websocket_connection_close(conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "too many rooms");
-      return;
-    }
-    Room& r = self->rooms[room];
-    int index = !r.clients[0].conn ? 0 : !r.clients[1].conn ? 1 : -1;
-    const std::string asked = query_params(soup_server_message_get_uri(msg))["peer"];
-    if (index < 0 && valid_label(asked)) {
-      // A client coming back under its label (a reloaded page) may arrive
-      // before its old connection's close: the new one takes the old one's place.
-      for (int i : {0, 1}) {
-        Client& old = r.clients[i];
-        if (old.label != asked) continue;
-        self->timeline->add("relay", events::kSignalingReplaced,
-                            asked + " joined room " + room + " again; its old connection is closed");
-        SoupWebsocketConnection* stale = old.conn.get();
-        g_signal_handler_disconnect(stale, old.closed_handler);
-        g_signal_handler_disconnect(stale, old.message_handler);  // frees its binding
-        soup_websocket_connection_close(stale, SOUP_WEBSOCKET_CLOSE_NORMAL, "replaced");
-        old.conn.reset();
-        index = i;
-        break;
+    self->guarded("a WebSocket connection", [&] {
+      std::string room = path ? path : "/";
+      if (room.size() > 128) room.resize(128);
+      if (!self->rooms.count(room) && self->rooms.size() >= self->limits.max_rooms) {
+        self->timeline->add("relay", events::kSignalingRejected,
+                            "room " + room + " refused: already " + std::to_string(self->rooms.size()) + " rooms open");
+        soup_websocket_connection_close(conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "too many rooms");
+        return;
       }
-    }
-    if (index < 0) {
-      self->timeline->add("relay", events::kSignalingRejected, "room " + room + " is full; third client refused");
-      soup_websocket_connection_close(conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "room full");
-      return;
-    }
-    Client& c = r.clients[index];
-    c.conn.reset(SOUP_WEBSOCKET_CONNECTION(g_object_ref(conn)));
-    c.label = valid_label(asked) ? asked : "client" + std::to_string(index);
-    soup_websocket_connection_set_max_incoming_payload_size(conn, self->limits.max_message_bytes);
-    auto* binding = new Binding{self, room, index};
-    c.message_handler = g_signal_connect_data(
-        conn, "message", G_CALLBACK(&Impl::on_frame), binding,
-        [](gpointer b, GClosure*) { delete static_cast<Binding*>(b); }, GConnectFlags(0));
-    c.closed_handler = g_signal_connect(conn, "closed", G_CALLBACK(&Impl::on_closed), binding);
-    self->timeline->add("relay", events::kSignalingJoined, c.label + " joined room " + room);
-    while (!r.held[index].empty()) {
-      soup_websocket_connection_send_text(conn, r.held[index].front().c_str());
-      r.held[index].pop_front();
-    }
+      Room& r = self->rooms[room];
+      int index = !r.clients[0].conn ? 0 : !r.clients[1].conn ? 1 : -1;
+      const std::string asked = query_params(soup_server_message_get_uri(msg))["peer"];
+      if (index < 0 && valid_label(asked)) {
+        // A client coming back under its label (a reloaded page) may arrive
+        // before its old connection's close: the new one takes the old one's place.
+        for (int i : {0, 1}) {
+          Client& old = r.clients[i];
+          if (old.label != asked) continue;
+          self->timeline->add("relay", events::kSignalingReplaced,
+                              asked + " joined room " + room + " again; its old connection is closed");
+          SoupWebsocketConnection* stale = old.conn.get();
+          g_signal_handler_disconnect(stale, old.closed_handler);
+          g_signal_handler_disconnect(stale, old.message_handler);  // frees its binding
+          soup_websocket_connection_close(stale, SOUP_WEBSOCKET_CLOSE_NORMAL, "replaced");
+          old.conn.reset();
+          index = i;
+          break;
+        }
+      }
+      if (index < 0) {
+        self->timeline->add("relay", events::kSignalingRejected, "room " + room + " is full; third client refused");
+        soup_websocket_connection_close(conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "room full");
+        return;
+      }
+      Client& c = r.clients[index];
+      c.conn.reset(SOUP_WEBSOCKET_CONNECTION(g_object_ref(conn)));
+      c.label = valid_label(asked) ? asked : "client" + std::to_string(index);
+      soup_websocket_connection_set_max_incoming_payload_size(conn, self->limits.max_message_bytes);
+      auto* binding = static_cast<Binding*>(give_to_c(std::make_unique<Binding>(Binding{self, room, index})));
+      c.message_handler = g_signal_connect_data(conn, "message", G_CALLBACK(&Impl::on_frame), binding,
+                                                &destroy_closure_data<Binding>, GConnectFlags(0));
+      c.closed_handler = g_signal_connect(conn, "closed", G_CALLBACK(&Impl::on_closed), binding);
+      self->timeline->add("relay", events::kSignalingJoined, c.label + " joined room " + room);
+      while (!r.held[index].empty()) {
+        soup_websocket_connection_send_text(conn, r.held[index].front().c_str());
+        r.held[index].pop_front();
+      }
+    });
   }
 
   static void on_closed(SoupWebsocketConnection* conn, gpointer data) {
     auto* b = static_cast<Binding*>(data);
-    auto it = b->impl->rooms.find(b->room);
-    if (it == b->impl->rooms.end()) return;
-    Client& c = it->second.clients[b->index];
-    if (c.conn.get() != conn) return;
-    b->impl->timeline->add("relay", events::kSignalingLeft, c.label + " left room " + b->room);
-    g_signal_handler_disconnect(conn, c.closed_handler);
-    Impl* self = b->impl;
-    const std::string room = b->room;
-    g_signal_handler_disconnect(conn, c.message_handler);  // frees the binding: use nothing of it after
-    c.conn.reset();
-    // A room nobody is in is forgotten, with what it held: its senders are gone.
-    const Room& r = it->second;
-    if (r.clients[0].conn || r.clients[1].conn) return;
-    self->rooms.erase(it);
-    if (SignalingInterceptor* i = self->owner->interceptor_; i && !self->owner->bypassed_.count(room))
-      self->guarded("room " + room + " closing", [&] { i->on_room_closed(room); });
+    b->impl->guarded("a WebSocket close", [&] {
+      auto it = b->impl->rooms.find(b->room);
+      if (it == b->impl->rooms.end()) return;
+      Client& c = it->second.clients[b->index];
+      if (c.conn.get() != conn) return;
+      b->impl->timeline->add("relay", events::kSignalingLeft, c.label + " left room " + b->room);
+      g_signal_handler_disconnect(conn, c.closed_handler);
+      Impl* self = b->impl;
+      const std::string room = b->room;
+      g_signal_handler_disconnect(conn, c.message_handler);  // frees the binding: use nothing of it after
+      c.conn.reset();
+      // A room nobody is in is forgotten, with what it held: its senders are gone.
+      const Room& r = it->second;
+      if (r.clients[0].conn || r.clients[1].conn) return;
+      self->rooms.erase(it);
+      if (SignalingInterceptor* i = self->owner->interceptor_; i && !self->owner->bypassed_.count(room))
+        self->guarded("room " + room + " closing", [&] { i->on_room_closed(room); });
+    });
   }
 
-  // Runs a step that network input started; a failure of ours (e.g. no file
-  // descriptor left for an attacker's agent) must not unwind through libsoup.
+  // Runs a step that network input started (an entry from libsoup, core/c_entry.hpp);
+  // a failure of ours (e.g. no file descriptor left for an attacker's agent)
+  // becomes a relay.error event in the timeline.
   template <typename F>
   void guarded(const std::string& what, F&& step) {
-    try {
-      step();
-    } catch (const std::exception& e) {
-      timeline->add("relay", events::kRelayError, what + ": " + e.what());
-    }
+    const CEntryReport to_timeline = [this](const std::string& where, const std::string& e) {
+      timeline->add("relay", events::kRelayError, where + ": " + e);
+    };
+    c_entry(what, std::forward<F>(step), &to_timeline);
   }
 
   static void on_frame(SoupWebsocketConnection*, gint type, GBytes* message, gpointer data) {

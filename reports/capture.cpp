@@ -8,18 +8,15 @@
 #include <mutex>
 #include <thread>
 
+#include "core/c_entry.hpp"
+#include "core/c_ptr.hpp"
+
 namespace sigtrust::reports {
 namespace {
 
-// RAII for libpcap handles (docs/architecture.md, convention 3): one stateless deleter per type.
-struct PcapCloser {
-  void operator()(pcap_t* p) const { pcap_close(p); }
-};
-struct DumperCloser {
-  void operator()(pcap_dumper_t* d) const { pcap_dump_close(d); }
-};
-using PcapHandle = std::unique_ptr<pcap_t, PcapCloser>;
-using DumperHandle = std::unique_ptr<pcap_dumper_t, DumperCloser>;
+// RAII for libpcap handles (docs/architecture.md, convention 3).
+using PcapHandle = CPtr<pcap_t, pcap_close>;
+using DumperHandle = CPtr<pcap_dumper_t, pcap_dump_close>;
 
 constexpr int kSnapLen = 262144;
 
@@ -50,10 +47,12 @@ struct Capture::Impl {
   std::map<std::string, std::unique_ptr<Session>> sessions;
 
   static void on_packet(u_char* user, const pcap_pkthdr* header, const u_char* bytes) {
-    auto* self = reinterpret_cast<Impl*>(user);
-    std::lock_guard lock(self->mu);
-    pcap_dump(reinterpret_cast<u_char*>(self->dumper.get()), header, bytes);
-    ++self->packets;
+    c_entry("libpcap's packet handler", [&] {
+      auto* self = reinterpret_cast<Impl*>(user);
+      std::lock_guard lock(self->mu);
+      pcap_dump(reinterpret_cast<u_char*>(self->dumper.get()), header, bytes);
+      ++self->packets;
+    });
   }
 
   // Reads until told to stop, then takes what is left in the buffer.

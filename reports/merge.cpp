@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "reports/result_view.hpp"
@@ -138,8 +139,10 @@ json summary_of(const json& runs) {
           {"interrupted", interrupted}};
 }
 
-Result<json> merge_documents(const std::vector<NamedDocument>& docs, std::string_view version) {
-  if (docs.empty()) return Error{"report merge: no result documents given"};
+namespace {
+
+// Every document written by this sigtrust and checked against the same expectations.
+std::optional<Error> check_same_origin(const std::vector<NamedDocument>& docs, std::string_view version) {
   for (const auto& d : docs) {
     if (text(d.doc, "tool") != "sigtrust")
       return Error{d.file + ": not written by sigtrust (\"tool\" is not \"sigtrust\")"};
@@ -153,6 +156,64 @@ Result<json> merge_documents(const std::vector<NamedDocument>& docs, std::string
                    "), " + docs.front().file + " against " + describe_expectations(expectations) +
                    "; merge documents checked against the same expectations"};
   }
+  return std::nullopt;
+}
+
+// Every shard of the split given once, and every cell of its plan in its shard's document.
+std::optional<Error> check_complete_split(const std::vector<NamedDocument>& docs, const Split& split,
+                                          const std::map<std::string, const NamedDocument*>& seen) {
+  std::map<unsigned, const NamedDocument*> shards;
+  for (std::size_t di = 0; di < docs.size(); ++di)
+    if (auto [it, fresh] = shards.emplace(split.index[di], &docs[di]); !fresh)
+      return Error{docs[di].file + ": shard " + std::to_string(split.index[di]) + "/" + std::to_string(split.total) +
+                   " given twice (also " + it->second->file + ")"};
+  for (unsigned k = 1; k <= split.total; ++k) {
+    if (shards.count(k)) continue;
+    std::vector<std::string> cells;
+    for (const auto& c : split.plan)
+      if (shard_of(c, split.total) == k) cells.push_back(c);
+    return Error{"missing shard " + std::to_string(k) + "/" + std::to_string(split.total) +
+                 ": none of the documents given is that shard" +
+                 (cells.empty() ? std::string(" (it has no cells)") : " (its cells: " + some_cells(cells) + ")")};
+  }
+  for (const auto& c : split.plan)
+    if (!seen.count(c)) {
+      const unsigned k = shard_of(c, split.total);
+      return Error{shards.at(k)->file + ": cell " + c + " of shard " + std::to_string(k) + "/" +
+                   std::to_string(split.total) + " is missing from it"};
+    }
+  return std::nullopt;
+}
+
+// The merged document: the runs in order, where they came from, the summary.
+json merged_document(const std::vector<NamedDocument>& docs, std::string_view version, const Split& split,
+                     const std::vector<const json*>& runs) {
+  const bool sharded = split.total > 0;
+  const json& expectations = field(docs.front().doc, "expectations");
+  json merged{{"tool", "sigtrust"}, {"version", std::string(version)}};
+  if (expectations.is_object()) merged["expectations"] = expectations;
+  if (sharded) merged["command"] = split.command;
+  json sources = json::array();
+  for (std::size_t di = 0; di < docs.size(); ++di) {
+    sources.push_back({{"file", docs[di].file},
+                       {"shard", sharded ? json(split.index[di]) : json(nullptr)},
+                       {"runs", items(docs[di].doc, "runs").size()}});
+    if (const json& sig = field(docs[di].doc, "interrupted_by"); sig.is_number() && !merged.contains("interrupted_by"))
+      merged["interrupted_by"] = sig;
+  }
+  merged["merged"] = {{"shards", sharded ? json(split.total) : json(nullptr)}, {"documents", sources}};
+  json all = json::array();
+  for (const json* r : runs) all.push_back(*r);
+  merged["summary"] = summary_of(all);
+  merged["runs"] = std::move(all);
+  return merged;
+}
+
+}  // namespace
+
+Result<json> merge_documents(const std::vector<NamedDocument>& docs, std::string_view version) {
+  if (docs.empty()) return Error{"report merge: no result documents given"};
+  if (auto bad = check_same_origin(docs, version)) return *bad;
   auto split = check_split(docs);
   if (!split) return split.error();
   const bool sharded = split->total > 0;
@@ -183,48 +244,12 @@ Result<json> merge_documents(const std::vector<NamedDocument>& docs, std::string
     }
   }
   if (sharded) {
-    std::map<unsigned, const NamedDocument*> shards;
-    for (std::size_t di = 0; di < docs.size(); ++di)
-      if (auto [it, fresh] = shards.emplace(split->index[di], &docs[di]); !fresh)
-        return Error{docs[di].file + ": shard " + std::to_string(split->index[di]) + "/" +
-                     std::to_string(split->total) + " given twice (also " + it->second->file + ")"};
-    for (unsigned k = 1; k <= split->total; ++k) {
-      if (shards.count(k)) continue;
-      std::vector<std::string> cells;
-      for (const auto& c : split->plan)
-        if (shard_of(c, split->total) == k) cells.push_back(c);
-      return Error{"missing shard " + std::to_string(k) + "/" + std::to_string(split->total) +
-                   ": none of the documents given is that shard" +
-                   (cells.empty() ? std::string(" (it has no cells)") : " (its cells: " + some_cells(cells) + ")")};
-    }
-    for (const auto& c : split->plan)
-      if (!seen.count(c)) {
-        const unsigned k = shard_of(c, split->total);
-        return Error{shards.at(k)->file + ": cell " + c + " of shard " + std::to_string(k) + "/" +
-                     std::to_string(split->total) + " is missing from it"};
-      }
+    if (auto bad = check_complete_split(docs, *split, seen)) return *bad;
     std::sort(runs.begin(), runs.end(), [&](const json* a, const json* b) {
       return plan_position.at(cell_of(*a)) < plan_position.at(cell_of(*b));
     });
   }
-
-  json merged{{"tool", "sigtrust"}, {"version", std::string(version)}};
-  if (expectations.is_object()) merged["expectations"] = expectations;
-  if (sharded) merged["command"] = split->command;
-  json sources = json::array();
-  for (std::size_t di = 0; di < docs.size(); ++di) {
-    sources.push_back({{"file", docs[di].file},
-                       {"shard", sharded ? json(split->index[di]) : json(nullptr)},
-                       {"runs", items(docs[di].doc, "runs").size()}});
-    if (const json& sig = field(docs[di].doc, "interrupted_by"); sig.is_number() && !merged.contains("interrupted_by"))
-      merged["interrupted_by"] = sig;
-  }
-  merged["merged"] = {{"shards", sharded ? json(split->total) : json(nullptr)}, {"documents", sources}};
-  json all = json::array();
-  for (const json* r : runs) all.push_back(*r);
-  merged["summary"] = summary_of(all);
-  merged["runs"] = std::move(all);
-  return merged;
+  return merged_document(docs, version, *split, runs);
 }
 
 }  // namespace sigtrust::reports

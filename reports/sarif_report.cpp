@@ -62,28 +62,88 @@ bool is_mitm(const std::string& outcome) { return outcome == "mitm-undetected" |
 
 }  // namespace
 
-json sarif_report(const json& doc) {
+namespace {
+
+// The attacks of the document, in order of first appearance: one rule each.
+std::vector<std::string> attacks_of(const json& doc) {
   std::vector<std::string> attacks;
   for (const auto& run : items(doc, "runs")) {
     const std::string a = text(run, "attack");
     if (!a.empty() && a != "none" && std::find(attacks.begin(), attacks.end(), a) == attacks.end())
       attacks.push_back(a);
   }
-  json rules = json::array();
-  for (const auto& a : attacks) {
-    const AttackNote note = attack_note(a);
-    rules.push_back({{"id", a},
-                     {"name", rule_name(a)},
-                     {"shortDescription", {{"text", std::string(note.summary)}}},
-                     {"fullDescription", {{"text", std::string(note.help)}}},
-                     {"help", {{"text", std::string(note.help)}}},
-                     {"defaultConfiguration", {{"level", "error"}}},
-                     // The highest severity a result of this rule can have (GitHub reads the rule's).
-                     {"properties",
-                      {{"position", std::string(note.position)},
-                       {"tags", {"security", "webrtc"}},
-                       {"security-severity", severity("mitm-undetected")}}}});
+  return attacks;
+}
+
+json rule_of(const std::string& a) {
+  const AttackNote note = attack_note(a);
+  return {{"id", a},
+          {"name", rule_name(a)},
+          {"shortDescription", {{"text", std::string(note.summary)}}},
+          {"fullDescription", {{"text", std::string(note.help)}}},
+          {"help", {{"text", std::string(note.help)}}},
+          {"defaultConfiguration", {{"level", "error"}}},
+          // The highest severity a result of this rule can have (GitHub reads the rule's).
+          {"properties",
+           {{"position", std::string(note.position)},
+            {"tags", {"security", "webrtc"}},
+            {"security-severity", severity("mitm-undetected")}}}};
+}
+
+// Located at the session's line of the scenario file (or the matrix cell's
+// entry in the expectations file), by its path in the repository.
+json location_of(const json& run, const json& s) {
+  const double line = number(s, "line", 1);
+  if (const std::string file = location_path(run); !file.empty())
+    return {{"physicalLocation",
+             {{"artifactLocation", {{"uri", uri_of(file)}}},
+              {"region", {{"startLine", line >= 1 ? static_cast<long long>(line) : 1}}}}}};
+  // a live relay session: no file, the room it happened in
+  return {{"logicalLocations", {{{"name", text(s, "room")}, {"kind", "module"}}}}};
+}
+
+// One finding: a session an attack got into (`rule_index` into the rules).
+json finding(const json& run, const json& s, const std::string& attack, std::ptrdiff_t rule_index) {
+  const std::string outcome = text(s, "outcome");
+  std::string owners;
+  for (const auto& name : session_peers(s)) {
+    const std::string owner = text(field(field(s, "peers"), name), "dtls_peer_owner");
+    owners += (owners.empty() ? "" : ", ") + name + " saw the certificate of " + (owner.empty() ? "nobody" : owner);
   }
+  const auto read = texts(field(s, "attacker"), "plaintext_read");
+  const std::string message = text(s, "offerer") + " -> " + text(s, "answerer") + ": " + outcome + " under attack " +
+                              attack + " with trust " + text(run, "trust") + " (" + owners + "; the attacker read " +
+                              std::to_string(read.size()) + " plaintext message(s)" +
+                              (outcome == "mitm-detected-late" ? "; an alarm came too late" : "") + ").";
+  json result = {{"ruleId", attack},
+                 {"ruleIndex", rule_index},
+                 {"level", outcome == "mitm-undetected" ? "error" : "warning"},
+                 {"message", {{"text", message}}},
+                 {"locations", {location_of(run, s)}},
+                 // One per scenario, session and round: the same pair meeting twice is two findings.
+                 {"partialFingerprints",
+                  {{"sigtrustSession/v2", text(run, "scenario") + "|" + attack + "|" + text(run, "trust") + "|" +
+                                              text(s, "offerer") + "->" + text(s, "answerer") + "|round " +
+                                              text(s, "round") + "|" + text(s, "room")}}},
+                 {"properties",
+                  {{"scenario", text(run, "scenario")},
+                   {"trust", text(run, "trust")},
+                   {"outcome", outcome},
+                   {"expected", text(s, "expected")},
+                   {"expectationMet", flag(s, "pass")},
+                   {"plaintextRead", read},
+                   {"security-severity", severity(outcome)}}}};
+  // With --baseline: new, unchanged or updated against the baseline's session.
+  if (const std::string state = text(field(s, "baseline"), "state"); !state.empty()) result["baselineState"] = state;
+  return result;
+}
+
+}  // namespace
+
+json sarif_report(const json& doc) {
+  const std::vector<std::string> attacks = attacks_of(doc);
+  json rules = json::array();
+  for (const auto& a : attacks) rules.push_back(rule_of(a));
 
   json results = json::array();
   // Sessions the run ended before they settled: never a finding (a later
@@ -102,48 +162,7 @@ json sarif_report(const json& doc) {
                                   {{"text", text(run, "scenario") + ": " + text(s, "offerer") + " -> " +
                                                 text(s, "answerer") + ": " + outcome + ", " + cut + "."}}}});
       if (!is_mitm(outcome) || rule == attacks.end() || is_provisional(s)) continue;
-      std::string owners;
-      for (const auto& name : session_peers(s)) {
-        const std::string owner = text(field(field(s, "peers"), name), "dtls_peer_owner");
-        owners += (owners.empty() ? "" : ", ") + name + " saw the certificate of " + (owner.empty() ? "nobody" : owner);
-      }
-      const auto read = texts(field(s, "attacker"), "plaintext_read");
-      const std::string message = text(s, "offerer") + " -> " + text(s, "answerer") + ": " + outcome +
-                                  " under attack " + attack + " with trust " + text(run, "trust") + " (" + owners +
-                                  "; the attacker read " + std::to_string(read.size()) + " plaintext message(s)" +
-                                  (outcome == "mitm-detected-late" ? "; an alarm came too late" : "") + ").";
-      // Located at the session's line of the scenario file (or the matrix
-      // cell's entry in the expectations file), by its path in the repository.
-      const double line = number(s, "line", 1);
-      json location;
-      if (const std::string file = location_path(run); !file.empty())
-        location = {{"physicalLocation",
-                     {{"artifactLocation", {{"uri", uri_of(file)}}},
-                      {"region", {{"startLine", line >= 1 ? static_cast<long long>(line) : 1}}}}}};
-      else  // a live relay session: no file, the room it happened in
-        location = {{"logicalLocations", {{{"name", text(s, "room")}, {"kind", "module"}}}}};
-      json result = {{"ruleId", attack},
-                     {"ruleIndex", rule - attacks.begin()},
-                     {"level", outcome == "mitm-undetected" ? "error" : "warning"},
-                     {"message", {{"text", message}}},
-                     {"locations", {location}},
-                     // One per scenario, session and round: the same pair meeting twice is two findings.
-                     {"partialFingerprints",
-                      {{"sigtrustSession/v2", text(run, "scenario") + "|" + attack + "|" + text(run, "trust") + "|" +
-                                                  text(s, "offerer") + "->" + text(s, "answerer") + "|round " +
-                                                  text(s, "round") + "|" + text(s, "room")}}},
-                     {"properties",
-                      {{"scenario", text(run, "scenario")},
-                       {"trust", text(run, "trust")},
-                       {"outcome", outcome},
-                       {"expected", text(s, "expected")},
-                       {"expectationMet", flag(s, "pass")},
-                       {"plaintextRead", read},
-                       {"security-severity", severity(outcome)}}}};
-      // With --baseline: new, unchanged or updated against the baseline's session.
-      if (const std::string state = text(field(s, "baseline"), "state"); !state.empty())
-        result["baselineState"] = state;
-      results.push_back(std::move(result));
+      results.push_back(finding(run, s, attack, rule - attacks.begin()));
     }
   }
 

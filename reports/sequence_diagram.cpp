@@ -322,13 +322,12 @@ std::string fmt_ms(double v) {
 
 SequenceDiagram sequence_of(const json& run) { return Builder(run).build(); }
 
-std::string sequence_svg(const SequenceDiagram& d, const std::string& id_prefix) {
-  int legend_width = kLeft;
-  for (const auto& [style, what] : kLegendItems) legend_width += legend_step(what);
-  const int width = std::max(kLeft + static_cast<int>(d.lifelines.size()) * kColumn + 16, legend_width);
-  // Every label wrapped to the room it has; a step is as tall as its lines.
+namespace {
+
+// Every label wrapped to the room it has; a step is as tall as its lines.
+std::vector<std::vector<std::string>> wrapped_labels(const SequenceDiagram& d, int& rows) {
   std::vector<std::vector<std::string>> labels;
-  int rows = 0;
+  rows = 0;
   for (const auto& s : d.steps) {
     std::size_t room = 60;
     if (s.kind == SequenceStep::Kind::Arrow) {
@@ -340,6 +339,60 @@ std::string sequence_svg(const SequenceDiagram& d, const std::string& id_prefix)
     labels.push_back(wrap(s.label, room));
     rows += kRow + static_cast<int>(labels.back().size() - 1) * kLine;
   }
+  return labels;
+}
+
+// One step at height `y`: a divider across, an arrow between lanes, or a note on one.
+void svg_step(std::ostringstream& out, const SequenceStep& s, const std::vector<std::string>& lines, int y, int width,
+              const std::string& p) {
+  const int extra = static_cast<int>(lines.size() - 1) * kLine;
+  out << "<g class=\"step " << s.style << "\"><title>" << fmt_ms(s.t_ms) << " ms: " << xml_escape(s.label)
+      << "</title><text class=\"time\" x=\"4\" y=\"" << y - 4 << "\">" << fmt_ms(s.t_ms) << "</text>";
+  if (s.kind == SequenceStep::Kind::Divider) {
+    out << "<line class=\"divider\" x1=\"" << kLeft << "\" y1=\"" << y - 6 << "\" x2=\"" << width - 8 << "\" y2=\""
+        << y - 6 << "\"/><text class=\"divider\" x=\"" << kLeft + 4 << "\" y=\"" << y - 9 - extra << "\">"
+        << tspans(lines, kLeft + 4) << "</text>";
+  } else if (s.kind == SequenceStep::Kind::Arrow) {
+    const int x1 = lane_x(s.from), x2 = lane_x(s.to);
+    out << "<line x1=\"" << x1 << "\" y1=\"" << y << "\" x2=\"" << x2 << "\" y2=\"" << y << "\" marker-end=\"url(#" << p
+        << "-" << s.style << ")\"";
+    if (s.both_ways) out << " marker-start=\"url(#" << p << "-" << s.style << ")\"";
+    out << "/><text x=\"" << (x1 + x2) / 2 << "\" y=\"" << y - 5 - extra << "\" text-anchor=\"middle\">"
+        << tspans(lines, (x1 + x2) / 2) << "</text>";
+  } else {
+    const int x = lane_x(s.from);
+    out << "<rect x=\"" << x - kColumn / 2 + 6 << "\" y=\"" << y - 17 - extra << "\" width=\"" << kColumn - 12
+        << "\" height=\"" << 20 + extra << "\" rx=\"3\"/><text x=\"" << x << "\" y=\"" << y - 3 - extra
+        << "\" text-anchor=\"middle\">" << tspans(lines, x) << "</text>";
+  }
+  out << "</g>\n";
+}
+
+// The legend: what each colour and line means, also when printed.
+void svg_legend(std::ostringstream& out, int steps_end, const std::string& p) {
+  out << "<g class=\"legend\"><text x=\"4\" y=\"" << steps_end + 14 << "\">legend:</text>";
+  int lx = kLeft;
+  for (const auto& [style, what] : kLegendItems) {
+    const bool box = std::string(style) == "alarm" || std::string(style) == "ok";
+    out << "<g class=\"legend-item " << style << "\">";
+    if (box) out << "<rect x=\"" << lx << "\" y=\"" << steps_end + 5 << "\" width=\"18\" height=\"12\" rx=\"2\"/>";
+    else
+      out << "<line x1=\"" << lx << "\" y1=\"" << steps_end + 10 << "\" x2=\"" << lx + 18 << "\" y2=\""
+          << steps_end + 10 << "\" marker-end=\"url(#" << p << "-" << style << ")\"/>";
+    out << "<text x=\"" << lx + 24 << "\" y=\"" << steps_end + 14 << "\">" << what << "</text></g>";
+    lx += legend_step(what);
+  }
+  out << "</g>\n";
+}
+
+}  // namespace
+
+std::string sequence_svg(const SequenceDiagram& d, const std::string& id_prefix) {
+  int legend_width = kLeft;
+  for (const auto& [style, what] : kLegendItems) legend_width += legend_step(what);
+  const int width = std::max(kLeft + static_cast<int>(d.lifelines.size()) * kColumn + 16, legend_width);
+  int rows = 0;
+  const auto labels = wrapped_labels(d, rows);
   // Lifeline names wrap too (a peer name may be 32 characters): every header
   // is as tall as the longest.
   std::vector<std::vector<std::string>> names;
@@ -375,45 +428,11 @@ std::string sequence_svg(const SequenceDiagram& d, const std::string& id_prefix)
   out << "<text class=\"time axis\" x=\"4\" y=\"24\">ms</text>\n";
   int y = top;
   for (std::size_t k = 0; k < d.steps.size(); ++k) {
-    const auto& s = d.steps[k];
-    const auto& lines = labels[k];
-    const int extra = static_cast<int>(lines.size() - 1) * kLine;
-    y += kRow + extra;
-    out << "<g class=\"step " << s.style << "\"><title>" << fmt_ms(s.t_ms) << " ms: " << xml_escape(s.label)
-        << "</title><text class=\"time\" x=\"4\" y=\"" << y - 4 << "\">" << fmt_ms(s.t_ms) << "</text>";
-    if (s.kind == SequenceStep::Kind::Divider) {
-      out << "<line class=\"divider\" x1=\"" << kLeft << "\" y1=\"" << y - 6 << "\" x2=\"" << width - 8 << "\" y2=\""
-          << y - 6 << "\"/><text class=\"divider\" x=\"" << kLeft + 4 << "\" y=\"" << y - 9 - extra << "\">"
-          << tspans(lines, kLeft + 4) << "</text>";
-    } else if (s.kind == SequenceStep::Kind::Arrow) {
-      const int x1 = lane_x(s.from), x2 = lane_x(s.to);
-      out << "<line x1=\"" << x1 << "\" y1=\"" << y << "\" x2=\"" << x2 << "\" y2=\"" << y << "\" marker-end=\"url(#"
-          << p << "-" << s.style << ")\"";
-      if (s.both_ways) out << " marker-start=\"url(#" << p << "-" << s.style << ")\"";
-      out << "/><text x=\"" << (x1 + x2) / 2 << "\" y=\"" << y - 5 - extra << "\" text-anchor=\"middle\">"
-          << tspans(lines, (x1 + x2) / 2) << "</text>";
-    } else {
-      const int x = lane_x(s.from);
-      out << "<rect x=\"" << x - kColumn / 2 + 6 << "\" y=\"" << y - 17 - extra << "\" width=\"" << kColumn - 12
-          << "\" height=\"" << 20 + extra << "\" rx=\"3\"/><text x=\"" << x << "\" y=\"" << y - 3 - extra
-          << "\" text-anchor=\"middle\">" << tspans(lines, x) << "</text>";
-    }
-    out << "</g>\n";
+    y += kRow + static_cast<int>(labels[k].size() - 1) * kLine;
+    svg_step(out, d.steps[k], labels[k], y, width, p);
   }
-  // The legend: what each colour and line means, also when printed.
-  out << "<g class=\"legend\"><text x=\"4\" y=\"" << steps_end + 14 << "\">legend:</text>";
-  int lx = kLeft;
-  for (const auto& [style, what] : kLegendItems) {
-    const bool box = std::string(style) == "alarm" || std::string(style) == "ok";
-    out << "<g class=\"legend-item " << style << "\">";
-    if (box) out << "<rect x=\"" << lx << "\" y=\"" << steps_end + 5 << "\" width=\"18\" height=\"12\" rx=\"2\"/>";
-    else
-      out << "<line x1=\"" << lx << "\" y1=\"" << steps_end + 10 << "\" x2=\"" << lx + 18 << "\" y2=\""
-          << steps_end + 10 << "\" marker-end=\"url(#" << p << "-" << style << ")\"/>";
-    out << "<text x=\"" << lx + 24 << "\" y=\"" << steps_end + 14 << "\">" << what << "</text></g>";
-    lx += legend_step(what);
-  }
-  out << "</g>\n</svg>";
+  svg_legend(out, steps_end, p);
+  out << "</svg>";
   return out.str();
 }
 

@@ -387,6 +387,8 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
   Run run{s,      options, options.certificates ? *options.certificates : local_store, plan,
           *world, result,  started + std::chrono::milliseconds(s.deadline_ms),         {},
           {},     {}};
+  // Exceptions stopped at C callbacks of this run (on this thread) end in its timeline.
+  std::optional<CEntryReporter> c_entries(std::in_place, engine::callback_failure_reporter(world->timeline, result));
   try {
     set_up_world(run);
     run.servers = choose_ice_servers(run);
@@ -402,6 +404,7 @@ RunResult run_scenario(const scenario::Scenario& s, const EngineOptions& options
   release_turn(run);
   world->timeline.add("engine", events::kRunEnd, "run ended");
   result.timeline = world->timeline.events();
+  c_entries.reset();  // the world's teardown reports to whoever ran the engine, not into a finished timeline
   world.reset();
   result.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
   return result;

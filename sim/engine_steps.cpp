@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/outcome.hpp"
+#include "core/timeline_events.hpp"
 
 namespace sigtrust::engine {
 namespace {
@@ -157,6 +158,14 @@ Judgement judge_session(const scenario::Scenario& s, std::size_t index, const Se
   sr.pass = std::string(to_string(sr.outcome)) == sr.expected && is_final(sr.outcome, sr.cut);
   session_timings(sr);
   return j;
+}
+
+CEntryReport callback_failure_reporter(Timeline& timeline, RunResult& result) {
+  return [&timeline, &result](const std::string& where, const std::string& what) {
+    const std::string error = "exception in " + where + ": " + what;
+    if (result.error.empty()) result.error = error;
+    timeline.add("engine", events::kRunError, "simulator failure: " + error);
+  };
 }
 
 }  // namespace sigtrust::engine

@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "core/c_entry.hpp"
 #include "core/run_result.hpp"
+#include "core/timeline.hpp"
 #include "net/ice_agent.hpp"
 #include "sim/attack.hpp"
 #include "sim/peer.hpp"
@@ -27,6 +29,12 @@ inline constexpr std::size_t kBatchSessions = 32;
 // "alice+tofu" style label of the run's trust configurations: one label when
 // every peer has the same, else "alice=x,bob=y".
 std::string trust_label(const scenario::Scenario& s);
+
+// Where an exception stopped at a C callback during a run goes (core/c_entry.hpp):
+// a run.error event in the timeline and, if the run has none yet, the run's
+// error. It is a failure of the simulator, so the run is an `error`, never an
+// attack outcome.
+CEntryReport callback_failure_reporter(Timeline& timeline, RunResult& result);
 
 // The result of a run before anything ran: what ran, with which seed and deadline.
 RunResult result_header(const scenario::Scenario& s);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/sdp.hpp"
+#include "core/timeline_events.hpp"
 #include "core/signaling_message.hpp"
 #include "core/timeline_events.hpp"
 
@@ -255,6 +256,23 @@ LiveVerdict judge_live_session(const std::string& room, const LiveRoom& r, const
   s.answerer_result = peer(ans);
   v.why = r.labels[off] + " " + ends[off].account + "; " + r.labels[ans] + " " + ends[ans].account;
   return v;
+}
+
+std::vector<SessionResult> judge_live_rooms(const LiveRecorder& recorder,
+                                            const std::map<std::string, AttackerSessionReport>& attacker_sessions,
+                                            const CertificateRegistry& registry, Timeline& timeline) {
+  std::vector<SessionResult> sessions;
+  for (const auto& [room, r] : recorder.rooms()) {
+    if (r.offerer < 0) continue;
+    const auto it = attacker_sessions.find(room);
+    auto verdict =
+        judge_live_session(room, r, it != attacker_sessions.end() ? it->second : AttackerSessionReport{}, registry);
+    SessionResult& s = verdict.session;
+    timeline.add("relay", events::kRelayOutcome,
+                 "room " + room + ": " + std::string(to_string(s.outcome)) + " — " + verdict.why);
+    sessions.push_back(std::move(s));
+  }
+  return sessions;
 }
 
 }  // namespace sigtrust

@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -85,5 +86,11 @@ struct LiveVerdict {
 // `registry` says whose each certificate is.
 LiveVerdict judge_live_session(const std::string& room, const LiveRoom& r, const AttackerSessionReport& attack,
                                const CertificateRegistry& registry);
+
+// Every room in which someone offered, judged (judge_live_session), in room
+// order; each verdict is also a relay.outcome event in `timeline`.
+std::vector<SessionResult> judge_live_rooms(const LiveRecorder& recorder,
+                                            const std::map<std::string, AttackerSessionReport>& attacker_sessions,
+                                            const CertificateRegistry& registry, Timeline& timeline);
 
 }  // namespace sigtrust

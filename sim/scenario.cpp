@@ -16,6 +16,7 @@
 #include <sstream>
 #include <utility>
 
+#include "core/c_ptr.hpp"
 #include "core/outcome.hpp"
 
 namespace sigtrust::scenario {
@@ -1033,13 +1034,10 @@ Result<Scenario> load_string(std::string_view text, const std::string& file, con
 }
 
 Result<Scenario> load_file(const std::string& path, const Vocabulary& vocab) {
-  struct Closer {
-    void operator()(std::FILE* f) const { std::fclose(f); }
-  };
   const auto cannot_read = [&](int err) {
     return Error{path + ":1:1: cannot read " + path + ": " + std::strerror(err)};
   };
-  const std::unique_ptr<std::FILE, Closer> f(std::fopen(path.c_str(), "rb"));
+  const FilePtr f(std::fopen(path.c_str(), "rb"));
   if (!f) return cannot_read(errno);
   // One byte past the limit is enough for load_string to reject the file without reading all of it.
   std::string text(kMaxFileBytes + 1, '\0');

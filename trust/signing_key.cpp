@@ -2,6 +2,7 @@
 
 #include <glib.h>
 
+#include "net/glib_handles.hpp"
 #include "net/gnutls_handles.hpp"
 
 namespace sigtrust {
@@ -45,16 +46,13 @@ std::vector<std::uint8_t> SigningKey::sign(std::string_view data) const {
                          static_cast<unsigned>(data.size())};
   gnutls_datum_t sig{};
   gnutls::check(gnutls_privkey_sign_data(native_->key.get(), GNUTLS_DIG_SHA256, 0, &d, &sig), "sign");
-  std::vector<std::uint8_t> out(sig.data, sig.data + sig.size);
-  gnutls_free(sig.data);
-  return out;
+  const gnutls::DataPtr signature(sig.data);
+  return std::vector<std::uint8_t>(sig.data, sig.data + sig.size);
 }
 
 std::string base64_encode(std::span<const std::uint8_t> data) {
-  gchar* s = g_base64_encode(data.data(), data.size());
-  std::string out(s);
-  g_free(s);
-  return out;
+  const CharPtr s(g_base64_encode(data.data(), data.size()));
+  return s.get();
 }
 
 std::vector<std::uint8_t> base64_decode(std::string_view text) {
@@ -64,10 +62,8 @@ std::vector<std::uint8_t> base64_decode(std::string_view text) {
     return {};
   std::string copy(text);
   gsize n = 0;
-  guchar* raw = g_base64_decode(copy.c_str(), &n);
-  std::vector<std::uint8_t> out(raw, raw + n);
-  g_free(raw);
-  return out;
+  const CPtr<guchar, g_free> raw(g_base64_decode(copy.c_str(), &n));
+  return std::vector<std::uint8_t>(raw.get(), raw.get() + n);
 }
 
 }  // namespace sigtrust

@@ -3,8 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "core/timeline_events.hpp"
+#include "net/main_loop.hpp"
 
 namespace sigtrust::engine {
 namespace {
@@ -254,6 +259,28 @@ TEST(EngineSteps, JudgeSessionFailsClosedOnACertificateNobodyRegistered) {
   RunResult failed = result_header(s);
   failed.error = "coturn did not start";
   EXPECT_TRUE(judge_session(s, 0, {&alice, &bob, true, ""}, failed, registry, {}).unaccounted.empty());
+}
+
+// An exception that a C library's callback would have unwound through (here
+// a real GLib timer source) ends in the run's timeline as run.error, and the
+// run is a simulator failure.
+TEST(EngineSteps, AnExceptionInACCallbackBecomesARunErrorEvent) {
+  MainLoop loop;
+  Timeline timeline;
+  RunResult result;
+  CEntryReporter reporter(callback_failure_reporter(timeline, result));
+  bool later = false;
+  Timer boom = loop.after(std::chrono::milliseconds(0), [] { throw std::runtime_error("no file descriptor left"); });
+  Timer next = loop.after(std::chrono::milliseconds(1), [&] { later = true; });
+  ASSERT_TRUE(loop.run_until([&] { return later; }, Clock::now() + std::chrono::seconds(5)));
+  EXPECT_EQ(result.error, "exception in a timer: no file descriptor left");
+  ASSERT_EQ(timeline.events().size(), 1u);
+  EXPECT_EQ(timeline.events()[0].kind, events::kRunError);
+  EXPECT_EQ(timeline.events()[0].text, "simulator failure: exception in a timer: no file descriptor left");
+  // A second one is an event too; the first error stays the run's.
+  c_entry("another callback", [] { throw std::runtime_error("later"); });
+  EXPECT_EQ(result.error, "exception in a timer: no file descriptor left");
+  EXPECT_EQ(timeline.events().size(), 2u);
 }
 
 }  // namespace

@@ -134,4 +134,12 @@ void check_output_dir(const std::string& path, const std::string& option) {
   if (::access(path.c_str(), W_OK) != 0) throw UsageError(option + " " + path + ": not writable");
 }
 
+std::vector<std::string> split_list(const std::string& list) {
+  std::vector<std::string> out;
+  std::stringstream ss(list);
+  for (std::string item; std::getline(ss, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
 }  // namespace sigtrust::cli

@@ -49,4 +49,7 @@ void check_output_file(const std::string& path, const std::string& option);
 // it is not writable.
 void check_output_dir(const std::string& path, const std::string& option);
 
+// A comma-separated option value ("a,b,,c") as its non-empty items.
+std::vector<std::string> split_list(const std::string& list);
+
 }  // namespace sigtrust::cli

@@ -120,14 +120,6 @@ Expectations load_expectations(const std::string& path) {
   return out;
 }
 
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  for (std::string item; std::getline(ss, item, ',');)
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
 std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::stringstream ss;
@@ -324,12 +316,12 @@ int interop_command(const std::vector<std::string>& args, const std::atomic<bool
   std::vector<std::string> unknown;
   if (stacks_arg.empty())
     for (const auto& s : registry) chosen.push_back(&s);
-  for (const auto& name : split(stacks_arg)) {
+  for (const auto& name : split_list(stacks_arg)) {
     auto it = std::find_if(registry.begin(), registry.end(), [&](const Stack& s) { return s.name == name; });
     if (it == registry.end()) throw UsageError("unknown stack '" + name + "' (" + registry_path + ")");
     chosen.push_back(&*it);
   }
-  const auto attacks = split(attacks_arg);
+  const auto attacks = split_list(attacks_arg);
   if (chosen.empty() || attacks.empty()) throw UsageError("nothing to run");
 
   fs::path work = work_dir.empty() ? fs::temp_directory_path() / ("sigtrust-interop-" + std::to_string(getpid()))

@@ -30,14 +30,6 @@ namespace {
 
 namespace po = boost::program_options;
 
-std::vector<std::string> split(const std::string& list) {
-  std::vector<std::string> out;
-  std::stringstream ss(list);
-  for (std::string item; std::getline(ss, item, ',');)
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
 std::string explain(const MatrixExpectations& expected, const std::vector<std::string>& attacks,
                     const std::vector<std::string>& trusts) {
   std::ostringstream out;
@@ -97,7 +89,7 @@ struct MatrixPlan {
 
 std::vector<std::string> select_names(const std::string& arg, const std::vector<std::string>& all, const char* what) {
   if (arg.empty()) return all;
-  auto chosen = split(arg);
+  auto chosen = split_list(arg);
   for (const auto& c : chosen)
     if (std::find(all.begin(), all.end(), c) == all.end())
       throw UsageError(
@@ -181,7 +173,7 @@ int matrix_command(const std::vector<std::string>& argv, const std::atomic<bool>
   for (const auto& a : vocab.attacks)
     if (!a.declarative) all_attacks.push_back(a.name);
   for (const auto& t : vocab.trust) all_trust.push_back(t.name);
-  for (const auto& c : split(o.attacks_arg))
+  for (const auto& c : split_list(o.attacks_arg))
     for (const auto& a : vocab.attacks)
       if (a.declarative && a.name == c)
         throw UsageError("attack '" + c +

@@ -28,6 +28,9 @@ std::size_t width(const std::string& s) {
 // Every string from the document goes through here before it is printed.
 std::string t(const json& j, std::string_view key) { return terminal_escape(text(j, key)); }
 
+// Column headers longer than this are footnotes (see matrix_table).
+constexpr std::size_t kMaxHeadWidth = 40;
+
 std::string pad(const std::string& s, std::size_t w) { return s + std::string(w > width(s) ? w - width(s) : 0, ' '); }
 
 void matrix_table(std::ostringstream& out, const json& doc, const TerminalStyle& style) {
@@ -36,17 +39,30 @@ void matrix_table(std::ostringstream& out, const json& doc, const TerminalStyle&
   const std::string corner = "attack \\ trust";
   std::size_t first = width(corner);
   for (const auto& a : m.attacks) first = std::max(first, width(terminal_escape(a)));
-  std::vector<std::size_t> widths;
+  // A run whose peers use different trust configurations is a column named
+  // by all of them ("alice=…,bob=…"): headed [n], spelt out under the table,
+  // so one such run does not widen the table past any terminal.
+  std::vector<std::string> heads, notes;
   for (const auto& t : m.trusts) {
-    std::size_t w = width(terminal_escape(t));
+    const std::string name = terminal_escape(t);
+    if (width(name) <= kMaxHeadWidth) {
+      heads.push_back(name);
+    } else {
+      notes.push_back(name);
+      heads.push_back((name.find('=') != std::string::npos ? "per peer [" : "[") + std::to_string(notes.size()) + "]");
+    }
+  }
+  std::vector<std::size_t> widths;
+  for (std::size_t i = 0; i < m.trusts.size(); ++i) {
+    const auto& t = m.trusts[i];
+    std::size_t w = width(heads[i]);
     for (const auto& a : m.attacks)
       if (const auto* c = m.cell(a, t)) w = std::max(w, width(terminal_escape(cell_summary(*c))));
     widths.push_back(w);
   }
   out << "\n" << pad(corner, first);
   for (std::size_t i = 0; i < m.trusts.size(); ++i)
-    out << "  "
-        << (i + 1 == m.trusts.size() ? terminal_escape(m.trusts[i]) : pad(terminal_escape(m.trusts[i]), widths[i]));
+    out << "  " << (i + 1 == m.trusts.size() ? heads[i] : pad(heads[i], widths[i]));
   out << "\n";
   for (const auto& a : m.attacks) {
     out << pad(terminal_escape(a), first);
@@ -60,6 +76,7 @@ void matrix_table(std::ostringstream& out, const json& doc, const TerminalStyle&
     }
     out << "\n";
   }
+  for (std::size_t i = 0; i < notes.size(); ++i) out << "[" << i + 1 << "] " << notes[i] << "\n";
 }
 
 }  // namespace

@@ -42,6 +42,18 @@ TEST(TerminalReport, MatrixTableForSeveralAttacksAndTrusts) {
   EXPECT_NE(out.find("strip-mitm      detected         mitm-undetected  -\n"), std::string::npos) << out;
 }
 
+// A run whose peers trust differently is a column named by every peer: a
+// short header in the table, the full name under it.
+TEST(TerminalReport, PerPeerTrustColumnIsAFootnoteNotAWideHeader) {
+  const std::string mixed = "alice=sdp-fingerprint,bob=sdp-fingerprint,carol=sdp-fingerprint-first";
+  const std::string out = terminal_summary(
+      result_document({test::run_of("a", "append-mitm", mixed, Outcome::Detected, "detected"),
+                       test::run_of("b", "swap-mitm", "sdp-fingerprint", Outcome::Detected, "detected")}),
+      TerminalStyle{});
+  EXPECT_NE(out.find("attack \\ trust  per peer [1]  sdp-fingerprint\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("\n[1] " + mixed + "\n"), std::string::npos) << out;
+}
+
 // The deadline (or an interruption) is on the line of the session it cut.
 TEST(TerminalReport, CutSessionSaysSoOnItsOwnLine) {
   const std::string out = terminal_summary(result_document({test::cut_run()}), TerminalStyle{});

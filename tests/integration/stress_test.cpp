@@ -43,6 +43,20 @@ TEST(Stress, ConsecutiveSwapMitmRunsInOneProcessAllUndetected) {
   EXPECT_EQ(failures, 0) << failures << " of " << n << " runs failed";
 }
 
+// What a run that missed its expectation did: each session's outcome, the
+// simulator's error, and the timeline, so a rare miss can be diagnosed.
+std::string what_happened(const RunResult& r) {
+  std::string out;
+  for (const auto& s : r.sessions)
+    out += "session " + s.offerer + " -> " + s.answerer + ": " + std::string(to_string(s.outcome)) +
+           (s.waiting_for.empty() ? "" : " (" + s.waiting_for + ")") + "\n";
+  if (!r.error.empty()) out += "error: " + r.error + "\n";
+  if (r.deadline_reached) out += "the deadline ended the run\n";
+  for (const auto& e : r.timeline)
+    out += std::to_string(static_cast<long>(e.t_ms)) + " ms " + e.actor + " " + e.kind + " " + e.text + "\n";
+  return out;
+}
+
 // The whole built-in catalogue, again and again in one process: every
 // expectation every time (SIGTRUST_CATALOGUE_RUNS, default 20; the issue's
 // soak is 1000).
@@ -66,7 +80,7 @@ TEST(Stress, WholeCatalogueRepeatedHasNoFlakyOutcome) {
       const auto r = run_scenario(s, o);
       if (!all_passed(r)) {
         ++flaky;
-        ADD_FAILURE() << "round " << i << ": " << s.name << " missed its expectation";
+        ADD_FAILURE() << "round " << i << ": " << s.name << " missed its expectation\n" << what_happened(r);
       }
     }
   std::printf("catalogue: %d runs, %d flaky\n", runs, flaky);

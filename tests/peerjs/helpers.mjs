@@ -38,6 +38,11 @@ export const startSigtrust = (cmd, args) => startProcess(SIGTRUST, cmd, args);
 
 export const readJson = (file) => JSON.parse(readFileSync(file, "utf8"));
 
+// How long a page may take to reach a state the test waits on: a bound
+// against a hang, not a timing target. Two Chromium pages, PeerJS and a
+// bridging sigtrust took over 20 s on this 2-core machine under load.
+export const WAIT_MS = 60000;
+
 // Opens the wallet page as the co-signer (bob, waits) and the proposer
 // (alice, proposes to bob), each in its own browser context.
 export async function wallet(url, { address = "bc1qalice", waitFor = "cosigned" } = {}) {
@@ -45,14 +50,14 @@ export async function wallet(url, { address = "bc1qalice", waitFor = "cosigned" 
   const [ca, cb] = [await b.newContext(), await b.newContext()];
   const bob = await cb.newPage();
   await bob.goto(`${url}/?id=bob`);
-  await bob.waitForFunction(() => window.sigtrust && window.sigtrust.state.startsWith("registered"), null, { timeout: 15000 });
+  await bob.waitForFunction(() => window.sigtrust && window.sigtrust.state.startsWith("registered"), null, { timeout: WAIT_MS });
   const alice = await ca.newPage();
   await alice.goto(`${url}/?id=alice&to=bob&amount=0.5&address=${address}`);
   if (waitFor === "cosigned") {
     for (const p of [alice, bob])  // each page has the co-signature and its report reached the server
       await p.waitForFunction(() => window.sigtrust.cosignature !== null && window.sigtrust.sas !== null &&
-                                    window.sigtrust.reportsDelivered > 0, null, { timeout: 20000 });
-    await alice.waitForFunction(() => window.sigtrust.cosignatureValid !== null, null, { timeout: 10000 });
+                                    window.sigtrust.reportsDelivered > 0, null, { timeout: WAIT_MS });
+    await alice.waitForFunction(() => window.sigtrust.cosignatureValid !== null, null, { timeout: WAIT_MS });
   }
   const view = async () => [await alice.evaluate(() => ({ ...window.sigtrust, peerjs: undefined })),
                             await bob.evaluate(() => ({ ...window.sigtrust, peerjs: undefined }))];

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import net from "node:net";
 import WebSocket, { WebSocketServer } from "ws";
-import { SIGTRUST, start, startSigtrust, stop, wallet, browserInstance, cleanup, readJson, PEERJS_BUNDLE } from "./helpers.mjs";
+import { SIGTRUST, start, startSigtrust, stop, wallet, browserInstance, cleanup, readJson, PEERJS_BUNDLE, WAIT_MS } from "./helpers.mjs";
 
 const WORK = mkdtempSync(join(tmpdir(), "sigtrust-proxy-"));
 after(cleanup);
@@ -75,7 +75,7 @@ test("strip-mitm in front of PeerServer: refused by Chromium, detected", async (
   const p = await proxy(["--attack", "strip-mitm", "--json", join(WORK, "strip.json")]);
   const w = await wallet(p.url, { waitFor: "none" });
   await w.bob.waitForFunction(() => window.sigtrust.errors.length > 0 && window.sigtrust.reportsDelivered > 0, null,
-                              { timeout: 15000 });
+                              { timeout: WAIT_MS });
   const [a, b] = await w.view();
   assert.deepEqual(b.errors, ["webrtc: (PeerJS gives no message)"]);
   assert.deepEqual(a.errors, []);
@@ -95,8 +95,8 @@ async function jsonPair(url, room, say) {
   await answerer.goto(`${url}/?room=${room}&peer=bob&role=answer`);
   const offerer = await ca.newPage();
   await offerer.goto(`${url}/?room=${room}&peer=alice&role=offer&say=${encodeURIComponent(say)}`);
-  await answerer.waitForFunction((t) => window.sigtrust.received.includes(t), say, { timeout: 20000 });
-  await offerer.waitForFunction(() => window.sigtrust.received.length > 0, null, { timeout: 10000 });
+  await answerer.waitForFunction((t) => window.sigtrust.received.includes(t), say, { timeout: WAIT_MS });
+  await offerer.waitForFunction(() => window.sigtrust.received.length > 0, null, { timeout: WAIT_MS });
   const view = async (p) => p.evaluate(() => ({ ...window.sigtrust }));
   return { a: await view(offerer), b: await view(answerer), close: async () => { await ca.close(); await cb.close(); } };
 }

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import WebSocket from "ws";
-import { SIGTRUST, startSigtrust, stop, wallet, cleanup, readJson, PEERJS_BUNDLE } from "./helpers.mjs";
+import { SIGTRUST, startSigtrust, stop, wallet, cleanup, readJson, PEERJS_BUNDLE, WAIT_MS } from "./helpers.mjs";
 
 const WORK = mkdtempSync(join(tmpdir(), "sigtrust-peerjs-"));
 after(cleanup);
@@ -88,7 +88,7 @@ test("strip-mitm: Chromium refuses the offer without a fingerprint; PeerJS says 
   const r = await relay(["--attack", "strip-mitm", "--json", join(WORK, "strip.json")]);
   const w = await wallet(r.url, { waitFor: "none" });
   await w.bob.waitForFunction(() => window.sigtrust.errors.length > 0 && window.sigtrust.reportsDelivered > 0, null,
-                              { timeout: 15000 });
+                              { timeout: WAIT_MS });
   const [a, b] = await w.view();
   assert.deepEqual(b.errors, ["webrtc: (PeerJS gives no message)"], "PeerJS drops the browser's reason");
   assert.equal(b.remoteCertificate, null);
@@ -107,7 +107,7 @@ test("fingerprint-only: DTLS fails at both ends; PeerJS raises no error, only th
   const w = await wallet(r.url, { waitFor: "none" });
   for (const p of [w.alice, w.bob])
     await p.waitForFunction(() => window.sigtrust.errors.length > 0 && window.sigtrust.reportsDelivered > 0, null,
-                            { timeout: 15000 });
+                            { timeout: WAIT_MS });
   const [a, b] = await w.view();
   // Everything in `errors` but this line would have come from PeerJS (peer or connection "error" events).
   assert.deepEqual(a.errors, ["connection failed (ICE or DTLS)"]);

@@ -1,4 +1,5 @@
 #include "core/c_entry.hpp"
+#include "c_entry_reports.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,18 +10,10 @@
 namespace sigtrust {
 namespace {
 
-struct Reported {
-  std::vector<std::string> where, what;
-  CEntryReport report() {
-    return [this](const std::string& w, const std::string& e) {
-      where.push_back(w);
-      what.push_back(e);
-    };
-  }
-};
+using Reports = test::CEntryReports;
 
 TEST(CEntry, AnExceptionStopsAtTheEntryAndGoesToTheThreadsReporter) {
-  Reported seen;
+  Reports seen;
   CEntryReporter reporter(seen.report());
   bool after = false;
   c_entry("a test callback", [] { throw std::runtime_error("boom"); });
@@ -32,7 +25,7 @@ TEST(CEntry, AnExceptionStopsAtTheEntryAndGoesToTheThreadsReporter) {
 }
 
 TEST(CEntry, AValueReturningEntryGivesItsFallbackAfterAnException) {
-  Reported seen;
+  Reports seen;
   CEntryReporter reporter(seen.report());
   EXPECT_EQ(c_entry_or<long>("push", -1, []() -> long { throw std::logic_error("no"); }), -1);
   EXPECT_EQ(c_entry_or<long>("push", -1, []() -> long { return 42; }), 42);
@@ -41,7 +34,7 @@ TEST(CEntry, AValueReturningEntryGivesItsFallbackAfterAnException) {
 }
 
 TEST(CEntry, ANonStandardExceptionIsStoppedToo) {
-  Reported seen;
+  Reports seen;
   CEntryReporter reporter(seen.report());
   c_entry("odd", [] { throw 7; });
   ASSERT_EQ(seen.what.size(), 1u);
@@ -49,7 +42,7 @@ TEST(CEntry, ANonStandardExceptionIsStoppedToo) {
 }
 
 TEST(CEntry, AnExplicitReportTakesPrecedenceOverTheThreadsReporter) {
-  Reported thread_wide, own;
+  Reports thread_wide, own;
   CEntryReporter reporter(thread_wide.report());
   const CEntryReport report = own.report();
   c_entry(
@@ -59,7 +52,7 @@ TEST(CEntry, AnExplicitReportTakesPrecedenceOverTheThreadsReporter) {
 }
 
 TEST(CEntry, ReportersNestAndThePreviousOneComesBack) {
-  Reported outer, inner;
+  Reports outer, inner;
   CEntryReporter a(outer.report());
   {
     CEntryReporter b(inner.report());

@@ -3,6 +3,7 @@
 // throw: the exception ends as a report, the loop goes on, nothing unwinds
 // through C (which would be undefined behaviour, in practice a crash).
 #include "core/c_entry.hpp"
+#include "../core/c_entry_reports.hpp"
 
 #include <gtest/gtest.h>
 
@@ -22,15 +23,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct Reports {
-  std::vector<std::string> where, what;
-  CEntryReport report() {
-    return [this](const std::string& w, const std::string& e) {
-      where.push_back(w);
-      what.push_back(e);
-    };
-  }
-};
+using Reports = test::CEntryReports;
 
 TEST(CEntryFromGlib, AThrowingTimerIsReportedAndTheLoopRunsOn) {
   MainLoop loop;

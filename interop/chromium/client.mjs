@@ -94,6 +94,16 @@ function pageSide() {
   };
 }
 
+// Without a media grant Chromium gathers candidates only on the interface of
+// the default route — none in a namespace holding only lo. A page that was
+// granted the microphone (a fake one, granted by --use-fake-ui-for-media-stream)
+// gathers on every interface, loopback included.
+async function mediaGrant() {
+  const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+  for (const t of stream.getTracks()) t.stop();
+}
+const PAGE_URL = "http://127.0.0.1/sigtrust-interop";
+
 let browser = null;
 // The page, once the browser is up (started at once, while the WebSocket connects).
 const ready = (async () => {
@@ -102,11 +112,17 @@ const ready = (async () => {
     headless: true,
     // Loopback candidates, as addresses (no mDNS names); no sandbox (a user namespace without
     // the sandbox's setuid helper).
+    // Fake media devices and an automatic grant: see mediaGrant below.
     args: ["--no-sandbox", "--allow-loopback-in-peer-connection",
-           "--disable-features=WebRtcHideLocalIpsWithMdns"],
+           "--disable-features=WebRtcHideLocalIpsWithMdns", "--use-fake-ui-for-media-stream",
+           "--use-fake-device-for-media-stream"],
   });
   const page = await browser.newPage();
+  // A page of a secure origin (http://127.0.0.1), served by playwright itself: nothing goes on the network.
+  await page.route("**/*", (r) => r.fulfill({ contentType: "text/html", body: "<!doctype html><title>sigtrust interop</title>" }));
+  await page.goto(PAGE_URL);
   await page.exposeFunction("sigtrustEvent", (e) => onPageEvent(e));
+  await page.evaluate(mediaGrant);
   await page.evaluate(pageSide);
   mark("browser_ms");
   return page;

@@ -129,13 +129,16 @@ const ready = (async () => {
 })();
 ready.catch((e) => peer.refuse(`chromium: could not start the browser: ${String(e.message).slice(0, 200)}`));
 
-// page.evaluate's errors start with "page.evaluate: ": the browser's own text follows.
+// page.evaluate's errors start with "page.evaluate: ": the browser's own text
+// follows (its first line; a fingerprint it quotes is cut to 8 bytes, so the
+// reason after it fits the 200 characters of a refusal).
 const inPage = async (fn, arg) => {
   const page = await ready;
   try {
     return await page.evaluate(fn, arg);
   } catch (e) {
-    throw new Error(String(e.message).replace(/^page\.evaluate: /, "").split("\n")[0]);
+    throw new Error(String(e.message).replace(/^page\.evaluate: /, "").split("\n")[0]
+      .replace(/((?:[0-9A-Fa-f]{2}:){7}[0-9A-Fa-f]{2})(?::[0-9A-Fa-f]{2})+/g, "$1…"));
   }
 };
 

@@ -112,15 +112,32 @@ func fingerprint(der []byte) string {
 	return "sha-256 " + strings.Join(parts, ":")
 }
 
-// lastError keeps the last warning or error pion logged: its DTLS and ICE
-// failures are only logged (e.g. "Failed to start manager: …").
+// lastError keeps what pion logged as a warning or error: its DTLS and ICE
+// failures are only logged. The first "Failed to start manager: …" (the ICE or
+// DTLS transport refused to start, e.g. "remote certificate does not match any
+// fingerprint") is the cause; later warnings are consequences.
 type lastError struct {
-	mu   sync.Mutex
-	text string
+	mu          sync.Mutex
+	text, cause string
 }
 
-func (l *lastError) set(s string) { l.mu.Lock(); l.text = s; l.mu.Unlock() }
-func (l *lastError) get() string  { l.mu.Lock(); defer l.mu.Unlock(); return l.text }
+func (l *lastError) set(s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.text = s
+	if l.cause == "" && strings.Contains(s, "Failed to start") {
+		l.cause = s
+	}
+}
+
+func (l *lastError) get() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.cause != "" {
+		return l.cause
+	}
+	return l.text
+}
 
 type capture struct {
 	scope string
@@ -221,15 +238,19 @@ func (c *client) refuse(reason string) {
 }
 
 // What pion's DTLS layer authenticated, hashed here; nil before a handshake.
+// pion keeps the peer's certificate before it checks it against the
+// fingerprint, so it counts only once the DTLS transport is connected (checked).
 func (c *client) certificates() map[string]interface{} {
 	certs := map[string]interface{}{"localCertificate": c.localCert, "remoteCertificate": nil}
 	c.mu.Lock()
 	pc := c.pc
 	c.mu.Unlock()
-	if pc != nil && pc.SCTP() != nil && pc.SCTP().Transport() != nil {
-		if der := pc.SCTP().Transport().GetRemoteCertificate(); len(der) > 0 {
-			certs["remoteCertificate"] = fingerprint(der)
-		}
+	if pc == nil || pc.SCTP() == nil || pc.SCTP().Transport() == nil {
+		return certs
+	}
+	dtls := pc.SCTP().Transport()
+	if der := dtls.GetRemoteCertificate(); len(der) > 0 && dtls.State() == webrtc.DTLSTransportStateConnected {
+		certs["remoteCertificate"] = fingerprint(der)
 	}
 	return certs
 }

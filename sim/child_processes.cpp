@@ -73,6 +73,11 @@ Result<pid_t> spawn_child(const std::vector<std::string>& argv, const std::strin
     // Only async-signal-safe calls from here on.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);  // the parent died before prctl took effect
+    // sigtrust blocks SIGINT and SIGTERM for its watcher thread; a child
+    // inherits that mask and would ignore reap_child's SIGTERM.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
     const int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd >= 0) {
       dup2(fd, STDOUT_FILENO);

@@ -171,6 +171,9 @@ std::string probe_version(const Stack& s, const fs::path& work) {
 struct CellResult {
   std::string offerer, answerer, attack, outcome, why, failure, stderr_tail;
   double seconds = 0;
+  // The relay's session as judged: "peers" (what each client's DTLS layer
+  // authenticated, and whose certificate it was), "attacker", "timings_ms".
+  json session = json::object();
 };
 
 // What an adapter printed and how it ended: "" if it behaved as the relay
@@ -279,6 +282,8 @@ void judge_cell(const fs::path& dir, CellResult& r) {
   }
   const json& s = doc["runs"][0]["sessions"][0];
   r.outcome = s.value("outcome", "failed");
+  for (const char* key : {"peers", "attacker", "timings_ms"})
+    if (s.contains(key)) r.session[key] = s[key];
   // The relay says why in words in its relay.outcome timeline event ("room R: OUTCOME — why").
   for (const auto& e : doc["runs"][0].value("timeline", json::array()))
     if (e.value("kind", "") == events::kRelayOutcome) {
@@ -290,7 +295,7 @@ void judge_cell(const fs::path& dir, CellResult& r) {
 
 CellResult run_cell(const std::string& self, const Stack& offerer, const Stack& answerer, const std::string& attack,
                     const fs::path& dir, int deadline_ms, const std::atomic<bool>* stop) {
-  CellResult r{offerer.name, answerer.name, attack, "failed", "", "", "", 0};
+  CellResult r{offerer.name, answerer.name, attack, "failed", "", "", "", 0, json::object()};
   fs::create_directories(dir);
   const auto started = Clock::now();
   auto finish = [&] {
@@ -436,20 +441,22 @@ void print_cell(const CellResult& r, const Expectation* e, bool met, const std::
 }
 
 json cell_json(const CellResult& r, const std::string& id, const Expectation* e, bool met, const std::string& version) {
-  return {{"cell", id},
-          {"offerer", r.offerer},
-          {"answerer", r.answerer},
-          {"attack", r.attack},
-          {"outcome", r.outcome},
-          {"why", r.why},
-          {"expected", e ? json(e->outcome) : json(nullptr)},
-          {"expected_reason", e ? json(e->reason) : json(nullptr)},
-          {"expected_version", e ? json(e->version) : json(nullptr)},
-          {"version", version},
-          {"met", met},
-          {"seconds", r.seconds},
-          {"failure", r.failure},
-          {"stderr_tail", r.stderr_tail}};
+  json cell = {{"cell", id},
+               {"offerer", r.offerer},
+               {"answerer", r.answerer},
+               {"attack", r.attack},
+               {"outcome", r.outcome},
+               {"why", r.why},
+               {"expected", e ? json(e->outcome) : json(nullptr)},
+               {"expected_reason", e ? json(e->reason) : json(nullptr)},
+               {"expected_version", e ? json(e->version) : json(nullptr)},
+               {"version", version},
+               {"met", met},
+               {"seconds", r.seconds},
+               {"failure", r.failure},
+               {"stderr_tail", r.stderr_tail}};
+  for (const auto& [key, value] : r.session.items()) cell[key] = value;
+  return cell;
 }
 
 // Runs this shard's cells whose stacks are present, printing each and adding

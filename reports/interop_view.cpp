@@ -43,13 +43,24 @@ json run_of_cell(const json& cell, const std::string& expectations_file) {
     const std::string tail = text(cell, "stderr_tail");
     timeline.push_back(event("interop.failure", "interop", failure + (tail.empty() ? "" : "\n" + tail)));
   }
-  json session = {{"offerer", text(cell, "offerer")},
-                  {"answerer", text(cell, "answerer")},
+  // The adapters join as alice (offerer) and bob (answerer); the view names
+  // each with its stack, and so keys the relay's account of each.
+  const std::string alice = "alice (" + text(cell, "offerer") + ")", bob = "bob (" + text(cell, "answerer") + ")";
+  json peers = json::object();
+  if (const json& p = field(field(cell, "peers"), "alice"); p.is_object()) peers[alice] = p;
+  if (const json& p = field(field(cell, "peers"), "bob"); p.is_object()) peers[bob] = p;
+  json session = {{"offerer", alice},
+                  {"answerer", bob},
+                  {"peers", peers},
                   {"outcome", text(cell, "outcome")},
                   {"expected", field(cell, "expected").is_string() ? field(cell, "expected") : json(nullptr)},
                   {"pass", flag(cell, "met")}};
   if (const std::string v = text(cell, "version"); !v.empty()) session["version"] = v;
   const double seconds = number(cell, "seconds", -1);
+  for (const char* key : {"attacker", "timings_ms"})
+    if (field(cell, key).is_object()) session[key] = field(cell, key);
+  // Without the relay's timings, the cell's wall time.
+  if (!session.contains("timings_ms") && seconds >= 0) session["timings_ms"] = {{"total", seconds * 1000}};
   return {{"cell", interop_cell_id(cell)},
           {"scenario", interop_cell_id(cell)},
           {"description", text(cell, "expected_reason")},

@@ -23,9 +23,10 @@ std::string interop_cell_id(const nlohmann::json& cell);
 // The interop document as a result document of runs, for the report writers:
 // each cell a run (scenario and cell its identity, attack its attack, trust
 // its pair "OFFERER/ANSWERER", so a matrix shows attacks × pairs) with one
-// session (offerer and answerer the stacks, the outcome, the expected outcome,
-// pass when the cell met it) and a timeline holding the relay's why and, for
-// a failed cell, the failure with the adapter's stderr tail. Any other
+// session ("alice (OFFERER)" → "bob (ANSWERER)" with what the relay knows of
+// each — the cell's peers, attacker and timings —, the outcome, the expected
+// outcome, pass when the cell met it) and a timeline holding the relay's why
+// and, for a failed cell, the failure with the adapter's stderr tail. Any other
 // document is returned as it is.
 nlohmann::json runs_view(const nlohmann::json& doc);
 

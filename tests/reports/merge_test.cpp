@@ -376,11 +376,12 @@ TEST(MergeInterop, RendersInEveryFormatThroughItsRunView) {
   auto m = merge_documents(interop_shards(), "1.2.3");
   ASSERT_TRUE(m) << m.error().message;
   (*m)["cells"][1] = interop_cell((*m)["cells"][1]["cell"], false);
+  (*m)["cells"][1]["peers"] = {{"alice", {{"dtls_peer_owner", "mallory"}}}, {"bob", {{"dtls_peer_owner", "mallory"}}}};
   const json view = runs_view(*m);
   ASSERT_EQ(view.at("runs").size(), kInteropPlan.size());
   EXPECT_EQ(view.at("runs")[1].at("attack"), "swap-mitm");
   EXPECT_EQ(view.at("runs")[1].at("trust"), "werift/werift");
-  EXPECT_EQ(view.at("runs")[1].at("sessions")[0].at("offerer"), "werift");
+  EXPECT_EQ(view.at("runs")[1].at("sessions")[0].at("offerer"), "alice (werift)");
   EXPECT_EQ(view.at("runs")[1].at("sessions")[0].at("pass"), false);
   EXPECT_EQ(check_document(view), "");
   EXPECT_EQ(totals(*m).runs, kInteropPlan.size());
@@ -391,6 +392,9 @@ TEST(MergeInterop, RendersInEveryFormatThroughItsRunView) {
     EXPECT_NE(out.find("ndc/werift"), std::string::npos) << static_cast<int>(f);
   }
   EXPECT_EQ(json::parse(render(Format::Json, *m)), *m) << "the JSON of an interop document is itself";
+  // The relay's account of each client, under the client's name and stack.
+  EXPECT_NE(render(Format::Terminal, *m).find("alice (werift): saw certificate of mallory"), std::string::npos)
+      << render(Format::Terminal, *m);
 }
 
 TEST(MergeInterop, ABadInteropDocumentIsNamedWhereItIsWrong) {

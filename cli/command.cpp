@@ -41,7 +41,7 @@ const std::vector<CommandInfo>& commands() {
       {"interop",
        "interop [--stacks A,B] [--pairs same|cross|all] [--attacks X,Y] [--json FILE] [--work-dir DIR] [--registry "
        "FILE] [--expectations FILE] "
-       "[--deadline-ms MS]",
+       "[--deadline-ms MS] [--shard K/N|auto]",
        "real WebRTC stacks (interop/stacks.yaml) against each other through the relay under each signaling attack, "
        "checked against scenarios/interop/expected.yaml"},
       {"proxy",

@@ -4,7 +4,9 @@
 // gave the room (sim/live_session: the clients' reports and the bridge's ground
 // truth), compared with scenarios/interop/expected.yaml. The command runs in a
 // private network namespace holding only lo (main.cpp), so every process of
-// every cell is on loopback and nothing else.
+// every cell is on loopback and nothing else. `--shard K/N|auto` runs one
+// shard of the cells (cli/sharding.hpp; a cell is "OFFERER/ANSWERER/ATTACK"),
+// and `sigtrust report merge` joins the shards' documents (reports/merge.hpp).
 #include "cli/interop_command.hpp"
 
 #include <signal.h>
@@ -14,12 +16,14 @@
 
 #include <boost/program_options.hpp>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -27,7 +31,11 @@
 
 #include "cli/command.hpp"
 #include "cli/install_paths.hpp"
+#include "cli/sharding.hpp"
+#include "core/digest.hpp"
 #include "core/timeline_events.hpp"
+#include "reports/json_report.hpp"
+#include "reports/merge.hpp"
 #include "sim/child_processes.hpp"
 
 namespace sigtrust::cli {
@@ -163,6 +171,9 @@ std::string probe_version(const Stack& s, const fs::path& work) {
 struct CellResult {
   std::string offerer, answerer, attack, outcome, why, failure, stderr_tail;
   double seconds = 0;
+  // The relay's session as judged: "peers" (what each client's DTLS layer
+  // authenticated, and whose certificate it was), "attacker", "timings_ms".
+  json session = json::object();
 };
 
 // What an adapter printed and how it ended: "" if it behaved as the relay
@@ -184,55 +195,56 @@ std::string adapter_fault(const Ended& e, const std::string& out) {
   return saw_exit ? "" : "ended without its exit event";
 }
 
-CellResult run_cell(const std::string& self, const Stack& offerer, const Stack& answerer, const std::string& attack,
-                    const fs::path& dir, int deadline_ms, const std::atomic<bool>* stop) {
-  CellResult r{offerer.name, answerer.name, attack, "failed", "", "", "", 0};
-  fs::create_directories(dir);
-  const auto started = Clock::now();
-  auto finish = [&] {
-    r.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-    return r;
-  };
+// One adapter process of a cell: Alice offers, Bob answers.
+struct Client {
+  std::string label, role, say;
+  const Stack* stack;
+  pid_t pid = -1;
+  Ended end;
+};
+
+// A cell's relay, listening.
+struct Relay {
+  pid_t pid;
+  std::string url;  // ws://127.0.0.1:PORT
+};
+
+// Starts `sigtrust relay --attack` for the cell and waits (10 s at most)
+// until it prints its address. Null, with the reason in `r` and the relay
+// reaped, if it does not.
+std::optional<Relay> start_relay(const std::string& self, const std::string& attack, const fs::path& dir,
+                                 CellResult& r) {
   const auto relay_log = dir / "relay.log", relay_json = dir / "relay.json";
   auto relay =
       spawn_child({self, "relay", "--listen", "127.0.0.1:0", "--attack", attack, "--json", relay_json.string()},
                   relay_log.string());
   if (!relay) {
     r.failure = "relay: " + relay.error().message;
-    return finish();
+    return std::nullopt;
   }
-  // The relay prints its address once it listens.
   static const std::regex ready(R"(relay on (ws://[0-9.]+:\d+)/)");
-  std::smatch m;
-  std::string url;
   Ended relay_end;
   for (const auto until = Clock::now() + std::chrono::seconds(10); Clock::now() < until;) {
     const std::string log = read_file(relay_log);
-    if (std::regex_search(log, m, ready)) {
-      url = m[1];
-      break;
-    }
+    if (std::smatch m; std::regex_search(log, m, ready)) return Relay{*relay, m[1]};
     if (ended(*relay, relay_end)) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  if (url.empty()) {
-    reap_child(*relay, 200);
-    r.failure = "relay did not start";
-    r.stderr_tail = tail(read_file(relay_log));
-    return finish();
-  }
+  reap_child(*relay, 200);
+  r.failure = "relay did not start";
+  r.stderr_tail = tail(read_file(relay_log));
+  return std::nullopt;
+}
+
+// Starts both adapters against `url`, waits until both have ended, the
+// cell's deadline passed or the command is stopped, then kills whatever
+// still runs: no process outlives its cell.
+void run_clients(Client (&clients)[2], const std::string& url, const fs::path& dir, int deadline_ms,
+                 const std::atomic<bool>* stop) {
   // Each adapter gives up by itself at half the cell's deadline: the other
   // half covers starting its runtime and exiting on a loaded machine (a
   // fixed 3 s margin was not enough for werift on Node with both cores busy).
   const std::string adapter_timeout = std::to_string(std::max(1000, deadline_ms / 2));
-  struct Client {
-    std::string label, role, say;
-    const Stack* stack;
-    pid_t pid = -1;
-    Ended end;
-  };
-  Client clients[2] = {{"alice", "offer", "hello bob", &offerer, -1, {}},
-                       {"bob", "answer", "hello alice", &answerer, -1, {}}};
   for (auto& c : clients) {
     auto argv = c.stack->command;
     for (const std::string& a :
@@ -252,29 +264,26 @@ CellResult run_cell(const std::string& self, const Stack& offerer, const Stack& 
       if (!c.end.done) ended(c.pid, c.end);
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  // No process outlives its cell: whatever is still running is killed here.
   for (auto& c : clients) {
     if (c.pid < 0) continue;
     if (!c.end.done) c.end.hung = true;
     reap_child(c.pid, 200);
   }
-  reap_child(*relay, 5000);  // SIGTERM: the relay judges the room and writes its result
+}
 
-  for (const auto& c : clients) {
-    const std::string fault = adapter_fault(c.end, read_file(dir / (c.label + ".out")));
-    if (fault.empty()) continue;
-    r.failure = c.label + " (" + c.stack->name + "): " + fault;
-    r.stderr_tail = tail(read_file(dir / (c.label + ".err")));
-    return finish();
-  }
-  const json doc = json::parse(read_file(relay_json), nullptr, false);
+// The cell's outcome from the relay's result document (its live-session
+// judging of the room), and why in the relay's words.
+void judge_cell(const fs::path& dir, CellResult& r) {
+  const json doc = json::parse(read_file(dir / "relay.json"), nullptr, false);
   if (doc.is_discarded() || !doc.contains("runs") || doc["runs"].empty() || doc["runs"][0]["sessions"].empty()) {
     r.failure = "the relay judged no session";
-    r.stderr_tail = tail(read_file(relay_log));
-    return finish();
+    r.stderr_tail = tail(read_file(dir / "relay.log"));
+    return;
   }
   const json& s = doc["runs"][0]["sessions"][0];
   r.outcome = s.value("outcome", "failed");
+  for (const char* key : {"peers", "attacker", "timings_ms"})
+    if (s.contains(key)) r.session[key] = s[key];
   // The relay says why in words in its relay.outcome timeline event ("room R: OUTCOME — why").
   for (const auto& e : doc["runs"][0].value("timeline", json::array()))
     if (e.value("kind", "") == events::kRelayOutcome) {
@@ -282,113 +291,236 @@ CellResult run_cell(const std::string& self, const Stack& offerer, const Stack& 
       const auto dash = text.find(" — ");
       r.why = dash == std::string::npos ? text : text.substr(dash + std::string(" — ").size());
     }
+}
+
+CellResult run_cell(const std::string& self, const Stack& offerer, const Stack& answerer, const std::string& attack,
+                    const fs::path& dir, int deadline_ms, const std::atomic<bool>* stop) {
+  CellResult r{offerer.name, answerer.name, attack, "failed", "", "", "", 0, json::object()};
+  fs::create_directories(dir);
+  const auto started = Clock::now();
+  auto finish = [&] {
+    r.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    return r;
+  };
+  const auto relay = start_relay(self, attack, dir, r);
+  if (!relay) return finish();
+  Client clients[2] = {{"alice", "offer", "hello bob", &offerer, -1, {}},
+                       {"bob", "answer", "hello alice", &answerer, -1, {}}};
+  run_clients(clients, relay->url, dir, deadline_ms, stop);
+  reap_child(relay->pid, 5000);  // SIGTERM: the relay judges the room and writes its result
+  for (const auto& c : clients) {
+    const std::string fault = adapter_fault(c.end, read_file(dir / (c.label + ".out")));
+    if (fault.empty()) continue;
+    r.failure = c.label + " (" + c.stack->name + "): " + fault;
+    r.stderr_tail = tail(read_file(dir / (c.label + ".err")));
+    return finish();
+  }
+  judge_cell(dir, r);
   return finish();
+}
+
+struct InteropOptions {
+  std::string stacks, attacks = "none,swap-mitm,strip-mitm,append-mitm,prepend-mitm", json_path, work_dir,
+                      pairs = "same", shard;
+  std::string registry = std::string(SIGTRUST_INTEROP_DIR) + "/stacks.yaml";
+  std::string expectations = (fs::path(catalogue_dir()) / "interop" / "expected.yaml").string();
+  int deadline_ms = 20000;
+};
+
+po::options_description interop_options(InteropOptions& o) {
+  po::options_description opts("Options");
+  opts.add_options()  //
+      ("stacks", po::value(&o.stacks), "stacks to run, comma-separated (default: every stack of the registry)")  //
+      ("pairs", po::value(&o.pairs)->default_value(o.pairs),
+       "same: each stack with itself; cross: each ordered pair of different stacks; all: both")  //
+      ("attacks", po::value(&o.attacks)->default_value(o.attacks), "signaling attacks, comma-separated")  //
+      ("json", po::value(&o.json_path), "write every cell, the stacks' versions and the summary here")  //
+      ("work-dir", po::value(&o.work_dir), "keep each cell's logs here (default: a temporary directory)")  //
+      ("registry", po::value(&o.registry), "the stack registry (default interop/stacks.yaml)")  //
+      ("expectations", po::value(&o.expectations),
+       "the expected outcome of every cell (default scenarios/interop/expected.yaml)")  //
+      ("shard", po::value(&o.shard),
+       "run only shard K/N of the cells (K counted from 1), or auto (docs/ci.md)")  //
+      ("deadline-ms", po::value(&o.deadline_ms)->default_value(o.deadline_ms),
+       "a cell's processes are all killed after this long");
+  return opts;
+}
+
+// One cell of the split: a pair of stacks under one attack.
+struct Cell {
+  const Stack* offerer;
+  const Stack* answerer;
+  std::string attack;
+};
+
+// Every cell asked for, in the canonical order (pairs in the order of
+// --stacks or of the registry, offerer first; attacks in the order given),
+// and the shard of them this process runs. The cells do not depend on which
+// stacks are present on this machine, so every shard of a split has the same.
+struct InteropPlan {
+  std::vector<Stack> registry;
+  Expectations expected;
+  std::vector<const Stack*> stacks;
+  std::vector<Cell> cells;
+  std::vector<std::string> ids;  // "OFFERER/ANSWERER/ATTACK" of each cell
+  std::vector<std::size_t> chosen;  // positions in cells this shard runs
+  std::optional<Shard> shard;
+  json expectations_header;  // {"file", "sha256"}
+};
+
+void choose_stacks(InteropPlan& plan, const InteropOptions& o) {
+  if (o.stacks.empty())
+    for (const auto& s : plan.registry) plan.stacks.push_back(&s);
+  for (const auto& name : split_list(o.stacks)) {
+    auto it = std::find_if(plan.registry.begin(), plan.registry.end(), [&](const Stack& s) { return s.name == name; });
+    if (it == plan.registry.end()) throw UsageError("unknown stack '" + name + "' (" + o.registry + ")");
+    plan.stacks.push_back(&*it);
+  }
+}
+
+// Fills `plan` in place (its cells point into its registry). Throws UsageError.
+void plan_interop(InteropPlan& plan, const InteropOptions& o) {
+  plan.shard = shard_option(o.shard);
+  plan.registry = load_registry(o.registry);
+  plan.expected = load_expectations(o.expectations);
+  choose_stacks(plan, o);
+  const auto attacks = split_list(o.attacks);
+  if (plan.stacks.empty() || attacks.empty()) throw UsageError("nothing to run");
+  for (const Stack* a : plan.stacks)
+    for (const Stack* b : plan.stacks)
+      if ((a == b && o.pairs != "cross") || (a != b && o.pairs != "same"))
+        for (const auto& attack : attacks) {
+          plan.cells.push_back({a, b, attack});
+          plan.ids.push_back(a->name + "/" + b->name + "/" + attack);
+        }
+  if (plan.shard)
+    for (std::set<std::string> seen; const auto& id : plan.ids)
+      if (!seen.insert(id).second)
+        throw UsageError("cell " + id + " given twice (--stacks or --attacks); every cell of a split must be distinct");
+  plan.chosen = cells_to_run(plan.ids, plan.shard);
+  const auto digest = sha256_of_file(o.expectations);
+  if (!digest) throw UsageError(digest.error().message);
+  plan.expectations_header = {{"file", o.expectations}, {"sha256", *digest}};
+}
+
+// Each stack's version probe: the versions of those present on this machine;
+// the others are printed as MISSING and listed.
+struct Probed {
+  std::map<std::string, std::string> versions;
+  std::vector<std::string> missing;
+  json stacks = json::array();  // the document's "stacks"
+};
+
+Probed probe_stacks(const std::vector<const Stack*>& stacks, const fs::path& work) {
+  Probed p;
+  for (const Stack* s : stacks) {
+    const std::string v = probe_version(*s, work);
+    p.stacks.push_back({{"name", s->name}, {"version", v}, {"present", !v.empty()}});
+    if (v.empty()) {
+      p.missing.push_back(s->name);
+      std::cout << s->name << ": MISSING (its version probe failed: " << s->version.front() << " …)\n";
+    } else {
+      p.versions[s->name] = v;
+    }
+  }
+  return p;
+}
+
+const Expectation* expectation_of(const Expectations& expected, const std::string& pair, const std::string& attack) {
+  if (auto p = expected.find(pair); p != expected.end())
+    if (auto c = p->second.find(attack); c != p->second.end()) return &c->second;
+  return nullptr;
+}
+
+void print_cell(const CellResult& r, const Expectation* e, bool met, const std::string& expectations_path) {
+  std::cout << std::left << std::setw(36) << (r.offerer + "/" + r.answerer + " × " + r.attack) << " " << r.outcome;
+  if (e) std::cout << (met ? "" : "  DEVIATION: expected " + e->outcome);
+  else std::cout << "  DEVIATION: no expectation in " << expectations_path;
+  std::cout << "  (" << std::fixed << std::setprecision(1) << r.seconds << " s)\n";
+  if (!r.failure.empty()) std::cout << "    " << r.failure << "\n" << r.stderr_tail << "\n";
+}
+
+json cell_json(const CellResult& r, const std::string& id, const Expectation* e, bool met, const std::string& version) {
+  json cell = {{"cell", id},
+               {"offerer", r.offerer},
+               {"answerer", r.answerer},
+               {"attack", r.attack},
+               {"outcome", r.outcome},
+               {"why", r.why},
+               {"expected", e ? json(e->outcome) : json(nullptr)},
+               {"expected_reason", e ? json(e->reason) : json(nullptr)},
+               {"expected_version", e ? json(e->version) : json(nullptr)},
+               {"version", version},
+               {"met", met},
+               {"seconds", r.seconds},
+               {"failure", r.failure},
+               {"stderr_tail", r.stderr_tail}};
+  for (const auto& [key, value] : r.session.items()) cell[key] = value;
+  return cell;
+}
+
+// Runs this shard's cells whose stacks are present, printing each and adding
+// it to `cells`; returns the number of deviations. Stops early when asked to.
+int run_cells(const InteropPlan& plan, const Probed& probed, const InteropOptions& o, const fs::path& work, json& cells,
+              const std::atomic<bool>* stop) {
+  const std::string self = fs::read_symlink("/proc/self/exe").string();
+  int deviations = 0;
+  for (const std::size_t i : plan.chosen) {
+    const Cell& c = plan.cells[i];
+    const auto off = probed.versions.find(c.offerer->name), ans = probed.versions.find(c.answerer->name);
+    if (off == probed.versions.end() || ans == probed.versions.end()) continue;
+    if (stop && stop->load()) break;
+    const std::string pair = c.offerer->name + "/" + c.answerer->name;
+    const CellResult r = run_cell(self, *c.offerer, *c.answerer, c.attack, work / pair / c.attack, o.deadline_ms, stop);
+    const Expectation* e = expectation_of(plan.expected, pair, c.attack);
+    const bool met = e && e->outcome == r.outcome;
+    if (!met) ++deviations;
+    print_cell(r, e, met, o.expectations);
+    cells.push_back(cell_json(r, plan.ids[i], e, met, off == ans ? off->second : off->second + " / " + ans->second));
+  }
+  return deviations;
 }
 
 }  // namespace
 
 int interop_command(const std::vector<std::string>& args, const std::atomic<bool>* stop) {
-  std::string stacks_arg, attacks_arg = "none,swap-mitm,strip-mitm,append-mitm,prepend-mitm", json_path, work_dir,
-                          pairs = "same";
-  std::string registry_path = std::string(SIGTRUST_INTEROP_DIR) + "/stacks.yaml";
-  std::string expectations_path = (fs::path(catalogue_dir()) / "interop" / "expected.yaml").string();
-  int deadline_ms = 20000;
-  po::options_description opts("Options");
-  opts.add_options()  //
-      ("stacks", po::value(&stacks_arg), "stacks to run, comma-separated (default: every stack of the registry)")  //
-      ("pairs", po::value(&pairs)->default_value(pairs),
-       "same: each stack with itself; cross: each ordered pair of different stacks; all: both")  //
-      ("attacks", po::value(&attacks_arg)->default_value(attacks_arg), "signaling attacks, comma-separated")  //
-      ("json", po::value(&json_path), "write every cell, the stacks' versions and the summary here")  //
-      ("work-dir", po::value(&work_dir), "keep each cell's logs here (default: a temporary directory)")  //
-      ("registry", po::value(&registry_path), "the stack registry (default interop/stacks.yaml)")  //
-      ("expectations", po::value(&expectations_path),
-       "the expected outcome of every cell (default scenarios/interop/expected.yaml)")  //
-      ("deadline-ms", po::value(&deadline_ms)->default_value(deadline_ms),
-       "a cell's processes are all killed after this long");
-  auto vm = parse("interop", args, opts);
-  if (!vm) return kOk;
-  check_output_file(json_path, "--json");
-  if (deadline_ms < 2000) throw UsageError("--deadline-ms must be at least 2000");
-  if (pairs != "same" && pairs != "cross" && pairs != "all") throw UsageError("--pairs must be same, cross or all");
+  InteropOptions o;
+  const auto opts = interop_options(o);
+  if (!parse("interop", args, opts)) return kOk;
+  check_output_file(o.json_path, "--json");
+  if (o.deadline_ms < 2000) throw UsageError("--deadline-ms must be at least 2000");
+  if (o.pairs != "same" && o.pairs != "cross" && o.pairs != "all")
+    throw UsageError("--pairs must be same, cross or all");
+  InteropPlan plan;
+  plan_interop(plan, o);
 
-  const auto registry = load_registry(registry_path);
-  const auto expected = load_expectations(expectations_path);
-  std::vector<const Stack*> chosen;
-  std::vector<std::string> unknown;
-  if (stacks_arg.empty())
-    for (const auto& s : registry) chosen.push_back(&s);
-  for (const auto& name : split_list(stacks_arg)) {
-    auto it = std::find_if(registry.begin(), registry.end(), [&](const Stack& s) { return s.name == name; });
-    if (it == registry.end()) throw UsageError("unknown stack '" + name + "' (" + registry_path + ")");
-    chosen.push_back(&*it);
-  }
-  const auto attacks = split_list(attacks_arg);
-  if (chosen.empty() || attacks.empty()) throw UsageError("nothing to run");
-
-  fs::path work = work_dir.empty() ? fs::temp_directory_path() / ("sigtrust-interop-" + std::to_string(getpid()))
-                                   : fs::path(work_dir);
+  const fs::path work = o.work_dir.empty()
+                            ? fs::temp_directory_path() / ("sigtrust-interop-" + std::to_string(getpid()))
+                            : fs::path(o.work_dir);
   fs::create_directories(work);
-  const std::string self = fs::read_symlink("/proc/self/exe").string();
-
-  json doc = {{"tool", "sigtrust interop"}, {"stacks", json::array()}, {"cells", json::array()}};
-  std::map<std::string, std::string> versions;
-  std::vector<std::string> missing;
-  for (const Stack* s : chosen) {
-    const std::string v = probe_version(*s, work);
-    doc["stacks"].push_back({{"name", s->name}, {"version", v}, {"present", !v.empty()}});
-    if (v.empty()) {
-      missing.push_back(s->name);
-      std::cout << s->name << ": MISSING (its version probe failed: " << s->version.front() << " …)\n";
-    } else {
-      versions[s->name] = v;
-    }
-  }
-
-  int deviations = 0;
-  // Offerer × answerer, in the order of --stacks (or of the registry).
-  std::vector<std::pair<const Stack*, const Stack*>> cells;
-  for (const Stack* a : chosen)
-    for (const Stack* b : chosen)
-      if ((a == b && pairs != "cross") || (a != b && pairs != "same")) cells.emplace_back(a, b);
-  for (const auto& [off, ans] : cells) {
-    if (!versions.count(off->name) || !versions.count(ans->name)) continue;
-    const std::string pair = off->name + "/" + ans->name;
-    for (const auto& attack : attacks) {
-      if (stop && stop->load()) break;
-      CellResult r = run_cell(self, *off, *ans, attack, work / pair / attack, deadline_ms, stop);
-      const Expectation* e = nullptr;
-      if (auto p = expected.find(pair); p != expected.end())
-        if (auto c = p->second.find(attack); c != p->second.end()) e = &c->second;
-      const bool met = e && e->outcome == r.outcome;
-      if (!met) ++deviations;
-      std::cout << std::left << std::setw(36) << (pair + " × " + attack) << " " << r.outcome;
-      if (e) std::cout << (met ? "" : "  DEVIATION: expected " + e->outcome);
-      else std::cout << "  DEVIATION: no expectation in " << expectations_path;
-      std::cout << "  (" << std::fixed << std::setprecision(1) << r.seconds << " s)\n";
-      if (!r.failure.empty()) std::cout << "    " << r.failure << "\n" << r.stderr_tail << "\n";
-      doc["cells"].push_back(
-          {{"offerer", r.offerer},
-           {"answerer", r.answerer},
-           {"attack", attack},
-           {"outcome", r.outcome},
-           {"why", r.why},
-           {"expected", e ? json(e->outcome) : json(nullptr)},
-           {"expected_reason", e ? json(e->reason) : json(nullptr)},
-           {"expected_version", e ? json(e->version) : json(nullptr)},
-           {"version", off == ans ? versions[off->name] : versions[off->name] + " / " + versions[ans->name]},
-           {"met", met},
-           {"seconds", r.seconds},
-           {"failure", r.failure},
-           {"stderr_tail", r.stderr_tail}});
-    }
-  }
-  doc["summary"] = {{"cells", doc["cells"].size()}, {"deviations", deviations}, {"missing_stacks", missing}};
-  if (!json_path.empty()) std::ofstream(json_path) << doc.dump(2) << "\n";
-  if (work_dir.empty()) fs::remove_all(work);
+  const Probed probed = probe_stacks(plan.stacks, work);
+  json doc = {{"tool", "sigtrust"},
+              {"version", SIGTRUST_VERSION},
+              {"command", "interop"},
+              {"expectations", plan.expectations_header}};
+  if (plan.shard) doc["shard"] = reports::shard_header(*plan.shard, "interop", plan.ids);
+  doc["stacks"] = probed.stacks;
+  doc["cells"] = json::array();
+  const int deviations = run_cells(plan, probed, o, work, doc["cells"], stop);
+  const bool interrupted = stop && stop->load();
+  if (interrupted) add_interruption(doc, stop_signal() ? stop_signal() : SIGINT);
+  doc["summary"] = {{"cells", doc["cells"].size()}, {"deviations", deviations}, {"missing_stacks", probed.missing}};
+  doc["created"] = reports::utc_timestamp();
+  // An adapter's stderr tail may end inside a UTF-8 sequence: replaced, never thrown on.
+  if (!o.json_path.empty())
+    std::ofstream(o.json_path) << doc.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+  if (o.work_dir.empty()) fs::remove_all(work);
+  if (plan.shard)
+    std::cout << "shard " << plan.shard->index << "/" << plan.shard->total << " of " << plan.ids.size() << " cells: ";
   std::cout << doc["cells"].size() << " cell(s), " << deviations << " deviation(s)"
-            << (missing.empty() ? "" : ", missing stack(s) " + json(missing).dump()) << "\n";
-  if (!missing.empty()) return kUsage;
+            << (probed.missing.empty() ? "" : ", missing stack(s) " + json(probed.missing).dump()) << "\n";
+  if (interrupted) return 128 + doc["interrupted_by"].get<int>();
+  if (!probed.missing.empty()) return kUsage;
   return deviations ? kDeviation : kOk;
 }
 

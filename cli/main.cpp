@@ -25,6 +25,7 @@
 #include "cli/sharding.hpp"
 #include "reports/baseline.hpp"
 #include "reports/capture.hpp"
+#include "reports/interop_view.hpp"
 #include "reports/json_report.hpp"
 #include "reports/progress_bar.hpp"
 #include "reports/report_set.hpp"
@@ -353,7 +354,8 @@ int cmd_run(const std::vector<std::string>& argv) {
 // `sigtrust report RESULT.json --format F`: any report again from a saved
 // result document, nothing run. The exit status is the document's: 0 all
 // expectations met, 1 one failed, 3 a run had a simulator error; 2 when the
-// document cannot be read.
+// document cannot be read (an interop document's as `sigtrust interop`
+// returned it: cli::interop_exit_status).
 int cmd_report(const std::vector<std::string>& argv) {
   if (!argv.empty() && argv.front() == "merge") return cli::merge_command({argv.begin() + 1, argv.end()});
   po::options_description opts("report options");
@@ -380,6 +382,7 @@ int cmd_report(const std::vector<std::string>& argv) {
   style.colour = isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
   style.verbose = vm.count("verbose") > 0;
   std::cout << reports::render(*format, *doc, style);
+  if (reports::is_interop(*doc)) return cli::interop_exit_status(*doc);
   const auto totals = reports::totals(*doc);
   if (totals.errors) return kSimulatorFailed;
   return totals.failed ? kExpectationFailed : kOk;
@@ -403,7 +406,8 @@ int cmd_diff(const std::vector<std::string>& argv) {
       std::cerr << "sigtrust: " << d->error().message << "\n";
       return kUsage;
     }
-  const auto d = reports::diff_documents(*before, *after);
+  // Interop documents compare as their runs, one a cell.
+  const auto d = reports::diff_documents(reports::runs_view(*before), reports::runs_view(*after));
   std::cout << reports::diff_text(d);
   return d.empty() ? kOk : kExpectationFailed;
 }

@@ -8,8 +8,10 @@
 
 #include "cli/matrix_command.hpp"
 #include "cli/outputs.hpp"
+#include "reports/interop_view.hpp"
 #include "reports/json_report.hpp"
 #include "reports/merge.hpp"
+#include "reports/report_set.hpp"
 #include "reports/result_view.hpp"
 #include "reports/terminal_report.hpp"
 
@@ -44,10 +46,12 @@ MergeOptions parse_merge_options(const std::vector<std::string>& argv) {
   return o;
 }
 
-// 128 + the signal that interrupted a shard; 3 a simulator error; 1 a failed
-// expectation; else 0: what one run of every cell would have returned.
+// 128 + the signal that interrupted a shard; 3 a simulator error (for an
+// interop document: 2 a stack missing); 1 a failed expectation; else 0: what
+// one run of every cell would have returned.
 int exit_status(const nlohmann::json& merged) {
   if (const auto& sig = reports::field(merged, "interrupted_by"); sig.is_number_integer()) return 128 + sig.get<int>();
+  if (reports::is_interop(merged)) return interop_exit_status(merged);
   const auto totals = reports::totals(merged);
   if (totals.errors) return 3;
   return totals.failed ? 1 : 0;
@@ -78,7 +82,14 @@ int merge_command(const std::vector<std::string>& args) {
     reports::TerminalStyle style;
     style.colour = isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
     style.verbose = o.verbose;
-    if (reports::text(*merged, "command") == "matrix") {
+    if (reports::is_interop(*merged)) {
+      // Each cell as `sigtrust interop` judged it, then its totals line.
+      const auto summary = reports::interop_summary(*merged);
+      std::cout << reports::render(reports::Format::Terminal, *merged, style) << summary["cells"] << " cell(s), "
+                << summary["deviations"] << " deviation(s)"
+                << (summary["missing_stacks"].empty() ? "" : ", missing stack(s) " + summary["missing_stacks"].dump())
+                << "\n";
+    } else if (reports::text(*merged, "command") == "matrix") {
       // As `sigtrust matrix` prints it.
       const auto t = reports::totals(*merged);
       std::cout << reports::terminal_matrix(*merged, style) << t.runs << " cell(s), " << t.failed

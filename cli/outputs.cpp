@@ -12,6 +12,7 @@
 
 #include "cli/matrix_command.hpp"
 #include "reports/baseline.hpp"
+#include "reports/interop_view.hpp"
 #include "reports/report_set.hpp"
 #include "reports/result_view.hpp"
 
@@ -59,6 +60,13 @@ int exit_status(const std::vector<RunResult>& results, int signal) {
     return 128 + signal;
   if (std::any_of(results.begin(), results.end(), [](const RunResult& r) { return !r.error.empty(); })) return 3;
   return std::all_of(results.begin(), results.end(), all_passed) ? 0 : 1;
+}
+
+int interop_exit_status(const nlohmann::json& doc) {
+  if (const auto& sig = reports::field(doc, "interrupted_by"); sig.is_number_integer()) return 128 + sig.get<int>();
+  const auto summary = reports::interop_summary(doc);
+  if (!summary["missing_stacks"].empty()) return 2;
+  return summary["deviations"].get<std::size_t>() ? 1 : 0;
 }
 
 bool write_outputs(const nlohmann::json& doc, const std::string& json_path, const std::string& report_dir) {

@@ -38,6 +38,12 @@ bool write_outputs(const nlohmann::json& doc, const std::string& json_path, cons
 // expectation failed, else 0. (A live session states no expectation.)
 int exit_status(const std::vector<RunResult>& results, int signal);
 
+// The exit status an interop result document stands for (docs/interop.md),
+// as `sigtrust interop` returned it: 128 + the signal when it was
+// interrupted, 2 when a stack was missing, 1 when a cell did not meet its
+// expectation, else 0.
+int interop_exit_status(const nlohmann::json& doc);
+
 // --baseline FILE: the earlier result document, read before anything runs
 // (UsageError, exit 2, when it cannot be read or is not a result document).
 // Null when `path` is empty.

@@ -1,6 +1,8 @@
 // `--shard K/N|auto` for the commands whose work is a list of cells (`run`
-// over its files, `matrix` over attack × trust; an interop matrix the same
-// way): which cells this process runs, and the headers `report merge` checks.
+// over its files, `matrix` over attack × trust, `interop` over offerer ×
+// answerer × attack): which cells this process runs, and the headers
+// `report merge` checks (`interop`, whose document has cells instead of
+// runs, writes the same headers itself).
 // The split itself is core/shard.hpp's.
 #pragma once
 

@@ -1,9 +1,10 @@
 // Splitting a command's cells across CI jobs (`--shard K/N`): the one piece
-// that `run` (over its files) and `matrix` share, and that any later command
-// with cells (an interop matrix of real stacks) uses the same way.
+// that `run` (over its files), `matrix` and `interop` (over its pairs of real
+// stacks × attacks) share.
 //
 // A cell is named by a stable identity string (a matrix cell by
-// "attack/trust", a scenario file by its path as given). Its shard is a
+// "attack/trust", a scenario file by its path as given, an interop cell by
+// "offerer/answerer/attack"). Its shard is a
 // function of that identity and N alone: FNV-1a (64 bit) of the identity,
 // then jump consistent hashing (Lamping & Veach, "A Fast, Minimal Memory,
 // Consistent Hash Algorithm", 2014) into N buckets. So

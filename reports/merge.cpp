@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 
+#include "reports/interop_view.hpp"
 #include "reports/result_view.hpp"
 
 namespace sigtrust::reports {
@@ -20,9 +21,16 @@ std::string some_cells(const std::vector<std::string>& cells) {
   return out;
 }
 
+// What a document holds one per cell: runs, or an interop document's cells.
+const json& entries(const json& doc) { return items(doc, is_interop(doc) ? "cells" : "runs"); }
+
 std::string first_cell(const json& doc) {
-  const auto& runs = items(doc, "runs");
-  return runs.empty() ? std::string("(no cells)") : cell_of(runs.front());
+  const auto& cells = entries(doc);
+  return cells.empty() ? std::string("(no cells)") : cell_of(cells.front());
+}
+
+std::string kind_of(const json& doc) {
+  return is_interop(doc) ? "an interop result document" : "a run/matrix result document";
 }
 
 std::string describe_expectations(const json& e) {
@@ -119,7 +127,9 @@ nlohmann::json shard_header(const Shard& shard, std::string_view command, const 
 
 std::string cell_of(const json& run) {
   std::string cell = text(run, "cell");
-  return cell.empty() ? text(run, "file") + "#" + text(run, "scenario") : cell;
+  if (!cell.empty()) return cell;
+  if (run.is_object() && run.contains("offerer")) return interop_cell_id(run);  // an interop cell
+  return text(run, "file") + "#" + text(run, "scenario");
 }
 
 json summary_of(const json& runs) {
@@ -148,6 +158,11 @@ std::optional<Error> check_same_origin(const std::vector<NamedDocument>& docs, s
       return Error{d.file + ": not written by sigtrust (\"tool\" is not \"sigtrust\")"};
     if (text(d.doc, "version") != version) return versions_differ(d, version);
   }
+  for (const auto& d : docs)
+    if (is_interop(d.doc) != is_interop(docs.front().doc))
+      return Error{d.file + ": " + kind_of(d.doc) + " (its first cell: " + first_cell(d.doc) + "), but " +
+                   docs.front().file + " is " + kind_of(docs.front().doc) +
+                   " (its first cell: " + first_cell(docs.front().doc) + "); merge documents of one command"};
   const json& expectations = field(docs.front().doc, "expectations");
   for (const auto& d : docs) {
     const json& e = field(d.doc, "expectations");
@@ -157,6 +172,21 @@ std::optional<Error> check_same_origin(const std::vector<NamedDocument>& docs, s
                    "; merge documents checked against the same expectations"};
   }
   return std::nullopt;
+}
+
+// Whether a shard's document may lack a cell of its plan because it says
+// why: an interop shard runs no cell of a stack missing on its machine (its
+// stacks say present: false, and it exited 2), and none after it was
+// interrupted (it exited 128 + the signal); the merge exits as it did.
+bool excused(const std::string& cell, const json& doc) {
+  if (!is_interop(doc)) return false;
+  if (field(doc, "interrupted_by").is_number()) return true;
+  const auto first = cell.find('/'), second = cell.find('/', first == std::string::npos ? first : first + 1);
+  if (second == std::string::npos) return false;
+  const auto missing = texts(interop_summary(doc), "missing_stacks");
+  for (const auto& stack : {cell.substr(0, first), cell.substr(first + 1, second - first - 1)})
+    if (std::find(missing.begin(), missing.end(), stack) != missing.end()) return true;
+  return false;
 }
 
 // Every shard of the split given once, and every cell of its plan in its shard's document.
@@ -179,33 +209,68 @@ std::optional<Error> check_complete_split(const std::vector<NamedDocument>& docs
   for (const auto& c : split.plan)
     if (!seen.count(c)) {
       const unsigned k = shard_of(c, split.total);
+      if (excused(c, shards.at(k)->doc)) continue;
       return Error{shards.at(k)->file + ": cell " + c + " of shard " + std::to_string(k) + "/" +
                    std::to_string(split.total) + " is missing from it"};
     }
   return std::nullopt;
 }
 
-// The merged document: the runs in order, where they came from, the summary.
+// The stacks of interop documents, by name, in order of first appearance: a
+// stack missing on one shard's machine is missing in the merge; a stack
+// present at two versions is refused (the cells were not all measured
+// against the same stack).
+Result<json> merged_stacks(const std::vector<NamedDocument>& docs) {
+  json out = json::array();
+  std::map<std::string, std::pair<std::size_t, const NamedDocument*>> seen;  // name -> (position in out, document)
+  for (const auto& d : docs)
+    for (const auto& s : items(d.doc, "stacks")) {
+      const std::string name = text(s, "name");
+      auto it = seen.find(name);
+      if (it == seen.end()) {
+        seen.emplace(name, std::make_pair(out.size(), &d));
+        out.push_back(s);
+        continue;
+      }
+      json& m = out[it->second.first];
+      if (flag(s, "present") && flag(m, "present") && text(s, "version") != text(m, "version"))
+        return Error{d.file + ": stack " + name + " is '" + text(s, "version") +
+                     "' there (its first cell: " + first_cell(d.doc) + "), '" + text(m, "version") + "' in " +
+                     it->second.second->file + "; merge shards run against the same stack versions"};
+      if (!flag(s, "present")) m = s;
+    }
+  return out;
+}
+
+// The merged document: the runs (or interop cells) in order, where they came
+// from, the summary.
 json merged_document(const std::vector<NamedDocument>& docs, std::string_view version, const Split& split,
-                     const std::vector<const json*>& runs) {
-  const bool sharded = split.total > 0;
+                     const std::vector<const json*>& runs, const json& stacks) {
+  const bool sharded = split.total > 0, interop = is_interop(docs.front().doc);
   const json& expectations = field(docs.front().doc, "expectations");
   json merged{{"tool", "sigtrust"}, {"version", std::string(version)}};
   if (expectations.is_object()) merged["expectations"] = expectations;
-  if (sharded) merged["command"] = split.command;
+  if (interop) merged["command"] = "interop";
+  else if (sharded) merged["command"] = split.command;
   json sources = json::array();
   for (std::size_t di = 0; di < docs.size(); ++di) {
     sources.push_back({{"file", docs[di].file},
                        {"shard", sharded ? json(split.index[di]) : json(nullptr)},
-                       {"runs", items(docs[di].doc, "runs").size()}});
+                       {interop ? "cells" : "runs", entries(docs[di].doc).size()}});
     if (const json& sig = field(docs[di].doc, "interrupted_by"); sig.is_number() && !merged.contains("interrupted_by"))
       merged["interrupted_by"] = sig;
   }
   merged["merged"] = {{"shards", sharded ? json(split.total) : json(nullptr)}, {"documents", sources}};
   json all = json::array();
   for (const json* r : runs) all.push_back(*r);
-  merged["summary"] = summary_of(all);
-  merged["runs"] = std::move(all);
+  if (interop) {
+    merged["stacks"] = stacks;
+    merged["cells"] = std::move(all);
+    merged["summary"] = interop_summary(merged);
+  } else {
+    merged["summary"] = summary_of(all);
+    merged["runs"] = std::move(all);
+  }
   return merged;
 }
 
@@ -225,7 +290,7 @@ Result<json> merge_documents(const std::vector<NamedDocument>& docs, std::string
   std::vector<const json*> runs;
   for (std::size_t di = 0; di < docs.size(); ++di) {
     const auto& d = docs[di];
-    for (const auto& run : items(d.doc, "runs")) {
+    for (const auto& run : entries(d.doc)) {
       const std::string cell = cell_of(run);
       if (auto [it, fresh] = seen.emplace(cell, &d); !fresh)
         return Error{d.file + ": duplicate cell " + cell +
@@ -249,7 +314,9 @@ Result<json> merge_documents(const std::vector<NamedDocument>& docs, std::string
       return plan_position.at(cell_of(*a)) < plan_position.at(cell_of(*b));
     });
   }
-  return merged_document(docs, version, *split, runs);
+  auto stacks = merged_stacks(docs);
+  if (!stacks) return stacks.error();
+  return merged_document(docs, version, *split, runs, *stacks);
 }
 
 }  // namespace sigtrust::reports

@@ -8,6 +8,13 @@
 // merge_documents() refuses, naming the file and the cell, documents of
 // another sigtrust version, checked against other expectations, split from
 // another plan, a cell given twice, and a shard or a cell missing.
+//
+// `sigtrust interop` documents (reports/interop_view.hpp) are merged the same
+// way, their cells in place of runs; mixing them with run/matrix documents is
+// refused, and so is a stack present at another version in another shard. An
+// interop shard may lack the cells of a stack missing on its machine, or all
+// cells after it was interrupted: its document says so, and the merged one
+// carries that (missing_stacks, interrupted_by) as one unsharded run would.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -25,8 +32,9 @@ namespace sigtrust::reports {
 // identity of the command, in its canonical order) made by `command`.
 nlohmann::json shard_header(const Shard& shard, std::string_view command, const std::vector<std::string>& plan);
 
-// A run's cell identity: its "cell" field; documents written before runs
-// carried one fall back to "FILE#SCENARIO".
+// A run's (or an interop cell's) cell identity: its "cell" field; documents
+// written before runs carried one fall back to "FILE#SCENARIO" (an interop
+// cell to "OFFERER/ANSWERER/ATTACK").
 std::string cell_of(const nlohmann::json& run);
 
 // The "summary" of a list of runs, counted from them.

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "reports/html_report.hpp"
+#include "reports/interop_view.hpp"
 #include "reports/junit_report.hpp"
 #include "reports/markdown_report.hpp"
 #include "reports/sarif_report.hpp"
@@ -28,6 +29,8 @@ std::optional<Format> parse_format(std::string_view name) {
 std::string format_names() { return "terminal, markdown (md), html, junit, sarif, json"; }
 
 std::string render(Format format, const nlohmann::json& doc, const TerminalStyle& style) {
+  // An interop document is rendered as its runs (one a cell); its JSON is itself.
+  if (format != Format::Json && is_interop(doc)) return render(format, runs_view(doc), style);
   // Invalid UTF-8 (possible in attacker-supplied text) is replaced, never thrown on.
   constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
   switch (format) {

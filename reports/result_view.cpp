@@ -1,6 +1,7 @@
 #include "reports/result_view.hpp"
 
 #include "core/outcome.hpp"
+#include "reports/interop_view.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -35,6 +36,7 @@ std::string check_array_of_objects(const json& parent, const char* key, const st
 
 std::string check_document(const json& doc) {
   if (!doc.is_object()) return "expected a JSON object at the top";
+  if (is_interop(doc)) return check_interop_document(doc);
   if (auto e = check_array_of_objects(doc, "runs", "$", true); !e.empty()) return e;
   const json& runs = doc.at("runs");
   for (std::size_t r = 0; r < runs.size(); ++r) {
@@ -277,6 +279,7 @@ std::string cell_summary(const std::vector<MatrixCell>& cell) {
 }
 
 Totals totals(const json& doc) {
+  if (is_interop(doc)) return totals(runs_view(doc));
   Totals t;
   for (const auto& run : items(doc, "runs")) {
     ++t.runs;

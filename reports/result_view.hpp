@@ -22,7 +22,8 @@ namespace sigtrust::reports {
 using nlohmann::json;
 
 // Empty if `doc` has the shape of a result document, else what is wrong and
-// where ("runs[2].sessions: expected an array").
+// where ("runs[2].sessions: expected an array"). An interop document
+// (reports/interop_view.hpp) has cells in place of runs.
 std::string check_document(const json& doc);
 
 // Reads, parses and checks a result document. Errors name the file and, for
@@ -107,7 +108,8 @@ std::string cell_summary(const std::vector<MatrixCell>& cell);
 struct Totals {
   std::size_t runs = 0, sessions = 0, failed = 0, errors = 0;
 };
-// Counted from the runs (not copied from "summary", which may be stale).
+// Counted from the runs (not copied from "summary", which may be stale); an
+// interop document's from its run view, one run a cell.
 Totals totals(const json& doc);
 
 }  // namespace sigtrust::reports

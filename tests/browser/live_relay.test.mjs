@@ -60,7 +60,9 @@ async function pair(relay, room) {
     for (const p of [alice, bob])
       await p.waitForFunction(() => window.sigtrust && window.sigtrust.sas !== null, null, { timeout: CONNECT_WAIT_MS });
   } catch (e) {
-    const state = async (p) => p.evaluate(() => window.sigtrust && window.sigtrust.state).catch((x) => `(${x.message})`);
+    const state = async (p) => p.evaluate(async () => window.sigtrust &&
+                                          `${window.sigtrust.state}\n  ${await window.sigtrust.diagnose()}`)
+                                   .catch((x) => `(${x.message})`);
     throw new Error(`${e.message}\nalice: ${await state(alice)}\nbob: ${await state(bob)}\n` +
                     `relay (running: ${relay.proc.exitCode === null && relay.proc.signalCode === null}):\n` +
                     `${relay.output()}${relay.errors()}`);

@@ -45,7 +45,7 @@ struct FingerprintOnly : Attack {
       : cert(w.name),
         rewriter(w.timeline, w.name, true, true,
                  [this](sdp::Session& s, const RelayedMessage&, SignalingMessage::Type) {
-                   set_fingerprints(s, {*sdp::parse_fingerprint(cert.fingerprint())});
+                   set_fingerprints(s, {cert.fingerprint()});
                  }) {
     w.present_certificate(cert);
   }

@@ -59,10 +59,11 @@ struct BridgedRules : Attack {
 
 }  // namespace
 
-SdpRules::SdpRules(const std::vector<scenario::SdpRule>& rules, std::string attacker_fingerprint) {
+SdpRules::SdpRules(const std::vector<scenario::SdpRule>& rules, const sdp::Fingerprint& attacker_fingerprint) {
+  const std::string fingerprint = sdp::format_fingerprint(attacker_fingerprint);
   for (const auto& r : rules)
-    rules_.push_back(Rule{std::regex(r.match, std::regex::ECMAScript),
-                          fill_placeholders(r.replace, attacker_fingerprint), r.offer, r.answer});
+    rules_.push_back(Rule{std::regex(r.match, std::regex::ECMAScript), fill_placeholders(r.replace, fingerprint),
+                          r.offer, r.answer});
 }
 
 bool SdpRules::applies_to(SignalingMessage::Type type) const {

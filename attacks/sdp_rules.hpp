@@ -18,7 +18,9 @@ namespace sigtrust::attacks {
 // The rules compiled once per run (the loader has checked that they compile).
 class SdpRules {
  public:
-  SdpRules(const std::vector<scenario::SdpRule>& rules, std::string attacker_fingerprint);
+  // {attacker-fingerprint} in a replacement becomes `attacker_fingerprint`'s
+  // RFC 8122 text ("sha-256 AB:…").
+  SdpRules(const std::vector<scenario::SdpRule>& rules, const sdp::Fingerprint& attacker_fingerprint);
   bool applies_to(SignalingMessage::Type type) const;
   // Pure: `sdp` with every rule for `type` applied to each line in order;
   // lines made empty are removed. Lines end in CRLF (RFC 8866 §5) on output,

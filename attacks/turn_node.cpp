@@ -301,6 +301,16 @@ struct TurnNode::Impl {
     }
   }
 
+  // What a STUN message is, read before it is validated: which agent
+  // (credentials, FINGERPRINT, magic cookie) validates it.
+  struct StunShape {
+    StunClass cls;
+    unsigned method;
+    bool has_fingerprint;
+    bool binding;  // a Binding request
+    bool classic;  // an RFC 3489 Binding request (no magic cookie)
+  };
+
   void on_stun(const Endpoint& from, std::span<const std::uint8_t> d) {
     if (const char* why = stun_framing_error(d)) return events.malformed(from, why);
 
@@ -308,34 +318,62 @@ struct TurnNode::Impl {
     probe.agent = &auth_agent;
     probe.buffer = const_cast<std::uint8_t*>(d.data());
     probe.buffer_len = d.size();
-    const StunClass cls = stun_message_get_class(&probe);
-    const unsigned method = stun_method_of(d.data());
-    const bool has_fingerprint = stun_message_has_attribute(&probe, STUN_ATTRIBUTE_FINGERPRINT);
-    const bool binding = cls == STUN_REQUEST && method == STUN_BINDING;
-    const bool classic = binding && !stun_message_has_cookie(&probe);
-    StunAgent* agent = classic   ? &classic_agent
-                       : binding ? (has_fingerprint ? &binding_agent_fp : &binding_agent)
-                                 : (has_fingerprint ? &auth_agent_fp : &auth_agent);
+    StunShape shape{stun_message_get_class(&probe), stun_method_of(d.data()),
+                    stun_message_has_attribute(&probe, STUN_ATTRIBUTE_FINGERPRINT), false, false};
+    shape.binding = shape.cls == STUN_REQUEST && shape.method == STUN_BINDING;
+    shape.classic = shape.binding && !stun_message_has_cookie(&probe);
+    StunAgent* agent = shape.classic   ? &classic_agent
+                       : shape.binding ? (shape.has_fingerprint ? &binding_agent_fp : &binding_agent)
+                                       : (shape.has_fingerprint ? &auth_agent_fp : &auth_agent);
 
     StunMessage req{};
     AuthCheck check{&creds};
     const StunValidationStatus status =
         stun_agent_validate(agent, &req, d.data(), d.size(), &check_credentials, &check);
+    if (status != STUN_VALIDATION_SUCCESS) return on_invalid_stun(status, from, req, shape, check);
+
+    if (shape.cls == STUN_INDICATION) {
+      if (shape.method == STUN_IND_SEND) return on_send_indication(from, req);
+      if (shape.method == STUN_BINDING) return;  // RFC 8489 §6.3.2: a keepalive; no response
+      return events.malformed(from, "indication of unknown method " + std::to_string(shape.method));
+    }
+    if (shape.cls != STUN_REQUEST) return events.malformed(from, "unsolicited STUN response");
+    if (shape.binding) return on_binding(from, req, shape.classic);
+
+    // RFC 8489 §9.2.4, last check: after MESSAGE-INTEGRITY, a NONCE this server
+    // no longer honours → 438 with a new one.
+    if (!nonce_valid(from, req)) return send_error(req, from, STUN_ERROR_STALE_NONCE, true);
+
+    switch (shape.method) {
+      case STUN_ALLOCATE: return on_allocate(from, req);
+      case STUN_REFRESH: return on_refresh(from, req);
+      case STUN_CREATEPERMISSION: return on_create_permission(from, req);
+      case STUN_CHANNELBIND: return on_channel_bind(from, req);
+      default:
+        // RFC 8489 §6.3.1: a request of a method the server does not know → 400.
+        send_error(req, from, STUN_ERROR_BAD_REQUEST);
+        return events.malformed(from, "request of unknown method " + std::to_string(shape.method));
+    }
+  }
+
+  // A message the STUN agent did not validate: the answer RFC 8489 gives for
+  // each reason (an error response, a challenge, or silence), in its order.
+  void on_invalid_stun(StunValidationStatus status, const Endpoint& from, StunMessage& req, const StunShape& shape,
+                       const AuthCheck& check) {
     switch (status) {
-      case STUN_VALIDATION_SUCCESS: break;
       case STUN_VALIDATION_NOT_STUN:
       case STUN_VALIDATION_INCOMPLETE_STUN: return events.malformed(from, "not a STUN message");
       case STUN_VALIDATION_BAD_REQUEST:
         // RFC 8489 §7: a wrong FINGERPRINT means it is not STUN at all; a TURN
         // request without the magic cookie gets a 400 (RFC 8656 §5).
-        if (!has_fingerprint && cls == STUN_REQUEST) send_error(req, from, STUN_ERROR_BAD_REQUEST);
-        return events.malformed(from, has_fingerprint ? "FINGERPRINT does not match" : "no magic cookie");
+        if (!shape.has_fingerprint && shape.cls == STUN_REQUEST) send_error(req, from, STUN_ERROR_BAD_REQUEST);
+        return events.malformed(from, shape.has_fingerprint ? "FINGERPRINT does not match" : "no magic cookie");
       case STUN_VALIDATION_UNAUTHORIZED_BAD_REQUEST:
         // RFC 8489 §9.2.4: no MESSAGE-INTEGRITY → 401 with REALM and NONCE (the
         // normal first round trip); MESSAGE-INTEGRITY without USERNAME, REALM
         // or NONCE → 400.
-        if (cls != STUN_REQUEST)
-          return events.malformed(from, "unauthenticated message of class " + std::to_string(cls));
+        if (shape.cls != STUN_REQUEST)
+          return events.malformed(from, "unauthenticated message of class " + std::to_string(shape.cls));
         if (stun_message_has_attribute(&req, STUN_ATTRIBUTE_MESSAGE_INTEGRITY)) {
           send_error(req, from, STUN_ERROR_BAD_REQUEST);
           return events.malformed(from, "MESSAGE-INTEGRITY without USERNAME, REALM or NONCE");
@@ -343,8 +381,8 @@ struct TurnNode::Impl {
         return send_error(req, from, STUN_ERROR_UNAUTHORIZED, true);
       case STUN_VALIDATION_UNAUTHORIZED: {
         // RFC 8489 §9.2.4: unknown USERNAME or wrong MESSAGE-INTEGRITY → 401 with REALM and NONCE.
-        if (cls != STUN_REQUEST)
-          return events.malformed(from, "unauthenticated message of class " + std::to_string(cls));
+        if (shape.cls != STUN_REQUEST)
+          return events.malformed(from, "unauthenticated message of class " + std::to_string(shape.cls));
         const std::string why = check.failure ? check.failure : "MESSAGE-INTEGRITY does not match (wrong password)";
         events.throttled(events::kTurnAuthFailed, "rejected the credentials of " + from.to_string() + ": " + why,
                          {{"from", from.to_string()}, {"reason", why}});
@@ -353,7 +391,7 @@ struct TurnNode::Impl {
       case STUN_VALIDATION_UNMATCHED_RESPONSE: return events.malformed(from, "unsolicited STUN response");
       case STUN_VALIDATION_UNKNOWN_REQUEST_ATTRIBUTE: {
         // RFC 8489 §6.3.1: unknown comprehension-required attributes → 420 listing them.
-        StunAgent* reply = classic ? &classic_agent : binding ? &binding_agent_fp : &writer;
+        StunAgent* reply = shape.classic ? &classic_agent : shape.binding ? &binding_agent_fp : &writer;
         StunMessage resp{};
         return send(from, stun_agent_build_unknown_attributes_error(reply, &resp, out.data(), out.size(), &req));
       }
@@ -361,29 +399,6 @@ struct TurnNode::Impl {
         // RFC 8489 §6.3.2: an indication with unknown comprehension-required attributes is discarded.
         return events.malformed(from, "indication with an unknown comprehension-required attribute");
       default: return events.malformed(from, "rejected by the STUN agent");
-    }
-
-    if (cls == STUN_INDICATION) {
-      if (method == STUN_IND_SEND) return on_send_indication(from, req);
-      if (method == STUN_BINDING) return;  // RFC 8489 §6.3.2: a keepalive; no response
-      return events.malformed(from, "indication of unknown method " + std::to_string(method));
-    }
-    if (cls != STUN_REQUEST) return events.malformed(from, "unsolicited STUN response");
-    if (binding) return on_binding(from, req, classic);
-
-    // RFC 8489 §9.2.4, last check: after MESSAGE-INTEGRITY, a NONCE this server
-    // no longer honours → 438 with a new one.
-    if (!nonce_valid(from, req)) return send_error(req, from, STUN_ERROR_STALE_NONCE, true);
-
-    switch (method) {
-      case STUN_ALLOCATE: return on_allocate(from, req);
-      case STUN_REFRESH: return on_refresh(from, req);
-      case STUN_CREATEPERMISSION: return on_create_permission(from, req);
-      case STUN_CHANNELBIND: return on_channel_bind(from, req);
-      default:
-        // RFC 8489 §6.3.1: a request of a method the server does not know → 400.
-        send_error(req, from, STUN_ERROR_BAD_REQUEST);
-        return events.malformed(from, "request of unknown method " + std::to_string(method));
     }
   }
 

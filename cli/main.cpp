@@ -10,6 +10,7 @@
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -482,6 +483,60 @@ int cmd_doctor(const std::vector<std::string>& argv, bool isolate, const Isolati
   return ok ? kOk : kExpectationFailed;
 }
 
+// The command `cmd` run with `args`, or nothing if there is no such command.
+std::optional<int> run_command(const std::string& cmd, const std::vector<std::string>& args, bool isolate,
+                               const IsolationResult& iso) {
+  if (cmd == "doctor") return cmd_doctor(args, isolate, iso);
+  if (cmd == "run") return cmd_run(args);
+  if (cmd == "validate") return cmd_validate(args);
+  if (cmd == "diff") return cmd_diff(args);
+  if (cmd == "list") return cmd_list(args);
+  if (cmd == "report") return cmd_report(args);
+  if (cmd == "matrix") return cli::matrix_command(args, &g_stop);
+  if (cmd == "relay") return cli::relay_command(args, &g_stop);
+  if (cmd == "interop") return cli::interop_command(args, &g_stop);
+  if (cmd == "proxy") return cli::proxy_command(args, &g_stop);
+  return std::nullopt;
+}
+
+// `sigtrust help [COMMAND]`: `sigtrust help run` is `sigtrust run --help`.
+int help_command(const std::vector<std::string>& args, bool isolate, const IsolationResult& iso) {
+  if (!args.empty() && cli::find_command(args.front()) && args.front() != "help")
+    if (auto status = run_command(args.front(), {"--help"}, isolate, iso)) return *status;
+  std::cout << cli::usage_text();
+  return kOk;
+}
+
+[[noreturn]] void unknown_command(const std::string& cmd) {
+  const std::string near = scenario::nearest_name(cmd, [] {
+    std::vector<std::string> names;
+    for (const auto& c : cli::commands()) names.push_back(c.name);
+    return names;
+  }());
+  throw UsageError("unknown command '" + cmd + "'" + (near.empty() ? "" : "; did you mean '" + near + "'?"));
+}
+
+// Runs happen in a private network namespace unless asked not to
+// (--no-isolate, SIGTRUST_NO_ISOLATE) or impossible. Takes --no-isolate out
+// of `args`; `isolate` says whether it was wanted.
+IsolationResult isolate_if_running(const std::string& cmd, std::vector<std::string>& args, bool& isolate) {
+  isolate = !std::getenv("SIGTRUST_NO_ISOLATE");
+  if (auto it = std::find(args.begin(), args.end(), "--no-isolate"); it != args.end()) {
+    isolate = false;
+    args.erase(it);
+  }
+  const bool wants_help =
+      std::any_of(args.begin(), args.end(), [](const std::string& a) { return a == "--help" || a == "-h"; });
+  IsolationResult iso;
+  if ((cmd == "run" || cmd == "matrix" || cmd == "interop" || cmd == "doctor") && !wants_help && isolate) {
+    iso = enter_private_network();
+    if (!iso.isolated && cmd != "doctor")
+      std::cerr << "sigtrust: note: no private network namespace (" << iso.why_not
+                << "); runs use the host's loopback, each in its own 127.a.b.0/24\n";
+  }
+  return iso;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -496,64 +551,17 @@ int main(int argc, char** argv) {
   }
   const std::string cmd = args.front();
   args.erase(args.begin());
-  // Runs happen in a private network namespace unless asked not to (or impossible).
-  bool isolate = !std::getenv("SIGTRUST_NO_ISOLATE");
-  if (auto it = std::find(args.begin(), args.end(), "--no-isolate"); it != args.end()) {
-    isolate = false;
-    args.erase(it);
-  }
-  const bool wants_help =
-      std::any_of(args.begin(), args.end(), [](const std::string& a) { return a == "--help" || a == "-h"; });
-  IsolationResult iso;
-  if ((cmd == "run" || cmd == "matrix" || cmd == "interop" || cmd == "doctor") && !wants_help) {
-    if (isolate) {
-      iso = enter_private_network();
-      if (!iso.isolated && cmd != "doctor")
-        std::cerr << "sigtrust: note: no private network namespace (" << iso.why_not
-                  << "); runs use the host's loopback, each in its own 127.a.b.0/24\n";
-    }
-  }
+  bool isolate = true;
+  const IsolationResult iso = isolate_if_running(cmd, args, isolate);
   start_stop_watcher(g_stop);
   try {
-    if (cmd == "help" || cmd == "--help" || cmd == "-h") {
-      if (!args.empty() && cli::find_command(args.front()) && args.front() != "help") {
-        // `sigtrust help run` is `sigtrust run --help`.
-        const std::string sub = args.front();
-        args = {"--help"};
-        if (sub == "run") return cmd_run(args);
-        if (sub == "validate") return cmd_validate(args);
-        if (sub == "diff") return cmd_diff(args);
-        if (sub == "list") return cmd_list(args);
-        if (sub == "report") return cmd_report(args);
-        if (sub == "doctor") return cmd_doctor(args, isolate, iso);
-        if (sub == "matrix") return cli::matrix_command(args, &g_stop);
-        if (sub == "relay") return cli::relay_command(args, &g_stop);
-        if (sub == "interop") return cli::interop_command(args, &g_stop);
-        if (sub == "proxy") return cli::proxy_command(args, &g_stop);
-      }
-      std::cout << cli::usage_text();
-      return kOk;
-    }
+    if (cmd == "help" || cmd == "--help" || cmd == "-h") return help_command(args, isolate, iso);
     if (cmd == "--version" || cmd == "version") {
       std::cout << "sigtrust " << SIGTRUST_VERSION << "\n";
       return kOk;
     }
-    if (cmd == "doctor") return cmd_doctor(args, isolate, iso);
-    if (cmd == "run") return cmd_run(args);
-    if (cmd == "validate") return cmd_validate(args);
-    if (cmd == "diff") return cmd_diff(args);
-    if (cmd == "list") return cmd_list(args);
-    if (cmd == "report") return cmd_report(args);
-    if (cmd == "matrix") return cli::matrix_command(args, &g_stop);
-    if (cmd == "relay") return cli::relay_command(args, &g_stop);
-    if (cmd == "interop") return cli::interop_command(args, &g_stop);
-    if (cmd == "proxy") return cli::proxy_command(args, &g_stop);
-    const std::string near = scenario::nearest_name(cmd, [] {
-      std::vector<std::string> names;
-      for (const auto& c : cli::commands()) names.push_back(c.name);
-      return names;
-    }());
-    throw UsageError("unknown command '" + cmd + "'" + (near.empty() ? "" : "; did you mean '" + near + "'?"));
+    if (auto status = run_command(cmd, args, isolate, iso)) return *status;
+    unknown_command(cmd);
   } catch (const UsageError& e) {
     // Short: the message, the command's synopsis and where the rest is.
     std::cerr << "sigtrust: " << e.what() << "\n" << cli::short_usage(cmd);

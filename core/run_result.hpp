@@ -45,7 +45,7 @@ struct PeerReport {
   std::optional<DtlsRole> dtls_role;
   std::string sdp_sent, sdp_received;
   std::vector<sdp::Fingerprint> expected_fingerprints;  // from the SDP it received
-  std::string dtls_peer_fingerprint;  // sha-256 of the certificate it saw
+  std::optional<sdp::Fingerprint> dtls_peer_fingerprint;  // sha-256 of the certificate it saw, if it saw one
   std::optional<SelectedPair> selected_pair;
   std::vector<std::string> local_addresses;  // of its candidates
   std::vector<std::string> alarms;
@@ -61,7 +61,7 @@ struct AttackerSessionReport {
   std::uint64_t ciphertext_bytes = 0;  // bytes it carried or recorded
   std::vector<std::string> rewritten;  // "from -> to" for messages changed in flight
   unsigned dtls_legs = 0;  // DTLS handshakes it completed with victims (bridges)
-  std::string certificate_fingerprint;  // of the certificate it presented in them
+  std::optional<sdp::Fingerprint> certificate_fingerprint;  // of the certificate it presented in them, if any
   // Ground truth per victim: the victims whose DTLS handshake with the
   // attacker completed (each of them authenticated the attacker's
   // certificate), and the DTLS-SRTP profile of that leg ("" without use_srtp).

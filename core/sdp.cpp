@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <cstddef>
 #include <utility>
@@ -369,6 +370,23 @@ Result<Fingerprint> parse_fingerprint(std::string_view attribute_value) {
 }
 
 std::string format_fingerprint(const Fingerprint& fp) { return fp.hash + " " + fp.value; }
+
+std::string format_fingerprint(const std::optional<Fingerprint>& fp) { return fp ? format_fingerprint(*fp) : ""; }
+
+namespace {
+std::string lower_case(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+}  // namespace
+
+bool operator==(const Fingerprint& a, const Fingerprint& b) { return (a <=> b) == 0; }
+
+std::strong_ordering operator<=>(const Fingerprint& a, const Fingerprint& b) {
+  if (auto c = lower_case(a.hash) <=> lower_case(b.hash); c != 0) return c;
+  return lower_case(a.value) <=> lower_case(b.value);
+}
 
 // RFC 8839 §5.1 candidate-attribute, with the numeric ranges its prose gives.
 Result<Candidate> parse_candidate(std::string_view attribute_value) {

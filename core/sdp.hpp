@@ -9,6 +9,7 @@
 // touches only what it means to touch.
 #pragma once
 
+#include <compare>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -62,16 +63,27 @@ std::string write(const Session& session);
 
 // ----- Typed views -------------------------------------------------------
 
-// RFC 8122 §5: `a=fingerprint:<hash-func> <fingerprint>`. hash is kept as
-// written but compared case-insensitively; value is upper-case hex pairs
-// separated by ':' when written by us.
+// RFC 8122 §5: `a=fingerprint:<hash-func> <fingerprint>`. The one type for a
+// certificate fingerprint everywhere: a Certificate's own, the lines of an
+// SDP, what a trust policy compares, the ground truth's owners, and the
+// result types; text only at the edges (parse_fingerprint from an SDP or a
+// client's report, format_fingerprint into an SDP, an event or a report).
+// hash and value are kept as written (rendering gives back the text parsed)
+// but compared case-insensitively: RFC 8122 §5 writes upper-case hex and
+// receivers must accept both. value is upper-case hex pairs separated by ':'
+// when written by us.
 struct Fingerprint {
   std::string hash;  // "sha-256"
   std::string value;  // "AB:CD:..."
-  bool operator==(const Fingerprint&) const = default;
+  // Same hash function and same digest (case-insensitive).
+  friend bool operator==(const Fingerprint& a, const Fingerprint& b);
+  // An order consistent with ==, for maps keyed by fingerprint.
+  friend std::strong_ordering operator<=>(const Fingerprint& a, const Fingerprint& b);
 };
 Result<Fingerprint> parse_fingerprint(std::string_view attribute_value);
 std::string format_fingerprint(const Fingerprint& fp);  // "sha-256 AB:CD:..."
+// As above, and "" for none (e.g. a peer that saw no certificate).
+std::string format_fingerprint(const std::optional<Fingerprint>& fp);
 
 // RFC 8839 §5.1 candidate-attribute.
 struct Candidate {

@@ -46,6 +46,8 @@ void check_fingerprint(std::string_view text) {
   const std::string formatted = sdp::format_fingerprint(*fp);
   const auto again = sdp::parse_fingerprint(formatted);
   check(again.ok() && *again == *fp, "fingerprint: parse(format(fp)) == fp", formatted);
+  // Kept as written: what was parsed renders back byte for byte.
+  check(formatted == text, "fingerprint: format(parse(text)) == text", formatted);
 }
 
 void check_candidate(std::string_view text) {

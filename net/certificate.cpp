@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <ctime>
+#include <utility>
 
 #include "net/certificate_native.hpp"
 
@@ -50,10 +51,6 @@ Result<sdp::Fingerprint> fingerprint_of(std::span<const std::uint8_t> der, std::
   return sdp::Fingerprint{h, hex_pairs(digest, size)};
 }
 
-bool same_fingerprint(const sdp::Fingerprint& a, const sdp::Fingerprint& b) {
-  return lower(a.hash) == lower(b.hash) && lower(a.value) == lower(b.value);
-}
-
 Certificate::Certificate(const std::string& common_name) : native_(std::make_unique<Native>()) {
   gnutls_x509_privkey_t key_raw = nullptr;
   gnutls::check(gnutls_x509_privkey_init(&key_raw), "privkey init");
@@ -92,7 +89,7 @@ Certificate::Certificate(const std::string& common_name) : native_(std::make_uni
 
   auto fp = fingerprint_of(der_, "sha-256");
   if (!fp) throw gnutls::Failure(fp.error().message);
-  fingerprint_ = sdp::format_fingerprint(*fp);
+  fingerprint_ = std::move(*fp);
 }
 
 Certificate::~Certificate() = default;

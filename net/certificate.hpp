@@ -23,8 +23,9 @@ class Certificate {
   Certificate& operator=(const Certificate&) = delete;
 
   const std::vector<std::uint8_t>& der() const { return der_; }
-  // "sha-256 AB:CD:..." (RFC 8122 §5 syntax, upper-case hex).
-  const std::string& fingerprint() const { return fingerprint_; }
+  // Its sha-256 fingerprint (RFC 8122 §5, upper-case hex): how the SDP, the
+  // trust policies and the ground truth name this certificate.
+  const sdp::Fingerprint& fingerprint() const { return fingerprint_; }
   // The fingerprint under another hash (e.g. "sha-1" for a downgrade).
   Result<sdp::Fingerprint> fingerprint(std::string_view hash) const;
 
@@ -34,7 +35,7 @@ class Certificate {
  private:
   std::unique_ptr<Native> native_;
   std::vector<std::uint8_t> der_;
-  std::string fingerprint_;
+  sdp::Fingerprint fingerprint_;
 };
 
 // RFC 8122 §5 fingerprint of a DER certificate under `hash` (sha-1, sha-224,
@@ -42,8 +43,12 @@ class Certificate {
 // are errors.
 Result<sdp::Fingerprint> fingerprint_of(std::span<const std::uint8_t> der, std::string_view hash);
 
-// True if `a` and `b` name the same hash and the same digest (hex compared
-// case-insensitively; RFC 8122 §5 uses upper case but receivers must accept both).
-bool same_fingerprint(const sdp::Fingerprint& a, const sdp::Fingerprint& b);
-
 }  // namespace sigtrust
+
+namespace sigtrust::sdp {
+// Transitional, for attacks/mitm_bridge.cpp only, which still reads its
+// certificate's fingerprint as `*sdp::parse_fingerprint(cert.fingerprint())`
+// from when Certificate::fingerprint() was text: the fingerprint itself.
+// To be removed with that call site (it becomes `cert.fingerprint()`).
+inline Result<Fingerprint> parse_fingerprint(const Fingerprint& already_parsed) { return already_parsed; }
+}  // namespace sigtrust::sdp

@@ -42,7 +42,8 @@ json peer_json(const PeerResult& p) {
   json fps = json::array();
   for (const auto& f : r.expected_fingerprints) fps.push_back(sdp::format_fingerprint(f));
   json j{{"trust", r.trust},
-         {"dtls_peer_fingerprint", r.dtls_peer_fingerprint.empty() ? json(nullptr) : json(r.dtls_peer_fingerprint)},
+         {"dtls_peer_fingerprint",
+          r.dtls_peer_fingerprint ? json(sdp::format_fingerprint(*r.dtls_peer_fingerprint)) : json(nullptr)},
          {"dtls_peer_owner", p.dtls_peer_owner.empty() ? json(nullptr) : json(p.dtls_peer_owner)},
          {"sdp_fingerprints", fps},
          {"dtls_role", r.dtls_role ? json(std::string(to_string(*r.dtls_role))) : json(nullptr)},
@@ -119,7 +120,7 @@ json result_document(const std::vector<RunResult>& runs) {
              {"ciphertext_bytes", s.attacker.ciphertext_bytes},
              {"rewritten", s.attacker.rewritten},
              {"dtls_legs", s.attacker.dtls_legs},
-             {"certificate_fingerprint", s.attacker.certificate_fingerprint},
+             {"certificate_fingerprint", sdp::format_fingerprint(s.attacker.certificate_fingerprint)},
              {"legs_connected", s.attacker.legs_connected},
              {"srtp_profiles", s.attacker.srtp_profiles},
              {"media", media_json(s.attacker)},

@@ -35,24 +35,27 @@ class CertificateRegistry {
  public:
   // False (and a refusal is recorded) if `fingerprint` already belongs to
   // another owner; binding it again to the same owner is harmless.
-  bool add(const std::string& fingerprint, const std::string& owner) {
+  bool add(const sdp::Fingerprint& fingerprint, const std::string& owner) {
     auto [it, inserted] = owners_.emplace(fingerprint, owner);
     if (inserted || it->second == owner) return true;
     if (refusals_.size() < kMaxRefusals)
-      refusals_.push_back("a certificate of " + it->second + " (" + fingerprint.substr(0, 40) + "…) claimed for " +
-                          owner);
+      refusals_.push_back("a certificate of " + it->second + " (" + sdp::format_fingerprint(fingerprint).substr(0, 40) +
+                          "…) claimed for " + owner);
     return false;
   }
-  std::string owner(const std::string& fingerprint) const {
-    auto it = owners_.find(fingerprint);
-    return it == owners_.end() ? (fingerprint.empty() ? "" : std::string(kUnregisteredOwner)) : it->second;
+  // The owner of a certificate, kUnregisteredOwner for one nobody bound,
+  // "" for none (a peer that saw no certificate).
+  std::string owner(const std::optional<sdp::Fingerprint>& fingerprint) const {
+    if (!fingerprint) return "";
+    auto it = owners_.find(*fingerprint);
+    return it == owners_.end() ? std::string(kUnregisteredOwner) : it->second;
   }
   // Refused rebindings, oldest first (at most kMaxRefusals are kept).
   const std::vector<std::string>& refusals() const { return refusals_; }
 
  private:
   static constexpr size_t kMaxRefusals = 16;
-  std::map<std::string, std::string> owners_;
+  std::map<sdp::Fingerprint, std::string> owners_;
   std::vector<std::string> refusals_;
 };
 

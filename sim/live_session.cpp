@@ -1,9 +1,10 @@
 #include "sim/live_session.hpp"
 
 #include <algorithm>
+#include <optional>
+#include <utility>
 
 #include "core/sdp.hpp"
-#include "core/timeline_events.hpp"
 #include "core/signaling_message.hpp"
 #include "core/timeline_events.hpp"
 
@@ -11,8 +12,7 @@ namespace sigtrust {
 namespace {
 
 struct SdpFacts {
-  std::string fingerprint;  // the first a=fingerprint, "sha-256 AB:..."
-  std::string fingerprints;  // all of them, to tell any change
+  std::vector<sdp::Fingerprint> fingerprints;  // every a=fingerprint, in order
   std::string setup;
 };
 
@@ -20,14 +20,14 @@ SdpFacts facts(const std::string& sdp_text) {
   SdpFacts f;
   auto s = sdp::parse(sdp_text);
   if (!s) return f;
-  const auto info = sdp::transport_info(*s);
-  for (const auto& fp : info.fingerprints) {
-    const std::string text = sdp::format_fingerprint(fp);
-    if (f.fingerprint.empty()) f.fingerprint = text;
-    f.fingerprints += text + "\n";
-  }
+  auto info = sdp::transport_info(*s);
+  f.fingerprints = std::move(info.fingerprints);
   f.setup = info.setup.value_or("");
   return f;
+}
+
+std::optional<sdp::Fingerprint> first(const std::vector<sdp::Fingerprint>& fps) {
+  return fps.empty() ? std::nullopt : std::optional(fps.front());
 }
 
 std::string string_field(const nlohmann::json& j, const char* key) {
@@ -39,9 +39,34 @@ std::string string_field(const nlohmann::json& j, const char* key) {
 // what the relay and the bridge saw.
 struct EndFacts {
   EndTruth truth;
-  std::string peer_fingerprint;  // the certificate it authenticated, as best known
+  std::optional<sdp::Fingerprint> peer_fingerprint;  // the certificate it authenticated, as best known
+  // It reported a certificate that is no RFC 8122 fingerprint: one no node
+  // owns (the classifier fails closed on it).
+  bool unreadable_certificate = false;
   std::string account;  // how that was established, for `why`
   std::string failure;
+};
+
+// One room as the judge reads it: the relay's record, the bridge's report and
+// the ground truth of the certificates.
+struct RoomEvidence {
+  const LiveRoom& r;
+  const AttackerSessionReport& attack;
+  const CertificateRegistry& registry;
+  // Fingerprints or a=setup delivered otherwise than sent.
+  bool changed = r.delivered_fps[0] != r.sent_fps[1] || r.delivered_fps[1] != r.sent_fps[0];
+  bool setup_altered = r.delivered_setup[0] != r.sent_setup[1] || r.delivered_setup[1] != r.sent_setup[0];
+
+  // The bridge completed DTLS with client i.
+  bool leg_to(int i) const {
+    return std::find(attack.legs_connected.begin(), attack.legs_connected.end(), r.labels[i]) !=
+           attack.legs_connected.end();
+  }
+  // Client i refused before its own data channel opened.
+  bool refused_early(int i) const { return r.report[i] && !r.report[i]->error.empty() && !r.report[i]->connected; }
+  std::string owner(const EndFacts& e) const {
+    return e.unreadable_certificate ? std::string(kUnregisteredOwner) : registry.owner(e.peer_fingerprint);
+  }
 };
 
 }  // namespace
@@ -57,18 +82,18 @@ void merge_report(LiveClientReport& into, const nlohmann::json& report) {
 }
 
 void LiveRoom::record_sent(int from, const std::string& sdp) {
-  const auto f = facts(sdp);
+  auto f = facts(sdp);
   sent_sdp[from] = sdp;
-  sent_fp[from] = f.fingerprint;
-  sent_fps[from] = f.fingerprints;
+  sent_fp[from] = first(f.fingerprints);
+  sent_fps[from] = std::move(f.fingerprints);
   sent_setup[from] = f.setup;
 }
 
 void LiveRoom::record_delivered(int to, const std::string& sdp) {
-  const auto f = facts(sdp);
+  auto f = facts(sdp);
   delivered_sdp[to] = sdp;
-  delivered_fp[to] = f.fingerprint;
-  delivered_fps[to] = f.fingerprints;
+  delivered_fp[to] = first(f.fingerprints);
+  delivered_fps[to] = std::move(f.fingerprints);
   delivered_setup[to] = f.setup;
   delivered[to] = true;
 }
@@ -79,7 +104,7 @@ void LiveRoom::restart(int offerer_index) {
     report[i].reset();
     delivered[i] = false;
     delivered_sdp[i].clear();
-    delivered_fp[i].clear();
+    delivered_fp[i].reset();
     delivered_fps[i].clear();
     delivered_setup[i].clear();
   }
@@ -123,7 +148,7 @@ void LiveRecorder::on_message(const RelayedMessage& m, Deliver deliver) {
     r.record_sent(from, msg->sdp);
     // A client's fingerprint is its own from the first time it is seen; the
     // registry refuses a later claim by another client or of the attacker's.
-    if (!r.sent_fp[from].empty()) registry_.add(r.sent_fp[from], m.from_label);
+    if (r.sent_fp[from]) registry_.add(*r.sent_fp[from], m.from_label);
   }
   // The offer or answer as the client wrote it and as the other one got it,
   // in the timeline under the clients' names: the live run's diagram draws
@@ -149,75 +174,114 @@ void LiveRecorder::on_message(const RelayedMessage& m, Deliver deliver) {
   else recorded(m.text);
 }
 
+namespace {
+
+// What client i's own report says of its session, if it sent one.
+void read_report(EndFacts& e, const LiveClientReport& rep, const RoomEvidence& room) {
+  if (!rep.remote_certificate.empty()) {
+    // From the client's own DTLS layer: ground truth, as in a simulated run.
+    if (auto fp = sdp::parse_fingerprint(rep.remote_certificate)) e.peer_fingerprint = std::move(*fp);
+    else e.unreadable_certificate = true;
+    e.truth.handshake_done = true;
+    e.account = "reports a DTLS session with " + room.owner(e) + "'s certificate";
+  }
+}
+
+// No report from client i: judged from what the relay and the bridge saw.
+void infer_unreported(EndFacts& e, int i, const RoomEvidence& room) {
+  const LiveRoom& r = room.r;
+  if (room.leg_to(0) && room.leg_to(1)) {
+    // Through the bridge a data channel opens only when both legs are up
+    // (SCTP runs end to end through it), and not if the other end refused
+    // before its own channel opened.
+    e.truth.entered_data_phase = !room.refused_early(1 - i);
+    e.account = "sent no report; the attacker completed DTLS with it";
+  } else if (room.leg_to(i)) {
+    e.account = "sent no report; the attacker completed DTLS with it, not with the other client";
+  } else if (!r.delivered[0] || !r.delivered[1]) {
+    e.account = r.delivered[i] ? "sent no report; the offer or the answer never reached the other client"
+                               : "sent no report; no SDP reached it";
+  } else if (room.changed) {
+    // RFC 8122 §5: a certificate that does not match the SDP's fingerprint
+    // is refused; every browser enforces it.
+    e.truth.alarms.push_back(
+        "(inferred by the relay) the fingerprints were changed in flight and the attacker did "
+        "not complete DTLS with both clients");
+    e.account = "sent no report; its DTLS session cannot have matched the changed fingerprints";
+  } else if (room.setup_altered) {
+    e.account = "sent no report; a=setup was altered in flight, so the DTLS roles clash";
+  } else {
+    e.truth.handshake_done = e.truth.entered_data_phase = true;
+    e.truth.dtls_peer_owner = room.owner(e);
+    if (e.truth.dtls_peer_owner.empty() || e.truth.dtls_peer_owner == "unknown")
+      e.truth.dtls_peer_owner = r.labels[1 - i];
+    e.account = "sent no report; offer and answer crossed with the fingerprints their senders wrote";
+  }
+}
+
+// What the judge knows of client i: its report or, failing that, what the
+// relay and the bridge saw.
+EndFacts judge_end(int i, const RoomEvidence& room) {
+  const LiveRoom& r = room.r;
+  EndFacts e;
+  e.truth.intended_peer = r.labels[1 - i];
+  const LiveClientReport* rep = r.report[i] ? &*r.report[i] : nullptr;
+  if (rep) read_report(e, *rep, room);
+  if (!e.truth.handshake_done && room.leg_to(i)) {
+    // The bridge completed DTLS with it: it authenticated the attacker's certificate.
+    e.peer_fingerprint = room.attack.certificate_fingerprint;
+    e.truth.handshake_done = true;
+    e.account = "completed DTLS with the attacker (its leg)";
+  } else if (!e.truth.handshake_done) {
+    e.peer_fingerprint = r.delivered_fp[i];  // the only certificate it would accept (RFC 8122 §5)
+  }
+  e.truth.dtls_peer_owner = e.truth.handshake_done ? room.owner(e) : "";
+  if (!rep) {
+    infer_unreported(e, i, room);
+    return e;
+  }
+  e.truth.entered_data_phase = rep->connected;
+  if (rep->connected && e.account.empty()) e.account = "reports its data channel open";
+  if (!rep->error.empty()) {
+    e.truth.alarms.push_back(rep->error);
+    e.failure = rep->error;
+    e.account += std::string(e.account.empty() ? "" : ", then ") + "refused: " + rep->error;
+  }
+  return e;
+}
+
+// Client i's result as a simulated peer's would read.
+PeerResult live_peer_result(int i, const EndFacts& e, const RoomEvidence& room) {
+  const LiveRoom& r = room.r;
+  PeerResult p;
+  p.report.name = r.labels[i];
+  p.report.trust = "sdp-fingerprint";  // what every browser enforces (RFC 8122 §5)
+  p.report.sdp_sent = r.sent_sdp[i];
+  p.report.sdp_received = r.delivered_sdp[i];
+  // RFC 8122 §5: the fingerprints a browser checks are those of the SDP it received.
+  if (auto received = sdp::parse(r.delivered_sdp[i]))
+    p.report.expected_fingerprints = sdp::transport_info(*received).fingerprints;
+  p.report.dtls_peer_fingerprint = e.peer_fingerprint;
+  p.report.handshake_done = e.truth.handshake_done;
+  p.report.entered_data_phase = e.truth.entered_data_phase;
+  p.report.alarms = e.truth.alarms;
+  p.report.failure = e.failure;
+  // Described and delivered, no handshake yet: connecting (ICE).
+  p.report.state = !e.failure.empty()           ? PeerState::Failed
+                   : e.truth.entered_data_phase ? PeerState::Data
+                   : e.truth.handshake_done     ? PeerState::Dtls
+                   : r.delivered[i]             ? PeerState::Ice
+                                                : PeerState::Signaling;
+  p.dtls_peer_owner = room.owner(e);
+  return p;
+}
+
+}  // namespace
+
 LiveVerdict judge_live_session(const std::string& room, const LiveRoom& r, const AttackerSessionReport& attack,
                                const CertificateRegistry& registry) {
-  const bool changed = r.delivered_fps[0] != r.sent_fps[1] || r.delivered_fps[1] != r.sent_fps[0];
-  const bool setup_altered = r.delivered_setup[0] != r.sent_setup[1] || r.delivered_setup[1] != r.sent_setup[0];
-  auto leg_to = [&](int i) {
-    return std::find(attack.legs_connected.begin(), attack.legs_connected.end(), r.labels[i]) !=
-           attack.legs_connected.end();
-  };
-  // A client that refused before its own data channel opened.
-  auto refused_early = [&](int i) { return r.report[i] && !r.report[i]->error.empty() && !r.report[i]->connected; };
-
-  EndFacts ends[2];
-  for (int i : {0, 1}) {
-    EndFacts& e = ends[i];
-    e.truth.intended_peer = r.labels[1 - i];
-    const LiveClientReport* rep = r.report[i] ? &*r.report[i] : nullptr;
-    if (rep && !rep->remote_certificate.empty()) {
-      // From the client's own DTLS layer: ground truth, as in a simulated run.
-      e.peer_fingerprint = rep->remote_certificate;
-      e.truth.handshake_done = true;
-      e.account = "reports a DTLS session with " + registry.owner(e.peer_fingerprint) + "'s certificate";
-    } else if (leg_to(i)) {
-      // The bridge completed DTLS with it: it authenticated the attacker's certificate.
-      e.peer_fingerprint = attack.certificate_fingerprint;
-      e.truth.handshake_done = true;
-      e.account = "completed DTLS with the attacker (its leg)";
-    } else {
-      e.peer_fingerprint = r.delivered_fp[i];  // the only certificate it would accept (RFC 8122 §5)
-    }
-    e.truth.dtls_peer_owner = e.truth.handshake_done ? registry.owner(e.peer_fingerprint) : "";
-    if (rep) {
-      e.truth.entered_data_phase = rep->connected;
-      if (rep->connected && e.account.empty()) e.account = "reports its data channel open";
-      if (!rep->error.empty()) {
-        e.truth.alarms.push_back(rep->error);
-        e.failure = rep->error;
-        e.account += std::string(e.account.empty() ? "" : ", then ") + "refused: " + rep->error;
-      }
-      continue;
-    }
-    // No report from this client: judged from what the relay and the bridge saw.
-    if (leg_to(0) && leg_to(1)) {
-      // Through the bridge a data channel opens only when both legs are up
-      // (SCTP runs end to end through it), and not if the other end refused
-      // before its own channel opened.
-      e.truth.entered_data_phase = !refused_early(1 - i);
-      e.account = "sent no report; the attacker completed DTLS with it";
-    } else if (leg_to(i)) {
-      e.account = "sent no report; the attacker completed DTLS with it, not with the other client";
-    } else if (!r.delivered[0] || !r.delivered[1]) {
-      e.account = r.delivered[i] ? "sent no report; the offer or the answer never reached the other client"
-                                 : "sent no report; no SDP reached it";
-    } else if (changed) {
-      // RFC 8122 §5: a certificate that does not match the SDP's fingerprint
-      // is refused; every browser enforces it.
-      e.truth.alarms.push_back(
-          "(inferred by the relay) the fingerprints were changed in flight and the attacker did "
-          "not complete DTLS with both clients");
-      e.account = "sent no report; its DTLS session cannot have matched the changed fingerprints";
-    } else if (setup_altered) {
-      e.account = "sent no report; a=setup was altered in flight, so the DTLS roles clash";
-    } else {
-      e.truth.handshake_done = e.truth.entered_data_phase = true;
-      e.truth.dtls_peer_owner = registry.owner(e.peer_fingerprint);
-      if (e.truth.dtls_peer_owner.empty() || e.truth.dtls_peer_owner == "unknown")
-        e.truth.dtls_peer_owner = r.labels[1 - i];
-      e.account = "sent no report; offer and answer crossed with the fingerprints their senders wrote";
-    }
-  }
+  const RoomEvidence evidence{r, attack, registry};
+  const EndFacts ends[2] = {judge_end(0, evidence), judge_end(1, evidence)};
 
   LiveVerdict v;
   SessionResult& s = v.session;
@@ -228,32 +292,8 @@ LiveVerdict judge_live_session(const std::string& room, const LiveRoom& r, const
   s.attacker = attack;
   s.outcome = classify(SessionTruth{ends[off].truth, ends[ans].truth, !attack.plaintext_read.empty(), false});
   s.pass = true;  // a live session states no expectation
-  auto peer = [&](int i) {
-    PeerResult p;
-    const EndFacts& e = ends[i];
-    p.report.name = r.labels[i];
-    p.report.trust = "sdp-fingerprint";  // what every browser enforces (RFC 8122 §5)
-    p.report.sdp_sent = r.sent_sdp[i];
-    p.report.sdp_received = r.delivered_sdp[i];
-    // RFC 8122 §5: the fingerprints a browser checks are those of the SDP it received.
-    if (auto received = sdp::parse(r.delivered_sdp[i]))
-      p.report.expected_fingerprints = sdp::transport_info(*received).fingerprints;
-    p.report.dtls_peer_fingerprint = e.peer_fingerprint;
-    p.report.handshake_done = e.truth.handshake_done;
-    p.report.entered_data_phase = e.truth.entered_data_phase;
-    p.report.alarms = e.truth.alarms;
-    p.report.failure = e.failure;
-    // Described and delivered, no handshake yet: connecting (ICE).
-    p.report.state = !e.failure.empty()           ? PeerState::Failed
-                     : e.truth.entered_data_phase ? PeerState::Data
-                     : e.truth.handshake_done     ? PeerState::Dtls
-                     : r.delivered[i]             ? PeerState::Ice
-                                                  : PeerState::Signaling;
-    p.dtls_peer_owner = registry.owner(p.report.dtls_peer_fingerprint);
-    return p;
-  };
-  s.offerer_result = peer(off);
-  s.answerer_result = peer(ans);
+  s.offerer_result = live_peer_result(off, ends[off], evidence);
+  s.answerer_result = live_peer_result(ans, ends[ans], evidence);
   v.why = r.labels[off] + " " + ends[off].account + "; " + r.labels[ans] + " " + ends[ans].account;
   return v;
 }

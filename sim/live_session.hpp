@@ -24,7 +24,9 @@ namespace sigtrust {
 // may report its open channel and later a refusal.
 struct LiveClientReport {
   bool connected = false;  // its data channel opened
-  std::string local_certificate;  // "sha-256 AB:…": the certificate it used
+  // As the client wrote them (text from the network, "sha-256 AB:…"); the
+  // judge parses them (sdp::parse_fingerprint).
+  std::string local_certificate;  // the certificate it used
   std::string remote_certificate;  // the certificate its DTLS layer authenticated
   std::string error;  // a refusal or failure (an alarm)
   std::string sas;
@@ -40,8 +42,8 @@ struct LiveRoom {
   std::string labels[2] = {"client0", "client1"};
   int offerer = -1;  // client index
   std::string sent_sdp[2], delivered_sdp[2];  // by the client that sent / received it
-  std::string sent_fp[2], delivered_fp[2];  // first fingerprint
-  std::string sent_fps[2], delivered_fps[2];  // every fingerprint
+  std::optional<sdp::Fingerprint> sent_fp[2], delivered_fp[2];  // first fingerprint
+  std::vector<sdp::Fingerprint> sent_fps[2], delivered_fps[2];  // every fingerprint
   std::string sent_setup[2], delivered_setup[2];
   bool delivered[2] = {false, false};  // an SDP reached client i
   std::optional<LiveClientReport> report[2];

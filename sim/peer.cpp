@@ -159,8 +159,7 @@ void Peer::send_description() {
   d.session_id = session_id_;
   d.ice_ufrag = local_ice_->ufrag;
   d.ice_pwd = local_ice_->pwd;
-  auto fp = sdp::parse_fingerprint(cert_.fingerprint());
-  if (fp) d.fingerprints.push_back(*fp);
+  d.fingerprints.push_back(cert_.fingerprint());
   // RFC 5763 §5: the offerer MUST use actpass; the answerer picks a role.
   if (config_.offerer) d.setup = "actpass";
   else d.setup = report_.dtls_role == DtlsRole::Client ? "active" : "passive";
@@ -174,7 +173,8 @@ void Peer::send_description() {
   signaling_->send(serialize(SignalingMessage{type, report_.sdp_sent, {}, {}}));
   description_sent_ = true;
   event(config_.offerer ? events::kSignalingOfferSent : events::kSignalingAnswerSent,
-        std::string("sent ") + (config_.offerer ? "offer" : "answer") + " with fingerprint " + cert_.fingerprint(),
+        std::string("sent ") + (config_.offerer ? "offer" : "answer") + " with fingerprint " +
+            sdp::format_fingerprint(cert_.fingerprint()),
         {{"sdp", report_.sdp_sent}});
 }
 
@@ -284,11 +284,11 @@ void Peer::record_verdict(const TrustVerdict& v, const char* stage) {
     event(events::kAlarm, a + ": " + v.detail, {{"alarm", a}});
   }
   event(std::string(v.accept ? events::kTrustAccepted : events::kTrustRejected), std::string(stage) + ": " + v.detail,
-        {{"certificate", report_.dtls_peer_fingerprint}});
+        {{"certificate", sdp::format_fingerprint(report_.dtls_peer_fingerprint)}});
 }
 
 bool Peer::verify(std::span<const std::uint8_t> der) {
-  if (auto fp = fingerprint_of(der, "sha-256")) report_.dtls_peer_fingerprint = sdp::format_fingerprint(*fp);
+  if (auto fp = fingerprint_of(der, "sha-256")) report_.dtls_peer_fingerprint = std::move(*fp);
   static const sdp::Session kNoSdp;
   static const sdp::TransportInfo kNone;
   const TrustVerdict v = trust_->check_certificate(
@@ -302,7 +302,7 @@ void Peer::on_dtls_connected() {
   report_.t_dtls_ms = timeline_.now_ms();
   event(events::kDtlsConnected,
         "DTLS handshake complete as " + std::string(to_string(*report_.dtls_role)) + "; peer certificate " +
-            report_.dtls_peer_fingerprint + "; DTLS-SRTP " +
+            sdp::format_fingerprint(report_.dtls_peer_fingerprint) + "; DTLS-SRTP " +
             (dtls_->srtp_profile() ? std::string(to_string(*dtls_->srtp_profile())) : "not negotiated"));
   if (!trust_->holds_data()) return enter_data_phase();
   // The users compare before anything is sent (e.g. a short authentication string).

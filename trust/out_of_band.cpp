@@ -7,11 +7,11 @@ namespace sigtrust {
 OutOfBand::OutOfBand(MainLoop& loop, std::uint64_t seed, std::uint64_t session_index)
     : loop_(loop), rng_(seed * 0x9E3779B97F4A7C15ull + session_index) {}
 
-void OutOfBand::publish_fingerprint(const std::string& peer, const std::string& fingerprint) {
+void OutOfBand::publish_fingerprint(const std::string& peer, const sdp::Fingerprint& fingerprint) {
   fingerprints_[peer] = fingerprint;
 }
 
-std::optional<std::string> OutOfBand::fingerprint_of(const std::string& peer) const {
+std::optional<sdp::Fingerprint> OutOfBand::fingerprint_of(const std::string& peer) const {
   auto it = fingerprints_.find(peer);
   if (it == fingerprints_.end()) return std::nullopt;
   return it->second;

@@ -15,6 +15,7 @@
 #include <random>
 #include <string>
 
+#include "core/sdp.hpp"
 #include "net/main_loop.hpp"
 
 namespace sigtrust {
@@ -29,8 +30,8 @@ class OutOfBand {
  public:
   OutOfBand(MainLoop& loop, std::uint64_t seed, std::uint64_t session_index);
 
-  void publish_fingerprint(const std::string& peer, const std::string& fingerprint);
-  std::optional<std::string> fingerprint_of(const std::string& peer) const;
+  void publish_fingerprint(const std::string& peer, const sdp::Fingerprint& fingerprint);
+  std::optional<sdp::Fingerprint> fingerprint_of(const std::string& peer) const;
 
   // A peer offers its SAS; `done` is called (asynchronously, on the loop)
   // once the other has offered its own or has given up.
@@ -49,7 +50,7 @@ class OutOfBand {
 
   MainLoop& loop_;
   std::mt19937_64 rng_;
-  std::map<std::string, std::string> fingerprints_;
+  std::map<std::string, sdp::Fingerprint> fingerprints_;
   std::map<std::string, Offer> offers_;
   std::vector<Timer> pending_;
   bool settled_ = false;

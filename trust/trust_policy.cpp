@@ -27,10 +27,8 @@ bool weak(const std::string& hash) { return lower(hash) == "md5" || lower(hash) 
 
 std::string short_fp(const std::string& v) { return v.size() > 23 ? v.substr(0, 23) + "…" : v; }
 
-std::string sha256_of(std::span<const std::uint8_t> der) {
-  auto fp = fingerprint_of(der, "sha-256");
-  return fp ? sdp::format_fingerprint(*fp) : std::string();
-}
+// A fingerprint as an alarm's detail shows it: its text, cut short.
+std::string short_fp(const sdp::Fingerprint& fp) { return short_fp(sdp::format_fingerprint(fp)); }
 
 TrustVerdict accept(std::string detail) { return {true, {}, std::move(detail)}; }
 TrustVerdict refuse(const char* alarm, std::string detail) { return {false, {alarm}, std::move(detail) + "; refused"}; }
@@ -49,8 +47,7 @@ TrustVerdict check_rfc8122(const TrustCheck& c) {
   auto mine = fingerprint_of(c.peer_der, best->hash);
   if (!mine) return refuse(alarm::kUnsupportedHash, mine.error().message);
   for (const auto& fp : c.remote.fingerprints)
-    if (lower(fp.hash) == lower(best->hash) && same_fingerprint(fp, *mine))
-      return accept("certificate matches the SDP fingerprint (" + best->hash + ")");
+    if (fp == *mine) return accept("certificate matches the SDP fingerprint (" + best->hash + ")");
   return refuse(alarm::kFingerprintMismatch, "certificate " + best->hash + " " + short_fp(mine->value) +
                                                  " matches no " + best->hash + " fingerprint in the SDP");
 }
@@ -61,8 +58,7 @@ TrustVerdict check_any(const TrustCheck& c) {
     return refuse(alarm::kFingerprintMissing, "the remote SDP carries no a=fingerprint");
   for (const auto& fp : c.remote.fingerprints) {
     auto mine = fingerprint_of(c.peer_der, fp.hash);
-    if (mine && same_fingerprint(fp, *mine))
-      return accept("certificate matches a listed fingerprint (" + fp.hash + ")");
+    if (mine && fp == *mine) return accept("certificate matches a listed fingerprint (" + fp.hash + ")");
   }
   return refuse(alarm::kFingerprintMismatch, "certificate matches none of the listed fingerprints");
 }
@@ -79,8 +75,7 @@ TrustVerdict check_one_line(const TrustCheck& c, bool first) {
   const std::string which = first ? "the first" : "the last";
   auto mine = fingerprint_of(c.peer_der, line.hash);
   if (!mine) return refuse(alarm::kUnsupportedHash, mine.error().message);
-  if (same_fingerprint(line, *mine))
-    return accept("certificate matches " + which + " a=fingerprint line (" + line.hash + ")");
+  if (line == *mine) return accept("certificate matches " + which + " a=fingerprint line (" + line.hash + ")");
   return refuse(alarm::kFingerprintMismatch, "certificate " + line.hash + " " + short_fp(mine->value) +
                                                  " does not match " + which + " a=fingerprint line");
 }
@@ -116,9 +111,10 @@ class OobFingerprint : public Contextual {
   TrustVerdict check_certificate(const TrustCheck& c) const override {
     const auto expected = ctx_.oob ? ctx_.oob->fingerprint_of(ctx_.intended) : std::nullopt;
     if (!expected) return refuse(alarm::kOobMismatch, "no fingerprint of " + ctx_.intended + " learned out of band");
-    const std::string seen = sha256_of(c.peer_der);
-    if (seen == *expected) return accept("certificate is the one " + ctx_.intended + " showed out of band");
-    return refuse(alarm::kOobMismatch, "certificate " + short_fp(seen) + " is not the " + short_fp(*expected) + " " +
+    const auto seen = fingerprint_of(c.peer_der, expected->hash);
+    if (!seen) return refuse(alarm::kUnsupportedHash, seen.error().message);
+    if (*seen == *expected) return accept("certificate is the one " + ctx_.intended + " showed out of band");
+    return refuse(alarm::kOobMismatch, "certificate " + short_fp(*seen) + " is not the " + short_fp(*expected) + " " +
                                            ctx_.intended + " showed out of band");
   }
 };
@@ -188,7 +184,7 @@ class Identity : public Contextual {
     // assertion does not name, or an asserted one the SDP does not carry
     // (an assertion made for another description), is refused.
     auto contains = [](const std::vector<sdp::Fingerprint>& set, const sdp::Fingerprint& fp) {
-      return std::any_of(set.begin(), set.end(), [&](const sdp::Fingerprint& x) { return same_fingerprint(x, fp); });
+      return std::find(set.begin(), set.end(), fp) != set.end();
     };
     for (const auto& fp : c.remote.fingerprints)
       if (!contains(assertion->fingerprints, fp))
@@ -245,15 +241,16 @@ class Tofu : public Contextual {
   TrustVerdict check_certificate(const TrustCheck& c) const override {
     auto v = check_rfc8122(c);
     if (!v.accept || !ctx_.tofu) return v;
-    const std::string seen = sha256_of(c.peer_der);
+    const auto seen = fingerprint_of(c.peer_der, "sha-256");
+    if (!seen) return refuse(alarm::kUnsupportedHash, seen.error().message);
     auto it = ctx_.tofu->find(ctx_.intended);
     if (it == ctx_.tofu->end()) {
-      (*ctx_.tofu)[ctx_.intended] = seen;
+      ctx_.tofu->emplace(ctx_.intended, *seen);
       return accept(v.detail + "; first contact with " + ctx_.intended + ": certificate pinned");
     }
-    if (it->second == seen) return accept(v.detail + "; same certificate as pinned for " + ctx_.intended);
+    if (it->second == *seen) return accept(v.detail + "; same certificate as pinned for " + ctx_.intended);
     return refuse(alarm::kTofuKeyChanged, ctx_.intended + "'s certificate changed from the pinned " +
-                                              short_fp(it->second) + " to " + short_fp(seen));
+                                              short_fp(it->second) + " to " + short_fp(*seen));
   }
 };
 

@@ -29,7 +29,7 @@ namespace sigtrust {
 
 // Key continuity store (RFC 8122 §7 discusses it): what a peer pinned on
 // first contact, per counterpart. Lives as long as the run.
-using TofuStore = std::map<std::string, std::string>;  // counterpart -> sha-256 fingerprint
+using TofuStore = std::map<std::string, sdp::Fingerprint>;  // counterpart -> its sha-256 fingerprint
 
 // Everything a peer's policy may consult besides the certificate.
 struct TrustContext {

@@ -477,7 +477,33 @@ TEST(Sdp, FingerprintFormatThenParseIsIdentity) {
   const Fingerprint fp{"sha-1", "00:FF:10:aa"};
   const auto again = parse_fingerprint(format_fingerprint(fp));
   ASSERT_TRUE(again.ok());
-  EXPECT_EQ(*again, fp);
+  EXPECT_EQ(again->hash, fp.hash);
+  EXPECT_EQ(again->value, fp.value);
+}
+
+TEST(Sdp, FingerprintsAreEqualWhenHashAndDigestAreIgnoringCase) {
+  const Fingerprint fp{"sha-256", "AB:CD"};
+  EXPECT_EQ(fp, (Fingerprint{"SHA-256", "ab:cd"}));
+  EXPECT_EQ(fp, (Fingerprint{"Sha-256", "aB:Cd"}));
+  EXPECT_NE(fp, (Fingerprint{"sha-1", "AB:CD"})) << "another hash function";
+  EXPECT_NE(fp, (Fingerprint{"sha-256", "AB:CE"})) << "another digest";
+  EXPECT_NE(fp, (Fingerprint{"sha-256", "AB:CD:EF"}));
+}
+
+TEST(Sdp, FingerprintOrderAgreesWithEquality) {
+  std::map<Fingerprint, std::string> owners;
+  owners.emplace(Fingerprint{"sha-256", "AB:CD"}, "bob");
+  EXPECT_FALSE(owners.emplace(Fingerprint{"SHA-256", "ab:cd"}, "mallory").second) << "the same key in other case";
+  owners.emplace(Fingerprint{"sha-256", "AB:CE"}, "carol");
+  owners.emplace(Fingerprint{"sha-1", "AB:CD"}, "dave");
+  EXPECT_EQ(owners.size(), 3u);
+  EXPECT_EQ(owners.at(Fingerprint{"sha-256", "ab:cd"}), "bob");
+  EXPECT_LT((Fingerprint{"sha-1", "FF"}), (Fingerprint{"SHA-256", "00"})) << "by hash name first, ignoring case";
+}
+
+TEST(Sdp, NoFingerprintFormatsAsEmpty) {
+  EXPECT_EQ(format_fingerprint(std::optional<Fingerprint>{}), "");
+  EXPECT_EQ(format_fingerprint(std::optional<Fingerprint>{Fingerprint{"sha-1", "00:11"}}), "sha-1 00:11");
 }
 
 class SdpBadFingerprint : public testing::TestWithParam<std::string> {};

@@ -38,7 +38,7 @@ TEST(Core, HonestRunIsSecureWithEachPeerSeeingTheOthersRealCertificate) {
   EXPECT_EQ(bob.dtls_peer_owner, "alice");
   EXPECT_EQ(alice.report.dtls_peer_fingerprint, store.get("bob").fingerprint());
   EXPECT_EQ(bob.report.dtls_peer_fingerprint, store.get("alice").fingerprint());
-  EXPECT_TRUE(std::regex_match(alice.report.dtls_peer_fingerprint, upper_sha256));
+  EXPECT_TRUE(std::regex_match(sdp::format_fingerprint(alice.report.dtls_peer_fingerprint), upper_sha256));
   EXPECT_TRUE(alice.report.alarms.empty());
   EXPECT_TRUE(bob.report.alarms.empty());
   EXPECT_EQ(bob.report.received, (std::vector<std::string>{"hello bob", "please co-sign tx 4f2a: 1 BTC to bob"}));

@@ -37,16 +37,19 @@ RunResult run_with(const std::string& yaml, CertificateStore& store, std::functi
 
 TEST(GroundTruth, RegistryRefusesToRebindAFingerprint) {
   CertificateRegistry registry;
-  EXPECT_TRUE(registry.add("sha-256 AA", "mallory"));
-  EXPECT_TRUE(registry.add("sha-256 AA", "mallory")) << "binding again to the same owner is harmless";
+  const sdp::Fingerprint aa{"sha-256", "AA"}, bb{"sha-256", "BB"};
+  EXPECT_TRUE(registry.add(aa, "mallory"));
+  EXPECT_TRUE(registry.add(aa, "mallory")) << "binding again to the same owner is harmless";
   EXPECT_TRUE(registry.refusals().empty());
-  EXPECT_FALSE(registry.add("sha-256 AA", "bob"));
-  EXPECT_EQ(registry.owner("sha-256 AA"), "mallory");
-  ASSERT_EQ(registry.refusals().size(), 1u);
+  EXPECT_FALSE(registry.add(aa, "bob"));
+  EXPECT_FALSE(registry.add(sdp::Fingerprint{"SHA-256", "aa"}, "bob")) << "the same fingerprint in other case";
+  EXPECT_EQ(registry.owner(aa), "mallory");
+  ASSERT_EQ(registry.refusals().size(), 2u);
   EXPECT_NE(registry.refusals()[0].find("mallory"), std::string::npos);
   EXPECT_NE(registry.refusals()[0].find("bob"), std::string::npos);
-  EXPECT_EQ(registry.owner("sha-256 BB"), kUnregisteredOwner);
-  EXPECT_EQ(registry.owner(""), "");
+  EXPECT_NE(registry.refusals()[0].find("sha-256 AA"), std::string::npos);
+  EXPECT_EQ(registry.owner(bb), kUnregisteredOwner);
+  EXPECT_EQ(registry.owner(std::nullopt), "") << "no certificate seen, no owner";
 }
 
 // The clean half of the pair: the same plug-in, tampering with nothing, is an

@@ -56,7 +56,8 @@ TEST(FingerprintOf, KnownAnswersFromOpenssl) {
 
 TEST(Certificate, FingerprintIsSha256WithThirtyTwoUpperCaseHexPairs) {
   Certificate cert("alice");
-  const std::string& fp = cert.fingerprint();
+  const std::string fp = sdp::format_fingerprint(cert.fingerprint());
+  EXPECT_EQ(cert.fingerprint().hash, "sha-256");
   ASSERT_EQ(fp.rfind("sha-256 ", 0), 0u) << fp;
   EXPECT_EQ(upper_hex_pairs(fp.substr(8)), 32) << fp;
   EXPECT_EQ(fp.size(), 8u + 32 * 3 - 1);
@@ -67,7 +68,8 @@ TEST(Certificate, FingerprintMatchesFingerprintOfItsDer) {
   ASSERT_FALSE(cert.der().empty());
   auto fp = fingerprint_of(cert.der(), "sha-256");
   ASSERT_TRUE(fp.ok()) << fp.error().message;
-  EXPECT_EQ(sdp::format_fingerprint(*fp), cert.fingerprint());
+  EXPECT_EQ(*fp, cert.fingerprint());
+  EXPECT_EQ(sdp::format_fingerprint(*fp), sdp::format_fingerprint(cert.fingerprint()));
   auto member = cert.fingerprint("sha-256");
   ASSERT_TRUE(member.ok());
   EXPECT_EQ(*member, *fp);
@@ -99,7 +101,7 @@ TEST(FingerprintOf, HashNameIsCaseInsensitive) {
   ASSERT_TRUE(upper.ok());
   ASSERT_TRUE(lower.ok());
   EXPECT_EQ(upper->value, lower->value);
-  EXPECT_TRUE(same_fingerprint(*upper, *lower));
+  EXPECT_EQ(*upper, *lower);
 }
 
 TEST(FingerprintOf, Md2IsAnError) {
@@ -117,28 +119,28 @@ TEST(FingerprintOf, UnknownHashIsAnError) {
   EXPECT_FALSE(fingerprint_of(cert.der(), "sha256").ok());  // IANA name has the dash
 }
 
-TEST(SameFingerprint, HexComparedCaseInsensitively) {
+TEST(FingerprintEquality, HexComparedCaseInsensitively) {
   Certificate cert("carol");
   auto fp = fingerprint_of(cert.der(), "sha-256");
   ASSERT_TRUE(fp.ok());
   sdp::Fingerprint lowered{fp->hash, to_lower(fp->value)};
   ASSERT_NE(lowered.value, fp->value);  // all 64 digits being 0-9 has probability (10/16)^64
-  EXPECT_TRUE(same_fingerprint(*fp, lowered));
-  EXPECT_TRUE(same_fingerprint(lowered, *fp));
+  EXPECT_EQ(*fp, lowered);
+  EXPECT_EQ(lowered, *fp);
   sdp::Fingerprint upper_hash{"SHA-256", fp->value};
-  EXPECT_TRUE(same_fingerprint(*fp, upper_hash));
+  EXPECT_EQ(*fp, upper_hash);
 }
 
-TEST(SameFingerprint, DifferentDigestOrHashIsNotTheSame) {
+TEST(FingerprintEquality, DifferentDigestOrHashIsNotTheSame) {
   Certificate a("alice");
   Certificate b("bob");
   auto fa = fingerprint_of(a.der(), "sha-256");
   auto fb = fingerprint_of(b.der(), "sha-256");
   ASSERT_TRUE(fa.ok());
   ASSERT_TRUE(fb.ok());
-  EXPECT_FALSE(same_fingerprint(*fa, *fb));
+  EXPECT_NE(*fa, *fb);
   // Same digest text under another hash name is not the same fingerprint.
-  EXPECT_FALSE(same_fingerprint(*fa, sdp::Fingerprint{"sha-384", fa->value}));
+  EXPECT_NE(*fa, (sdp::Fingerprint{"sha-384", fa->value}));
 }
 
 }  // namespace

@@ -16,7 +16,7 @@ PeerResult peer(const std::string& name, const std::string& fingerprint, const s
   p.report.trust = "sdp-fingerprint";
   p.report.state = PeerState::Done;
   p.report.dtls_role = DtlsRole::Client;
-  p.report.dtls_peer_fingerprint = fingerprint;
+  if (!fingerprint.empty()) p.report.dtls_peer_fingerprint = *sdp::parse_fingerprint(fingerprint);
   p.report.expected_fingerprints = {{"sha-256", "AB:CD"}};
   p.report.alarms = {};
   p.dtls_peer_owner = owner;
@@ -107,6 +107,16 @@ TEST(JsonReport, PeersAreKeyedByNameWithContractFields) {
   EXPECT_EQ(bob.at("dtls_peer_owner"), "mallory");
   ASSERT_TRUE(bob.at("alarms").is_array());
   EXPECT_EQ(bob.at("alarms"), json::array({"fingerprint-mismatch"}));
+}
+
+TEST(JsonReport, AttackersCertificateFingerprintIsItsTextOrEmpty) {
+  SessionResult s = session(Outcome::MitmUndetected, "mitm-undetected", true);
+  s.attacker.certificate_fingerprint = sdp::Fingerprint{"sha-256", "CC:03"};
+  SessionResult none = session(Outcome::Secure, "secure", true);
+  const json doc = result_document({run({s, none})});
+  const json& sessions = doc.at("runs").at(0).at("sessions");
+  EXPECT_EQ(sessions.at(0).at("attacker").at("certificate_fingerprint"), "sha-256 CC:03");
+  EXPECT_EQ(sessions.at(1).at("attacker").at("certificate_fingerprint"), "") << "no attacker certificate";
 }
 
 TEST(JsonReport, PeerWithoutDtlsHasNullFingerprintOwnerAndPair) {

@@ -35,7 +35,7 @@ inline PeerResult peer(const std::string& name, const std::string& seen, const s
   p.report.name = name;
   p.report.trust = "sdp-fingerprint";
   p.report.state = PeerState::Done;
-  p.report.dtls_peer_fingerprint = seen;
+  p.report.dtls_peer_fingerprint = *sdp::parse_fingerprint(seen);
   p.report.expected_fingerprints = {{"sha-256", "EE:EE"}};
   p.report.alarms = std::move(alarms);
   p.report.local_addresses = {name == "alice" ? "127.1.2.10" : "127.1.2.11"};

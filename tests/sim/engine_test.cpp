@@ -157,7 +157,10 @@ TEST(EngineSteps, RelayOnlyAndBehindNatNeedTheNodeThatMakesThemPossible) {
 }
 
 // The report of one end that finished its exchange with the certificate `fingerprint`.
-PeerReport finished(std::string name, std::string fingerprint) {
+// A certificate's fingerprint in these tests (the judge only compares them).
+sdp::Fingerprint fp(const std::string& who) { return {"sha-256", "fp-" + who}; }
+
+PeerReport finished(std::string name, sdp::Fingerprint fingerprint) {
   PeerReport r;
   r.name = std::move(name);
   r.state = PeerState::Done;
@@ -174,9 +177,9 @@ PeerReport finished(std::string name, std::string fingerprint) {
 TEST(EngineSteps, JudgeSessionHonestEndsAreSecureAndMeetTheExpectation) {
   const auto s = two_peers();
   CertificateRegistry registry;
-  registry.add("fp-alice", "alice");
-  registry.add("fp-bob", "bob");
-  PeerReport alice = finished("alice", "fp-bob"), bob = finished("bob", "fp-alice");
+  registry.add(fp("alice"), "alice");
+  registry.add(fp("bob"), "bob");
+  PeerReport alice = finished("alice", fp("bob")), bob = finished("bob", fp("alice"));
   bob.t_start_ms = 12;
   bob.t_done_ms = 30;
   const Judgement j = judge_session(s, 0, {&alice, &bob, true, ""}, result_header(s), registry, {});
@@ -196,8 +199,8 @@ TEST(EngineSteps, JudgeSessionAnAttackerHoldingBothLegsIsAnUndetectedMitm) {
   auto s = two_peers();
   s.sessions[0].expect = "mitm-undetected";
   CertificateRegistry registry;
-  registry.add("fp-mallory", "mallory");
-  PeerReport alice = finished("alice", "fp-mallory"), bob = finished("bob", "fp-mallory");
+  registry.add(fp("mallory"), "mallory");
+  PeerReport alice = finished("alice", fp("mallory")), bob = finished("bob", fp("mallory"));
   std::map<std::string, AttackerSessionReport> attacker;
   attacker["/s0-alice-bob"].plaintext_read = {"hello bob"};
   const Judgement j = judge_session(s, 0, {&alice, &bob, true, ""}, result_header(s), registry, attacker);
@@ -210,9 +213,9 @@ TEST(EngineSteps, JudgeSessionAnAttackerHoldingBothLegsIsAnUndetectedMitm) {
 TEST(EngineSteps, JudgeSessionAppliesAReportForAllSessionsToAttackedSessionsOnly) {
   auto s = two_peers();
   CertificateRegistry registry;
-  registry.add("fp-alice", "alice");
-  registry.add("fp-bob", "bob");
-  PeerReport alice = finished("alice", "fp-bob"), bob = finished("bob", "fp-alice");
+  registry.add(fp("alice"), "alice");
+  registry.add(fp("bob"), "bob");
+  PeerReport alice = finished("alice", fp("bob")), bob = finished("bob", fp("alice"));
   std::map<std::string, AttackerSessionReport> attacker;
   attacker[kAllSessions].ciphertext_bytes = 1200;
   EXPECT_EQ(judge_session(s, 0, {&alice, &bob, true, ""}, result_header(s), registry, attacker)
@@ -247,8 +250,8 @@ TEST(EngineSteps, JudgeSessionASessionTheDeadlineCutIsProvisionalAndSaysWhatItWa
 TEST(EngineSteps, JudgeSessionFailsClosedOnACertificateNobodyRegistered) {
   const auto s = two_peers();
   CertificateRegistry registry;
-  registry.add("fp-bob", "bob");
-  PeerReport alice = finished("alice", "fp-bob"), bob = finished("bob", "fp-stranger");
+  registry.add(fp("bob"), "bob");
+  PeerReport alice = finished("alice", fp("bob")), bob = finished("bob", fp("stranger"));
   const Judgement j = judge_session(s, 0, {&alice, &bob, true, ""}, result_header(s), registry, {});
   EXPECT_EQ(j.session.outcome, Outcome::Error);
   EXPECT_FALSE(j.session.pass);

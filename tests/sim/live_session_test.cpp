@@ -13,21 +13,23 @@
 namespace sigtrust {
 namespace {
 
+// As the clients write them in their reports, and as the judge reads them.
 const std::string kAlice = "sha-256 AA:01", kBob = "sha-256 BB:02", kMallory = "sha-256 CC:03";
+sdp::Fingerprint fp(const std::string& text) { return *sdp::parse_fingerprint(text); }
 
 class LiveJudgeTest : public ::testing::Test {
  protected:
   LiveJudgeTest() {
-    registry_.add(kAlice, "alice");
-    registry_.add(kBob, "bob");
-    registry_.add(kMallory, "mallory");
+    registry_.add(fp(kAlice), "alice");
+    registry_.add(fp(kBob), "bob");
+    registry_.add(fp(kMallory), "mallory");
     r_.labels[0] = "alice";
     r_.labels[1] = "bob";
     r_.offerer = 0;
-    r_.sent_fps[0] = r_.delivered_fps[1] = kAlice + "\n";
-    r_.sent_fps[1] = r_.delivered_fps[0] = kBob + "\n";
-    r_.sent_fp[0] = r_.delivered_fp[1] = kAlice;
-    r_.sent_fp[1] = r_.delivered_fp[0] = kBob;
+    r_.sent_fps[0] = r_.delivered_fps[1] = {fp(kAlice)};
+    r_.sent_fps[1] = r_.delivered_fps[0] = {fp(kBob)};
+    r_.sent_fp[0] = r_.delivered_fp[1] = fp(kAlice);
+    r_.sent_fp[1] = r_.delivered_fp[0] = fp(kBob);
     r_.sent_setup[0] = r_.delivered_setup[1] = "actpass";
     r_.sent_setup[1] = r_.delivered_setup[0] = "active";
     r_.delivered[0] = r_.delivered[1] = true;
@@ -35,9 +37,9 @@ class LiveJudgeTest : public ::testing::Test {
 
   // swap-mitm: each client received the attacker's fingerprint.
   void swap_fingerprints() {
-    r_.delivered_fps[0] = r_.delivered_fps[1] = kMallory + "\n";
-    r_.delivered_fp[0] = r_.delivered_fp[1] = kMallory;
-    attack_.certificate_fingerprint = kMallory;
+    r_.delivered_fps[0] = r_.delivered_fps[1] = {fp(kMallory)};
+    r_.delivered_fp[0] = r_.delivered_fp[1] = fp(kMallory);
+    attack_.certificate_fingerprint = fp(kMallory);
   }
   void legs(std::vector<std::string> victims) {
     attack_.dtls_legs = static_cast<unsigned>(victims.size());
@@ -71,6 +73,27 @@ TEST_F(LiveJudgeTest, SecureWhenEachReportsTheOthersCertificate) {
   EXPECT_EQ(v.session.answerer, "bob");
 }
 
+TEST_F(LiveJudgeTest, AReportedCertificateInLowerCaseIsTheSameCertificate) {
+  // RFC 8122 §5: hex is upper case, and receivers accept either.
+  report(0, connected("SHA-256 bb:02"));
+  report(1, connected(kAlice));
+  const auto v = judge();
+  EXPECT_EQ(v.session.outcome, Outcome::Secure) << v.why;
+  EXPECT_EQ(v.session.offerer_result.dtls_peer_owner, "bob");
+  // Rendered as the client wrote it.
+  EXPECT_EQ(sdp::format_fingerprint(v.session.offerer_result.report.dtls_peer_fingerprint), "SHA-256 bb:02");
+}
+
+TEST_F(LiveJudgeTest, AReportedCertificateThatIsNoFingerprintBelongsToNoOne) {
+  report(0, connected("not a fingerprint"));
+  report(1, connected(kAlice));
+  const auto v = judge();
+  EXPECT_EQ(v.session.offerer_result.dtls_peer_owner, kUnregisteredOwner) << v.why;
+  EXPECT_FALSE(v.session.offerer_result.report.dtls_peer_fingerprint.has_value());
+  EXPECT_TRUE(v.session.offerer_result.report.handshake_done);
+  EXPECT_EQ(v.session.outcome, Outcome::Error) << "the classifier fails closed on a certificate no node owns";
+}
+
 TEST_F(LiveJudgeTest, MitmUndetectedWhenAClientReportsTheAttackersCertificate) {
   swap_fingerprints();
   legs({"alice", "bob"});
@@ -79,7 +102,7 @@ TEST_F(LiveJudgeTest, MitmUndetectedWhenAClientReportsTheAttackersCertificate) {
   const auto v = judge();
   EXPECT_EQ(v.session.outcome, Outcome::MitmUndetected) << v.why;
   EXPECT_EQ(v.session.offerer_result.dtls_peer_owner, "mallory");
-  EXPECT_EQ(v.session.answerer_result.report.dtls_peer_fingerprint, kMallory);
+  EXPECT_EQ(sdp::format_fingerprint(v.session.answerer_result.report.dtls_peer_fingerprint), kMallory);
   EXPECT_NE(v.why.find("mallory's certificate"), std::string::npos) << v.why;
 }
 
@@ -116,7 +139,7 @@ TEST_F(LiveJudgeTest, DetectedWhenBothClientsReportFailures) {
 TEST_F(LiveJudgeTest, DetectedWhenABrowserRefusesTheDescription) {
   // strip-mitm against Chromium: the answerer refuses the offer; no legs.
   r_.delivered_fps[1].clear();
-  r_.delivered_fp[1].clear();
+  r_.delivered_fp[1].reset();
   report(1, {{"error", "Called with SDP without DTLS fingerprint."}});
   const auto v = judge();
   EXPECT_EQ(v.session.outcome, Outcome::Detected) << v.why;
@@ -142,7 +165,7 @@ TEST_F(LiveJudgeTest, WithoutReportsMitmUndetectedWhenTheAttackerCompletedBothLe
   legs({"alice", "bob"});
   const auto v = judge();
   EXPECT_EQ(v.session.outcome, Outcome::MitmUndetected) << v.why;
-  EXPECT_EQ(v.session.offerer_result.report.dtls_peer_fingerprint, kMallory);
+  EXPECT_EQ(sdp::format_fingerprint(v.session.offerer_result.report.dtls_peer_fingerprint), kMallory);
   EXPECT_EQ(v.session.answerer_result.dtls_peer_owner, "mallory");
   EXPECT_NE(v.why.find("sent no report"), std::string::npos) << v.why;
 }
@@ -163,7 +186,7 @@ TEST_F(LiveJudgeTest, WithoutReportsDetectedWhenOnlyTheFingerprintWasReplaced) {
 TEST_F(LiveJudgeTest, WithoutReportsFailedWhenTheAnswerNeverArrived) {
   r_.delivered[0] = false;
   r_.delivered_fps[0].clear();
-  r_.delivered_fp[0].clear();
+  r_.delivered_fp[0].reset();
   r_.delivered_setup[0].clear();
   const auto v = judge();
   EXPECT_EQ(v.session.outcome, Outcome::Failed) << v.why;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,7 +25,7 @@ namespace {
 
 class ContextualTrust : public testing_support::BobAndMallory {
  protected:
-  static sdp::Fingerprint sha256(const Certificate& c) { return *sdp::parse_fingerprint(c.fingerprint()); }
+  static sdp::Fingerprint sha256(const Certificate& c) { return c.fingerprint(); }
 
   // Alice's context: she means to talk to bob.
   static TrustContext alice() {
@@ -78,6 +79,18 @@ TEST_F(ContextualTrust, OobFingerprintAcceptsTheCertificateShownOutOfBand) {
   const auto v = check(*policy("oob-fingerprint", ctx), {}, {sha256(*mallory_)}, *bob_);
   EXPECT_TRUE(v.accept) << v.detail;
   EXPECT_TRUE(v.alarms.empty());
+}
+
+TEST_F(ContextualTrust, OobFingerprintComparesTheHexCaseInsensitively) {
+  MainLoop loop;
+  OutOfBand oob(loop, 1, 0);
+  sdp::Fingerprint shown = bob_->fingerprint();
+  for (char& c : shown.value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  oob.publish_fingerprint("bob", shown);  // read off a QR code in lower case
+  auto ctx = alice();
+  ctx.oob = &oob;
+  const auto v = check(*policy("oob-fingerprint", ctx), {}, {sha256(*bob_)}, *bob_);
+  EXPECT_TRUE(v.accept) << v.detail;
 }
 
 TEST_F(ContextualTrust, OobFingerprintRefusesAnotherCertificate) {

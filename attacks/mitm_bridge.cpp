@@ -530,13 +530,13 @@ std::string forge_sdp(const sdp::Session& original, const LocalIce& ice, const C
   std::vector<sdp::Fingerprint> fps;
   switch (o.style) {
     case FingerprintStyle::Strip: break;
-    case FingerprintStyle::Swap: fps.push_back(*sdp::parse_fingerprint(cert.fingerprint())); break;
+    case FingerprintStyle::Swap: fps.push_back(cert.fingerprint()); break;
     case FingerprintStyle::Append:
       fps = sdp::transport_info(original).fingerprints;
-      fps.push_back(*sdp::parse_fingerprint(cert.fingerprint()));
+      fps.push_back(cert.fingerprint());
       break;
     case FingerprintStyle::Prepend:
-      fps.push_back(*sdp::parse_fingerprint(cert.fingerprint()));
+      fps.push_back(cert.fingerprint());
       for (auto& fp : sdp::transport_info(original).fingerprints) fps.push_back(std::move(fp));
       break;
     // A real downgrade: the peer's own (sha-256) fingerprint stays, so a

@@ -44,11 +44,3 @@ class Certificate {
 Result<sdp::Fingerprint> fingerprint_of(std::span<const std::uint8_t> der, std::string_view hash);
 
 }  // namespace sigtrust
-
-namespace sigtrust::sdp {
-// Transitional, for attacks/mitm_bridge.cpp only, which still reads its
-// certificate's fingerprint as `*sdp::parse_fingerprint(cert.fingerprint())`
-// from when Certificate::fingerprint() was text: the fingerprint itself.
-// To be removed with that call site (it becomes `cert.fingerprint()`).
-inline Result<Fingerprint> parse_fingerprint(const Fingerprint& already_parsed) { return already_parsed; }
-}  // namespace sigtrust::sdp

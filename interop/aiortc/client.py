@@ -12,7 +12,9 @@ does not see Debian's packages).
 The remote certificate is the one aiortc's DTLS transport (the one under the
 data channel's SCTP transport, pc.sctp.transport) got in the handshake: its
 OpenSSL connection's peer certificate (transport.ssl.get_peer_certificate()),
-DER-encoded and hashed here, never the SDP's a=fingerprint. The own certificate
+DER-encoded and hashed here, never the SDP's a=fingerprint — and only once that
+transport is "connected", i.e. aiortc accepted the certificate (a handshake
+whose certificate it refused reports none). The own certificate
 is the sha-256 fingerprint aiortc computes from its own certificate
 (transport.getLocalParameters()).
 
@@ -101,7 +103,9 @@ class Client:
         dtls = self.pc.sctp.transport if self.pc and self.pc.sctp else None
         if dtls is not None:
             try:
-                cert = dtls.ssl.get_peer_certificate()
+                # Only a certificate aiortc accepted: its transport is "connected" only once the
+                # peer's certificate matched a sha-256 a=fingerprint (RTCDtlsTransport.start).
+                cert = dtls.ssl.get_peer_certificate() if dtls.state == "connected" else None
                 if cert is not None:
                     remote = fingerprint(crypto.dump_certificate(crypto.FILETYPE_ASN1, cert))
             except Exception:

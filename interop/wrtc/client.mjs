@@ -82,22 +82,36 @@ function sendDescription(type) {
 
 const hashB64 = (b64) => (b64 ? fingerprint(Buffer.from(b64, "base64")) : null);
 
-// What the DTLS layer saw: empty until a handshake got the peer's certificate.
+// What the DTLS layer authenticated: only a certificate libwebrtc accepted —
+// its DTLS transport is "connected" only once the peer's certificate matched
+// the remote a=fingerprint; a refused one is reported as none.
 async function certificates() {
-  let remote = null, local = null, from = null;
+  const localCertificate = await ownCertificate();
+  const dtls = pc?.sctp?.transport;
+  if (dtls?.state !== "connected") return { remoteCertificate: null, localCertificate };
   try {
-    const chain = pc?.sctp?.transport?.getRemoteCertificates?.() ?? [];
-    if (chain.length > 0) (remote = fingerprint(Buffer.from(chain[0]))), (from = "RTCDtlsTransport");
+    const chain = dtls.getRemoteCertificates() ?? [];
+    if (chain.length > 0)
+      return { remoteCertificate: fingerprint(Buffer.from(chain[0])), localCertificate, remoteCertificateFrom: "RTCDtlsTransport" };
   } catch {}
   try {
     const stats = await pc.getStats();
     for (const s of stats.values()) {
-      if (s.type !== "transport") continue;
-      local ??= hashB64(stats.get(s.localCertificateId)?.base64Certificate);
-      if (!remote && (remote = hashB64(stats.get(s.remoteCertificateId)?.base64Certificate))) from = "getStats";
+      const remote = s.type === "transport" && hashB64(stats.get(s.remoteCertificateId)?.base64Certificate);
+      if (remote) return { remoteCertificate: remote, localCertificate, remoteCertificateFrom: "getStats" };
     }
   } catch {}
-  return { remoteCertificate: remote, localCertificate: local, remoteCertificateFrom: from };
+  return { remoteCertificate: null, localCertificate };
+}
+
+async function ownCertificate() {
+  try {
+    const stats = await pc.getStats();
+    for (const s of stats.values())
+      if (s.type === "transport" && s.localCertificateId)
+        return hashB64(stats.get(s.localCertificateId)?.base64Certificate);
+  } catch {}
+  return null;
 }
 
 function useChannel(ch) {

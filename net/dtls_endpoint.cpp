@@ -42,6 +42,7 @@ struct DtlsEndpoint::Impl {
     auto* self = static_cast<DtlsEndpoint*>(ptr);
     return c_entry_or<ssize_t>("GnuTLS's pull function", -1, [&]() -> ssize_t {
       if (self->inbox_.empty()) {
+        self->starved_ = true;
         gnutls_transport_set_errno(self->impl_->session.get(), EAGAIN);
         return -1;
       }
@@ -59,6 +60,7 @@ struct DtlsEndpoint::Impl {
   // block, so only report whether a datagram is already queued.
   static int pull_timeout(gnutls_transport_ptr_t ptr, unsigned int) {
     auto* self = static_cast<DtlsEndpoint*>(ptr);
+    if (self->inbox_.empty()) self->starved_ = true;
     return self->inbox_.empty() ? 0 : 1;
   }
 
@@ -182,6 +184,11 @@ const std::vector<SrtpProfile>& browser_srtp_profiles() {
 
 namespace {
 
+// A bound on GnuTLS calls per wake-up (a datagram or a timer), so that a
+// session that keeps answering GNUTLS_E_AGAIN without reading cannot spin:
+// enough for a full queue (256 datagrams) of a few records each.
+constexpr int kMaxCallsPerWakeup = 1024;
+
 // Everything a session of ours is made of but its transport: what a grind try
 // must repeat exactly, or its ClientHello would differ.
 gnutls::SessionPtr make_session(const Certificate& cert, DtlsRole role, const DtlsOptions& options) {
@@ -262,9 +269,20 @@ void DtlsEndpoint::receive(std::span<const std::uint8_t> datagram) {
 
 void DtlsEndpoint::step() {
   if (in_step_) return;  // push() may re-enter through a synchronous transport
-  in_step_ = true;
-  const int ret = gnutls_handshake(impl_->session.get());
-  in_step_ = false;
+  // GnuTLS answers GNUTLS_E_AGAIN also when it dropped one record (a
+  // retransmission of the peer's flight, an old epoch's record, a bad one),
+  // with more records or datagrams still to read. Stopping there would leave
+  // them until the next datagram arrives, which then reads an older one: the
+  // endpoint falls behind for good. So call again until GnuTLS runs dry.
+  int ret = 0;
+  int calls = 0;
+  do {
+    starved_ = false;
+    in_step_ = true;
+    ret = gnutls_handshake(impl_->session.get());
+    in_step_ = false;
+  } while (ret == GNUTLS_E_AGAIN && !starved_ && ++calls < kMaxCallsPerWakeup &&
+           !(hold_ && !held_ && !grind_ && !held_flight_.empty()));
   if (ret == 0) {
     timer_.cancel();
     state_ = State::Connected;
@@ -298,7 +316,8 @@ void DtlsEndpoint::arm_timer() {
 
 void DtlsEndpoint::read_records() {
   char buf[16384];
-  while (state_ == State::Connected) {
+  for (int calls = 0; state_ == State::Connected && calls < kMaxCallsPerWakeup; ++calls) {
+    starved_ = false;
     const ssize_t n = gnutls_record_recv(impl_->session.get(), buf, sizeof(buf));
     if (n > 0) {
       if (cb_.on_data) cb_.on_data(std::string_view(buf, static_cast<size_t>(n)));
@@ -310,6 +329,8 @@ void DtlsEndpoint::read_records() {
       if (cb_.on_closed) cb_.on_closed();
       return;
     }
+    // As in step(): AGAIN after a dropped record is not the end of the input.
+    if (n == GNUTLS_E_AGAIN && !starved_) continue;
     if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) return;
     if (!gnutls_error_is_fatal(static_cast<int>(n))) continue;  // bad record: DTLS drops it
     fail(std::string("DTLS record error: ") + gnutls_strerror(static_cast<int>(n)));

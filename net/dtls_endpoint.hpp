@@ -149,6 +149,9 @@ class DtlsEndpoint {
   std::uint64_t bytes_in_ = 0;
   Timer timer_;
   bool in_step_ = false;
+  // Set when GnuTLS asked for a datagram and none was queued: its
+  // GNUTLS_E_AGAIN then means "nothing more to read", not "record dropped".
+  bool starved_ = false;
   // hold_key_exchange: what the exporter search replays.
   bool hold_ = false, held_ = false, grinding_ = false;
   std::vector<std::uint8_t> client_hello_;  // the first ClientHello datagram sent

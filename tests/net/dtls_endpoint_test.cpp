@@ -289,6 +289,28 @@ TEST_F(DtlsPairTest, DatagramAfterFailureIsIgnored) {
   EXPECT_FALSE(client_.endpoint->send("after failure"));
 }
 
+// A client that retransmits its handshake flights after the handshake (its
+// peer's answer was slow, as a browser's under load): one datagram of several
+// epoch-0 records, which the server, now reading epoch 1, cannot decrypt. GnuTLS
+// drops each with GNUTLS_E_AGAIN; the endpoint must read on to the end of its
+// input, or each later datagram would only reach the next stale record and the
+// application data behind them would never arrive.
+TEST_F(DtlsPairTest, RecordsAfterARetransmittedFlightAreReadOnArrival) {
+  std::vector<std::uint8_t> client_flights;
+  make([&](DtlsRole from, std::vector<std::uint8_t> real) {
+    if (from == DtlsRole::Client && !client_.connected)
+      client_flights.insert(client_flights.end(), real.begin(), real.end());
+    return std::vector<std::vector<std::uint8_t>>{std::move(real)};
+  });
+  ASSERT_TRUE(handshake()) << "client: " << client_.failure << " server: " << server_.failure;
+  ASSERT_GT(client_flights.size(), 13u);
+  for (int i = 0; i < 3; ++i) server_.endpoint->receive(client_flights);
+  ASSERT_TRUE(client_.endpoint->send("after the retransmissions"));
+  EXPECT_TRUE(run_until([&] { return !server_.received.empty(); }));
+  EXPECT_EQ(server_.received, std::vector<std::string>{"after the retransmissions"});
+  EXPECT_EQ(server_.endpoint->state(), DtlsEndpoint::State::Connected);
+}
+
 TEST_F(DtlsPairTest, CloseNotifyReachesThePeer) {
   make();
   bool closed = false;

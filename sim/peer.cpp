@@ -33,6 +33,7 @@ bool Peer::settled() const {
 std::string Peer::waiting_for() const {
   const auto& s = report_.state;
   if (s == PeerState::Signaling) {
+    if (!joined_) return "the relay to accept its connection";
     if (config_.offerer) return remote_ready_ ? "the answer" : "the other peer to join the room";
     return "the offer";
   }
@@ -87,6 +88,7 @@ void Peer::start() {
       SignalingClientCallbacks{
           .on_open =
               [this] {
+                joined_ = true;
                 event(events::kSignalingConnected, "joined the relay");
                 signaling_->send(serialize(SignalingMessage{SignalingMessage::Type::Ready, {}, {}, {}}));
               },

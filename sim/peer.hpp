@@ -87,6 +87,7 @@ class Peer {
   std::optional<sdp::Session> remote_sdp_;
   std::optional<sdp::TransportInfo> remote_;
   std::optional<std::string> pending_offer_;
+  bool joined_ = false;  // its signaling connection is open
   bool remote_ready_ = false;
   bool description_sent_ = false;
   bool ice_ready_ = false;

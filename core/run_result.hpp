@@ -74,8 +74,9 @@ struct AttackerSessionReport {
     std::string codec;  // the a=rtpmap encoding, e.g. "opus/48000/2"
     int payload_type = -1;
     std::uint64_t packets = 0, bytes = 0;  // RTP packets and payload bytes read
-    std::uint64_t undecodable = 0;  // payloads the recorder could not decode
-    std::vector<std::string> files;  // recordings written (Opus: a WAV file)
+    std::uint64_t undecodable =
+        0;  // payloads the recorder could not decode (VP8: malformed, or ending an incomplete frame)
+    std::vector<std::string> files;  // recordings written (Opus: a WAV file, VP8: an IVF file)
   };
   std::map<std::uint32_t, MediaStream> media;
   std::uint64_t rtcp_packets = 0;  // SRTCP packets it decrypted and forwarded

@@ -181,6 +181,11 @@ TEST(Matrix, VariantCellsRunAfterTheirColumnWithTheirParameters) {
   const auto plain = matrix_cell("sas-grind-mitm", "sas", row.at("sas"), attacks::vocabulary());
   EXPECT_EQ(plain.attack.params.at("budget"), "64");
   EXPECT_EQ(plain.peers[0].trust_params.at("bits"), "20");
+  // A grinding cell gets the grind's time (as scenarios/sas-grind.yaml), others 5 s.
+  EXPECT_EQ(s.deadline_ms, 20000u);
+  EXPECT_EQ(
+      matrix_cell("swap-mitm", "sas", expectations().at("swap-mitm").at("sas"), attacks::vocabulary()).deadline_ms,
+      5000u);
 }
 
 // Every refusal names the file, line and column of the bad entry.

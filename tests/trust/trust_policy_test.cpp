@@ -60,8 +60,9 @@ TEST_F(TrustPolicyTest, ConfigurationsListDesignMdNamesInOrder) {
     EXPECT_FALSE(d.summary.empty()) << d.name;
   }
   const std::vector<std::string> want = {"no-verification",       "sdp-fingerprint",      "sdp-fingerprint-any",
-                                         "sdp-fingerprint-first", "sdp-fingerprint-last", "self-compare-bug",
-                                         "client-skip-bug",       "log-only-bug",         "missing-accepted-bug"};
+                                         "sdp-fingerprint-first", "sdp-fingerprint-last", "sdp-fingerprint-sha256",
+                                         "self-compare-bug",      "client-skip-bug",      "log-only-bug",
+                                         "missing-accepted-bug"};
   // Later docs/architecture.md names (oob-fingerprint, sas, ...) may be added after these.
   ASSERT_GE(names.size(), want.size());
   EXPECT_EQ(std::vector<std::string>(names.begin(), names.begin() + static_cast<long>(want.size())), want);

@@ -24,7 +24,7 @@ for (const v of ["CI_NODE_INDEX", "CI_NODE_TOTAL", "JOB_COMPLETION_INDEX", "SIGT
 
 const ATTACKS = ["none", "swap-mitm", "prepend-mitm"];
 const INTEROP = ["interop", "--stacks", "pion,werift", "--pairs", "all", "--attacks", ATTACKS.join(","),
-                 "--deadline-ms", "12000"];
+                 "--deadline-ms", "20000"];
 const run = (args) => spawnSync(SIGTRUST, args, { encoding: "utf8", timeout: 240000, env });
 const outcomes = (doc) => doc.cells.map((c) => `${c.cell}: ${c.outcome}${c.met ? "" : " DEVIATION"}`);
 // The cells as printed, in the order printed ("pion/werift × none").

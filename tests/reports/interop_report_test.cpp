@@ -15,6 +15,7 @@ namespace sigtrust::reports {
 namespace {
 
 namespace fs = std::filesystem;
+using nlohmann::json;
 
 json cell(const std::string& offerer, const std::string& answerer, const std::string& attack,
           const std::string& outcome, const std::string& bob_error = "", const std::string& expected = "") {

@@ -7,6 +7,8 @@
 // every cell is on loopback and nothing else. `--shard K/N|auto` runs one
 // shard of the cells (cli/sharding.hpp; a cell is "OFFERER/ANSWERER/ATTACK"),
 // and `sigtrust report merge` joins the shards' documents (reports/merge.hpp).
+// `--jobs N` runs up to N cells at once, each on its own worker thread; they
+// are printed and written in the canonical order all the same.
 #include "cli/interop_command.hpp"
 
 #include <signal.h>
@@ -22,6 +24,7 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <regex>
@@ -31,6 +34,7 @@
 
 #include "cli/command.hpp"
 #include "cli/install_paths.hpp"
+#include "cli/outputs.hpp"
 #include "cli/sharding.hpp"
 #include "core/digest.hpp"
 #include "core/timeline_events.hpp"
@@ -46,7 +50,7 @@ namespace po = boost::program_options;
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
-constexpr int kOk = 0, kDeviation = 1, kUsage = 2;
+constexpr int kOk = 0, kDeviation = 1, kUsage = 2, kWriteFailed = 3;
 
 // One entry of the stack registry (interop/stacks.yaml).
 struct Stack {
@@ -320,12 +324,17 @@ CellResult run_cell(const std::string& self, const Stack& offerer, const Stack& 
 }
 
 struct InteropOptions {
-  std::string stacks, attacks = "none,swap-mitm,strip-mitm,append-mitm,prepend-mitm", json_path, work_dir,
+  std::string stacks, attacks = "none,swap-mitm,strip-mitm,append-mitm,prepend-mitm", json_path, report_dir, work_dir,
                       pairs = "same", shard;
   std::string registry = std::string(SIGTRUST_INTEROP_DIR) + "/stacks.yaml";
   std::string expectations = (fs::path(catalogue_dir()) / "interop" / "expected.yaml").string();
   int deadline_ms = 20000;
+  int jobs = 1;
 };
+
+// At most 3 processes a cell (the relay, two adapters) run at once, and the
+// child registry that kills them all on SIGINT/SIGTERM holds 64.
+constexpr int kMaxJobs = 16;
 
 po::options_description interop_options(InteropOptions& o) {
   po::options_description opts("Options");
@@ -334,7 +343,11 @@ po::options_description interop_options(InteropOptions& o) {
       ("pairs", po::value(&o.pairs)->default_value(o.pairs),
        "same: each stack with itself; cross: each ordered pair of different stacks; all: both")  //
       ("attacks", po::value(&o.attacks)->default_value(o.attacks), "signaling attacks, comma-separated")  //
+      ("jobs,j", po::value(&o.jobs)->default_value(o.jobs),
+       "cells run at once (1-16); the output keeps the canonical order")  //
       ("json", po::value(&o.json_path), "write every cell, the stacks' versions and the summary here")  //
+      ("report-dir", po::value(&o.report_dir),
+       "write every report format of the result here (the stack × attack table in report.md and report.html)")  //
       ("work-dir", po::value(&o.work_dir), "keep each cell's logs here (default: a temporary directory)")  //
       ("registry", po::value(&o.registry), "the stack registry (default interop/stacks.yaml)")  //
       ("expectations", po::value(&o.expectations),
@@ -393,10 +406,12 @@ void plan_interop(InteropPlan& plan, const InteropOptions& o) {
           plan.cells.push_back({a, b, attack});
           plan.ids.push_back(a->name + "/" + b->name + "/" + attack);
         }
-  if (plan.shard)
+  // A split, and cells run at once (each in its own work directory), need distinct cells.
+  if (plan.shard || o.jobs > 1)
     for (std::set<std::string> seen; const auto& id : plan.ids)
       if (!seen.insert(id).second)
-        throw UsageError("cell " + id + " given twice (--stacks or --attacks); every cell of a split must be distinct");
+        throw UsageError("cell " + id + " given twice (--stacks or --attacks); with --shard or --jobs every cell " +
+                         "must be distinct");
   plan.chosen = cells_to_run(plan.ids, plan.shard);
   const auto digest = sha256_of_file(o.expectations);
   if (!digest) throw UsageError(digest.error().message);
@@ -459,26 +474,88 @@ json cell_json(const CellResult& r, const std::string& id, const Expectation* e,
   return cell;
 }
 
-// Runs this shard's cells whose stacks are present, printing each and adding
-// it to `cells`; returns the number of deviations. Stops early when asked to.
-int run_cells(const InteropPlan& plan, const Probed& probed, const InteropOptions& o, const fs::path& work, json& cells,
-              const std::atomic<bool>* stop) {
-  const std::string self = fs::read_symlink("/proc/self/exe").string();
-  int deviations = 0;
+// A cell this process runs: its position in the plan and the measured
+// version of its pair ("V" for a stack with itself, "V1 / V2" across).
+struct Todo {
+  std::size_t index;
+  std::string version;
+};
+
+// This shard's cells whose stacks are both present, in the canonical order.
+std::vector<Todo> cells_to_do(const InteropPlan& plan, const Probed& probed) {
+  std::vector<Todo> todo;
   for (const std::size_t i : plan.chosen) {
     const Cell& c = plan.cells[i];
     const auto off = probed.versions.find(c.offerer->name), ans = probed.versions.find(c.answerer->name);
     if (off == probed.versions.end() || ans == probed.versions.end()) continue;
-    if (stop && stop->load()) break;
-    const std::string pair = c.offerer->name + "/" + c.answerer->name;
-    const CellResult r = run_cell(self, *c.offerer, *c.answerer, c.attack, work / pair / c.attack, o.deadline_ms, stop);
-    const Expectation* e = expectation_of(plan.expected, pair, c.attack);
-    const bool met = e && e->outcome == r.outcome;
-    if (!met) ++deviations;
-    print_cell(r, e, met, o.expectations);
-    cells.push_back(cell_json(r, plan.ids[i], e, met, off == ans ? off->second : off->second + " / " + ans->second));
+    todo.push_back({i, off == ans ? off->second : off->second + " / " + ans->second});
   }
-  return deviations;
+  return todo;
+}
+
+// The finished cells, printed and added to the document in the canonical
+// order whatever order the workers finish them in: each as soon as every
+// cell before it is out.
+class InOrder {
+ public:
+  InOrder(const InteropPlan& plan, const std::vector<Todo>& todo, const std::string& expectations, json& cells)
+      : plan_(plan), todo_(todo), expectations_(expectations), cells_(cells), done_(todo.size()) {}
+  void finished(std::size_t k, CellResult r) {
+    std::lock_guard lock(mu_);
+    done_[k] = std::move(r);
+    while (next_ < done_.size() && done_[next_]) emit(next_++);
+  }
+  // After the workers: the cells left behind a gap (a cell never started because the command was stopped).
+  int finish() {
+    for (; next_ < done_.size(); ++next_)
+      if (done_[next_]) emit(next_);
+    return deviations_;
+  }
+
+ private:
+  void emit(std::size_t k) {
+    const CellResult& r = *done_[k];
+    const std::string pair = r.offerer + "/" + r.answerer;
+    const Expectation* e = expectation_of(plan_.expected, pair, r.attack);
+    const bool met = e && e->outcome == r.outcome;
+    if (!met) ++deviations_;
+    print_cell(r, e, met, expectations_);
+    std::cout.flush();
+    cells_.push_back(cell_json(r, plan_.ids[todo_[k].index], e, met, todo_[k].version));
+  }
+  const InteropPlan& plan_;
+  const std::vector<Todo>& todo_;
+  const std::string& expectations_;
+  json& cells_;
+  std::mutex mu_;
+  std::vector<std::optional<CellResult>> done_;
+  std::size_t next_ = 0;
+  int deviations_ = 0;
+};
+
+// Runs this shard's cells whose stacks are present on `jobs` worker threads,
+// printing each and adding it to `cells` in the canonical order; returns the
+// number of deviations. Stops starting cells when asked to. Each worker forks
+// its cell's processes and reaps them before it takes the next cell, so it
+// outlives them (PR_SET_PDEATHSIG fires when the forking thread ends).
+int run_cells(const InteropPlan& plan, const Probed& probed, const InteropOptions& o, const fs::path& work, json& cells,
+              const std::atomic<bool>* stop) {
+  const std::string self = fs::read_symlink("/proc/self/exe").string();
+  const std::vector<Todo> todo = cells_to_do(plan, probed);
+  InOrder out(plan, todo, o.expectations, cells);
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t k; (k = next++) < todo.size() && !(stop && stop->load());) {
+      const Cell& c = plan.cells[todo[k].index];
+      const fs::path dir = work / (c.offerer->name + "/" + c.answerer->name) / c.attack;
+      out.finished(k, run_cell(self, *c.offerer, *c.answerer, c.attack, dir, o.deadline_ms, stop));
+    }
+  };
+  std::vector<std::thread> workers;
+  for (int j = 1; j < std::min<int>(o.jobs, static_cast<int>(todo.size())); ++j) workers.emplace_back(worker);
+  worker();
+  for (auto& t : workers) t.join();
+  return out.finish();
 }
 
 }  // namespace
@@ -488,6 +565,8 @@ int interop_command(const std::vector<std::string>& args, const std::atomic<bool
   const auto opts = interop_options(o);
   if (!parse("interop", args, opts)) return kOk;
   check_output_file(o.json_path, "--json");
+  check_output_dir(o.report_dir, "--report-dir");
+  if (o.jobs < 1 || o.jobs > kMaxJobs) throw UsageError("--jobs must be from 1 to " + std::to_string(kMaxJobs));
   if (o.deadline_ms < 2000) throw UsageError("--deadline-ms must be at least 2000");
   if (o.pairs != "same" && o.pairs != "cross" && o.pairs != "all")
     throw UsageError("--pairs must be same, cross or all");
@@ -512,14 +591,14 @@ int interop_command(const std::vector<std::string>& args, const std::atomic<bool
   doc["summary"] = {{"cells", doc["cells"].size()}, {"deviations", deviations}, {"missing_stacks", probed.missing}};
   doc["created"] = reports::utc_timestamp();
   // An adapter's stderr tail may end inside a UTF-8 sequence: replaced, never thrown on.
-  if (!o.json_path.empty())
-    std::ofstream(o.json_path) << doc.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+  const bool written = write_outputs(doc, o.json_path, o.report_dir);
   if (o.work_dir.empty()) fs::remove_all(work);
   if (plan.shard)
     std::cout << "shard " << plan.shard->index << "/" << plan.shard->total << " of " << plan.ids.size() << " cells: ";
   std::cout << doc["cells"].size() << " cell(s), " << deviations << " deviation(s)"
             << (probed.missing.empty() ? "" : ", missing stack(s) " + json(probed.missing).dump()) << "\n";
   if (interrupted) return 128 + doc["interrupted_by"].get<int>();
+  if (!written) return kWriteFailed;
   if (!probed.missing.empty()) return kUsage;
   return deviations ? kDeviation : kOk;
 }

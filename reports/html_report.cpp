@@ -4,6 +4,7 @@
 
 #include "reports/attack_notes.hpp"
 #include "reports/escape.hpp"
+#include "reports/interop_view.hpp"
 #include "reports/line_diff.hpp"
 #include "reports/result_view.hpp"
 #include "reports/sequence_diagram.hpp"
@@ -132,6 +133,37 @@ void matrix_table(std::ostringstream& out, const json& doc) {
   out << "</tbody></table></section>\n";
 }
 
+// An interop document's table: attacks × ordered pairs of stacks, what the
+// stacks said on hover, then each stack's version. False if `doc` has none.
+bool interop_matrix(std::ostringstream& out, const json& doc) {
+  const InteropTable t = interop_table(doc);
+  if (t.pairs.empty()) return false;
+  out << "<section id=\"matrix\"><h2>Stacks × attacks</h2><p class=\"note\">Rows are attacks, columns ordered "
+         "pairs of stacks (offerer &rarr; answerer), cells the outcomes measured; hover over a cell for what the "
+         "stacks said.</p>\n<table class=\"matrix\"><thead><tr><th>attack \\ offerer &rarr; answerer</th>";
+  for (const auto& p : t.pairs) out << "<th>" << h(p) << "</th>";
+  out << "</tr></thead><tbody>\n";
+  for (const auto& a : t.attacks) {
+    out << "<tr><th>" << h(a) << "</th>";
+    for (const auto& p : t.pairs) {
+      const InteropCell* c = t.cell(a, p);
+      if (!c) {
+        out << "<td></td>";
+        continue;
+      }
+      out << "<td class=\"cell\"" << (c->note.empty() ? "" : " title=\"" + h(c->note) + "\"") << ">"
+          << outcome_span(c->outcome) << (c->note.empty() ? "" : " <span class=\"note\">*</span>")
+          << (c->met ? "" : " <span class=\"fail\">&ne; expected " + h(c->expected) + "</span>") << "</td>";
+    }
+    out << "</tr>\n";
+  }
+  out << "</tbody></table>\n<table><thead><tr><th>stack</th><th>version</th></tr></thead><tbody>\n";
+  for (const auto& [name, version] : t.versions)
+    out << "<tr><td>" << h(name) << "</td><td>" << h(version) << "</td></tr>\n";
+  out << "</tbody></table></section>\n";
+  return true;
+}
+
 std::string list(const std::vector<std::string>& v, const char* empty) {
   if (v.empty()) return std::string("<span class=\"note\">") + empty + "</span>";
   std::string out;
@@ -252,7 +284,7 @@ std::string html_report(const json& doc) {
       << " expectation(s) failed, " << tot.errors << " simulator error(s).</p>\n<p class=\"verdict "
       << (ok ? "good\">Every expectation was met." : "bad\">Some expectations were not met.") << "</p></header>\n";
   outcome_table(out, doc);
-  matrix_table(out, doc);
+  if (!interop_matrix(out, doc)) matrix_table(out, doc);
   std::size_t n = 0;
   for (const auto& run : items(doc, "runs")) {
     ++n;

@@ -1,5 +1,7 @@
 #include "reports/interop_view.hpp"
 
+#include <algorithm>
+
 #include "reports/merge.hpp"
 #include "reports/result_view.hpp"
 
@@ -87,6 +89,53 @@ json runs_view(const json& doc) {
   view["summary"] = summary_of(runs);
   view["runs"] = std::move(runs);
   return view;
+}
+
+namespace {
+
+void add_once(std::vector<std::string>& v, const std::string& s) {
+  if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
+}
+
+// What the stacks of a cell said: "alice (werift): ERROR" for each adapter
+// that reported an error, else the adapter failure the interop command saw.
+std::string cell_note(const json& run, const json& session) {
+  std::string note;
+  for (const auto& name : session_peers(session))
+    if (const std::string e = text(field(field(session, "peers"), name), "failure"); !e.empty())
+      note += (note.empty() ? "" : "; ") + name + ": " + e;
+  if (!note.empty()) return note;
+  for (const auto& e : items(run, "timeline"))
+    if (text(e, "kind") == "interop.failure") {
+      const std::string t = text(e, "text");
+      return t.substr(0, t.find('\n'));
+    }
+  return "";
+}
+
+}  // namespace
+
+const InteropCell* InteropTable::cell(const std::string& attack, const std::string& pair) const {
+  auto it = cells.find({attack, pair});
+  return it == cells.end() ? nullptr : &it->second;
+}
+
+InteropTable interop_table(const json& view) {
+  InteropTable t;
+  if (text(view, "command") != "interop") return t;
+  for (const auto& run : items(view, "runs")) {
+    const json& s = items(run, "sessions").empty() ? json() : items(run, "sessions").back();
+    std::string pair = text(run, "trust");
+    if (const auto slash = pair.find('/'); slash != std::string::npos) pair.replace(slash, 1, " → ");
+    const std::string attack = text(run, "attack");
+    add_once(t.attacks, attack);
+    add_once(t.pairs, pair);
+    t.cells[{attack, pair}] = {text(s, "outcome"), text(s, "expected"), cell_note(run, s), flag(s, "pass")};
+  }
+  for (const auto& st : items(view, "stacks"))
+    t.versions.emplace_back(
+        text(st, "name"), field(st, "present").is_boolean() && !flag(st, "present") ? "missing" : text(st, "version"));
+  return t;
 }
 
 json interop_summary(const json& doc) {

@@ -6,7 +6,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace sigtrust::reports {
 
@@ -29,6 +32,26 @@ std::string interop_cell_id(const nlohmann::json& cell);
 // and, for a failed cell, the failure with the adapter's stderr tail. Any other
 // document is returned as it is.
 nlohmann::json runs_view(const nlohmann::json& doc);
+
+// The stack × attack table of an interop document's runs view (runs_view),
+// for the HTML and Markdown reports: rows its attacks, columns its ordered
+// pairs "OFFERER → ANSWERER", both in order of first appearance; a cell holds
+// the outcome, whether it met its expectation, and what the stacks said: each
+// adapter's error text, else a broken adapter's failure (for a tooltip or a
+// footnote). `versions` lists each stack of the document's "stacks" with its
+// version ("missing" when it was not present).
+struct InteropCell {
+  std::string outcome, expected, note;
+  bool met = true;
+};
+struct InteropTable {
+  std::vector<std::string> attacks, pairs;
+  std::map<std::pair<std::string, std::string>, InteropCell> cells;  // (attack, pair)
+  std::vector<std::pair<std::string, std::string>> versions;  // (stack, version)
+  const InteropCell* cell(const std::string& attack, const std::string& pair) const;
+};
+// Empty (no pairs) unless `view` is an interop document's runs view.
+InteropTable interop_table(const nlohmann::json& view);
 
 // An interop document's summary, counted from its cells: cells, deviations
 // (cells that did not meet their expectation), missing_stacks (the stacks

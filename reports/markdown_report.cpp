@@ -4,6 +4,7 @@
 
 #include "reports/attack_notes.hpp"
 #include "reports/escape.hpp"
+#include "reports/interop_view.hpp"
 #include "reports/line_diff.hpp"
 #include "reports/result_view.hpp"
 
@@ -59,6 +60,39 @@ void matrix_table(std::ostringstream& out, const json& doc) {
     out << "\n";
   }
   out << "\n";
+}
+
+// An interop document's table: attacks × ordered pairs of stacks, what the
+// stacks said as numbered notes under it, then each stack's version. False
+// if `doc` has none.
+bool interop_matrix(std::ostringstream& out, const json& doc) {
+  const InteropTable t = interop_table(doc);
+  if (t.pairs.empty()) return false;
+  out << "## Stacks × attacks\n\nRows are attacks, columns ordered pairs of stacks (offerer → answerer), cells the "
+         "outcomes measured; a number refers to the note below the table: what the stacks said.\n\n"
+      << "| attack \\\\ offerer → answerer |";
+  for (const auto& p : t.pairs) out << " " << md(p) << " |";
+  out << "\n|---|";
+  for (std::size_t i = 0; i < t.pairs.size(); ++i) out << "---|";
+  out << "\n";
+  std::vector<std::string> notes;
+  for (const auto& a : t.attacks) {
+    out << "| " << md(a) << " |";
+    for (const auto& p : t.pairs) {
+      const InteropCell* c = t.cell(a, p);
+      if (c && !c->note.empty()) notes.push_back(md(a) + ", " + md(p) + ": " + md(c->note));
+      out << " " << (c ? md(c->outcome) : "")
+          << (c && !c->note.empty() ? " (" + std::to_string(notes.size()) + ")" : "")
+          << (c && !c->met ? " ≠ expected " + md(c->expected) : "") << " |";
+    }
+    out << "\n";
+  }
+  out << "\n";
+  for (std::size_t i = 0; i < notes.size(); ++i) out << i + 1 << ". " << notes[i] << "\n";
+  out << (notes.empty() ? "" : "\n") << "| stack | version |\n|---|---|\n";
+  for (const auto& [name, version] : t.versions) out << "| " << md(name) << " | " << md(version) << " |\n";
+  out << "\n";
+  return true;
 }
 
 void session_section(std::ostringstream& out, const json& run, const json& s) {
@@ -146,7 +180,7 @@ std::string markdown_report(const json& doc) {
       << md(doc, "tool") << " " << md(doc, "version") << ": " << tot.runs << " run(s), " << tot.sessions
       << " session(s), " << tot.failed << " expectation(s) failed, " << tot.errors << " simulator error(s).\n\n";
   outcome_table(out, doc);
-  matrix_table(out, doc);
+  if (!interop_matrix(out, doc)) matrix_table(out, doc);
   std::size_t n = 0;
   for (const auto& run : items(doc, "runs")) {
     ++n;

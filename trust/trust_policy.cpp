@@ -63,6 +63,20 @@ TrustVerdict check_any(const TrustCheck& c) {
   return refuse(alarm::kFingerprintMismatch, "certificate matches none of the listed fingerprints");
 }
 
+// Accepts when the certificate's sha-256 fingerprint equals any sha-256 line;
+// lines under any other hash are never read (a stack that computes only
+// sha-256: aiortc 1.4.0, docs/interop.md).
+TrustVerdict check_sha256(const TrustCheck& c) {
+  if (c.remote.fingerprints.empty())
+    return refuse(alarm::kFingerprintMissing, "the remote SDP carries no a=fingerprint");
+  auto mine = fingerprint_of(c.peer_der, "sha-256");
+  if (!mine) return refuse(alarm::kUnsupportedHash, mine.error().message);
+  for (const auto& fp : c.remote.fingerprints)
+    if (fp == *mine) return accept("certificate matches a sha-256 a=fingerprint line");
+  return refuse(alarm::kFingerprintMismatch, "certificate sha-256 " + short_fp(mine->value) +
+                                                 " matches no sha-256 a=fingerprint line (other hashes are not read)");
+}
+
 // Checks the certificate against one a=fingerprint line only, under that
 // line's hash: a stack that keeps a single fingerprint per description (the
 // first it parsed, or the last because each line overwrote the one before)
@@ -285,6 +299,12 @@ const std::vector<Entry>& entries() {
         {},
         false},
        simple("sdp-fingerprint-last", [](const TrustCheck& c) { return check_one_line(c, false); })},
+      {{"sdp-fingerprint-sha256",
+        "accepts if any sha-256 a=fingerprint line matches; lines under other hashes are never read (a real "
+        "stack's behaviour)",
+        {},
+        false},
+       simple("sdp-fingerprint-sha256", &check_sha256)},
       {{"self-compare-bug", "compares the SDP fingerprint with itself, so always passes (real bug class)", {}, false},
        simple("self-compare-bug",
               [](const TrustCheck& c) {

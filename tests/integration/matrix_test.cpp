@@ -132,6 +132,47 @@ TEST(Matrix, AppendAndPrependEachFoolExactlyOneOfTheOneLineChecks) {
   }
 }
 
+// sdp-fingerprint-sha256 models aiortc 1.4.0 (docs/interop.md: any sha-256
+// line counts, no other hash is read): its column gives, for every signaling
+// attack, the outcome `sigtrust interop --stacks aiortc` measured, with the
+// alarm it raises (at both ends through a bridge; fingerprint-only has one
+// DTLS session, so one end). Not setup-flip: aiortc's handshake between two
+// DTLS clients fails and the relay calls that `detected`, the simulator
+// `failed` for every configuration (docs/trust.md, "Real stacks").
+TEST(Matrix, Sha256OnlyGivesWhatAiortcShowedUnderEverySignalingAttack) {
+  struct Row {
+    const char* attack;
+    Outcome outcome;
+    const char* alarm;  // "" for none
+    bool both_ends;
+  };
+  const Row rows[] = {{"none", Outcome::Secure, "", true},
+                      {"swap-mitm", Outcome::MitmUndetected, "", true},
+                      {"strip-mitm", Outcome::Detected, "fingerprint-missing", true},
+                      {"append-mitm", Outcome::MitmUndetected, "", true},
+                      {"prepend-mitm", Outcome::MitmUndetected, "", true},
+                      {"downgrade-mitm", Outcome::Detected, "fingerprint-mismatch", true},
+                      {"hash-swap-mitm", Outcome::Detected, "fingerprint-mismatch", true},
+                      {"sas-grind-mitm", Outcome::MitmUndetected, "", true},
+                      {"identity-strip-mitm", Outcome::MitmUndetected, "", true},
+                      {"fingerprint-only", Outcome::Detected, "fingerprint-mismatch", false},
+                      {"drop-answer", Outcome::Failed, "", true}};
+  for (const auto& row : rows) {
+    const auto r = run_cell(row.attack, "sdp-fingerprint-sha256");
+    ASSERT_TRUE(r.error.empty()) << row.attack << ": " << r.error;
+    const auto& s = r.sessions.back();
+    EXPECT_EQ(s.outcome, row.outcome) << row.attack << ": " << to_string(s.outcome);
+    const std::vector<std::string> none, alarm{row.alarm};
+    const auto &a = s.offerer_result.report.alarms, &b = s.answerer_result.report.alarms;
+    if (*row.alarm == '\0' || row.both_ends) {
+      EXPECT_EQ(a, *row.alarm ? alarm : none) << row.attack;
+      EXPECT_EQ(b, *row.alarm ? alarm : none) << row.attack;
+    } else {
+      EXPECT_TRUE((a == alarm && b == none) || (a == none && b == alarm)) << row.attack;
+    }
+  }
+}
+
 // The sas-grind-mitm row shows at which SAS length the grind wins within its
 // budget: 4096 tries find a match for an 8-bit SAS (a miss has probability
 // (255/256)^4096, about 1e-7), while 64 tries against the default 20-bit SAS

@@ -1,7 +1,9 @@
 // `sigtrust interop` with deliberately broken adapters: one that crashes (a
 // signal), one that hangs, one that prints garbage. Each cell is `failed` with
 // that adapter's stderr tail, the run goes on to the next cell, the deviation
-// makes it exit 1, and no adapter process outlives the run.
+// makes it exit 1, and no adapter process outlives the run — also with
+// --jobs 3, where the three cells run at once and are written in the same
+// order.
 //
 // SIGTRUST_BINARY names the sigtrust binary (which enters its own private
 // network namespace).
@@ -22,8 +24,9 @@ const running = (marker) =>
     try { return readFileSync(`/proc/${p}/cmdline`, "utf8").includes(marker); } catch { return false; }
   });
 
-test("broken adapters: crash, hang and garbage each give a failed cell with their stderr tail; the run goes on", () => {
-  const hangMarker = `sleep ${600 + (process.pid % 97)}`;
+for (const jobs of [1, 3])
+test(`broken adapters (--jobs ${jobs}): crash, hang and garbage each give a failed cell with their stderr tail; the run goes on`, () => {
+  const hangMarker = `sleep ${600 + (process.pid % 97) + jobs}`;
   const registry = join(WORK, "stacks.yaml");
   writeFileSync(registry, `
 crash:
@@ -45,12 +48,14 @@ absent:
   const json = join(WORK, "out.json");
   const started = Date.now();
   const r = spawnSync(SIGTRUST, ["interop", "--registry", registry, "--expectations", expected, "--stacks",
-                                 "crash,hang,garbage", "--attacks", "none", "--deadline-ms", "3000", "--json", json],
+                                 "crash,hang,garbage", "--attacks", "none", "--deadline-ms", "3000", "--jobs", String(jobs),
+                                 "--json", json],
                       { encoding: "utf8", timeout: 60000 });
   assert.equal(r.status, 1, r.stdout + r.stderr);
   const doc = JSON.parse(readFileSync(json, "utf8"));
   const cell = (s) => doc.cells.find((c) => c.offerer === s);
-  assert.equal(doc.cells.length, 3, "every cell ran");
+  assert.deepEqual(doc.cells.map((c) => c.cell), ["crash/crash/none", "hang/hang/none", "garbage/garbage/none"],
+                   "every cell ran, in the canonical order");
   for (const c of doc.cells) {
     assert.equal(c.outcome, "failed");
     assert.equal(c.met, false);

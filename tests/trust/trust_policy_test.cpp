@@ -60,8 +60,9 @@ TEST_F(TrustPolicyTest, ConfigurationsListDesignMdNamesInOrder) {
     EXPECT_FALSE(d.summary.empty()) << d.name;
   }
   const std::vector<std::string> want = {"no-verification",       "sdp-fingerprint",      "sdp-fingerprint-any",
-                                         "sdp-fingerprint-first", "sdp-fingerprint-last", "self-compare-bug",
-                                         "client-skip-bug",       "log-only-bug",         "missing-accepted-bug"};
+                                         "sdp-fingerprint-first", "sdp-fingerprint-last", "sdp-fingerprint-sha256",
+                                         "self-compare-bug",      "client-skip-bug",      "log-only-bug",
+                                         "missing-accepted-bug"};
   // Later docs/architecture.md names (oob-fingerprint, sas, ...) may be added after these.
   ASSERT_GE(names.size(), want.size());
   EXPECT_EQ(std::vector<std::string>(names.begin(), names.begin() + static_cast<long>(want.size())), want);
@@ -220,6 +221,25 @@ TEST_F(TrustPolicyTest, OneLineChecksUseThatLinesHashAndRefuseMissingOrUnsupport
     EXPECT_FALSE(unsupported.accept);
     EXPECT_EQ(unsupported.alarms, std::vector<std::string>{alarm::kUnsupportedHash}) << name;
   }
+}
+
+// ----- sdp-fingerprint-sha256 (aiortc's check) ----------------------------------
+
+TEST_F(TrustPolicyTest, Sha256OnlyAcceptsAnySha256LineAndNeverReadsAnotherHash) {
+  const char* name = "sdp-fingerprint-sha256";
+  EXPECT_TRUE(check(name, with({fp(*bob_, "sha-256"), fp(*mallory_, "sha-256")}), *mallory_).accept);
+  EXPECT_TRUE(check(name, with({fp(*mallory_, "sha-256"), fp(*bob_, "sha-256")}), *mallory_).accept);
+  // A downgrade: the attacker's sha-1 line is not read, the real sha-256 line is.
+  auto downgrade = check(name, with({fp(*bob_, "sha-256"), fp(*mallory_, "sha-1")}), *mallory_);
+  EXPECT_FALSE(downgrade.accept);
+  EXPECT_EQ(downgrade.alarms, std::vector<std::string>{alarm::kFingerprintMismatch});
+  // A sha-1 line alone, even the right one, leaves nothing to check.
+  auto sha1_only = check(name, with({fp(*bob_, "sha-1")}), *bob_);
+  EXPECT_FALSE(sha1_only.accept);
+  EXPECT_EQ(sha1_only.alarms, std::vector<std::string>{alarm::kFingerprintMismatch});
+  auto missing = check(name, with({}), *bob_);
+  EXPECT_FALSE(missing.accept);
+  EXPECT_EQ(missing.alarms, std::vector<std::string>{alarm::kFingerprintMissing});
 }
 
 // ----- self-compare-bug --------------------------------------------------------

@@ -215,7 +215,7 @@ static gboolean leave(gpointer code) {
 /* Prints the exit event, lets the WebSocket flush the last report, then exits. */
 static void finish(gint code, const gchar *error) {
   if (C.finished) return;
-  C.finished = TRUE;
+  g_atomic_int_set(&C.finished, TRUE);
   JsonBuilder *b = event("exit");
   json_builder_set_member_name(b, "code");
   json_builder_add_int_value(b, code);
@@ -250,6 +250,18 @@ static void refusef(const gchar *fmt, ...) {
   va_end(ap);
   refuse(reason);
   g_free(reason);
+}
+
+/* The main loop waits for webrtcbin's promises (wait_promise); should one never be answered, the
+ * time-out above could not run. This thread ends the process a little after it instead. */
+static gpointer watchdog(gpointer data) {
+  g_usleep(((gulong)C.o.timeout_ms + 2000) * 1000);
+  if (!g_atomic_int_get(&C.finished)) {
+    printf("%s\n", (const gchar *)data);
+    fflush(stdout);
+    _exit(1);
+  }
+  return NULL;
 }
 
 static gboolean timed_out(gpointer data) {
@@ -602,6 +614,16 @@ int main(int argc, char **argv) {
   C.received = g_ptr_array_new_with_free_func(g_free);
   C.loop = g_main_loop_new(NULL, FALSE);
   g_timeout_add(C.o.timeout_ms, timed_out, NULL);
+  JsonBuilder *last = event("exit"); /* what the watchdog prints */
+  json_builder_set_member_name(last, "code");
+  json_builder_add_int_value(last, 1);
+  json_builder_set_member_name(last, "received");
+  json_builder_begin_array(last);
+  json_builder_end_array(last);
+  json_builder_set_member_name(last, "error");
+  json_builder_add_string_value(last, "timed out: webrtcbin did not answer");
+  json_builder_end_object(last);
+  g_thread_unref(g_thread_new("watchdog", watchdog, to_text(last)));
 
   gchar *escaped = g_uri_escape_string(C.o.peer, NULL, FALSE);
   gchar *url = g_strdup_printf("%s?peer=%s", C.o.url, escaped);

@@ -264,6 +264,17 @@ static gpointer watchdog(gpointer data) {
   return NULL;
 }
 
+/* GStreamer's DTLS element makes the process's certificate (RSA) when the first one is made,
+ * and webrtcbin makes its DTLS elements inside create-offer / set-remote-description: the key
+ * generation (up to 3.5 s measured on 2 busy cores) would delay the description. Made here, while the
+ * WebSocket connects, the same certificate is ready when webrtcbin asks for it. */
+static gpointer warm_up(gpointer data) {
+  (void)data;
+  GstElement* dtls = gst_element_factory_make("dtlsdec", NULL);
+  if (dtls) gst_object_unref(dtls);
+  return NULL;
+}
+
 static gboolean timed_out(gpointer data) {
   (void)data;
   gchar* e = g_strdup_printf("timed out after %d ms", C.o.timeout_ms);
@@ -482,6 +493,8 @@ static gboolean fresh(void) {
   g_object_get(C.webrtc, "ice-agent", &ice, NULL);
   gboolean added = FALSE;
   if (ice) {
+    /* UDP only, as the relay bridges only UDP on loopback: gathering TCP candidates delays the description. */
+    g_object_set(ice, "ice-tcp", FALSE, NULL);
     g_signal_emit_by_name(ice, "add-local-ip-address", "127.0.0.1", &added);
     gst_object_unref(ice);
   }
@@ -626,6 +639,7 @@ int main(int argc, char** argv) {
   json_builder_add_string_value(last, "timed out: webrtcbin did not answer");
   json_builder_end_object(last);
   g_thread_unref(g_thread_new("watchdog", watchdog, to_text(last)));
+  g_thread_unref(g_thread_new("warm-up", warm_up, NULL));
 
   gchar* escaped = g_uri_escape_string(C.o.peer, NULL, FALSE);
   gchar* url = g_strdup_printf("%s?peer=%s", C.o.url, escaped);

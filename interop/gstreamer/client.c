@@ -253,7 +253,7 @@ static void refusef(const gchar* fmt, ...) {
 }
 
 /* The main loop waits for webrtcbin's promises (wait_promise); should one never be answered, the
- * time-out above could not run. This thread ends the process a little after it instead. */
+ * time-out (timed_out) could not run. This thread ends the process a little after it instead. */
 static gpointer watchdog(gpointer data) {
   g_usleep(((gulong)C.o.timeout_ms + 2000) * 1000);
   if (!g_atomic_int_get(&C.finished)) {

@@ -297,6 +297,35 @@ void judge_cell(const fs::path& dir, CellResult& r) {
     }
 }
 
+// The `error` of an adapter's exit event, "" if none.
+std::string exit_error(const std::string& out) {
+  std::stringstream ss(out);
+  std::string error;
+  for (std::string line; std::getline(ss, line);) {
+    const json j = json::parse(line, nullptr, false);
+    if (j.is_object() && j.value("event", "") == "exit" && j.contains("error") && j["error"].is_string())
+      error = j["error"].get<std::string>();
+  }
+  return error;
+}
+
+// The relay judges a client that sent it no report from what it saw, and over
+// unaltered signaling it infers `secure`. Every adapter reports, so a cell
+// judged so in which an adapter ended refused or failed (exit 1, e.g. timed
+// out before its channel opened) has not shown a session: it failed. A broken
+// or overloaded stack must not pass the honest cells.
+void refuse_unshown_secure(const Client (&clients)[2], const fs::path& dir, CellResult& r) {
+  if (r.outcome != "secure") return;
+  for (const auto& c : clients) {
+    if (c.end.code == 0) continue;
+    r.outcome = "failed";
+    r.failure = c.label + " (" + c.stack->name + "): judged secure by inference, but the adapter ended with exit " +
+                std::to_string(c.end.code) + ": " + exit_error(read_file(dir / (c.label + ".out")));
+    r.stderr_tail = tail(read_file(dir / (c.label + ".err")));
+    return;
+  }
+}
+
 CellResult run_cell(const std::string& self, const Stack& offerer, const Stack& answerer, const std::string& attack,
                     const fs::path& dir, int deadline_ms, const std::atomic<bool>* stop) {
   CellResult r{offerer.name, answerer.name, attack, "failed", "", "", "", 0, json::object()};
@@ -320,6 +349,7 @@ CellResult run_cell(const std::string& self, const Stack& offerer, const Stack& 
     return finish();
   }
   judge_cell(dir, r);
+  refuse_unshown_secure(clients, dir, r);
   return finish();
 }
 

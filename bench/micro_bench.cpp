@@ -23,7 +23,7 @@
 #include "attacks/registry.hpp"
 #include "attacks/media_recorder.hpp"
 #include "attacks/mitm_bridge.hpp"
-#include "attacks/srtp_session.hpp"
+#include "net/srtp_session.hpp"
 #include "attacks/vp8_recorder.hpp"
 #include "attacks/sdp_rewrite.hpp"
 #include "reports/json_report.hpp"
@@ -419,11 +419,11 @@ std::vector<std::uint8_t> bench_rtp(Record record, std::uint64_t n, size_t paylo
 }
 
 void media_bridge_packet(benchmark::State& state, Record record) {
-  using D = attacks::SrtpContext::Direction;
+  using D = SrtpContext::Direction;
   constexpr size_t kBatch = 4096;
   const size_t payload = static_cast<size_t>(state.range(0));
   auto context = [](DtlsRole role, D d) {
-    auto c = attacks::SrtpContext::make(bench_keys(), role, d);
+    auto c = SrtpContext::make(bench_keys(), role, d);
     check(c.ok(), "media: SrtpContext::make");
     return std::move(*c);
   };
@@ -462,7 +462,7 @@ void media_bridge_packet(benchmark::State& state, Record record) {
     }
     auto& p = batch[next++];
     if (!in.unprotect(p, false)) continue;
-    const auto h = attacks::parse_rtp(p);
+    const auto h = parse_rtp(p);
     if (!h) continue;
     const auto body = std::span(p).subspan(h->header_size, h->payload_size);
     if (opus) opus->add(body);

@@ -289,6 +289,16 @@ std::vector<RunResult> run_scenarios(const RunOptions& o, const std::vector<scen
   options.coturn = &coturn;
   options.stop = &g_stop;
   if (key_logs.active()) options.key_log = [&](const std::string& line) { key_logs.write(line); };
+  // What a bridge decrypts of a call (media: [audio]) is recorded beside the reports, as the relay does.
+  const bool calls = std::any_of(scenarios.begin(), scenarios.end(), [](const scenario::Scenario& s) {
+    return std::any_of(s.sessions.begin(), s.sessions.end(), [](const auto& session) { return session.audio; });
+  });
+  if (calls && !o.report_dir.empty()) {
+    options.media_dir = (fs::path(o.report_dir) / "media").string();
+    std::error_code ec;
+    fs::create_directories(options.media_dir, ec);
+    if (ec) throw cli::UsageError("cannot create " + options.media_dir + ": " + ec.message());
+  }
   std::unique_ptr<reports::Capture> capture;
   bool capture_warned = false;
   if (!capture_path.empty()) {

@@ -52,6 +52,11 @@ struct PeerReport {
   bool handshake_done = false;
   bool entered_data_phase = false;
   std::vector<std::string> sent, received;
+  // A call (the session's `media: [audio]`): RTP packets of its tone it sent,
+  // packets of the other side's it received (authenticated by SRTP), and
+  // packets it refused (malformed, unauthenticated, replayed or unkeyed).
+  bool media = false;
+  std::uint64_t media_sent = 0, media_received = 0, media_rejected = 0;
   double t_start_ms = -1, t_ice_ms = -1, t_dtls_ms = -1, t_done_ms = -1;
 };
 

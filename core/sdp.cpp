@@ -563,7 +563,7 @@ Session make_data_channel(const DataChannelDescription& d) {
       Line{'t', "0 0"},
   };
   s.attributes = {
-      Attribute{"group", "BUNDLE 0"},
+      Attribute{"group", d.audio ? "BUNDLE 0 1" : "BUNDLE 0"},
       Attribute{"extmap-allow-mixed", std::nullopt},
       Attribute{"msid-semantic", " WMS"},
   };
@@ -587,6 +587,26 @@ Session make_data_channel(const DataChannelDescription& d) {
   for (const auto& c : d.candidates) m.attributes.push_back(Attribute{"candidate", format_candidate(c)});
   m.attributes.push_back(Attribute{"end-of-candidates", std::nullopt});
   s.media.push_back(std::move(m));
+  if (!d.audio) return s;
+
+  // RFC 8843 §7: a bundled section repeats the transport attributes (one
+  // ICE and DTLS association carries both); RFC 8858: RTP and RTCP share it.
+  const std::string pt = std::to_string(d.audio_payload_type);
+  Media a;
+  a.media = "audio";
+  a.port = 9;
+  a.proto = "UDP/TLS/RTP/SAVPF";
+  a.formats = {pt};
+  a.lines = {Line{'c', "IN IP4 0.0.0.0"}};
+  a.attributes = {Attribute{"ice-ufrag", d.ice_ufrag}, Attribute{"ice-pwd", d.ice_pwd},
+                  Attribute{"ice-options", "trickle"}};
+  for (const auto& fp : d.fingerprints) a.attributes.push_back(Attribute{"fingerprint", format_fingerprint(fp)});
+  a.attributes.push_back(Attribute{"setup", d.setup});
+  a.attributes.push_back(Attribute{"mid", "1"});
+  a.attributes.push_back(Attribute{"sendrecv", std::nullopt});
+  a.attributes.push_back(Attribute{"rtcp-mux", std::nullopt});
+  a.attributes.push_back(Attribute{"rtpmap", pt + " opus/48000/2"});
+  s.media.push_back(std::move(a));
   return s;
 }
 

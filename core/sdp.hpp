@@ -136,6 +136,11 @@ struct DataChannelDescription {
   std::vector<Fingerprint> fingerprints;
   std::string setup;  // actpass (offer) / active / passive (answer)
   std::vector<Candidate> candidates;
+  // A call as well: an m=audio section after the data channel's, bundled
+  // with it (RFC 8843), carrying Opus (a=rtpmap:<audio_payload_type>
+  // opus/48000/2, RFC 7587) over SRTP keyed by the same DTLS (RFC 5764).
+  bool audio = false;
+  int audio_payload_type = 111;
 };
 Session make_data_channel(const DataChannelDescription& d);
 

@@ -63,6 +63,13 @@ inline constexpr const char* kAlarm = "alarm";
 inline constexpr const char* kDataSent = "data.sent";
 inline constexpr const char* kDataSendFailed = "data.send-failed";
 inline constexpr const char* kDataReceived = "data.received";
+// A peer's call (media: [audio]): SRTP keyed, its tone going out, the
+// other side's arriving, packets refused, and how the call ended.
+inline constexpr const char* kMediaKeyed = "media.keyed";
+inline constexpr const char* kMediaSending = "media.sending";
+inline constexpr const char* kMediaReceiving = "media.receiving";
+inline constexpr const char* kMediaRejected = "media.rejected";
+inline constexpr const char* kMediaEnded = "media.ended";
 inline constexpr const char* kPeerFailed = "peer.failed";
 inline constexpr const char* kPeerClosed = "peer.closed";
 // The attacker (actor "mallory").
@@ -148,6 +155,11 @@ inline constexpr std::array kAll = {kRunStart,
                                     kDataSent,
                                     kDataSendFailed,
                                     kDataReceived,
+                                    kMediaKeyed,
+                                    kMediaSending,
+                                    kMediaReceiving,
+                                    kMediaRejected,
+                                    kMediaEnded,
                                     kPeerFailed,
                                     kPeerClosed,
                                     kAttackIntercept,

@@ -1,4 +1,4 @@
-// Fuzzes what the MITM bridge does by hand with media (attacks/srtp_session): the RFC 7983
+// Fuzzes what the MITM bridge does by hand with media (net/srtp_session): the RFC 7983
 // demultiplexing, RTP and RTCP header parsing, and SRTP/SRTCP unprotect of packets from the
 // network, then protect and unprotect of what it forwards. An input is a sequence of packets:
 //   per packet: a control byte (bit 0: as SRTCP; bit 1: first protect it with the victim's
@@ -14,14 +14,13 @@
 #include <optional>
 #include <vector>
 
-#include "attacks/srtp_session.hpp"
+#include "net/srtp_session.hpp"
 #include "fuzz/fuzz_check.hpp"
 
-using sigtrust::fuzz::check;
-namespace a = sigtrust::attacks;
 using sigtrust::DtlsRole;
 using sigtrust::SrtpKeys;
 using sigtrust::SrtpProfile;
+using sigtrust::fuzz::check;
 
 namespace {
 
@@ -41,17 +40,17 @@ SrtpKeys keys(SrtpProfile profile) {
 
 struct Contexts {
   // Leg 0: the victim is the DTLS client, the attacker the server; leg 1 the other way round.
-  a::SrtpContext victim_out, attacker_in, attacker_out, other_victim_in;
+  sigtrust::SrtpContext victim_out, attacker_in, attacker_out, other_victim_in;
 };
 
-a::SrtpContext context(SrtpProfile profile, DtlsRole role, a::SrtpContext::Direction d) {
-  auto c = a::SrtpContext::make(keys(profile), role, d);
+sigtrust::SrtpContext context(SrtpProfile profile, DtlsRole role, sigtrust::SrtpContext::Direction d) {
+  auto c = sigtrust::SrtpContext::make(keys(profile), role, d);
   check(c.ok(), "SrtpContext::make", c.ok() ? "" : c.error().message);
   return std::move(*c);
 }
 
 Contexts make(SrtpProfile profile) {
-  using D = a::SrtpContext::Direction;
+  using D = sigtrust::SrtpContext::Direction;
   return {context(profile, DtlsRole::Client, D::Outbound), context(profile, DtlsRole::Server, D::Inbound),
           context(profile, DtlsRole::Client, D::Outbound), context(profile, DtlsRole::Server, D::Inbound)};
 }
@@ -71,10 +70,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     Contexts& c = *slot;
     const bool rtcp = control & 1;
 
-    (void)a::is_rtp_or_rtcp(packet);
-    (void)a::is_rtcp(packet);
-    (void)a::parse_rtcp_sender(packet);
-    if (const auto h = a::parse_rtp(packet))
+    (void)sigtrust::is_rtp_or_rtcp(packet);
+    (void)sigtrust::is_rtcp(packet);
+    (void)sigtrust::parse_rtcp_sender(packet);
+    if (const auto h = sigtrust::parse_rtp(packet))
       check(h->header_size >= 12 && h->header_size + h->payload_size <= packet.size(), "parse_rtp: inside the packet");
 
     std::vector<std::uint8_t> plain = packet;

@@ -41,18 +41,22 @@ json peer_json(const PeerResult& p) {
   const auto& r = p.report;
   json fps = json::array();
   for (const auto& f : r.expected_fingerprints) fps.push_back(sdp::format_fingerprint(f));
-  json j{{"trust", r.trust},
-         {"dtls_peer_fingerprint",
-          r.dtls_peer_fingerprint ? json(sdp::format_fingerprint(*r.dtls_peer_fingerprint)) : json(nullptr)},
-         {"dtls_peer_owner", p.dtls_peer_owner.empty() ? json(nullptr) : json(p.dtls_peer_owner)},
-         {"sdp_fingerprints", fps},
-         {"dtls_role", r.dtls_role ? json(std::string(to_string(*r.dtls_role))) : json(nullptr)},
-         {"state", std::string(to_string(r.state))},
-         {"failure", r.failure.empty() ? json(nullptr) : json(r.failure)},
-         {"alarms", r.alarms},
-         {"sent", r.sent},
-         {"received", r.received},
-         {"local_addresses", r.local_addresses}};
+  json j{
+      {"trust", r.trust},
+      {"dtls_peer_fingerprint",
+       r.dtls_peer_fingerprint ? json(sdp::format_fingerprint(*r.dtls_peer_fingerprint)) : json(nullptr)},
+      {"dtls_peer_owner", p.dtls_peer_owner.empty() ? json(nullptr) : json(p.dtls_peer_owner)},
+      {"sdp_fingerprints", fps},
+      {"dtls_role", r.dtls_role ? json(std::string(to_string(*r.dtls_role))) : json(nullptr)},
+      {"state", std::string(to_string(r.state))},
+      {"failure", r.failure.empty() ? json(nullptr) : json(r.failure)},
+      {"alarms", r.alarms},
+      {"sent", r.sent},
+      {"received", r.received},
+      {"local_addresses", r.local_addresses},
+      // A call (media: [audio]): RTP packets of its tone sent, of the other side's received and refused.
+      {"media", r.media ? json{{"sent", r.media_sent}, {"received", r.media_received}, {"rejected", r.media_rejected}}
+                        : json(nullptr)}};
   if (r.selected_pair)
     j["selected_pair"] = {{"local_type", r.selected_pair->local_type},
                           {"remote_type", r.selected_pair->remote_type},

@@ -127,6 +127,7 @@ void session_section(std::ostringstream& out, const json& run, const json& s) {
   for (const auto& m : read) out << "\n- " << md(m);
   if (!read.empty()) out << "\n";
   if (const auto grind = grind_note(attacker); !grind.empty()) out << "\n" << md(grind) << ".\n";
+  if (const auto media = media_note(attacker); !media.empty()) out << "\n" << md(media) << ".\n";
   if (const auto changed = texts(attacker, "rewritten"); !changed.empty()) {
     out << "\n**Changed in flight:**\n";
     for (const auto& c : changed) out << "\n- " << md(c);

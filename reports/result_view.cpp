@@ -243,6 +243,24 @@ std::string grind_note(const json& attacker) {
              : "the attacker tried " + shares + " for a matching SAS and found none; the users' strings differ";
 }
 
+std::string media_note(const json& attacker) {
+  std::string streams;
+  std::size_t count = 0, files = 0;
+  for (const auto& m : items(attacker, "media")) {
+    const json& packets = field(m, "packets");
+    if (!packets.is_number_integer() || packets.get<std::int64_t>() <= 0) continue;
+    ++count;
+    files += texts(m, "files").size();
+    const std::string kind = text(m, "kind").empty() ? "RTP" : text(m, "kind");
+    const std::string codec = text(m, "codec").empty() ? "" : text(m, "codec") + ", ";
+    streams += (streams.empty() ? "" : ", ") + kind + " from " + text(m, "from") + " (" + codec +
+               std::to_string(packets.get<std::int64_t>()) + " packets)";
+  }
+  if (count == 0) return "";
+  return "the attacker decrypted " + std::to_string(count) + " media stream(s): " + streams +
+         (files > 0 ? "; recorded " + std::to_string(files) + " file(s)" : "");
+}
+
 bool has_matrix(const Matrix& m) { return m.attacks.size() > 1 || m.trusts.size() > 1; }
 
 std::vector<MatrixCell> cell_entries(const std::vector<MatrixCell>& cell) {

@@ -67,6 +67,9 @@ std::vector<Rewrite> rewrites(const json& run);
 // sas-grind-mitm's search in words ("the attacker tried 212 key shares; the last gives both users the
 // same SAS"), or "" when the attacker ground nothing (attacker.grind_tries null or absent).
 std::string grind_note(const json& attacker);
+// "the attacker decrypted 2 media stream(s): audio from alice (opus/48000/2,
+// 25 packets), ...; recorded 2 file(s)", or "" when it decrypted none.
+std::string media_note(const json& attacker);
 
 // "a=fingerprint:" values in an SDP ("sha-256 AB:..."), in order.
 std::vector<std::string> sdp_fingerprints(std::string_view sdp);

@@ -119,6 +119,8 @@ std::string terminal_summary(const json& doc, const TerminalStyle& style) {
         out << "    attacker read " << read.size() << " plaintext message(s)\n";
       if (const auto grind = grind_note(field(s, "attacker")); !grind.empty())
         out << "    " << terminal_escape(grind) << "\n";
+      if (const auto media = media_note(field(s, "attacker")); !media.empty())
+        out << "    " << terminal_escape(media) << "\n";
     }
     if (style.verbose)
       for (const auto& e : items(run, "timeline"))

@@ -151,8 +151,8 @@ void set_up_world(Run& run) {
   const std::string attacker = "mallory";
   auto present = [registry = &w.registry, attacker](const Certificate& c) { registry->add(c.fingerprint(), attacker); };
   w.attack_world.reset(new AttackWorld{w.loop, w.timeline, present, run.plan.attacker(), attacker, run.s.attack.params,
-                                       run.s.attack.rewrite, w.attacker_sessions, run.options.key_log, "",
-                                       run.s.attack.sdp_rules});
+                                       run.s.attack.rewrite, w.attacker_sessions, run.options.key_log,
+                                       run.options.media_dir, run.s.attack.sdp_rules});
   w.attack = run.options.make_attack(run.s.attack.name, *w.attack_world);
   if (!w.attack) throw std::runtime_error("unknown attack '" + run.s.attack.name + "'");
   w.relay->set_interceptor(w.attack->signaling());

@@ -42,6 +42,9 @@ struct EngineOptions {
   CoturnService* coturn = nullptr;  // shared coturn; one per run is started if null and needed
   const std::atomic<bool>* stop = nullptr;  // set (e.g. on SIGINT): runs end at once, marked interrupted
   std::function<void(const std::string&)> key_log;
+  // Where a bridging attack writes the media it decrypts (a WAV or IVF file
+  // per SSRC; `run --report-dir DIR` gives DIR/media); "" records none.
+  std::string media_dir;
   // Called on the run's thread with the run's network ("127.a.b.0/24") before
   // anything of the run is bound (e.g. to start a capture).
   std::function<void(const std::string& network)> on_start;

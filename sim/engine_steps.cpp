@@ -115,6 +115,9 @@ PeerConfig peer_config(const scenario::Scenario& s, const PeerPlacement& where, 
     if (m.from == pc.name) pc.outgoing.push_back(m.text);
     else ++pc.expected_incoming;
   }
+  // A call: the offerer's tone is A4, the answerer's a fifth above, so each
+  // direction of a recording can be told by ear and by its spectrum.
+  if (sess.audio) pc.tone_hz = where.offerer ? 440.0 : 660.0;
   return pc;
 }
 
@@ -150,7 +153,9 @@ Judgement judge_session(const scenario::Scenario& s, std::size_t index, const Se
   SessionTruth t;
   t.offerer = end_truth(sr.offerer_result, sess.answerer);
   t.answerer = end_truth(sr.answerer_result, sess.offerer);
-  t.attacker_read_plaintext = !sr.attacker.plaintext_read.empty();
+  t.attacker_read_plaintext =
+      !sr.attacker.plaintext_read.empty() || std::any_of(sr.attacker.media.begin(), sr.attacker.media.end(),
+                                                         [](const auto& m) { return m.second.packets > 0; });
   t.simulator_error = !run.error.empty();
   sr.outcome = classify(t);
   // The classifier failed closed on this session: say why, as the run's failure.

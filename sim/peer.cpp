@@ -17,6 +17,7 @@ Peer::Peer(MainLoop& loop, const Certificate& cert, PeerConfig config, Timeline&
   trust_ = make_trust_policy(config_.trust, config_.trust_context);
   std::random_device rd;
   session_id_ = (std::uint64_t{rd()} << 31) ^ rd();
+  report_.media = config_.tone_hz.has_value();
 }
 
 Peer::~Peer() = default;
@@ -40,9 +41,12 @@ std::string Peer::waiting_for() const {
   if (s == PeerState::Ice) return "ICE connectivity checks to succeed";
   if (s == PeerState::Dtls) return "the DTLS handshake to complete";
   if (s == PeerState::Verifying) return "the users' out-of-band comparison";
-  if (s == PeerState::Data)
+  if (s == PeerState::Data && report_.received.size() < config_.expected_incoming)
     return "application messages (" + std::to_string(report_.received.size()) + " of " +
            std::to_string(config_.expected_incoming) + " received)";
+  if (s == PeerState::Data)
+    return "the call's audio (" + std::to_string(report_.media_sent) + " of " + std::to_string(kTonePackets) +
+           " packets sent, " + std::to_string(report_.media_received) + " received)";
   return "nothing";
 }
 
@@ -162,6 +166,8 @@ void Peer::send_description() {
   d.ice_ufrag = local_ice_->ufrag;
   d.ice_pwd = local_ice_->pwd;
   d.fingerprints.push_back(cert_.fingerprint());
+  d.audio = report_.media;
+  d.audio_payload_type = kOpusPayloadType;
   // RFC 5763 §5: the offerer MUST use actpass; the answerer picks a role.
   if (config_.offerer) d.setup = "actpass";
   else d.setup = report_.dtls_role == DtlsRole::Client ? "active" : "passive";
@@ -247,11 +253,7 @@ void Peer::create_dtls() {
                 }
                 report_.received.emplace_back(data);
                 event(events::kDataReceived, "received \"" + std::string(data.substr(0, 200)) + "\"");
-                if (report_.received.size() >= config_.expected_incoming &&
-                    report_.sent.size() == config_.outgoing.size() && report_.state == PeerState::Data) {
-                  report_.state = PeerState::Done;
-                  report_.t_done_ms = timeline_.now_ms();
-                }
+                if (report_.sent.size() == config_.outgoing.size()) maybe_done();
               },
           .on_closed = [this] { event(events::kDtlsClosed, "the DTLS peer sent close_notify"); },
           .key_log = config_.key_log,
@@ -276,6 +278,7 @@ void Peer::on_ice_ready(const SelectedPair& pair) {
 }
 
 void Peer::on_datagram(std::span<const std::uint8_t> d) {
+  if (is_rtp_or_rtcp(d)) return on_media(d);  // RFC 7983 §7: RTP/RTCP, not DTLS
   if (dtls_) dtls_->receive(d);
   else if (early_in_.size() < 64) early_in_.emplace_back(d.begin(), d.end());
 }
@@ -306,6 +309,7 @@ void Peer::on_dtls_connected() {
         "DTLS handshake complete as " + std::string(to_string(*report_.dtls_role)) + "; peer certificate " +
             sdp::format_fingerprint(report_.dtls_peer_fingerprint) + "; DTLS-SRTP " +
             (dtls_->srtp_profile() ? std::string(to_string(*dtls_->srtp_profile())) : "not negotiated"));
+  key_media();
   if (!trust_->holds_data()) return enter_data_phase();
   // The users compare before anything is sent (e.g. a short authentication string).
   report_.state = PeerState::Verifying;
@@ -339,10 +343,97 @@ void Peer::enter_data_phase() {
     report_.sent.push_back(m);
     event(events::kDataSent, "sent \"" + m.substr(0, 200) + "\"");
   }
-  if (report_.received.size() >= config_.expected_incoming) {
-    report_.state = PeerState::Done;
-    report_.t_done_ms = timeline_.now_ms();
+  if (srtp_out_) send_media();
+  maybe_done();
+}
+
+void Peer::maybe_done() {
+  if (report_.state != PeerState::Data || report_.received.size() < config_.expected_incoming) return;
+  if (report_.media && !media_settled()) return;
+  report_.state = PeerState::Done;
+  report_.t_done_ms = timeline_.now_ms();
+}
+
+// ----- A call: the tone out and the other side's in, over SRTP (RFC 5764) -----
+
+bool Peer::media_settled() const {
+  if (media_off_) return true;
+  return report_.media_sent >= kTonePackets && (report_.media_received >= kTonePackets || media_drained_);
+}
+
+void Peer::key_media() {
+  if (!report_.media) return;
+  auto off = [this](const std::string& why) {
+    media_off_ = true;
+    event(events::kMediaEnded, "no call: " + why);
+  };
+  if (!dtls_->srtp_profile()) return off("DTLS-SRTP was not negotiated");
+  auto keys = dtls_->srtp_keys();
+  if (!keys) return off("no SRTP keys: " + keys.error().message);
+  auto in = SrtpContext::make(*keys, *report_.dtls_role, SrtpContext::Direction::Inbound);
+  auto out = SrtpContext::make(*keys, *report_.dtls_role, SrtpContext::Direction::Outbound);
+  if (!in || !out) return off((in ? out.error() : in.error()).message);
+  std::random_device rd;
+  auto tone = OpusTone::make(*config_.tone_hz, rd());
+  if (!tone) return off(tone.error().message);
+  srtp_in_.emplace(std::move(*in));
+  srtp_out_.emplace(std::move(*out));
+  tone_.emplace(std::move(*tone));
+  event(events::kMediaKeyed, "SRTP keyed from the DTLS handshake (" + std::string(to_string(keys->profile)) + ")");
+  auto early = std::move(early_media_);
+  early_media_.clear();
+  for (const auto& p : early) on_media(p);
+}
+
+void Peer::send_media() {
+  auto packet = tone_->next_packet();
+  if (!packet || !srtp_out_->protect(*packet, false)) {
+    media_off_ = true;
+    event(events::kMediaEnded,
+          "the call stopped: " + (packet ? std::string("SRTP protect failed") : packet.error().message));
+    return maybe_done();
   }
+  if (ice_->send(*packet) && ++report_.media_sent == 1)
+    event(events::kMediaSending, "sending a " + std::to_string(static_cast<int>(*config_.tone_hz)) +
+                                     " Hz tone as Opus over SRTP (" + std::to_string(kTonePackets) + " packets of " +
+                                     std::to_string(kOpusFrameMs) + " ms)");
+  if (report_.media_sent < kTonePackets && !failed()) {
+    media_timer_ = loop_.after(std::chrono::milliseconds(kOpusFrameMs), [this] { send_media(); });
+    return;
+  }
+  media_timer_ = loop_.after(kMediaDrain, [this] {
+    media_drained_ = true;
+    maybe_done();
+  });
+  event(events::kMediaEnded, "sent " + std::to_string(report_.media_sent) + " packets; received " +
+                                 std::to_string(report_.media_received) + " so far");
+}
+
+void Peer::on_media(std::span<const std::uint8_t> d) {
+  if (!srtp_in_) {
+    // The other end's keys came from the same handshake, which may end there first.
+    if (report_.media && !media_off_ && !failed() && early_media_.size() < 64)
+      early_media_.emplace_back(d.begin(), d.end());
+    else reject_media(report_.media ? "RTP/RTCP without SRTP keys" : "RTP/RTCP in a session without media");
+    return;
+  }
+  std::vector<std::uint8_t> p(d.begin(), d.end());
+  const bool rtcp = is_rtcp(p);
+  if (!srtp_in_->unprotect(p, rtcp)) return reject_media(rtcp ? "SRTCP unprotect failed" : "SRTP unprotect failed");
+  if (rtcp) return;
+  const auto h = parse_rtp(p);
+  if (!h || h->payload_type != kOpusPayloadType) return reject_media("not an Opus RTP packet of this session");
+  if (++report_.media_received == 1)
+    event(events::kMediaReceiving, "receiving the other side's audio (SSRC " + std::to_string(h->ssrc) + ")");
+  maybe_done();
+}
+
+void Peer::reject_media(const std::string& why) {
+  ++report_.media_rejected;
+  // The first of each ten: a stream of bad packets is counted, not logged a line each.
+  if (report_.media_rejected % 10 == 1)
+    event(events::kMediaRejected,
+          "packet refused: " + why + " (" + std::to_string(report_.media_rejected) + " so far)");
 }
 
 }  // namespace sigtrust

@@ -6,6 +6,7 @@
 // application data.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -16,6 +17,8 @@
 #include "net/dtls_endpoint.hpp"
 #include "net/ice_agent.hpp"
 #include "net/main_loop.hpp"
+#include "net/opus_tone.hpp"
+#include "net/srtp_session.hpp"
 #include "core/sdp.hpp"
 #include "net/signaling_client.hpp"
 #include "core/signaling_message.hpp"
@@ -39,7 +42,15 @@ struct PeerConfig {
   std::vector<std::string> outgoing;  // application messages it sends, in order
   size_t expected_incoming = 0;  // how many it waits for
   std::function<void(const std::string&)> key_log;  // NSS key log sink (optional)
+  // A call (the session's `media: [audio]`): once in the data phase it sends
+  // this tone as Opus over SRTP (kTonePackets packets, one each 20 ms).
+  std::optional<double> tone_hz;
 };
+
+// How many 20 ms packets of its tone a peer in a call sends (half a second),
+// and how long after its last it waits for the other side's still missing.
+inline constexpr std::uint64_t kTonePackets = 25;
+inline constexpr std::chrono::milliseconds kMediaDrain{1000};
 
 class Peer {
  public:
@@ -70,6 +81,12 @@ class Peer {
   bool verify(std::span<const std::uint8_t> der);
   void on_dtls_connected();
   void enter_data_phase();
+  void maybe_done();
+  void key_media();
+  void send_media();
+  void on_media(std::span<const std::uint8_t> d);
+  void reject_media(const std::string& why);
+  bool media_settled() const;
   void record_verdict(const TrustVerdict& v, const char* stage);
   void fail(const std::string& why);
   void event(const std::string& kind, const std::string& text, nlohmann::json data = nullptr);
@@ -94,6 +111,14 @@ class Peer {
   std::vector<std::vector<std::uint8_t>> early_in_, early_out_;
   std::vector<std::string> held_;  // data received while the users compare
   std::uint64_t session_id_ = 0;
+  // A call: its tone, SRTP each way (RFC 5764, keyed from its DTLS), what
+  // arrived before the keys, and the timer that paces the tone.
+  std::optional<OpusTone> tone_;
+  std::optional<SrtpContext> srtp_in_, srtp_out_;
+  std::vector<std::vector<std::uint8_t>> early_media_;
+  Timer media_timer_;
+  bool media_off_ = false;  // no media after all (no DTLS-SRTP, or the tone failed): nothing to wait for
+  bool media_drained_ = false;  // kMediaDrain after its last packet passed
 };
 
 }  // namespace sigtrust

@@ -824,9 +824,10 @@ class Loader {
   // N offerer/answerer pairs, all in round 0: offerer1..offererN with
   // answerer1..answererN, one trust configuration for everyone.
   void scale(const Field& f, Scenario& s) const {
-    static const std::vector<std::string> keys = {"pairs", "trust", "expect", "messages"};
+    static const std::vector<std::string> keys = {"pairs", "trust", "expect", "messages", "media"};
     if (!f.value.IsMap())
-      fail_value(f, "expected a mapping with pairs (and optionally trust, expect, messages), got " + kind_of(f.value));
+      fail_value(
+          f, "expected a mapping with pairs (and optionally trust, expect, messages, media), got " + kind_of(f.value));
     const auto fields = fields_of(f.value, "in scale", keys);
     const auto pairs = integer<std::uint32_t>(require(fields, f.value, "scale", "pairs"), 1, kMaxScalePairs);
     std::vector<std::string> trust_names = {"sdp-fingerprint"};
@@ -843,6 +844,8 @@ class Loader {
     if (const Field* e = find(fields, "expect")) expect = expected_outcome(*e);
     std::uint32_t messages = 1;
     if (const Field* m = find(fields, "messages")) messages = integer<std::uint32_t>(*m, 0, kMaxScaleMessages);
+    bool audio = false;
+    if (const Field* m = find(fields, "media")) audio = media(*m);
 
     const Location where = src_.at(f.value.Mark());
     for (std::uint32_t i = 1; i <= pairs; ++i) {
@@ -851,6 +854,7 @@ class Loader {
       session.answerer = "answerer" + std::to_string(i);
       session.expect = expect;
       session.out_of_band = out_of_band;
+      session.audio = audio;
       session.where = where;
       for (std::uint32_t k = 1; k <= messages; ++k)
         for (const std::string* from : {&session.offerer, &session.answerer})
@@ -864,8 +868,8 @@ class Loader {
   // --- sessions ---
 
   std::vector<SessionSpec> sessions(const Field& f, const std::vector<PeerSpec>& declared) const {
-    static const std::vector<std::string> keys = {"offerer", "answerer", "expect",     "messages",
-                                                  "round",   "attacked", "out_of_band"};
+    static const std::vector<std::string> keys = {"offerer", "answerer", "expect",      "messages",
+                                                  "round",   "attacked", "out_of_band", "media"};
     std::vector<std::string> peer_names;
     for (const auto& p : declared) peer_names.push_back(p.name);
 
@@ -914,9 +918,28 @@ class Loader {
       }
       s.expect = expected_outcome(require(fields, node, "a session", "expect"));
       if (const Field* m = find(fields, "messages")) s.messages = messages(*m, s);
+      if (const Field* m = find(fields, "media")) s.audio = media(*m);
       out.push_back(std::move(s));
     }
     return out;
+  }
+
+  // `media: [audio]`: the kinds of media the session's call carries. Only
+  // audio is simulated (a tone as Opus over SRTP); an empty list is no call.
+  bool media(const Field& f) const {
+    static const std::vector<std::string> kinds = {"audio"};
+    bool audio = false;
+    for (const auto& node : sequence(f, "a sequence of media kinds (e.g. [audio])")) {
+      const Field kind{f.key, node};
+      const std::string& name = text(kind, "a media kind");
+      if (name == "video")
+        fail_value(kind, "video is not simulated (virtual peers send audio only); expected one of: " + join(kinds));
+      if (std::find(kinds.begin(), kinds.end(), name) == kinds.end())
+        fail_value(kind, "unknown media kind " + quote(name) + did_you_mean(name, kinds));
+      if (audio) fail_value(kind, "media kind " + quote(name) + " is listed twice");
+      audio = true;
+    }
+    return audio;
   }
 
   std::string member(const Field& f, const std::vector<std::string>& peer_names) const {

@@ -77,6 +77,7 @@ struct SessionSpec {
   std::uint32_t round = 0;  // sessions run round by round; those of one round at once
   bool attacked = true;  // false: the relay passes this session's messages unchanged
   bool out_of_band = false;  // the two users share a channel the attacker does not control
+  bool audio = false;  // `media: [audio]`: a call; each end sends a tone as Opus over SRTP
   Location where;
 };
 

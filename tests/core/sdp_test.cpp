@@ -955,6 +955,33 @@ TEST(Sdp, MakeDataChannelThenParseGivesBackTheInputs) {
   EXPECT_EQ(s.lines.at(1).text, "- 4611731400430051336 2 IN IP4 127.0.0.1");
 }
 
+// A call: an m=audio section bundled after the data channel's, with the
+// same transport attributes, Opus at payload type 111 and rtcp-mux.
+TEST(Sdp, MakeDataChannelWithAudioBundlesAnOpusSection) {
+  DataChannelDescription d = sample_description();
+  d.audio = true;
+  const Session s = parse_ok(write(make_data_channel(d)));
+  ASSERT_EQ(s.media.size(), 2u);
+  const auto group = find_all(s, -1, "group");
+  ASSERT_EQ(group.size(), 1u);
+  EXPECT_EQ(group[0]->value, "BUNDLE 0 1");
+  const Media& a = s.media[1];
+  EXPECT_EQ(a.media, "audio");
+  EXPECT_EQ(a.proto, "UDP/TLS/RTP/SAVPF");
+  EXPECT_EQ(a.formats, std::vector<std::string>{"111"});
+  for (const char* name : {"ice-ufrag", "ice-pwd", "setup", "rtcp-mux", "sendrecv"})
+    EXPECT_EQ(find_all(s, 1, name).size(), 1u) << name;
+  EXPECT_EQ(find_all(s, 1, "fingerprint").size(), d.fingerprints.size());
+  EXPECT_EQ(find_all(s, 1, "rtpmap").at(0)->value, "111 opus/48000/2");
+  EXPECT_EQ(find_all(s, 1, "mid").at(0)->value, "1");
+  EXPECT_TRUE(find_all(s, 1, "candidate").empty());  // bundled: the first section's candidates serve both
+  // What a receiver reads (the first section) is unchanged.
+  const TransportInfo t = transport_info(s);
+  EXPECT_EQ(t.fingerprints, d.fingerprints);
+  EXPECT_EQ(t.candidates, d.candidates);
+  EXPECT_EQ(t.mid, "0");
+}
+
 TEST(Sdp, MakeDataChannelAnswerWithoutCandidates) {
   DataChannelDescription d = sample_description();
   d.session_id = 0;

@@ -75,6 +75,19 @@ TEST(ReportDocument, GrindNoteSaysHowManyKeySharesTheAttackerTried) {
   EXPECT_EQ(grind_note(json::object()), "");
 }
 
+TEST(ReportDocument, MediaNoteNamesEachDecryptedStreamAndTheRecordings) {
+  const json attacker{
+      {"media",
+       {{{"from", "alice"}, {"kind", "audio"}, {"codec", "opus/48000/2"}, {"packets", 25}, {"files", {"media/a.wav"}}},
+        {{"from", "bob"}, {"kind", ""}, {"codec", ""}, {"packets", 3}, {"files", json::array()}},
+        {{"from", "carol"}, {"kind", "video"}, {"packets", 0}}}}};
+  EXPECT_EQ(media_note(attacker),
+            "the attacker decrypted 2 media stream(s): audio from alice (opus/48000/2, 25 packets), "
+            "RTP from bob (3 packets); recorded 1 file(s)");
+  EXPECT_EQ(media_note(json{{"media", json::array()}}), "");
+  EXPECT_EQ(media_note(json{{"media", "not a list"}}), "");
+}
+
 TEST(ReportDocument, RewritesAndFingerprintsFromTheTimeline) {
   const json run = test::matrix_document()["runs"][1];
   const auto list = rewrites(run);

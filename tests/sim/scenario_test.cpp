@@ -171,6 +171,35 @@ sessions:
   EXPECT_FALSE(r->sessions[1].out_of_band);
 }
 
+TEST(ScenarioLoad, MediaAudioMakesTheSessionACall) {
+  std::string y(kMinimal);
+  y.replace(y.find("expect: secure}"), 15, "expect: secure, media: [audio]}");
+  auto r = load(y);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(r->sessions[0].audio);
+  y.replace(y.find("[audio]"), 7, "[]");
+  r = load(y);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_FALSE(r->sessions[0].audio);
+  r = load("name: t\nscale: {pairs: 2, media: [audio]}\n");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  for (const auto& s : r->sessions) EXPECT_TRUE(s.audio);
+}
+
+TEST(ScenarioRejectSessions, MediaKindsAreCheckedWhereWritten) {
+  auto with_media = [](const std::string& media) {
+    std::string y(kMinimal);
+    y.replace(y.find("expect: secure}"), 15, "expect: secure, media: " + media + "}");
+    return y;
+  };
+  // Line 6 is the session; the value of media starts at column 60.
+  EXPECT_TRUE(rejected(with_media("[video]"), "t.yaml:6:61:", "video is not simulated"));
+  EXPECT_TRUE(rejected(with_media("[audoi]"), "t.yaml:6:61:", "unknown media kind 'audoi'; did you mean 'audio'?"));
+  EXPECT_TRUE(rejected(with_media("[audio, audio]"), "t.yaml:6:68:", "listed twice"));
+  EXPECT_TRUE(rejected(with_media("audio"), "t.yaml:6:60:", "expected a sequence of media kinds"));
+  EXPECT_TRUE(rejected("name: t\nscale: {pairs: 2, media: [video]}\n", "t.yaml:2:27:", "video is not simulated"));
+}
+
 // The two-round tofu example of docs/scenarios.md: the same pair meets again in a later round.
 TEST(ScenarioLoad, SamePeersInTwoRounds) {
   constexpr std::string_view y = R"(name: tofu-two-rounds

@@ -18,7 +18,7 @@
 #include "net/dtls_endpoint.hpp"
 #include "core/result.hpp"
 
-namespace sigtrust::attacks {
+namespace sigtrust {
 
 // RFC 7983 §7: a first byte in 128..191 is RTP or RTCP (20..63 is DTLS).
 bool is_rtp_or_rtcp(std::span<const std::uint8_t> datagram);
@@ -65,4 +65,4 @@ class SrtpContext {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace sigtrust::attacks
+}  // namespace sigtrust

@@ -1,7 +1,7 @@
 // SRTP/SRTCP as the bridge does it: demultiplexing (RFC 7983), RTP/RTCP
 // headers (RFC 3550), and libsrtp2 contexts keyed per RFC 5764 §4.2 — a
 // victim's outbound context and the attacker's inbound one agree.
-#include "attacks/srtp_session.hpp"
+#include "net/srtp_session.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <vector>
 
-namespace sigtrust::attacks {
+namespace sigtrust {
 namespace {
 
 SrtpKeys keys(SrtpProfile profile = SrtpProfile::Aes128CmHmacSha1_80) {
@@ -142,4 +142,4 @@ TEST(SrtpContext, KeysOfTheWrongLengthAreAnError) {
 }
 
 }  // namespace
-}  // namespace sigtrust::attacks
+}  // namespace sigtrust

@@ -1,4 +1,4 @@
-#include "attacks/srtp_session.hpp"
+#include "net/srtp_session.hpp"
 
 #include <srtp2/srtp.h>
 
@@ -6,7 +6,7 @@
 
 #include "core/c_ptr.hpp"
 
-namespace sigtrust::attacks {
+namespace sigtrust {
 namespace {
 
 using SrtpPtr = CPtr<srtp_ctx_t, srtp_dealloc>;
@@ -123,4 +123,4 @@ bool SrtpContext::protect(std::vector<std::uint8_t>& packet, bool rtcp) {
   return true;
 }
 
-}  // namespace sigtrust::attacks
+}  // namespace sigtrust

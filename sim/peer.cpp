@@ -407,6 +407,7 @@ void Peer::send_media() {
   });
   event(events::kMediaEnded, "sent " + std::to_string(report_.media_sent) + " packets; received " +
                                  std::to_string(report_.media_received) + " so far");
+  maybe_done();
 }
 
 void Peer::on_media(std::span<const std::uint8_t> d) {

@@ -4,15 +4,26 @@
 namespace sigtrust::attacks {
 
 void set_fingerprints(sdp::Session& s, const std::vector<sdp::Fingerprint>& fps) {
-  const bool at_session = !sdp::find_all(s, -1, "fingerprint").empty();
-  sdp::remove_all(s, -1, "fingerprint");
-  for (size_t i = 0; i < s.media.size(); ++i) sdp::remove_all(s, static_cast<int>(i), "fingerprint");
-  const int level = at_session || s.media.empty() ? -1 : 0;
-  auto& attrs = sdp::attributes_at(s, level);
-  // Keep the usual position: before a=setup when there is one.
-  auto pos = std::find_if(attrs.begin(), attrs.end(), [](const sdp::Attribute& a) { return a.name == "setup"; });
-  for (const auto& fp : fps)
-    pos = std::next(attrs.insert(pos, sdp::Attribute{"fingerprint", sdp::format_fingerprint(fp)}));
+  // They go where the SDP carried them (RFC 8122 §5): at session level if
+  // any was there (it then covers every section), else in each media section
+  // that had one, as browsers write a call — a section left without one is
+  // refused: Chromium rejected a call's data channel (port 0) when only the
+  // first section, the audio, kept a fingerprint. With none anywhere, the
+  // first media section gets them.
+  std::vector<int> levels;
+  if (!sdp::find_all(s, -1, "fingerprint").empty()) levels.push_back(-1);
+  else
+    for (int level = 0; level < static_cast<int>(s.media.size()); ++level)
+      if (!sdp::find_all(s, level, "fingerprint").empty()) levels.push_back(level);
+  if (levels.empty()) levels.push_back(s.media.empty() ? -1 : 0);
+  for (int level = -1; level < static_cast<int>(s.media.size()); ++level) sdp::remove_all(s, level, "fingerprint");
+  for (const int level : levels) {
+    auto& attrs = sdp::attributes_at(s, level);
+    // Keep the usual position: before a=setup when there is one.
+    auto pos = std::find_if(attrs.begin(), attrs.end(), [](const sdp::Attribute& a) { return a.name == "setup"; });
+    for (const auto& fp : fps)
+      pos = std::next(attrs.insert(pos, sdp::Attribute{"fingerprint", sdp::format_fingerprint(fp)}));
+  }
 }
 
 void set_transport(sdp::Session& s, const LocalIce& ice) {

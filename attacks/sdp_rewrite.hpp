@@ -13,8 +13,9 @@
 namespace sigtrust::attacks {
 
 // Replaces every a=fingerprint (session and media level) with `fps`, written
-// where the original ones were (session level if any was there, else the
-// first media section). An empty `fps` strips them.
+// where the original ones were: at session level if any was there, else in
+// every media section that had one (else the first). An empty `fps` strips
+// them.
 void set_fingerprints(sdp::Session& s, const std::vector<sdp::Fingerprint>& fps);
 
 // Replaces ICE credentials and candidates with the attacker's (RFC 8445 §5.3:

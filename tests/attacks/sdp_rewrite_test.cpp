@@ -112,6 +112,28 @@ TEST(SetFingerprints, BothLevelsCollapseToSessionLevel) {
   EXPECT_EQ(count_named(s.attributes, "fingerprint"), 1u);
 }
 
+// A browser's call writes a fingerprint in every section (audio, video, the
+// data channel); each gets the new ones, else the receiver refuses the
+// sections left without (Chromium answered a call's data channel with port 0).
+TEST(SetFingerprints, EveryMediaSectionThatHadOneGetsThem) {
+  sdp::Session s = parse_fixture("firefox-offer.sdp");
+  s.attributes.erase(std::remove_if(s.attributes.begin(), s.attributes.end(),
+                                    [](const sdp::Attribute& a) { return a.name == "fingerprint"; }),
+                     s.attributes.end());
+  s.media.push_back(s.media.at(0));
+  s.media.push_back(s.media.at(0));
+  for (size_t i = 0; i < 2; ++i) s.media[i].attributes.push_back({"fingerprint", "sha-256 00:11"});
+  set_fingerprints(s, {kMallory256, kMallorySha1});
+  EXPECT_EQ(count_named(s.attributes, "fingerprint"), 0u);
+  for (size_t i = 0; i < 2; ++i) {
+    const auto fps = sdp::find_all(s, static_cast<int>(i), "fingerprint");
+    ASSERT_EQ(fps.size(), 2u) << "section " << i;
+    EXPECT_EQ(fps[0]->value, sdp::format_fingerprint(kMallory256)) << "section " << i;
+    EXPECT_EQ(fps[1]->value, sdp::format_fingerprint(kMallorySha1)) << "section " << i;
+  }
+  EXPECT_EQ(count_named(s.media[2].attributes, "fingerprint"), 0u);  // had none: stays so
+}
+
 TEST(SetFingerprints, ResultRoundTripsThroughText) {
   sdp::Session s = parse_fixture("chromium-offer.sdp");
   set_fingerprints(s, {kMallory256});

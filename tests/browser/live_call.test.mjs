@@ -25,6 +25,8 @@ const CONNECT_WAIT_MS = 60000;
 const TONES = { alice: 440, bob: 700 };
 // Audio packets each page must have received (20 ms each: 4 s) before the call ends.
 const AUDIO_PACKETS = 200;
+// What alice types in the chat during the call.
+const CHAT = "co-sign tx 4f2a during the call";
 const WORK = mkdtempSync(join(tmpdir(), "sigtrust-call-"));
 
 const browsers = [];
@@ -46,8 +48,10 @@ async function launch() {
   return b;
 }
 
-// Both pages in a call in `room`, each connected (a SAS) and each having
-// received AUDIO_PACKETS audio packets and some decoded video frames.
+// Both pages in a call in `room`, each connected (a SAS), each having
+// received AUDIO_PACKETS audio packets and some decoded video frames, and the
+// chat working beside the call: alice's line arrives at bob over the data
+// channel.
 async function call(relay, room) {
   const pages = {};
   for (const [peer, role] of [["alice", "offer"], ["bob", "answer"]]) {
@@ -69,6 +73,12 @@ async function call(relay, room) {
       await p.waitForFunction(() => window.sigtrust && window.sigtrust.sas !== null, null, { timeout: CONNECT_WAIT_MS });
       await received(p);
     }
+    // The data channel opened (the page enables its send button then) and carries the chat.
+    for (const p of Object.values(pages))
+      await p.waitForFunction(() => !document.getElementById("send").disabled, null, { timeout: CONNECT_WAIT_MS });
+    await pages.alice.fill("#text", CHAT);
+    await pages.alice.click("#send");
+    await pages.bob.waitForFunction((t) => window.sigtrust.received.includes(t), CHAT, { timeout: CONNECT_WAIT_MS });
   } catch (e) {
     const state = async (p) => p.evaluate(async () => `${window.sigtrust.state} ${JSON.stringify(await window.sigtrust.mediaStats())}` +
                                                       `\n  ${await window.sigtrust.diagnose()}`).catch((x) => `(${x.message})`);
@@ -117,7 +127,7 @@ function ffprobe(path) {
   return JSON.parse(out).streams[0];
 }
 
-test("swap-mitm call: both browsers receive audio and video, the attacker's WAV holds each tone, its IVF decodes", async () => {
+test("swap-mitm call: both browsers receive audio and video and chat, the attacker reads the chat, its WAV holds each tone, its IVF decodes", async () => {
   const mediaDir = join(WORK, "swap-media");
   const relay = await startSigtrust(SIGTRUST, "relay", ["--attack", "swap-mitm", "--media-dir", mediaDir,
                                                         "--json", join(WORK, "swap.json")]);
@@ -133,6 +143,8 @@ test("swap-mitm call: both browsers receive audio and video, the attacker's WAV 
   await stop(relay);  // the recorders complete their files
   const s = JSON.parse(readFileSync(join(WORK, "swap.json"), "utf8")).runs[0].sessions[0];
   assert.equal(s.outcome, "mitm-undetected");
+  assert.deepEqual(v.bob.received, [CHAT]);
+  assert.deepEqual(s.attacker.plaintext_read, [CHAT], "the attacker read the chat");
   for (const peer of ["alice", "bob"]) {
     const streams = s.attacker.media.filter((m) => m.from === peer);
     const audio = streams.find((m) => m.kind === "audio" && /^opus\//i.test(m.codec));
@@ -154,7 +166,7 @@ test("swap-mitm call: both browsers receive audio and video, the attacker's WAV 
   }
 });
 
-test("honest relay call: both browsers receive audio and video, nothing is recorded", async () => {
+test("honest relay call: both browsers receive audio and video and chat, nothing is recorded", async () => {
   const mediaDir = join(WORK, "honest-media");
   const relay = await startSigtrust(SIGTRUST, "relay", ["--media-dir", mediaDir, "--json", join(WORK, "honest.json")]);
   const v = await call(relay, "honest-call");
@@ -164,6 +176,7 @@ test("honest relay call: both browsers receive audio and video, nothing is recor
   await stop(relay);
   const s = JSON.parse(readFileSync(join(WORK, "honest.json"), "utf8")).runs[0].sessions[0];
   assert.equal(s.outcome, "secure");
+  assert.deepEqual(v.bob.received, [CHAT]);
   assert.deepEqual(s.attacker.media, []);
   assert.deepEqual(readdirSync(mediaDir), [], "no recordings written");
 });

@@ -150,8 +150,13 @@ class StunLie : public Attack, public RelayTap {
  public:
   explicit StunLie(AttackWorld& w) : world_(w), node_(w.loop, w.address, w.timeline, w.name) { node_.set_tap(this); }
   std::optional<IceServer> stun_server() override { return IceServer{node_.address(), node_.port(), "", ""}; }
+  // DTLS through a forwarding socket in either direction: which way a
+  // session's records cross the attacker depends on the pair ICE nominates
+  // (a peer sending to the other's lying address, or answering a check that
+  // came through its own), so counting one direction alone sometimes missed
+  // a session that ran wholly through the attacker.
   bool on_datagram(RelayedDatagram& d) override {
-    if (d.direction == RelayDirection::ToPeer && is_dtls(d.data)) {
+    if (is_dtls(d.data)) {
       if (world_.sessions[kAllSessions].ciphertext_bytes == 0)
         world_.timeline.add(world_.name, events::kAttackOnPath,
                             "DTLS from " + d.client + " passes through the attacker");

@@ -7,10 +7,10 @@
 #include "attacks/media_recorder.hpp"
 #include "attacks/sctp.hpp"
 #include "attacks/sdp_rewrite.hpp"
-#include "net/srtp_session.hpp"
 #include "attacks/vp8_recorder.hpp"
 #include "net/dtls_endpoint.hpp"
 #include "net/ice_agent.hpp"
+#include "net/srtp_session.hpp"
 #include "trust/out_of_band.hpp"
 
 namespace sigtrust::attacks {

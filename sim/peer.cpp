@@ -358,7 +358,7 @@ void Peer::maybe_done() {
 
 bool Peer::media_settled() const {
   if (media_off_) return true;
-  return report_.media_sent >= kTonePackets && (report_.media_received >= kTonePackets || media_drained_);
+  return media_tried_ >= kTonePackets && (report_.media_received >= kTonePackets || media_drained_);
 }
 
 void Peer::key_media() {
@@ -393,11 +393,12 @@ void Peer::send_media() {
           "the call stopped: " + (packet ? std::string("SRTP protect failed") : packet.error().message));
     return maybe_done();
   }
+  ++media_tried_;
   if (ice_->send(*packet) && ++report_.media_sent == 1)
     event(events::kMediaSending, "sending a " + std::to_string(static_cast<int>(*config_.tone_hz)) +
                                      " Hz tone as Opus over SRTP (" + std::to_string(kTonePackets) + " packets of " +
                                      std::to_string(kOpusFrameMs) + " ms)");
-  if (report_.media_sent < kTonePackets && !failed()) {
+  if (media_tried_ < kTonePackets && !failed()) {
     media_timer_ = loop_.after(std::chrono::milliseconds(kOpusFrameMs), [this] { send_media(); });
     return;
   }

@@ -119,6 +119,7 @@ class Peer {
   Timer media_timer_;
   bool media_off_ = false;  // no media after all (no DTLS-SRTP, or the tone failed): nothing to wait for
   bool media_drained_ = false;  // kMediaDrain after its last packet passed
+  std::uint64_t media_tried_ = 0;  // packets of its tone handed to ICE (media_sent: those ICE took)
 };
 
 }  // namespace sigtrust

@@ -194,6 +194,7 @@ std::string adapter_fault(const Ended& e, const std::string& out) {
     const json j = json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.is_object() || !j.contains("event"))
       return "printed something other than JSON events: " + tail(line, 120);
+    if (saw_exit) return "printed after its exit event: " + tail(line, 120);
     if (j["event"] == "exit") saw_exit = true;
   }
   return saw_exit ? "" : "ended without its exit event";

@@ -59,7 +59,14 @@ export function parseOptions(stack, extra = {}) {
 // JSON event; `report` sends the relay the report message; `refuse` reports an
 // error and exits 1; `finish(code, extra)` prints the exit event and exits.
 export function joinRelay(stack, opts, WebSocket, handlers) {
-  const out = (obj) => process.stdout.write(JSON.stringify({ peer: opts.peer, ...obj }) + "\n");
+  // The exit event is the adapter's last line: closing the peer connection
+  // afterwards fires state changes that must not print after it.
+  let exited = false;
+  const out = (obj) => {
+    if (exited) return;
+    process.stdout.write(JSON.stringify({ peer: opts.peer, ...obj }) + "\n");
+    exited = obj.event === "exit";
+  };
   const ws = new WebSocket(`${opts.url}?peer=${encodeURIComponent(opts.peer)}`);
   const send = (m) => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify(m));
   const received = [];

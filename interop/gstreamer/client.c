@@ -54,7 +54,7 @@ typedef struct {
   GPtrArray* received;
   gchar* pending; /* "offer" or "answer": a description waiting for gathering to end */
   gint64 started, described_ms, open_ms;
-  gboolean opened, finished;
+  gboolean opened, finished, exited; /* exited: the exit event is printed */
 } Client;
 
 static Client C;
@@ -156,11 +156,15 @@ static JsonBuilder* event(const gchar* name) {
   return b;
 }
 
+/* Prints one event; nothing after the exit event, the adapter's last line
+ * (closing the pipeline afterwards fires state changes). */
 static void out(JsonBuilder* b) {
   json_builder_end_object(b);
   gchar* text = to_text(b);
-  printf("%s\n", text);
-  fflush(stdout);
+  if (!g_atomic_int_get(&C.exited)) {
+    printf("%s\n", text);
+    fflush(stdout);
+  }
   g_free(text);
 }
 
@@ -229,6 +233,7 @@ static void finish(gint code, const gchar* error) {
     json_builder_add_string_value(b, error);
   }
   out(b);
+  g_atomic_int_set(&C.exited, TRUE);
   g_timeout_add(200, leave, GINT_TO_POINTER(code));
 }
 

@@ -170,6 +170,7 @@ type client struct {
 	ws        *websocket.Conn
 	wsMu      sync.Mutex
 	outMu     sync.Mutex
+	exited    bool // the exit event was printed (under outMu)
 	mu        sync.Mutex
 	pc        *webrtc.PeerConnection
 	localCert string
@@ -183,8 +184,14 @@ func (c *client) out(fields map[string]interface{}) {
 	fields["peer"] = c.opts.peer
 	b, _ := json.Marshal(fields)
 	c.outMu.Lock()
+	defer c.outMu.Unlock()
+	// The exit event is the adapter's last line: closing the peer connection
+	// afterwards fires state changes that must not print after it.
+	if c.exited {
+		return
+	}
 	os.Stdout.Write(append(b, '\n'))
-	c.outMu.Unlock()
+	c.exited = fields["event"] == "exit"
 }
 
 func (c *client) send(m map[string]interface{}) {

@@ -25,9 +25,13 @@ const running = (marker) =>
   });
 
 for (const jobs of [1, 3])
-test(`broken adapters (--jobs ${jobs}): crash, hang and garbage each give a failed cell with their stderr tail; the run goes on`, () => {
+test(`broken adapters (--jobs ${jobs}): crash, hang, garbage and a line after the exit event each give a failed cell with their stderr tail; the run goes on`, () => {
   const hangMarker = `sleep ${600 + (process.pid % 97) + jobs}`;
   const registry = join(WORK, "stacks.yaml");
+  // Ends with its exit event, then prints one more event (as adapters did when
+  // closing the peer connection fired a state change).
+  const chatty = join(WORK, "chatty.sh");
+  writeFileSync(chatty, `echo '{"event":"exit","code":0,"received":[]}'\necho '{"event":"connection","state":"closed"}'\necho "chatty-adapter: closed" >&2\n`);
   writeFileSync(registry, `
 crash:
   command: [sh, -c, 'echo "crash-adapter: about to die" >&2; kill -SEGV $$']
@@ -38,23 +42,26 @@ hang:
 garbage:
   command: [sh, -c, 'echo "this is not JSON"; echo "garbage-adapter: said nonsense" >&2']
   version: [echo, garbage 1.0]
+chatty:
+  command: [sh, ${chatty}]
+  version: [echo, chatty 1.0]
 absent:
   command: [node, /nonexistent/client.mjs]
   version: [sh, -c, 'exit 1']
 `);
   const expected = join(WORK, "expected.yaml");
-  writeFileSync(expected, ["crash", "hang", "garbage"].map((s) =>
+  writeFileSync(expected, ["crash", "hang", "garbage", "chatty"].map((s) =>
     `${s}/${s}:\n  none: {outcome: secure, reason: "a real stack would connect", version: ${s} 1.0}\n`).join(""));
   const json = join(WORK, "out.json");
   const started = Date.now();
   const r = spawnSync(SIGTRUST, ["interop", "--registry", registry, "--expectations", expected, "--stacks",
-                                 "crash,hang,garbage", "--attacks", "none", "--deadline-ms", "3000", "--jobs", String(jobs),
+                                 "crash,hang,garbage,chatty", "--attacks", "none", "--deadline-ms", "3000", "--jobs", String(jobs),
                                  "--json", json],
                       { encoding: "utf8", timeout: 60000 });
   assert.equal(r.status, 1, r.stdout + r.stderr);
   const doc = JSON.parse(readFileSync(json, "utf8"));
   const cell = (s) => doc.cells.find((c) => c.offerer === s);
-  assert.deepEqual(doc.cells.map((c) => c.cell), ["crash/crash/none", "hang/hang/none", "garbage/garbage/none"],
+  assert.deepEqual(doc.cells.map((c) => c.cell), ["crash/crash/none", "hang/hang/none", "garbage/garbage/none", "chatty/chatty/none"],
                    "every cell ran, in the canonical order");
   for (const c of doc.cells) {
     assert.equal(c.outcome, "failed");
@@ -67,6 +74,8 @@ absent:
   assert.ok(cell("hang").seconds >= 3 && cell("hang").seconds < 15, `hang cell took ${cell("hang").seconds} s`);
   assert.match(cell("garbage").failure, /^alice \(garbage\): printed something other than JSON events: this is not JSON$/);
   assert.match(cell("garbage").stderr_tail, /garbage-adapter: said nonsense/);
+  assert.match(cell("chatty").failure, /^alice \(chatty\): printed after its exit event: \{"event":"connection","state":"closed"\}$/);
+  assert.match(cell("chatty").stderr_tail, /chatty-adapter: closed/);
   assert.deepEqual(doc.summary.missing_stacks, []);
   assert.equal(running(hangMarker), false, "the hanging adapter was killed");
   assert.ok(Date.now() - started < 30000);

@@ -315,7 +315,7 @@ int live_command(const std::string& command, const std::vector<std::string>& arg
   std::map<std::string, AttackerSessionReport> attacker_sessions;
   const std::string attacker = "mallory";
   // The relay, not the attack, writes the ground truth (see AttackWorld).
-  auto present = [&registry, attacker](const Certificate& c) { registry.add(c.fingerprint(), attacker); };
+  auto present = [&registry, attacker](const Certificate& c) { registry.add(c, attacker); };
   AttackWorld world{loop,
                     timeline,
                     present,

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "net/certificate.hpp"
 #include "net/ice_agent.hpp"
 #include "net/main_loop.hpp"
 #include "core/outcome.hpp"
@@ -23,9 +24,7 @@
 
 namespace sigtrust {
 
-class Certificate;
-
-// Ground truth: which node owns which certificate (by sha-256 fingerprint).
+// Ground truth: which node owns which certificate (by its fingerprints).
 // Only the engine writes it (attacks present their certificates through
 // AttackWorld::present_certificate, which binds them to the attacker's name).
 // A fingerprint once bound keeps its owner: a second binding to another node
@@ -42,6 +41,17 @@ class CertificateRegistry {
       refusals_.push_back("a certificate of " + it->second + " (" + sdp::format_fingerprint(fingerprint).substr(0, 40) +
                           "…) claimed for " + owner);
     return false;
+  }
+  // Binds `certificate` under its fingerprint in every hash RFC 8122 §5 lets an
+  // SDP line name (sha-1, sha-224, sha-256, sha-384, sha-512, md5): a real
+  // stack reports the certificate it authenticated hashed as the line it
+  // checked named it (libdatachannel under hash-swap-mitm: sha-1), and under
+  // any hash it is the same certificate. False if any was refused.
+  bool add(const Certificate& certificate, const std::string& owner) {
+    bool ok = add(certificate.fingerprint(), owner);
+    for (const char* hash : {"sha-1", "sha-224", "sha-384", "sha-512", "md5"})
+      if (auto f = certificate.fingerprint(hash); f.ok()) ok = add(*f, owner) && ok;
+    return ok;
   }
   // The owner of a certificate, kUnregisteredOwner for one nobody bound,
   // "" for none (a peer that saw no certificate).

@@ -137,7 +137,7 @@ struct Run {
 void set_up_world(Run& run) {
   World& w = run.world;
   ensure_descriptors(run.s.sessions.size());
-  for (const auto& p : run.s.peers) w.registry.add(run.store.get(p.name).fingerprint(), p.name);
+  for (const auto& p : run.s.peers) w.registry.add(run.store.get(p.name), p.name);
   for (size_t i = 0; i < run.s.peers.size(); ++i)
     run.peer_indices.emplace(run.s.peers[i].name, static_cast<unsigned>(i));
   w.relay = std::make_unique<SignalingRelay>(w.loop, run.plan.relay(), w.timeline);
@@ -149,7 +149,7 @@ void set_up_world(Run& run) {
   // presents is bound to the attacker's name, and a certificate that is
   // already a peer's is refused (the run then ends `error`).
   const std::string attacker = "mallory";
-  auto present = [registry = &w.registry, attacker](const Certificate& c) { registry->add(c.fingerprint(), attacker); };
+  auto present = [registry = &w.registry, attacker](const Certificate& c) { registry->add(c, attacker); };
   w.attack_world.reset(new AttackWorld{w.loop, w.timeline, present, run.plan.attacker(), attacker, run.s.attack.params,
                                        run.s.attack.rewrite, w.attacker_sessions, run.options.key_log,
                                        run.options.media_dir, run.s.attack.sdp_rules});

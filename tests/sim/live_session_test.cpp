@@ -113,6 +113,41 @@ TEST_F(LiveJudgeTest, MitmUndetectedWhenOneReportsTheAttackerAndTheOtherNothing)
   EXPECT_EQ(judge().session.outcome, Outcome::MitmUndetected);
 }
 
+// hash-swap-mitm against libdatachannel: the stack reports the certificate it
+// authenticated hashed as the SDP line named it, sha-1. It is the attacker's
+// certificate all the same; judged `error` (a certificate no node owns) until
+// the relay bound the attacker's certificate under every hash.
+TEST_F(LiveJudgeTest, AClientReportingTheAttackersCertificateUnderSha1SawTheAttacker) {
+  const Certificate mallory("mallory");
+  ASSERT_TRUE(registry_.add(mallory, "mallory"));
+  const auto sha1 = mallory.fingerprint("sha-1");
+  ASSERT_TRUE(sha1.ok());
+  r_.delivered_fps[0] = r_.delivered_fps[1] = {*sha1};
+  r_.delivered_fp[0] = r_.delivered_fp[1] = *sha1;
+  attack_.certificate_fingerprint = mallory.fingerprint();
+  legs({"alice", "bob"});
+  report(0, connected(sdp::format_fingerprint(*sha1)));
+  report(1, connected(sdp::format_fingerprint(*sha1)));
+  const auto v = judge();
+  EXPECT_EQ(v.session.outcome, Outcome::MitmUndetected) << v.why;
+  EXPECT_EQ(v.session.offerer_result.dtls_peer_owner, "mallory");
+  EXPECT_EQ(v.session.answerer_result.dtls_peer_owner, "mallory");
+}
+
+TEST(CertificateRegistry, ACertificateIsItsOwnersUnderEveryHashAndNobodyElsesUnderAny) {
+  const Certificate alice("alice");
+  CertificateRegistry registry;
+  ASSERT_TRUE(registry.add(alice, "alice"));
+  for (const char* hash : {"sha-1", "sha-224", "sha-256", "sha-384", "sha-512", "md5"}) {
+    const auto f = alice.fingerprint(hash);
+    ASSERT_TRUE(f.ok()) << hash;
+    EXPECT_EQ(registry.owner(*f), "alice") << hash;
+  }
+  EXPECT_FALSE(registry.add(alice, "mallory")) << "a victim's certificate cannot become the attacker's";
+  EXPECT_EQ(registry.owner(*alice.fingerprint("sha-1")), "alice");
+  EXPECT_FALSE(registry.refusals().empty());
+}
+
 // Issue: the relay used to judge from its own legs first, so two refusals
 // after the attacker's legs completed still read mitm-undetected.
 TEST_F(LiveJudgeTest, DetectedWhenAClientRefusesAfterTheAttackersLegCompleted) {

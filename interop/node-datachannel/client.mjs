@@ -31,11 +31,17 @@ function localCertificate() {
   return m ? `${m[1].toLowerCase()} ${m[2].toUpperCase()}` : null;
 }
 
-// What the DTLS layer saw: empty until a handshake reached certificate verification.
+// What the DTLS layer authenticated. remoteFingerprint() names the certificate
+// the peer presented whether or not it matched the SDP (measured: after
+// libdatachannel refused the attacker's certificate under prepend-mitm, and
+// the peer's own under fingerprint-only, it still named them), so it counts
+// only once the connection reached "connected", which libdatachannel enters
+// after the fingerprint check passed.
+let authenticated = false;
 function certificates() {
   let remote = null;
   try {
-    const f = pc?.remoteFingerprint();
+    const f = authenticated ? pc?.remoteFingerprint() : null;
     if (f?.value) remote = `${String(f.algorithm).toLowerCase()} ${f.value.toUpperCase()}`;
   } catch {}
   return { remoteCertificate: remote, localCertificate: localCertificate() };
@@ -67,6 +73,7 @@ function fresh() {
   pc = new nodeDataChannel.PeerConnection(opts.peer, { iceServers: [], bindAddress: "127.0.0.1" });
   pc.onStateChange((state) => {
     peer.out({ event: "connection", state });
+    if (state === "connected") authenticated = true;
     if (state === "failed") peer.refuse("connection failed (ICE or DTLS)", certificates());
   });
 }

@@ -77,7 +77,7 @@ void merge_report(LiveClientReport& into, const nlohmann::json& report) {
     into.connected = true;
   for (auto [key, field] : {std::pair{"localCertificate", &into.local_certificate},
                             std::pair{"remoteCertificate", &into.remote_certificate}, std::pair{"error", &into.error},
-                            std::pair{"sas", &into.sas}})
+                            std::pair{"dtlsState", &into.dtls_state}, std::pair{"sas", &into.sas}})
     if (auto v = string_field(report, key); !v.empty()) *field = std::move(v);
 }
 
@@ -243,9 +243,17 @@ EndFacts judge_end(int i, const RoomEvidence& room) {
   e.truth.entered_data_phase = rep->connected;
   if (rep->connected && e.account.empty()) e.account = "reports its data channel open";
   if (!rep->error.empty()) {
-    e.truth.alarms.push_back(rep->error);
     e.failure = rep->error;
-    e.account += std::string(e.account.empty() ? "" : ", then ") + "refused: " + rep->error;
+    const std::string then = e.account.empty() ? "" : ", then ";
+    // A connection that failed in ICE, before its DTLS transport began a
+    // handshake, refused no certificate: a failure, not an alarm (drop-answer:
+    // the answerer's ICE fails while the offerer waits for the answer).
+    if (rep->dtls_state == "new") {
+      e.account += then + "failed before DTLS began: " + rep->error;
+    } else {
+      e.truth.alarms.push_back(rep->error);
+      e.account += then + "refused: " + rep->error;
+    }
   }
   return e;
 }

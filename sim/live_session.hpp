@@ -28,7 +28,11 @@ struct LiveClientReport {
   // judge parses them (sdp::parse_fingerprint).
   std::string local_certificate;  // the certificate it used
   std::string remote_certificate;  // the certificate its DTLS layer authenticated
-  std::string error;  // a refusal or failure (an alarm)
+  std::string error;  // a refusal or failure (an alarm, unless DTLS never began)
+  // The state of its DTLS transport when it reported the error, if it said
+  // ("new": the connection failed in ICE, before any DTLS handshake began, so
+  // no certificate was refused and the error is no alarm).
+  std::string dtls_state;
   std::string sas;
 };
 

@@ -308,7 +308,9 @@ async function onPageEvent(e) {
   if (e.kind === "connection") {
     out({ event: "connection", state: e.state, ice: e.ice, dtls: e.dtls });
     if (e.state === "failed")
-      refuse(`connection failed (ICE ${e.ice}, DTLS transport ${e.dtls ?? "none"})`, await certificates());
+      // dtlsState "new": it failed in ICE, before any DTLS handshake (no refusal).
+      refuse(`connection failed (ICE ${e.ice}, DTLS transport ${e.dtls ?? "none"})`,
+             { ...(await certificates()), ...(e.dtls ? { dtlsState: e.dtls } : {}) });
   } else if (e.kind === "open") {
     mark("open_ms");
     const certs = { ...(await certificates()), stack: version(), timings };

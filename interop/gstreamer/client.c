@@ -189,8 +189,9 @@ static void send_pair(const gchar* type, const gchar* key, const gchar* value) {
   g_free(text);
 }
 
-/* Sends the relay a report: the certificates, the stack, and connected or error. */
-static void report(const gchar* error) {
+/* Sends the relay a report: the certificates, the stack, and connected or error
+ * (with dtls_state, the DTLS transport's state when the connection failed, if known). */
+static void report_state(const gchar* error, const gchar* dtls_state) {
   JsonBuilder* b = json_builder_new();
   json_builder_begin_object(b);
   json_builder_set_member_name(b, "type");
@@ -201,12 +202,18 @@ static void report(const gchar* error) {
   add_stack(b);
   json_builder_set_member_name(b, error ? "error" : "connected");
   error ? json_builder_add_string_value(b, error) : json_builder_add_boolean_value(b, TRUE);
+  if (dtls_state) {
+    json_builder_set_member_name(b, "dtlsState");
+    json_builder_add_string_value(b, dtls_state);
+  }
   json_builder_end_object(b);
   json_builder_end_object(b);
   gchar* text = to_text(b);
   send_text(text);
   g_free(text);
 }
+
+static void report(const gchar* error) { report_state(error, NULL); }
 
 static gboolean leave(gpointer code) {
   if (C.pipe) gst_element_set_state(C.pipe, GST_STATE_NULL);
@@ -237,15 +244,18 @@ static void finish(gint code, const gchar* error) {
   g_timeout_add(200, leave, GINT_TO_POINTER(code));
 }
 
-static void refuse(const gchar* reason) {
+/* Reports `reason` (with the DTLS transport's state, if given) and exits 1. */
+static void refuse_state(const gchar* reason, const gchar* dtls_state) {
   if (C.finished) return;
   JsonBuilder* b = event("refused");
   json_builder_set_member_name(b, "reason");
   json_builder_add_string_value(b, reason);
   out(b);
-  report(reason);
+  report_state(reason, dtls_state);
   finish(1, reason);
 }
+
+static void refuse(const gchar* reason) { refuse_state(reason, NULL); }
 
 static void refusef(const gchar* fmt, ...) G_GNUC_PRINTF(1, 2);
 static void refusef(const gchar* fmt, ...) {
@@ -379,6 +389,26 @@ static void on_data_channel(GstElement* webrtc, GstWebRTCDataChannel* ch, gpoint
 
 /* ---- webrtcbin's state, its descriptions, the bus ---- */
 
+/* The state of the data channel's DTLS transport, NULL if webrtcbin has none yet. */
+static const gchar* dtls_state(void) {
+  GObject *sctp = NULL, *dtls = NULL;
+  g_object_get(C.webrtc, "sctp-transport", &sctp, NULL);
+  if (sctp) g_object_get(sctp, "transport", &dtls, NULL);
+  if (sctp) g_object_unref(sctp);
+  if (!dtls) return NULL;
+  GstWebRTCDTLSTransportState state;
+  g_object_get(dtls, "state", &state, NULL);
+  g_object_unref(dtls);
+  switch (state) {
+    case GST_WEBRTC_DTLS_TRANSPORT_STATE_NEW: return "new";
+    case GST_WEBRTC_DTLS_TRANSPORT_STATE_CLOSED: return "closed";
+    case GST_WEBRTC_DTLS_TRANSPORT_STATE_FAILED: return "failed";
+    case GST_WEBRTC_DTLS_TRANSPORT_STATE_CONNECTING: return "connecting";
+    case GST_WEBRTC_DTLS_TRANSPORT_STATE_CONNECTED: return "connected";
+  }
+  return NULL;
+}
+
 static gboolean connection_changed(gpointer data) {
   (void)data;
   GstWebRTCPeerConnectionState state;
@@ -388,7 +418,7 @@ static gboolean connection_changed(gpointer data) {
   json_builder_set_member_name(b, "state");
   json_builder_add_string_value(b, (guint)state < G_N_ELEMENTS(names) ? names[state] : "unknown");
   out(b);
-  if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) refuse("connection failed (ICE or DTLS)");
+  if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) refuse_state("connection failed (ICE or DTLS)", dtls_state());
   return G_SOURCE_REMOVE;
 }
 

@@ -58,7 +58,11 @@ function fresh() {
     if (!state || state === last) return;
     last = state;
     peer.out({ event: "connection", state });
-    if (state === "failed") peer.refuse("connection failed (ICE or DTLS)", await certificates());
+    if (state === "failed") {
+      // dtlsState "new": it failed in ICE, before any DTLS handshake (no refusal).
+      const dtls = pc?.sctp?.transport?.state;
+      peer.refuse("connection failed (ICE or DTLS)", { ...(await certificates()), ...(dtls ? { dtlsState: dtls } : {}) });
+    }
   };
   pc.onconnectionstatechange = watch;
   setInterval(watch, 50).unref();

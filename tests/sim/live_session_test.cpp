@@ -134,6 +134,28 @@ TEST_F(LiveJudgeTest, AClientReportingTheAttackersCertificateUnderSha1SawTheAtta
   EXPECT_EQ(v.session.answerer_result.dtls_peer_owner, "mallory");
 }
 
+// drop-answer against Chromium: the answerer's ICE fails while the offerer
+// still waits for the answer; no DTLS handshake ever began, so nothing was
+// refused (it was judged `detected` while its error counted as an alarm).
+TEST_F(LiveJudgeTest, AConnectionThatFailedBeforeDtlsBeganRaisesNoAlarm) {
+  r_.delivered[0] = false;
+  report(1, {{"error", "connection failed (ICE disconnected, DTLS transport new)"}, {"dtlsState", "new"}});
+  const auto v = judge();
+  EXPECT_EQ(v.session.outcome, Outcome::Failed) << v.why;
+  EXPECT_TRUE(v.session.answerer_result.report.alarms.empty());
+  EXPECT_EQ(v.session.answerer_result.report.failure, "connection failed (ICE disconnected, DTLS transport new)");
+  EXPECT_NE(v.why.find("failed before DTLS began"), std::string::npos) << v.why;
+}
+
+TEST_F(LiveJudgeTest, ADtlsTransportThatFailedIsARefusal) {
+  swap_fingerprints();
+  report(0, {{"error", "connection failed (ICE connected, DTLS transport failed)"}, {"dtlsState", "failed"}});
+  report(1, {{"error", "connection failed (ICE connected, DTLS transport failed)"}, {"dtlsState", "failed"}});
+  const auto v = judge();
+  EXPECT_EQ(v.session.outcome, Outcome::Detected) << v.why;
+  EXPECT_EQ(v.session.offerer_result.report.alarms.size(), 1u);
+}
+
 TEST(CertificateRegistry, ACertificateIsItsOwnersUnderEveryHashAndNobodyElsesUnderAny) {
   const Certificate alice("alice");
   CertificateRegistry registry;

@@ -94,6 +94,15 @@ TrustVerdict check_one_line(const TrustCheck& c, bool first) {
                                                  " does not match " + which + " a=fingerprint line");
 }
 
+// libdatachannel's check, as measured (docs/interop.md): one line, and which
+// one depends on where the lines are: of session-level lines the first, of a
+// media section's the last. (Where the description has both, the media
+// section's count, as in sdp::transport_info.)
+TrustVerdict check_by_level(const TrustCheck& c) {
+  const bool media_level = !c.remote_sdp.media.empty() && !sdp::find_all(c.remote_sdp, 0, "fingerprint").empty();
+  return check_one_line(c, !media_level);
+}
+
 // A policy that is a pure function of the check.
 class Simple : public TrustPolicy {
  public:
@@ -105,6 +114,18 @@ class Simple : public TrustPolicy {
  private:
   std::string name_;
   Fn fn_;
+};
+
+// libdatachannel's whole behaviour: it also writes its own a=fingerprint at
+// session level, which decides the line it reads in a description the
+// attacker built from its own (an added line goes where the sender's was).
+class ByLevel final : public Simple {
+ public:
+  ByLevel() : Simple("sdp-fingerprint-by-level", &check_by_level) {}
+  void decorate(sdp::Session& s, const std::vector<sdp::Fingerprint>& own) const override {
+    for (int level = -1; level < static_cast<int>(s.media.size()); ++level) sdp::remove_all(s, level, "fingerprint");
+    for (const auto& fp : own) s.attributes.push_back(sdp::Attribute{"fingerprint", sdp::format_fingerprint(fp)});
+  }
 };
 
 // A policy that consults the peer's context.
@@ -299,6 +320,12 @@ const std::vector<Entry>& entries() {
         {},
         false},
        simple("sdp-fingerprint-last", [](const TrustCheck& c) { return check_one_line(c, false); })},
+      {{"sdp-fingerprint-by-level",
+        "writes its own a=fingerprint at session level; checks one line, under its hash: the first of the session "
+        "level, the last of a media section (libdatachannel's behaviour)",
+        {},
+        false},
+       [](const TrustContext&) { return std::make_unique<ByLevel>(); }},
       {{"sdp-fingerprint-sha256",
         "accepts if any sha-256 a=fingerprint line matches; lines under other hashes are never read (a real "
         "stack's behaviour)",

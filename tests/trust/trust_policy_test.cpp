@@ -59,10 +59,10 @@ TEST_F(TrustPolicyTest, ConfigurationsListDesignMdNamesInOrder) {
     names.push_back(d.name);
     EXPECT_FALSE(d.summary.empty()) << d.name;
   }
-  const std::vector<std::string> want = {"no-verification",       "sdp-fingerprint",      "sdp-fingerprint-any",
-                                         "sdp-fingerprint-first", "sdp-fingerprint-last", "sdp-fingerprint-sha256",
-                                         "self-compare-bug",      "client-skip-bug",      "log-only-bug",
-                                         "missing-accepted-bug"};
+  const std::vector<std::string> want = {"no-verification",        "sdp-fingerprint",      "sdp-fingerprint-any",
+                                         "sdp-fingerprint-first",  "sdp-fingerprint-last", "sdp-fingerprint-by-level",
+                                         "sdp-fingerprint-sha256", "self-compare-bug",     "client-skip-bug",
+                                         "log-only-bug",           "missing-accepted-bug"};
   // Later docs/architecture.md names (oob-fingerprint, sas, ...) may be added after these.
   ASSERT_GE(names.size(), want.size());
   EXPECT_EQ(std::vector<std::string>(names.begin(), names.begin() + static_cast<long>(want.size())), want);
@@ -208,6 +208,43 @@ TEST_F(TrustPolicyTest, LastLineOnlyChecksTheLastFingerprint) {
   EXPECT_FALSE(v.accept);
   EXPECT_EQ(v.alarms, std::vector<std::string>{alarm::kFingerprintMismatch});
   EXPECT_TRUE(check("sdp-fingerprint-last", prepended, *bob_).accept);
+}
+
+// libdatachannel: one line, the first at session level and the last in a media section.
+TEST_F(TrustPolicyTest, ByLevelWritesAtSessionLevelAndReadsTheFirstThereOrTheLastInTheMediaSection) {
+  const auto policy = make_trust_policy({"sdp-fingerprint-by-level"}, TrustContext{});
+  ASSERT_NE(policy, nullptr);
+  sdp::DataChannelDescription d;
+  d.fingerprints = {fp(*bob_, "sha-256")};
+  const sdp::Session media_level = sdp::make_data_channel(d);
+  sdp::Session session_level = media_level;
+  policy->decorate(session_level, d.fingerprints);
+  ASSERT_EQ(sdp::find_all(session_level, -1, "fingerprint").size(), 1u) << sdp::write(session_level);
+  EXPECT_TRUE(sdp::find_all(session_level, 0, "fingerprint").empty()) << sdp::write(session_level);
+
+  // An attacker adds its line where the sender's is, after (append) or before (prepend) it.
+  const auto added = [&](sdp::Session s, int level, bool before) {
+    auto& attrs = sdp::attributes_at(s, level);
+    const auto at =
+        std::find_if(attrs.begin(), attrs.end(), [](const sdp::Attribute& a) { return a.name == "fingerprint"; });
+    const sdp::Attribute line{"fingerprint", sdp::format_fingerprint(fp(*mallory_, "sha-256"))};
+    if (before) attrs.insert(at, line);
+    else attrs.insert(std::next(at), line);
+    return s;
+  };
+  const auto verdict = [&](const sdp::Session& s, const Certificate& presented) {
+    return policy->check_certificate(TrustCheck{s, sdp::transport_info(s), presented.der(), DtlsRole::Server});
+  };
+  // Session level: the first line.
+  EXPECT_FALSE(verdict(added(session_level, -1, false), *mallory_).accept);
+  EXPECT_TRUE(verdict(added(session_level, -1, false), *bob_).accept);
+  EXPECT_TRUE(verdict(added(session_level, -1, true), *mallory_).accept);
+  // A media section: the last line.
+  EXPECT_TRUE(verdict(added(media_level, 0, false), *mallory_).accept);
+  const auto refused = verdict(added(media_level, 0, true), *mallory_);
+  EXPECT_FALSE(refused.accept);
+  EXPECT_EQ(refused.alarms, std::vector<std::string>{alarm::kFingerprintMismatch});
+  EXPECT_TRUE(verdict(added(media_level, 0, true), *bob_).accept);
 }
 
 TEST_F(TrustPolicyTest, OneLineChecksUseThatLinesHashAndRefuseMissingOrUnsupported) {

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <csignal>
@@ -25,17 +26,20 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <numeric>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include "cli/command.hpp"
 #include "cli/install_paths.hpp"
 #include "cli/outputs.hpp"
 #include "cli/sharding.hpp"
+#include "attacks/registry.hpp"
 #include "core/digest.hpp"
 #include "core/timeline_events.hpp"
 #include "reports/json_report.hpp"
@@ -57,6 +61,12 @@ struct Stack {
   std::string name;
   std::vector<std::string> command;  // the adapter; relay-protocol options are appended
   std::vector<std::string> version;  // prints "NAME VERSION"; fails if the stack is missing
+  // Started once per run before the stack's first cell, if given: prints an
+  // endpoint on its first line, which each adapter of the stack gets as
+  // `--service ENDPOINT` (a browser shared by every cell instead of one
+  // browser an adapter). Killed when the run ends.
+  std::vector<std::string> service;
+  bool reference = false;  // --pairs matrix pairs every stack with this one, both ways
 };
 
 struct Expectation {
@@ -102,11 +112,18 @@ std::vector<Stack> load_registry(const std::string& path) {
     s.name = entry.first.as<std::string>();
     if (!entry.second.IsMap()) throw UsageError(where(path, entry.second.Mark()) + ": expected {command, version}");
     for (const auto& key : entry.second)
-      if (key.first.as<std::string>() != "command" && key.first.as<std::string>() != "version")
-        throw UsageError(where(path, key.first.Mark()) + ": unknown key '" + key.first.as<std::string>() +
-                         "' (expected command, version)");
+      if (const auto k = key.first.as<std::string>();
+          k != "command" && k != "version" && k != "service" && k != "reference")
+        throw UsageError(where(path, key.first.Mark()) + ": unknown key '" + k +
+                         "' (expected command, version, service, reference)");
     s.command = argv_of(entry.second["command"], path, dir, s.name + ".command");
     s.version = argv_of(entry.second["version"], path, dir, s.name + ".version");
+    if (entry.second["service"]) s.service = argv_of(entry.second["service"], path, dir, s.name + ".service");
+    if (const auto& ref = entry.second["reference"]) {
+      if (!ref.IsScalar() || (ref.Scalar() != "true" && ref.Scalar() != "false"))
+        throw UsageError(where(path, ref.Mark()) + ": " + s.name + ".reference: expected true or false");
+      s.reference = ref.Scalar() == "true";
+    }
     stacks.push_back(std::move(s));
   }
   return stacks;
@@ -170,6 +187,62 @@ std::string probe_version(const Stack& s, const fs::path& work) {
   std::string line = read_file(out);
   if (auto nl = line.find('\n'); nl != std::string::npos) line.resize(nl);
   return line;
+}
+
+// A stack's service, as started for this run: its endpoint, or why it has none.
+struct Service {
+  pid_t pid = -1;
+  std::string endpoint, failure, stderr_tail;
+  double seconds = 0;  // from its start to its endpoint
+};
+using Services = std::map<std::string, Service>;
+
+// Starts the service of each stack in `stacks` that has one, all at once,
+// and waits (60 s at most; a browser under load) for each one's first line.
+// Called from the main thread: PR_SET_PDEATHSIG ties a child to the thread
+// that forked it, and the services must live as long as the run.
+Services start_services(const std::vector<const Stack*>& stacks, const fs::path& work) {
+  Services services;
+  const auto started = Clock::now();
+  for (const Stack* s : stacks) {
+    if (s->service.empty()) continue;
+    Service& svc = services[s->name];
+    auto pid = spawn_child(s->service, (work / ("service-" + s->name + ".out")).string(),
+                           (work / ("service-" + s->name + ".err")).string());
+    if (pid) svc.pid = *pid;
+    else svc.failure = "service: " + pid.error().message;
+  }
+  for (const auto until = started + std::chrono::seconds(60);;) {
+    bool waiting = false;
+    for (auto& [name, svc] : services) {
+      if (svc.pid < 0 || !svc.endpoint.empty() || !svc.failure.empty()) continue;
+      const std::string out = read_file(work / ("service-" + name + ".out"));
+      if (const auto nl = out.find('\n'); nl != std::string::npos && nl > 0) {
+        svc.endpoint = out.substr(0, nl);
+        svc.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+        continue;
+      }
+      Ended e;
+      if (ended(svc.pid, e)) svc.failure = "service ended before it gave its endpoint";
+      else if (Clock::now() >= until) svc.failure = "service gave no endpoint within 60 s";
+      else waiting = true;
+    }
+    if (!waiting) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  for (auto& [name, svc] : services) {
+    if (svc.failure.empty()) continue;
+    svc.stderr_tail = tail(read_file(work / ("service-" + name + ".err")));
+    if (svc.pid >= 0) reap_child(svc.pid, 500);
+    svc.pid = -1;
+    std::cout << name << ": " << svc.failure << "\n" << svc.stderr_tail << "\n";
+  }
+  return services;
+}
+
+void stop_services(Services& services) {
+  for (auto& [name, svc] : services)
+    if (svc.pid >= 0) reap_child(std::exchange(svc.pid, -1), 3000);
 }
 
 struct CellResult {
@@ -244,8 +317,8 @@ std::optional<Relay> start_relay(const std::string& self, const std::string& att
 // Starts both adapters against `url`, waits until both have ended, the
 // cell's deadline passed or the command is stopped, then kills whatever
 // still runs: no process outlives its cell.
-void run_clients(Client (&clients)[2], const std::string& url, const fs::path& dir, int deadline_ms,
-                 const std::atomic<bool>* stop) {
+void run_clients(Client (&clients)[2], const std::string& url, const Services& services, const fs::path& dir,
+                 int deadline_ms, const std::atomic<bool>* stop) {
   // Each adapter gives up by itself at half the cell's deadline: the other
   // half covers starting its runtime and exiting on a loaded machine (a
   // fixed 3 s margin was not enough for werift on Node with both cores busy).
@@ -256,6 +329,10 @@ void run_clients(Client (&clients)[2], const std::string& url, const fs::path& d
          std::vector<std::string>{"--url", url + "/interop", "--peer", c.label, "--role", c.role, "--say", c.say,
                                   "--expect", "1", "--timeout-ms", adapter_timeout})
       argv.push_back(a);
+    if (auto svc = services.find(c.stack->name); svc != services.end()) {
+      argv.push_back("--service");
+      argv.push_back(svc->second.endpoint);
+    }
     auto pid = spawn_child(argv, (dir / (c.label + ".out")).string(), (dir / (c.label + ".err")).string());
     if (pid) c.pid = *pid;
     else {
@@ -328,7 +405,7 @@ void refuse_unshown_secure(const Client (&clients)[2], const fs::path& dir, Cell
 }
 
 CellResult run_cell(const std::string& self, const Stack& offerer, const Stack& answerer, const std::string& attack,
-                    const fs::path& dir, int deadline_ms, const std::atomic<bool>* stop) {
+                    const Services& services, const fs::path& dir, int deadline_ms, const std::atomic<bool>* stop) {
   CellResult r{offerer.name, answerer.name, attack, "failed", "", "", "", 0, json::object()};
   fs::create_directories(dir);
   const auto started = Clock::now();
@@ -336,11 +413,18 @@ CellResult run_cell(const std::string& self, const Stack& offerer, const Stack& 
     r.seconds = std::chrono::duration<double>(Clock::now() - started).count();
     return r;
   };
+  // A stack whose service did not start: its cells fail, saying why.
+  for (const Stack* s : {&offerer, &answerer})
+    if (auto svc = services.find(s->name); svc != services.end() && !svc->second.failure.empty()) {
+      r.failure = s->name + ": " + svc->second.failure;
+      r.stderr_tail = svc->second.stderr_tail;
+      return finish();
+    }
   const auto relay = start_relay(self, attack, dir, r);
   if (!relay) return finish();
   Client clients[2] = {{"alice", "offer", "hello bob", &offerer, -1, {}},
                        {"bob", "answer", "hello alice", &answerer, -1, {}}};
-  run_clients(clients, relay->url, dir, deadline_ms, stop);
+  run_clients(clients, relay->url, services, dir, deadline_ms, stop);
   reap_child(relay->pid, 5000);  // SIGTERM: the relay judges the room and writes its result
   for (const auto& c : clients) {
     const std::string fault = adapter_fault(c.end, read_file(dir / (c.label + ".out")));
@@ -355,8 +439,7 @@ CellResult run_cell(const std::string& self, const Stack& offerer, const Stack& 
 }
 
 struct InteropOptions {
-  std::string stacks, attacks = "none,swap-mitm,strip-mitm,append-mitm,prepend-mitm", json_path, report_dir, work_dir,
-                      pairs = "same", shard;
+  std::string stacks, attacks, json_path, report_dir, work_dir, pairs = "matrix", shard;
   std::string registry = std::string(SIGTRUST_INTEROP_DIR) + "/stacks.yaml";
   std::string expectations = (fs::path(catalogue_dir()) / "interop" / "expected.yaml").string();
   int deadline_ms = 20000;
@@ -372,8 +455,10 @@ po::options_description interop_options(InteropOptions& o) {
   opts.add_options()  //
       ("stacks", po::value(&o.stacks), "stacks to run, comma-separated (default: every stack of the registry)")  //
       ("pairs", po::value(&o.pairs)->default_value(o.pairs),
-       "same: each stack with itself; cross: each ordered pair of different stacks; all: both")  //
-      ("attacks", po::value(&o.attacks)->default_value(o.attacks), "signaling attacks, comma-separated")  //
+       "matrix: each stack with itself, and with each reference stack of the registry as offerer and as "
+       "answerer; same: each stack with itself; cross: each ordered pair of different stacks; all: same and cross")  //
+      ("attacks", po::value(&o.attacks),
+       "signaling attacks, comma-separated (default: every signaling-position attack, sigtrust list attacks)")  //
       ("jobs,j", po::value(&o.jobs)->default_value(o.jobs),
        "cells run at once (1-16); the output keeps the canonical order")  //
       ("json", po::value(&o.json_path), "write every cell, the stacks' versions and the summary here")  //
@@ -422,17 +507,32 @@ void choose_stacks(InteropPlan& plan, const InteropOptions& o) {
   }
 }
 
+// Every attack the live relay can run, in the registry's order: `none` and
+// the signaling-position attacks whose rules are not written in a scenario.
+std::vector<std::string> signaling_attacks() {
+  std::vector<std::string> names;
+  for (const auto& p : attacks::registry())
+    if ((p.decl.position == AttackPosition::None || p.decl.position == AttackPosition::Signaling) &&
+        !p.decl.declarative)
+      names.push_back(p.decl.name);
+  return names;
+}
+
 // Fills `plan` in place (its cells point into its registry). Throws UsageError.
 void plan_interop(InteropPlan& plan, const InteropOptions& o) {
   plan.shard = shard_option(o.shard);
   plan.registry = load_registry(o.registry);
   plan.expected = load_expectations(o.expectations);
   choose_stacks(plan, o);
-  const auto attacks = split_list(o.attacks);
+  const auto attacks = o.attacks.empty() ? signaling_attacks() : split_list(o.attacks);
   if (plan.stacks.empty() || attacks.empty()) throw UsageError("nothing to run");
+  const auto wanted = [&](const Stack* a, const Stack* b) {
+    if (o.pairs == "matrix") return a == b || a->reference || b->reference;
+    return a == b ? o.pairs != "cross" : o.pairs != "same";
+  };
   for (const Stack* a : plan.stacks)
     for (const Stack* b : plan.stacks)
-      if ((a == b && o.pairs != "cross") || (a != b && o.pairs != "same"))
+      if (wanted(a, b))
         for (const auto& attack : attacks) {
           plan.cells.push_back({a, b, attack});
           plan.ids.push_back(a->name + "/" + b->name + "/" + attack);
@@ -570,17 +670,28 @@ class InOrder {
 // number of deviations. Stops starting cells when asked to. Each worker forks
 // its cell's processes and reaps them before it takes the next cell, so it
 // outlives them (PR_SET_PDEATHSIG fires when the forking thread ends).
-int run_cells(const InteropPlan& plan, const Probed& probed, const InteropOptions& o, const fs::path& work, json& cells,
-              const std::atomic<bool>* stop) {
+int run_cells(const InteropPlan& plan, const std::vector<RunnableCell>& runnable, const Services& services,
+              const InteropOptions& o, const fs::path& work, json& cells, const std::atomic<bool>* stop) {
   const std::string self = fs::read_symlink("/proc/self/exe").string();
-  const std::vector<RunnableCell> runnable = runnable_cells(plan, probed);
   InOrder out(plan, runnable, o.expectations, cells);
+  // The workers take the cells attack by attack (each attack over every
+  // pair), so that the cells running at once are of different pairs: in the
+  // canonical order a browser's row (Chromium offering to each stack) would
+  // run six browser cells at once and starve two cores.
+  std::vector<std::size_t> order(runnable.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::map<std::string, std::size_t> attack_rank;
+  for (const auto& rc : runnable) attack_rank.emplace(plan.cells[rc.index].attack, attack_rank.size());
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return attack_rank[plan.cells[runnable[a].index].attack] < attack_rank[plan.cells[runnable[b].index].attack];
+  });
   std::atomic<std::size_t> next{0};
   auto worker = [&] {
-    for (std::size_t k; (k = next++) < runnable.size() && !(stop && stop->load());) {
+    for (std::size_t n; (n = next++) < order.size() && !(stop && stop->load());) {
+      const std::size_t k = order[n];
       const Cell& c = plan.cells[runnable[k].index];
       const fs::path dir = work / (c.offerer->name + "/" + c.answerer->name) / c.attack;
-      out.finished(k, run_cell(self, *c.offerer, *c.answerer, c.attack, dir, o.deadline_ms, stop));
+      out.finished(k, run_cell(self, *c.offerer, *c.answerer, c.attack, services, dir, o.deadline_ms, stop));
     }
   };
   std::vector<std::thread> workers;
@@ -600,8 +711,8 @@ int interop_command(const std::vector<std::string>& args, const std::atomic<bool
   check_output_dir(o.report_dir, "--report-dir");
   if (o.jobs < 1 || o.jobs > kMaxJobs) throw UsageError("--jobs must be from 1 to " + std::to_string(kMaxJobs));
   if (o.deadline_ms < 2000) throw UsageError("--deadline-ms must be at least 2000");
-  if (o.pairs != "same" && o.pairs != "cross" && o.pairs != "all")
-    throw UsageError("--pairs must be same, cross or all");
+  if (o.pairs != "matrix" && o.pairs != "same" && o.pairs != "cross" && o.pairs != "all")
+    throw UsageError("--pairs must be matrix, same, cross or all");
   InteropPlan plan;
   plan_interop(plan, o);
 
@@ -609,15 +720,26 @@ int interop_command(const std::vector<std::string>& args, const std::atomic<bool
                             ? fs::temp_directory_path() / ("sigtrust-interop-" + std::to_string(getpid()))
                             : fs::path(o.work_dir);
   fs::create_directories(work);
-  const Probed probed = probe_stacks(plan.stacks, work);
+  Probed probed = probe_stacks(plan.stacks, work);
   json doc = {{"tool", "sigtrust"},
               {"version", SIGTRUST_VERSION},
               {"command", "interop"},
               {"expectations", plan.expectations_header}};
   if (plan.shard) doc["shard"] = reports::shard_header(*plan.shard, "interop", plan.ids);
+  const std::vector<RunnableCell> runnable = runnable_cells(plan, probed);
+  std::vector<const Stack*> used;
+  for (const auto& rc : runnable)
+    for (const Stack* s : {plan.cells[rc.index].offerer, plan.cells[rc.index].answerer})
+      if (std::find(used.begin(), used.end(), s) == used.end()) used.push_back(s);
+  Services services = start_services(used, work);
+  for (auto& entry : probed.stacks)
+    if (auto svc = services.find(entry["name"].get<std::string>()); svc != services.end())
+      entry["service"] = svc->second.failure.empty() ? json{{"seconds", svc->second.seconds}}
+                                                     : json{{"failure", svc->second.failure}};
   doc["stacks"] = probed.stacks;
   doc["cells"] = json::array();
-  const int deviations = run_cells(plan, probed, o, work, doc["cells"], stop);
+  const int deviations = run_cells(plan, runnable, services, o, work, doc["cells"], stop);
+  stop_services(services);
   const bool interrupted = stop && stop->load();
   if (interrupted) add_interruption(doc, stop_signal() ? stop_signal() : SIGINT);
   doc["summary"] = {{"cells", doc["cells"].size()}, {"deviations", deviations}, {"missing_stacks", probed.missing}};

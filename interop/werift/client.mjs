@@ -69,10 +69,16 @@ const done = () => {
   return peerDone;
 };
 
-// werift skips interfaces Node marks internal, so loopback only via this option;
-// its default ICE server is a public STUN server: none here.
+// werift skips interfaces Node marks internal, so loopback only via this option.
+// Without a STUN server werift 0.25.2 still queries a public one,
+// stun.l.google.com:19302 (DEFAULT_STUN_SERVER, lib/ice/src/ice.js; `iceServers:
+// []` does not turn it off), and waits up to 5 s for it: in a namespace with a
+// default route (the Firefox adapter adds one), a DNS query that nobody
+// answers. So it is given a loopback port where nothing listens, and no time to
+// wait for it (iceStunGatherTimeout, seconds): host candidates only.
 function fresh() {
-  pc = new RTCPeerConnection({ iceServers: [], iceAdditionalHostAddresses: ["127.0.0.1"] });
+  pc = new RTCPeerConnection({ iceServers: [{ urls: "stun:127.0.0.1:9" }], iceStunGatherTimeout: 0,
+                               iceAdditionalHostAddresses: ["127.0.0.1"] });
   pc.connectionStateChange.subscribe((state) => {
     out({ event: "connection", state });
     if (state === "failed") refuse("connection failed (ICE or DTLS)");

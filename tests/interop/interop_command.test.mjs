@@ -112,3 +112,55 @@ test("a bad registry file exits 2 with file:line:column", () => {
   assert.equal(r.status, 2);
   assert.match(r.stderr, new RegExp(`${registry}:3:3: unknown key 'colour'`));
 });
+
+// A registry `service`: started once for the run (not once a cell), its first
+// line handed to each of the stack's adapters as --service, killed when the run
+// ends; a service that gives no endpoint fails its stack's cells with its
+// stderr tail, and the other stacks' cells run as ever.
+test("a stack's service starts once a run, its endpoint reaches every adapter, and it is killed at the end", () => {
+  const marker = `sleep ${700 + (process.pid % 89)}`;
+  const starts = join(WORK, "service-starts.txt");
+  const argvs = join(WORK, "adapter-argv.txt");
+  const adapter = join(WORK, "argv-adapter.sh");
+  writeFileSync(adapter, `printf '%s\\n' "$*" >> ${argvs}\necho '{"event":"exit","code":0,"received":[]}'\n`);
+  const registry = join(WORK, "service.yaml");
+  writeFileSync(registry, `
+shared:
+  command: [sh, ${adapter}]
+  version: [echo, shared 1.0]
+  service: [sh, -c, 'echo started >> ${starts}; echo ws://127.0.0.1:9/stand-in; exec ${marker}']
+broken:
+  command: [sh, ${adapter}]
+  version: [echo, broken 1.0]
+  service: [sh, -c, 'echo "broken-service: no browser here" >&2; exit 3']
+`);
+  const expected = join(WORK, "service-expected.yaml");
+  // The stand-in adapters never join the room: their cells are failed, as expected.
+  writeFileSync(expected, [["shared", "failed"], ["broken", "secure"]].map(([s, o]) =>
+    `${s}/${s}:\n  none: {outcome: ${o}, reason: "stand-in", version: ${s} 1.0}\n  swap-mitm: {outcome: ${o}, reason: "stand-in", version: ${s} 1.0}\n`).join(""));
+  const json = join(WORK, "service.json");
+  const r = spawnSync(SIGTRUST, ["interop", "--registry", registry, "--expectations", expected, "--stacks", "shared,broken",
+                                 "--pairs", "same", "--attacks", "none,swap-mitm", "--deadline-ms", "4000", "--jobs", "2",
+                                 "--json", json], { encoding: "utf8", timeout: 60000 });
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  const doc = JSON.parse(readFileSync(json, "utf8"));
+  assert.equal(readFileSync(starts, "utf8"), "started\n", "the service started once for the run's two cells");
+  const lines = readFileSync(argvs, "utf8").trim().split("\n");
+  assert.equal(lines.length, 4, "two shared cells, two adapters each");
+  for (const line of lines) assert.match(line, /--service ws:\/\/127\.0\.0\.1:9\/stand-in$/);
+  assert.equal(running(marker), false, "the service was killed when the run ended");
+  const shared = doc.stacks.find((s) => s.name === "shared");
+  assert.ok(shared.service.seconds >= 0 && shared.service.seconds < 60, JSON.stringify(shared));
+  const broken = doc.stacks.find((s) => s.name === "broken");
+  assert.equal(broken.service.failure, "service ended before it gave its endpoint");
+  for (const c of doc.cells.filter((c) => c.offerer === "broken")) {
+    assert.equal(c.outcome, "failed");
+    assert.equal(c.failure, "broken: service ended before it gave its endpoint");
+    assert.match(c.stderr_tail, /broken-service: no browser here/);
+  }
+  for (const c of doc.cells.filter((c) => c.offerer === "shared")) {
+    assert.equal(c.outcome, "failed");
+    assert.equal(c.failure, "the relay judged no session");
+    assert.equal(c.met, true);
+  }
+});

@@ -635,7 +635,13 @@ class InOrder {
   void finished(std::size_t k, CellResult r) {
     std::lock_guard lock(mu_);
     done_[k] = std::move(r);
+    ++count_;
     while (next_ < done_.size() && done_[next_]) emit(next_++);
+    // Cells finished ahead of their turn wait for the ones before them: say how far the run is.
+    if (count_ > next_ && Clock::now() - said_ >= std::chrono::seconds(30)) {
+      said_ = Clock::now();
+      std::cerr << "interop: " << count_ << " of " << done_.size() << " cells done\n";
+    }
   }
   // After the workers: the cells left behind a gap (a cell never started because the command was stopped).
   int finish() {
@@ -661,7 +667,8 @@ class InOrder {
   json& cells_;
   std::mutex mu_;
   std::vector<std::optional<CellResult>> done_;
-  std::size_t next_ = 0;
+  std::size_t next_ = 0, count_ = 0;
+  Clock::time_point said_ = Clock::now();
   int deviations_ = 0;
 };
 

@@ -17,15 +17,6 @@ bool parse_count(std::string_view s, unsigned& out) {
   return r.ec == std::errc() && r.ptr == s.data() + s.size();
 }
 
-std::uint64_t fnv1a64(std::string_view s) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV offset basis
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ULL;  // FNV prime
-  }
-  return h;
-}
-
 // Jump consistent hash (Lamping & Veach 2014): a bucket in [0, buckets).
 // Each step draws the next bucket the key would jump to from a 64-bit LCG;
 // the last jump below `buckets` is the answer.
@@ -51,6 +42,15 @@ Result<Shard> checked(unsigned index, unsigned total, const std::string& where) 
 }
 
 }  // namespace
+
+std::uint64_t fnv1a64(std::string_view s) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV offset basis
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001b3ULL;  // FNV prime
+  }
+  return h;
+}
 
 Result<Shard> parse_shard(std::string_view text) {
   const auto slash = text.find('/');

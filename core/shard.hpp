@@ -48,6 +48,10 @@ Result<Shard> parse_shard(std::string_view text);
 using EnvLookup = std::function<const char*(const char*)>;
 Result<Shard> shard_from_environment(const EnvLookup& getenv);
 
+// FNV-1a (64 bit) of `s`: a cell's place in the hash (also how `interop`
+// scatters the order it runs its cells in).
+std::uint64_t fnv1a64(std::string_view s);
+
 // The 1-based shard of the cell named `identity` among `total` shards.
 unsigned shard_of(std::string_view identity, unsigned total);
 

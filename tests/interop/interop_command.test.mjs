@@ -164,3 +164,30 @@ broken:
     assert.equal(c.met, true);
   }
 });
+
+// A cell measured to go either way lists its outcomes: any of them meets it;
+// another is a deviation naming them all; an empty list is refused.
+test("an expectation may list the outcomes of a racy cell: any meets it, another is a deviation", () => {
+  const registry = join(WORK, "racy.yaml");
+  writeFileSync(registry, `silent:\n  command: [node, ${join(import.meta.dirname, "silent_adapter.mjs")}]\n  version: [echo, silent 1.0]\n`);
+  const run = (outcome) => {
+    const expected = join(WORK, "racy-expected.yaml");
+    writeFileSync(expected, `silent/silent:\n  none: {outcome: ${outcome}, reason: "a race", version: silent 1.0}\n`);
+    const json = join(WORK, "racy.json");
+    const r = spawnSync(SIGTRUST, ["interop", "--registry", registry, "--expectations", expected, "--stacks", "silent",
+                                   "--attacks", "none", "--deadline-ms", "8000", "--json", json],
+                        { encoding: "utf8", timeout: 60000 });
+    return { r, cell: r.status === 2 ? null : JSON.parse(readFileSync(json, "utf8")).cells[0] };
+  };
+  const met = run("[detected, failed]");  // the silent adapters' cell is failed
+  assert.equal(met.r.status, 0, met.r.stdout + met.r.stderr);
+  assert.equal(met.cell.expected, "detected or failed");
+  assert.equal(met.cell.met, true);
+  const missed = run("[secure, detected]");
+  assert.equal(missed.r.status, 1, missed.r.stdout + missed.r.stderr);
+  assert.match(missed.r.stdout, /DEVIATION: expected secure or detected/);
+  assert.equal(missed.cell.met, false);
+  const empty = run("[]");
+  assert.equal(empty.r.status, 2);
+  assert.match(empty.r.stderr, /racy-expected\.yaml:2:\d+: outcome: expected an outcome or a list of them/);
+});

@@ -39,7 +39,8 @@ const std::vector<CommandInfo>& commands() {
        "serve real browsers (demo page at /) until SIGINT/SIGTERM, then write one session per room; stays on the "
        "host's loopback"},
       {"interop",
-       "interop [--stacks A,B] [--pairs matrix|same|cross|all] [--attacks X,Y] [--jobs N] [--json FILE] [--report-dir DIR] "
+       "interop [--stacks A,B] [--pairs matrix|same|cross|all] [--attacks X,Y] [--jobs N] [--json FILE] [--report-dir "
+       "DIR] "
        "[--work-dir DIR] [--registry FILE] [--expectations FILE] [--deadline-ms MS] [--shard K/N|auto]",
        "real WebRTC stacks (interop/stacks.yaml) against each other through the relay under each signaling attack, "
        "checked against scenarios/interop/expected.yaml"},

@@ -147,9 +147,11 @@ Expectations load_expectations(const std::string& path) {
         throw UsageError(where(path, v.Mark()) + ": expected {outcome, reason, version}");
       Expectation e{"", v["reason"].as<std::string>(), v["version"].as<std::string>(), {}};
       if (v["outcome"].IsSequence())
-        for (const auto& o : v["outcome"]) e.accepted.push_back(o.as<std::string>());
-      else if (v["outcome"].IsScalar())
-        e.accepted.push_back(v["outcome"].as<std::string>());
+        for (const auto& o : v["outcome"]) {
+          if (!o.IsScalar()) throw UsageError(where(path, o.Mark()) + ": outcome: expected an outcome name");
+          e.accepted.push_back(o.Scalar());
+        }
+      else if (v["outcome"].IsScalar()) e.accepted.push_back(v["outcome"].as<std::string>());
       if (e.accepted.empty())
         throw UsageError(where(path, v["outcome"].Mark()) + ": outcome: expected an outcome or a list of them");
       for (const auto& o : e.accepted) e.outcome += (e.outcome.empty() ? "" : " or ") + o;
@@ -751,8 +753,8 @@ int interop_command(const std::vector<std::string>& args, const std::atomic<bool
   Services services = start_services(used, work);
   for (auto& entry : probed.stacks)
     if (auto svc = services.find(entry["name"].get<std::string>()); svc != services.end())
-      entry["service"] = svc->second.failure.empty() ? json{{"seconds", svc->second.seconds}}
-                                                     : json{{"failure", svc->second.failure}};
+      entry["service"] =
+          svc->second.failure.empty() ? json{{"seconds", svc->second.seconds}} : json{{"failure", svc->second.failure}};
   doc["stacks"] = probed.stacks;
   doc["cells"] = json::array();
   const int deviations = run_cells(plan, runnable, services, o, work, doc["cells"], stop);

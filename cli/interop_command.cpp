@@ -35,11 +35,11 @@
 #include <thread>
 #include <utility>
 
+#include "attacks/registry.hpp"
 #include "cli/command.hpp"
 #include "cli/install_paths.hpp"
 #include "cli/outputs.hpp"
 #include "cli/sharding.hpp"
-#include "attacks/registry.hpp"
 #include "core/digest.hpp"
 #include "core/timeline_events.hpp"
 #include "reports/json_report.hpp"

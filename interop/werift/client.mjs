@@ -68,6 +68,15 @@ const done = () => {
   }
   return peerDone;
 };
+// Leaves once done(); with --expect-audio only a second after this end sent its
+// DONE_MARK: closing the peer connection sooner could tear the association down
+// before the mark left (under load a peer waited out its time-out for it).
+let leaving = false;
+const finishWhenDone = () => {
+  if (leaving || !done()) return;
+  leaving = true;
+  setTimeout(() => finish(0), waitsForPeer ? 1000 : 0);
+};
 
 // werift skips interfaces Node marks internal, so loopback only via this option.
 // Without a STUN server werift 0.25.2 still queries a public one,
@@ -97,7 +106,7 @@ function useAudio(p) {
   p.onTrack.subscribe((track) =>
     track.onReceiveRtp.subscribe(() => {
       if (++audioReceived === 1) out({ event: "audio", first: true });
-      if (done()) finish(0);
+      finishWhenDone();
     }));
   return audioTrack;
 }
@@ -145,19 +154,19 @@ function useChannel(ch) {
     if (!channelOpened(peer, certificates(), (text) => ch.send(text))) return;
     sendJunk();
     sendAudio();
-    if (done()) finish(0);
+    finishWhenDone();
   };
   chat = ch;
   ch.onMessage.subscribe((data) => {
     if (data === DONE_MARK) {
       peerDone = true;
-      if (done()) finish(0);
+      finishWhenDone();
       return;
     }
     const text = typeof data === "string" ? data : `(${data.length} bytes)`;
     received.push(text);
     out({ event: "message", text });
-    if (done() && ch.readyState === "open") finish(0);
+    if (ch.readyState === "open") finishWhenDone();
   });
   if (ch.readyState === "open") opened();
   else ch.stateChanged.subscribe((s) => s === "open" && opened());

@@ -70,10 +70,16 @@ struct Stack {
 };
 
 struct Expectation {
-  // "failed", or for a cell measured to go either way (a race inside the
-  // stacks, named in the reason) "failed or detected".
-  std::string outcome, reason, version;
-  std::vector<std::string> accepted;  // the outcome(s) that meet it
+  // The outcome that meets it: one, or for a cell measured to go either way
+  // (a race inside the stacks, named in the reason) each it took.
+  std::vector<std::string> accepted;
+  std::string reason, version;
+  // "failed", or "failed or detected".
+  std::string outcome() const {
+    std::string text;
+    for (const auto& o : accepted) text += (text.empty() ? "" : " or ") + o;
+    return text;
+  }
 };
 // "OFFERER/ANSWERER" → attack → expectation.
 using Expectations = std::map<std::string, std::map<std::string, Expectation>>;
@@ -145,7 +151,7 @@ Expectations load_expectations(const std::string& path) {
       const auto& v = cell.second;
       if (!v.IsMap() || !v["outcome"] || !v["reason"] || !v["version"])
         throw UsageError(where(path, v.Mark()) + ": expected {outcome, reason, version}");
-      Expectation e{"", v["reason"].as<std::string>(), v["version"].as<std::string>(), {}};
+      Expectation e{{}, v["reason"].as<std::string>(), v["version"].as<std::string>()};
       if (v["outcome"].IsSequence())
         for (const auto& o : v["outcome"]) {
           if (!o.IsScalar()) throw UsageError(where(path, o.Mark()) + ": outcome: expected an outcome name");
@@ -154,7 +160,6 @@ Expectations load_expectations(const std::string& path) {
       else if (v["outcome"].IsScalar()) e.accepted.push_back(v["outcome"].as<std::string>());
       if (e.accepted.empty())
         throw UsageError(where(path, v["outcome"].Mark()) + ": outcome: expected an outcome or a list of them");
-      for (const auto& o : e.accepted) e.outcome += (e.outcome.empty() ? "" : " or ") + o;
       out[key][cell.first.as<std::string>()] = std::move(e);
     }
   }
@@ -592,7 +597,7 @@ const Expectation* expectation_of(const Expectations& expected, const std::strin
 
 void print_cell(const CellResult& r, const Expectation* e, bool met, const std::string& expectations_path) {
   std::cout << std::left << std::setw(36) << (r.offerer + "/" + r.answerer + " × " + r.attack) << " " << r.outcome;
-  if (e) std::cout << (met ? "" : "  DEVIATION: expected " + e->outcome);
+  if (e) std::cout << (met ? "" : "  DEVIATION: expected " + e->outcome());
   else std::cout << "  DEVIATION: no expectation in " << expectations_path;
   std::cout << "  (" << std::fixed << std::setprecision(1) << r.seconds << " s)\n";
   if (!r.failure.empty()) std::cout << "    " << r.failure << "\n" << r.stderr_tail << "\n";
@@ -605,7 +610,7 @@ json cell_json(const CellResult& r, const std::string& id, const Expectation* e,
                {"attack", r.attack},
                {"outcome", r.outcome},
                {"why", r.why},
-               {"expected", e ? json(e->outcome) : json(nullptr)},
+               {"expected", e ? json(e->outcome()) : json(nullptr)},
                {"expected_reason", e ? json(e->reason) : json(nullptr)},
                {"expected_version", e ? json(e->version) : json(nullptr)},
                {"version", version},

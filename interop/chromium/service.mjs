@@ -29,8 +29,12 @@ server.on("upgrade", (req, socket, head) => {
   const page = url.searchParams.get("url");
   if (url.pathname !== "/open" || !page) return socket.destroy();
   wss.handleUpgrade(req, socket, head, async (ws) => {
-    const context = await browser.newContext();
-    ws.on("close", () => context.close().catch(() => {}));
+    // An adapter killed while its context is being made must not leave the context behind.
+    let closed = false;
+    let context = null;
+    ws.on("close", () => { closed = true; context?.close().catch(() => {}); });
+    context = await browser.newContext();
+    if (closed) return context.close().catch(() => {});
     ws.send(JSON.stringify({ version }));
     try {
       await (await context.newPage()).goto(page);

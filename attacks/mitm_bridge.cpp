@@ -44,7 +44,7 @@ struct Leg {
   // a=rtpmap of the SDP this victim sent: payload type -> {kind, codec}.
   std::map<int, std::pair<std::string, std::string>> payload_types;
   // Toward the offerer: its ICE data from the offer, for the agent once the
-  // answer went out (kOffererChecksDelay), and the timer that gives it.
+  // offerer has read the answer (kOffererChecksDelay), and the timer that gives it.
   std::optional<sdp::TransportInfo> deferred_remote;
   Timer remote_timer;
 };
@@ -55,17 +55,23 @@ namespace {
 constexpr size_t kMaxQueued = 64;
 
 // The attacker's agent toward the offerer learns the offerer's ICE data from
-// the offer but starts its connectivity checks only this long after it
-// delivered the forged answer. Checked at once, as the offer arrives, the
-// offerer's ICE can be up the moment it reads the answer, before it has stored
-// the answer's fingerprint: measured with libdatachannel 0.24.5
-// (node-datachannel 0.33.4), whose ICE then connects inside
-// setRemoteDescription and starts DTLS with no remote fingerprint, or hashing
-// with sha-256 an answer that named sha-1 (libdatachannel issue #1390, PR
-// #1612). It refused the attacker in about one cell in ten, a fault of the
-// race rather than a check, which a real attacker sidesteps by waiting a
-// moment. So does this one; a victim that checks the fingerprint still refuses.
+// the offer but takes it up (answers the offerer's checks, starts its own)
+// only kOffererChecksDelay after the offerer's first connectivity check
+// reached it — the check names the forged answer's ufrag, so the offerer is
+// reading the answer — or kOffererChecksLatest after the answer went out if
+// no check comes. Taken up at once, the offerer's ICE can be up the moment it
+// reads the answer, before it has stored the answer's fingerprint: measured
+// with libdatachannel 0.24.5 (node-datachannel 0.33.4), whose ICE then
+// connects inside setRemoteDescription and starts DTLS with no remote
+// fingerprint, or hashing with sha-256 an answer that named sha-1
+// (libdatachannel issue #1390, PR #1612). It refused the attacker in about one
+// cell in ten, a fault of the race rather than a check, which a real attacker
+// sidesteps by waiting a moment. So does this one; a victim that checks the
+// fingerprint still refuses. Counting the moment from the answer's delivery
+// instead lost the race once in ~130 libdatachannel-offered cells of a loaded
+// CI run (2026-12-03): the answer reached a starved offerer late.
 constexpr auto kOffererChecksDelay = std::chrono::milliseconds(100);
+constexpr auto kOffererChecksLatest = std::chrono::seconds(2);
 
 // RFC 8866 §6.6 a=rtpmap:<payload type> <encoding name>/<clock rate>[/<channels>], per m= section.
 std::map<int, std::pair<std::string, std::string>> rtp_payload_types(const sdp::Session& s) {
@@ -202,6 +208,10 @@ struct MitmBridge::RoomBridge {
                   if (is_rtp_or_rtcp(d)) return relay_media(i, d);  // RFC 7983 §7
                   if (l.dtls) l.dtls->receive(d);
                   else if (l.early_in.size() < kMaxQueued) l.early_in.emplace_back(d.begin(), d.end());
+                },
+            .on_first_check =
+                [this, i] {
+                  if (i == 0) take_offerer_ice_after(kOffererChecksDelay);
                 },
         });
     leg.ice->gather();
@@ -626,7 +636,15 @@ struct MitmBridge::RoomBridge {
                    "substituted its ICE credentials and candidates, " + fingerprint_action() + ", in the answer",
                    msg.sdp, out.sdp);
     deliver(serialize(out));
-    legs[0].remote_timer = bridge.world_.loop.after(kOffererChecksDelay, [this] {
+    // The offerer's first check normally shortens this (take_offerer_ice_after).
+    if (!legs[0].remote_timer.active()) take_offerer_ice_after(kOffererChecksLatest);
+  }
+
+  // Gives the agent toward the offerer the offer's ICE data after `delay`,
+  // replacing a later time set before; once given, never again.
+  void take_offerer_ice_after(std::chrono::milliseconds delay) {
+    if (!legs[0].deferred_remote) return;
+    legs[0].remote_timer = bridge.world_.loop.after(delay, [this] {
       if (auto offered = std::exchange(legs[0].deferred_remote, std::nullopt)) set_remote_ice(0, *offered);
     });
   }

@@ -44,6 +44,12 @@ struct IceAgent::Impl {
   static void on_state_changed(NiceAgent*, guint, guint, guint state, gpointer data) {
     c_entry("libnice's component-state-changed", [&] { static_cast<Impl*>(data)->state_changed(state); });
   }
+  static void on_first_check(NiceAgent*, guint, gpointer data) {
+    c_entry("libnice's initial-binding-request-received", [&] {
+      auto* self = static_cast<Impl*>(data);
+      if (self->owner->cb_.on_first_check) self->owner->cb_.on_first_check();
+    });
+  }
   static void on_recv(NiceAgent*, guint, guint, guint len, gchar* buf, gpointer data) {
     c_entry("libnice's receive callback", [&] {
       auto* self = static_cast<Impl*>(data);
@@ -140,6 +146,7 @@ IceAgent::IceAgent(MainLoop& loop, IceOptions options, IceCallbacks callbacks)
     throw Failure("libnice rejected the TURN server " + options_.turn->address);
   g_signal_connect(agent, "candidate-gathering-done", G_CALLBACK(&Impl::on_gathering_done), impl_.get());
   g_signal_connect(agent, "component-state-changed", G_CALLBACK(&Impl::on_state_changed), impl_.get());
+  g_signal_connect(agent, "initial-binding-request-received", G_CALLBACK(&Impl::on_first_check), impl_.get());
   nice_agent_attach_recv(agent, impl_->stream, 1, loop.context(), &Impl::on_recv, impl_.get());
 }
 

@@ -46,6 +46,11 @@ struct IceCallbacks {
   std::function<void(IceState)> on_state;
   std::function<void(const SelectedPair&)> on_ready;  // a pair is selected: DTLS may start
   std::function<void(std::span<const std::uint8_t>)> on_datagram;
+  // The peer's first connectivity check arrived (libnice's
+  // initial-binding-request-received; its USERNAME names this agent's ufrag,
+  // so the peer has read this agent's SDP), whether or not this agent has the
+  // peer's credentials yet.
+  std::function<void()> on_first_check;
 };
 
 class IceAgent {

@@ -85,6 +85,7 @@ void Peer::start() {
               },
           .on_ready = [this](const SelectedPair& p) { on_ice_ready(p); },
           .on_datagram = [this](std::span<const std::uint8_t> d) { on_datagram(d); },
+          .on_first_check = {},
       });
   ice_->gather();
   signaling_ = std::make_unique<SignalingClient>(

@@ -60,7 +60,8 @@ struct Peer {
         IceCallbacks{.on_gathered = [this](const LocalIce& l) { local = l; },
                      .on_state = [this](IceState s) { failed = failed || s == IceState::Failed; },
                      .on_ready = [this](const SelectedPair& p) { pair = p; },
-                     .on_datagram = [this](std::span<const std::uint8_t> d) { received.push_back(text(d)); }});
+                     .on_datagram = [this](std::span<const std::uint8_t> d) { received.push_back(text(d)); },
+                     .on_first_check = {}});
   }
   std::optional<sdp::Candidate> candidate(std::string_view type) const {
     if (!local) return std::nullopt;

@@ -41,8 +41,39 @@ async function pair(attack, { aliceExtra = [], bobExtra = [] } = {}) {
   return { alice, bob, s: doc.runs[0].sessions[0] };
 }
 
-test("honest relay: libdatachannel and libdatachannel chat, each DTLS layer saw the other's certificate", async () => {
+// libdatachannel 0.24.5 (node-datachannel 0.33.4) can lose a race as the
+// offerer: the answerer's ICE checks arrive before its answer, ICE connects
+// inside setRemoteDescription, and DTLS checks the answerer's certificate
+// before the answer's fingerprint is stored (upstream issue #1390, PR #1612).
+// Measured 2026-12-03: 1 of 40 honest cells beside a build, 1 of 14 in a
+// loaded matrix. Then both ends refuse (the offerer's DTLS transport fails,
+// and the rest of its setRemoteDescription may throw "Got a remote candidate
+// without ICE transport", as seen). This is what libdatachannel does, so the
+// test accepts it, but only with exactly that signature.
+function lostTheOfferersRace(alice, bob, s) {
+  return (
+    alice.code === 1 &&
+    bob.code === 1 &&
+    /^connection failed \(ICE or DTLS\)$|Got a remote candidate without ICE transport/.test(
+      alice.find("refused")?.reason ?? "",
+    ) &&
+    bob.find("refused")?.reason === "connection failed (ICE or DTLS)" &&
+    alice.find("open") === undefined &&
+    bob.find("open") === undefined &&
+    s.outcome === "detected"
+  );
+}
+
+test("honest relay: libdatachannel and libdatachannel chat, each DTLS layer saw the other's certificate (or the offerer loses libdatachannel's #1390 race and both refuse)", async () => {
   const { alice, bob, s } = await pair("none");
+  // Nobody but the two peers presented a certificate, whatever happened.
+  assert.equal(s.peers.alice.dtls_peer_owner, "bob");
+  assert.equal(s.peers.bob.dtls_peer_owner, "alice");
+  assert.deepEqual(s.attacker.plaintext_read, []);
+  if (lostTheOfferersRace(alice, bob, s)) {
+    console.log("# libdatachannel's offerer race (#1390): both refused the honest handshake");
+    return;
+  }
   assert.equal(alice.code, 0, alice.err + JSON.stringify(alice.events));
   assert.equal(bob.code, 0, bob.err + JSON.stringify(bob.events));
   assert.deepEqual(alice.find("exit").received, ["hello alice"]);
@@ -52,8 +83,6 @@ test("honest relay: libdatachannel and libdatachannel chat, each DTLS layer saw 
   assert.equal(a.remoteCertificate, b.localCertificate);
   assert.equal(b.remoteCertificate, a.localCertificate);
   assert.equal(s.outcome, "secure");
-  assert.equal(s.peers.alice.dtls_peer_owner, "bob");
-  assert.deepEqual(s.attacker.plaintext_read, []);
 });
 
 test("swap-mitm: libdatachannel accepts the attacker's certificate on both sides; the attacker reads the chat", async () => {

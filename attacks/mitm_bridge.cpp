@@ -636,8 +636,8 @@ struct MitmBridge::RoomBridge {
                    "substituted its ICE credentials and candidates, " + fingerprint_action() + ", in the answer",
                    msg.sdp, out.sdp);
     deliver(serialize(out));
-    // The offerer's first check normally shortens this (take_offerer_ice_after).
-    if (!legs[0].remote_timer.active()) take_offerer_ice_after(kOffererChecksLatest);
+    // The offerer's first check (it can come only after this answer) shortens this.
+    take_offerer_ice_after(kOffererChecksLatest);
   }
 
   // Gives the agent toward the offerer the offer's ICE data after `delay`,

@@ -343,7 +343,7 @@ TEST(ParsePacket, RefusesMalformedPacketsWithAReason) {
 
   // Padding: the last chunk (length 21) without its 3 bytes of padding, or with 1 of them.
   Bytes unpadded = packet({text(9, 0, 0, "hello")});
-  unpadded.resize(unpadded.size() - 3);
+  unpadded.erase(unpadded.end() - 3, unpadded.end());
   EXPECT_EQ(error_of(unpadded), "chunk 1 (type 0) length 21 is not padded to 4 bytes at the end of the packet");
   unpadded.push_back(0);
   EXPECT_EQ(error_of(unpadded), "chunk 1 (type 0) length 21 is not padded to 4 bytes at the end of the packet");

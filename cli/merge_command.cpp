@@ -84,11 +84,8 @@ int merge_command(const std::vector<std::string>& args) {
     style.verbose = o.verbose;
     if (reports::is_interop(*merged)) {
       // Each cell as `sigtrust interop` judged it, then its totals line.
-      const auto summary = reports::interop_summary(*merged);
-      std::cout << reports::render(reports::Format::Terminal, *merged, style) << summary["cells"] << " cell(s), "
-                << summary["deviations"] << " deviation(s)"
-                << (summary["missing_stacks"].empty() ? "" : ", missing stack(s) " + summary["missing_stacks"].dump())
-                << "\n";
+      std::cout << reports::render(reports::Format::Terminal, *merged, style)
+                << reports::interop_summary_line(reports::interop_summary(*merged)) << "\n";
     } else if (reports::text(*merged, "command") == "matrix") {
       // As `sigtrust matrix` prints it.
       const auto t = reports::totals(*merged);

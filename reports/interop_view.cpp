@@ -40,6 +40,14 @@ json event(const std::string& kind, const std::string& actor, const std::string&
 json run_of_cell(const json& cell, const std::string& expectations_file) {
   const std::string pair = text(cell, "offerer") + "/" + text(cell, "answerer");
   json timeline = json::array();
+  // The runs before the last, when the cell deviated and was run again (`--reruns`).
+  const json& earlier = items(cell, "earlier_runs");
+  for (std::size_t i = 0; i < earlier.size(); ++i) {
+    const std::string why = text(earlier[i], "why"), failure = text(earlier[i], "failure");
+    timeline.push_back(event("interop.rerun", "interop",
+                             "run " + std::to_string(i + 1) + " of " + std::to_string(earlier.size() + 1) + " gave " +
+                                 text(earlier[i], "outcome") + ": " + (failure.empty() ? why : failure)));
+  }
   if (const std::string why = text(cell, "why"); !why.empty()) timeline.push_back(event("relay.outcome", "relay", why));
   if (const std::string failure = text(cell, "failure"); !failure.empty()) {
     const std::string tail = text(cell, "stderr_tail");
@@ -98,19 +106,23 @@ void add_once(std::vector<std::string>& v, const std::string& s) {
 }
 
 // What the stacks of a cell said: "alice (werift): ERROR" for each adapter
-// that reported an error, else the adapter failure the interop command saw.
+// that reported an error, else the adapter failure the interop command saw;
+// then what each earlier run of the cell gave, if it was run again.
 std::string cell_note(const json& run, const json& session) {
   std::string note;
   for (const auto& name : session_peers(session))
     if (const std::string e = text(field(field(session, "peers"), name), "failure"); !e.empty())
       note += (note.empty() ? "" : "; ") + name + ": " + e;
-  if (!note.empty()) return note;
+  if (note.empty())
+    for (const auto& e : items(run, "timeline"))
+      if (text(e, "kind") == "interop.failure") {
+        const std::string t = text(e, "text");
+        note = t.substr(0, t.find('\n'));
+        break;
+      }
   for (const auto& e : items(run, "timeline"))
-    if (text(e, "kind") == "interop.failure") {
-      const std::string t = text(e, "text");
-      return t.substr(0, t.find('\n'));
-    }
-  return "";
+    if (text(e, "kind") == "interop.rerun") note += (note.empty() ? "" : "; ") + text(e, "text");
+  return note;
 }
 
 }  // namespace
@@ -139,13 +151,24 @@ InteropTable interop_table(const json& view) {
 }
 
 json interop_summary(const json& doc) {
-  std::size_t deviations = 0;
+  std::size_t deviations = 0, met_on_rerun = 0;
   for (const auto& cell : items(doc, "cells"))
     if (!flag(cell, "met")) ++deviations;
+    else if (!items(cell, "earlier_runs").empty()) ++met_on_rerun;
   json missing = json::array();
   for (const auto& s : items(doc, "stacks"))
     if (field(s, "present").is_boolean() && !flag(s, "present")) missing.push_back(text(s, "name"));
-  return {{"cells", items(doc, "cells").size()}, {"deviations", deviations}, {"missing_stacks", missing}};
+  return {{"cells", items(doc, "cells").size()},
+          {"deviations", deviations},
+          {"met_on_rerun", met_on_rerun},
+          {"missing_stacks", missing}};
+}
+
+std::string interop_summary_line(const json& summary) {
+  std::string line = summary["cells"].dump() + " cell(s), " + summary["deviations"].dump() + " deviation(s)";
+  if (summary["met_on_rerun"] != 0) line += ", " + summary["met_on_rerun"].dump() + " met only on a rerun";
+  if (!summary["missing_stacks"].empty()) line += ", missing stack(s) " + summary["missing_stacks"].dump();
+  return line;
 }
 
 }  // namespace sigtrust::reports

@@ -54,8 +54,12 @@ struct InteropTable {
 InteropTable interop_table(const nlohmann::json& view);
 
 // An interop document's summary, counted from its cells: cells, deviations
-// (cells that did not meet their expectation), missing_stacks (the stacks
-// whose entry says present: false).
+// (cells that did not meet their expectation), met_on_rerun (cells that met
+// it only on a rerun, `sigtrust interop --reruns`), missing_stacks (the
+// stacks whose entry says present: false).
 nlohmann::json interop_summary(const nlohmann::json& doc);
+// "408 cell(s), 0 deviation(s), 1 met only on a rerun, missing stack(s) [...]"
+// from interop_summary's result: the last line `sigtrust interop` prints.
+std::string interop_summary_line(const nlohmann::json& summary);
 
 }  // namespace sigtrust::reports

@@ -79,6 +79,28 @@ TEST(InteropTable, AttacksByPairsInOrderWithWhatTheStacksSaidAndTheVersions) {
   EXPECT_TRUE(interop_table(json{{"command", "matrix"}, {"runs", json::array()}}).pairs.empty());
 }
 
+// A cell met only on its rerun (`sigtrust interop --reruns`): the table's note
+// says what the earlier run gave, the summary counts it apart from the
+// deviations, and the totals line says so.
+TEST(InteropTable, ACellMetOnARerunKeepsItsEarlierRunInTheNoteAndTheSummary) {
+  json doc = interop_document();
+  doc["cells"][0]["earlier_runs"] = {{{"outcome", "failed"},
+                                      {"why", ""},
+                                      {"seconds", 8.0},
+                                      {"failure", "alice (pion): killed by signal 11"},
+                                      {"stderr_tail", ""}}};
+  doc["summary"] = interop_summary(doc);
+  EXPECT_EQ(doc["summary"],
+            (json{{"cells", 6}, {"deviations", 1}, {"met_on_rerun", 1}, {"missing_stacks", {"chromium"}}}));
+  EXPECT_EQ(interop_summary_line(doc["summary"]),
+            "6 cell(s), 1 deviation(s), 1 met only on a rerun, missing stack(s) [\"chromium\"]");
+  const InteropTable t = interop_table(runs_view(doc));
+  EXPECT_EQ(t.cell("none", "pion → pion")->note, "run 1 of 2 gave failed: alice (pion): killed by signal 11");
+  EXPECT_TRUE(t.cell("none", "pion → pion")->met);
+  doc["cells"][0].erase("earlier_runs");
+  EXPECT_EQ(interop_summary_line(interop_summary(doc)), "6 cell(s), 1 deviation(s), missing stack(s) [\"chromium\"]");
+}
+
 TEST(InteropReportDir, WritesEveryFormatWithTheStackByAttackTable) {
   const fs::path dir = fs::temp_directory_path() / ("sigtrust-interop-report-" + std::to_string(::getpid()));
   fs::remove_all(dir);

@@ -262,7 +262,8 @@ TEST(MergeInterop, JoinsCellsNotRunsInPlanOrderWithTheInteropSummary) {
   ASSERT_EQ(m->at("cells").size(), kInteropPlan.size());
   for (std::size_t i = 0; i < kInteropPlan.size(); ++i) EXPECT_EQ(m->at("cells")[i].at("cell"), kInteropPlan[i]);
   EXPECT_EQ(m->at("command"), "interop");
-  EXPECT_EQ(m->at("summary"), (json{{"cells", 12}, {"deviations", 0}, {"missing_stacks", json::array()}}));
+  EXPECT_EQ(m->at("summary"),
+            (json{{"cells", 12}, {"deviations", 0}, {"met_on_rerun", 0}, {"missing_stacks", json::array()}}));
   EXPECT_EQ(m->at("stacks"), stacks_json());
   EXPECT_EQ(m->at("merged").at("shards"), 3);
   EXPECT_EQ(m->at("merged").at("documents")[0].at("cells"), docs[0].doc.at("cells").size());

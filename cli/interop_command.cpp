@@ -618,14 +618,15 @@ bool may_rerun(const Expectation& e, const std::string& outcome) {
   return !attacker_won(outcome) || std::any_of(e.accepted.begin(), e.accepted.end(), attacker_won);
 }
 
-// "run 1 of 2: detected: alice refused: …", one line for each run before the
-// last, each followed by its stderr tail if `tails` and it failed.
-void print_earlier_runs(const json& earlier, bool tails) {
-  for (std::size_t i = 0; i < earlier.size(); ++i) {
-    const std::string why = earlier[i]["why"], failure = earlier[i]["failure"];
-    std::cout << "    run " << i + 1 << " of " << earlier.size() + 1 << ": " << earlier[i]["outcome"].get<std::string>()
-              << ": " << (failure.empty() ? why : failure) << "\n";
-    if (tails && !failure.empty()) std::cout << earlier[i]["stderr_tail"].get<std::string>() << "\n";
+// "run 1 of 2: detected: alice refused: …", one line for each of `runs` (a
+// cell's runs, each with outcome, why, failure and stderr tail) out of
+// `total`, each followed by its stderr tail if `tails` and it failed.
+void print_runs(const json& runs, std::size_t total, bool tails) {
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const std::string why = runs[i]["why"], failure = runs[i]["failure"];
+    std::cout << "    run " << i + 1 << " of " << total << ": " << runs[i]["outcome"].get<std::string>() << ": "
+              << (failure.empty() ? why : failure) << "\n";
+    if (tails && !failure.empty()) std::cout << runs[i]["stderr_tail"].get<std::string>() << "\n";
   }
 }
 
@@ -643,7 +644,7 @@ void print_cell(const CellResult& r, const Expectation* e, bool met, const std::
   else std::cout << "  DEVIATION: no expectation in " << expectations_path;
   std::cout << "  (" << std::fixed << std::setprecision(1) << r.seconds << " s)\n";
   if (!r.failure.empty()) std::cout << "    " << r.failure << "\n" << r.stderr_tail << "\n";
-  print_earlier_runs(r.earlier, false);
+  print_runs(r.earlier, r.earlier.size() + 1, false);
 }
 
 // Repeats, after the count, each deviating cell and each cell met only on a
@@ -656,11 +657,9 @@ void print_recap(const json& cells) {
     std::cout << (met ? "MET ON RERUN " : "DEVIATION ") << c["cell"].get<std::string>() << ": "
               << c["outcome"].get<std::string>() << ", expected "
               << (c["expected"].is_null() ? "(none)" : c["expected"].get<std::string>()) << "\n";
-    print_earlier_runs(c["earlier_runs"], true);
-    const std::size_t runs = c["earlier_runs"].size() + 1;
-    const std::string why = c["why"], failure = c["failure"];
-    std::cout << "    run " << runs << " of " << runs << ": " << c["outcome"].get<std::string>() << ": "
-              << (failure.empty() ? why : failure + "\n" + c["stderr_tail"].get<std::string>()) << "\n";
+    json runs = c["earlier_runs"];
+    runs.push_back(c);  // the last run: the cell's own outcome, why, failure and stderr tail
+    print_runs(runs, runs.size(), true);
   }
 }
 
@@ -723,10 +722,9 @@ class InOrder {
     }
   }
   // After the workers: the cells left behind a gap (a cell never started because the command was stopped).
-  int finish() {
+  void finish() {
     for (; next_ < done_.size(); ++next_)
       if (done_[next_]) emit(next_);
-    return deviations_;
   }
 
  private:
@@ -735,7 +733,6 @@ class InOrder {
     const std::string pair = r.offerer + "/" + r.answerer;
     const Expectation* e = expectation_of(plan_.expected, pair, r.attack);
     const bool met = meets(e, r.outcome);
-    if (!met) ++deviations_;
     print_cell(r, e, met, expectations_);
     std::cout.flush();
     cells_.push_back(cell_json(r, plan_.ids[runnable_[k].index], e, met, runnable_[k].version));
@@ -748,16 +745,15 @@ class InOrder {
   std::vector<std::optional<CellResult>> done_;
   std::size_t next_ = 0, count_ = 0;
   Clock::time_point said_ = Clock::now();
-  int deviations_ = 0;
 };
 
 // Runs this shard's cells whose stacks are present on `jobs` worker threads,
-// printing each and adding it to `cells` in the canonical order; returns the
-// number of deviations. Stops starting cells when asked to. Each worker forks
+// printing each and adding it to `cells` in the canonical order. Stops
+// starting cells when asked to. Each worker forks
 // its cell's processes and reaps them before it takes the next cell, so it
 // outlives them (PR_SET_PDEATHSIG fires when the forking thread ends).
-int run_cells(const InteropPlan& plan, const std::vector<RunnableCell>& runnable, const Services& services,
-              const InteropOptions& o, const fs::path& work, json& cells, const std::atomic<bool>* stop) {
+void run_cells(const InteropPlan& plan, const std::vector<RunnableCell>& runnable, const Services& services,
+               const InteropOptions& o, const fs::path& work, json& cells, const std::atomic<bool>* stop) {
   const std::string self = fs::read_symlink("/proc/self/exe").string();
   InOrder out(plan, runnable, o.expectations, cells);
   // The workers take the cells in an order scattered by a hash of each
@@ -795,7 +791,7 @@ int run_cells(const InteropPlan& plan, const std::vector<RunnableCell>& runnable
   for (int j = 1; j < std::min<int>(o.jobs, static_cast<int>(runnable.size())); ++j) workers.emplace_back(worker);
   worker();
   for (auto& t : workers) t.join();
-  return out.finish();
+  out.finish();
 }
 
 }  // namespace
@@ -836,7 +832,7 @@ int interop_command(const std::vector<std::string>& args, const std::atomic<bool
           svc->second.failure.empty() ? json{{"seconds", svc->second.seconds}} : json{{"failure", svc->second.failure}};
   doc["stacks"] = probed.stacks;
   doc["cells"] = json::array();
-  const int deviations = run_cells(plan, runnable, services, o, work, doc["cells"], stop);
+  run_cells(plan, runnable, services, o, work, doc["cells"], stop);
   stop_services(services);
   const bool interrupted = stop && stop->load();
   if (interrupted) add_interruption(doc, stop_signal() ? stop_signal() : SIGINT);
@@ -852,7 +848,7 @@ int interop_command(const std::vector<std::string>& args, const std::atomic<bool
   if (interrupted) return 128 + doc["interrupted_by"].get<int>();
   if (!written) return kWriteFailed;
   if (!probed.missing.empty()) return kUsage;
-  return deviations ? kDeviation : kOk;
+  return doc["summary"]["deviations"] != 0 ? kDeviation : kOk;
 }
 
 }  // namespace sigtrust::cli
